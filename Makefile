@@ -1,0 +1,54 @@
+# Spikewatch: the two commands a newcomer needs are `make demo` and `make test`.
+# Each installs the system packages it needs (apt-get, with sudo when not root).
+
+SWIFT      ?= swift
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+CONFIG     := configs/spikewatch.yaml
+APT_PACKAGES := libzmq3-dev libsystemd-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build release demo test install uninstall clean
+
+all: build
+
+## deps: install the system packages (libzmq, libsystemd, pkg-config) if any is missing
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## demo: the one-command tour (daemon + bundled fixture over real ZeroMQ)
+demo: release
+	$$($(SWIFT) build -c release --show-bin-path)/spikewatch demo
+
+## test: the whole test suite (what CI runs)
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+## install: binary, systemd unit and default config where systemd expects them
+install: release
+	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/spikewatch" "$(DESTDIR)$(PREFIX)/bin/spikewatch"
+	install -d "$(DESTDIR)$(UNITDIR)"
+	sed 's|/usr/local/bin/spikewatch|$(PREFIX)/bin/spikewatch|g' systemd/spikewatch.service > "$(DESTDIR)$(UNITDIR)/spikewatch.service"
+	chmod 0644 "$(DESTDIR)$(UNITDIR)/spikewatch.service"
+	install -D -m 0644 $(CONFIG) "$(DESTDIR)$(SYSCONFDIR)/spikewatch/spikewatch.yaml"
+
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/spikewatch" "$(DESTDIR)$(UNITDIR)/spikewatch.service"
+
+clean:
+	rm -rf .build

@@ -1,0 +1,96 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "spikewatch",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "spikewatch", targets: ["spikewatch"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: - Pure core (no I/O, no wall clock)
+
+        /// Event-driven LIF engine, encoders, network descriptions, readouts.
+        .target(name: "SpikeCore"),
+
+        /// The anomaly model built from SpikeCore: per-cell state, scores, alerts.
+        .target(name: "Detection", dependencies: ["SpikeCore", "Telemetry"]),
+
+        /// Wire and fixture formats: telemetry and alert JSON, CSV import.
+        .target(name: "Telemetry"),
+
+        /// The synthetic small-cell telemetry generator (`spikewatch synth`).
+        .target(name: "Scenarios", dependencies: ["Telemetry"]),
+
+        /// Replay, event scoring and baseline detectors (`spikewatch evaluate`).
+        .target(name: "Evaluation", dependencies: ["Telemetry", "Detection"]),
+
+        // MARK: - Adapters
+
+        .systemLibrary(
+            name: "CZeroMQ",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        /// A thin typed wrapper over libzmq.
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+
+        .systemLibrary(
+            name: "CSystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        /// sd_notify, the watchdog interval and a journald-aware log handler.
+        .target(
+            name: "Systemd",
+            dependencies: [
+                "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        /// The daemon: services, configuration, ingest -> detect -> publish.
+        .target(
+            name: "SpikewatchDaemon",
+            dependencies: [
+                "ZeroMQ", "Systemd", "Detection", "Telemetry",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - Executable
+
+        .executableTarget(
+            name: "spikewatch",
+            dependencies: [
+                "SpikeCore", "Detection", "Telemetry", "Scenarios", "Evaluation",
+                "ZeroMQ", "Systemd", "SpikewatchDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - Tests
+
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(name: "SpikeCoreTests", dependencies: ["SpikeCore"]),
+        .testTarget(name: "CLITests", dependencies: ["spikewatch"]),
+    ]
+)
+
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    settings.append(.swiftLanguageMode(.v6))
+    // Require `any` for existential types.
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    settings.append(.enableUpcomingFeature("NonisolatedNonsendingByDefault"))
+    target.swiftSettings = settings
+}

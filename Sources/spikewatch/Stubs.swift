@@ -1,0 +1,68 @@
+import ArgumentParser
+
+// Subcommands whose implementation lands with a later issue. Each states which; their
+// options are added with the implementation so that `--help` never promises more than
+// the build does.
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon: telemetry in over ZeroMQ, alerts out (not in this build yet).")
+    func run() async throws { throw NotYetAvailable(command: "run", issue: 6) }
+}
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "The one-command tour: daemon + bundled fixture over real ZeroMQ (not in this build yet).")
+    func run() async throws { throw NotYetAvailable(command: "demo", issue: 6) }
+}
+
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay recorded telemetry through the pipeline (not in this build yet).")
+    func run() async throws { throw NotYetAvailable(command: "replay", issue: 4) }
+}
+
+struct EvaluateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Score detectors on labelled fixtures (not in this build yet).")
+    func run() async throws { throw NotYetAvailable(command: "evaluate", issue: 4) }
+}
+
+struct SynthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth",
+        abstract: "Generate labelled small-cell telemetry fixtures (not in this build yet).")
+    func run() async throws { throw NotYetAvailable(command: "synth", issue: 4) }
+}
+
+struct TailCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tail",
+        abstract: "Subscribe to alerts and print them for a person (not in this build yet).")
+    func run() async throws { throw NotYetAvailable(command: "tail", issue: 6) }
+}
+
+struct TrainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Fit the fault-class readout from labelled fixtures (not in this build yet).")
+    func run() async throws { throw NotYetAvailable(command: "train", issue: 5) }
+}
+
+struct TraceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Draw a neuron's membrane potential, threshold and spikes as SVG (not in this build yet).")
+    func run() async throws { throw NotYetAvailable(command: "trace", issue: 3) }
+}
+
+struct NetworkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "network",
+        abstract: "Work with network descriptions (not in this build yet).")
+    func run() async throws { throw NotYetAvailable(command: "network", issue: 3) }
+}

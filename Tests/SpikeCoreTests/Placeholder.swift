@@ -1,0 +1,1 @@
+// SpikeCore tests land with issue #3

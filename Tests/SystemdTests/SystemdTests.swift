@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import Systemd
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An AF_UNIX datagram socket bound to a temporary path, standing in for systemd's.
+final class NotifySocketListener {
+    let path: String
+    let fd: Int32
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("spikewatch-notify-\(UUID().uuidString.prefix(8))").path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            _ = path.utf8CString.withUnsafeBytes { raw.copyMemory(from: $0) }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+    }
+
+    deinit {
+        close(fd)
+        unlink(path)
+    }
+
+    /// The next datagram, or nil after `timeoutMilliseconds`.
+    func receive(timeoutMilliseconds: Int32 = 1000) -> String? {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard Glibc.poll(&descriptor, 1, timeoutMilliseconds) == 1 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        guard count >= 0 else { return nil }
+        return String(decoding: buffer.prefix(count), as: UTF8.self)
+    }
+}
+
+/// These tests change the process environment, so they run one at a time.
+@Suite("sd_notify over a real AF_UNIX socket", .serialized)
+struct SystemdNotifierTests {
+    @Test("each state arrives as the datagram sd_notify(3) defines")
+    func datagrams() throws {
+        let listener = try NotifySocketListener()
+        setenv("NOTIFY_SOCKET", listener.path, 1)
+        defer { unsetenv("NOTIFY_SOCKET") }
+        let notifier = SystemdNotifier()
+        #expect(notifier.isEnabled)
+        #expect(notifier.notify(.ready, .status("listening on 2 endpoints")))
+        #expect(listener.receive() == "READY=1\nSTATUS=listening on 2 endpoints")
+        #expect(notifier.notify(.watchdog))
+        #expect(listener.receive() == "WATCHDOG=1")
+        #expect(notifier.notify(.reloading))
+        #expect(listener.receive() == "RELOADING=1")
+        #expect(notifier.notify(.stopping))
+        #expect(listener.receive() == "STOPPING=1")
+        #expect(notifier.notify(.mainPID(1234)))
+        #expect(listener.receive() == "MAINPID=1234")
+        #expect(notifier.notify(.status("two\nlines")))
+        #expect(listener.receive() == "STATUS=two lines")
+    }
+
+    @Test("with NOTIFY_SOCKET unset nothing is sent")
+    func silenceWhenUnset() throws {
+        let listener = try NotifySocketListener()
+        unsetenv("NOTIFY_SOCKET")
+        let notifier = SystemdNotifier()
+        #expect(!notifier.isEnabled)
+        #expect(!notifier.notify(.ready))
+        #expect(listener.receive(timeoutMilliseconds: 100) == nil)
+    }
+
+    @Test("the watchdog interval comes from WATCHDOG_USEC for this PID only")
+    func watchdogInterval() {
+        defer {
+            unsetenv("WATCHDOG_USEC")
+            unsetenv("WATCHDOG_PID")
+        }
+        unsetenv("WATCHDOG_USEC")
+        #expect(SystemdNotifier().watchdogInterval == nil)
+        setenv("WATCHDOG_USEC", "3000000", 1)
+        setenv("WATCHDOG_PID", "\(getpid())", 1)
+        #expect(SystemdNotifier().watchdogInterval == .seconds(3))
+        setenv("WATCHDOG_PID", "\(getpid() + 1)", 1)
+        #expect(SystemdNotifier().watchdogInterval == nil)
+    }
+
+    @Test("stderr is recognised as the journal only when JOURNAL_STREAM names it")
+    func journalStream() {
+        defer { unsetenv("JOURNAL_STREAM") }
+        var info = stat()
+        fstat(STDERR_FILENO, &info)
+        setenv("JOURNAL_STREAM", "\(info.st_dev):\(info.st_ino)", 1)
+        #expect(JournaldLogHandler.stderrIsJournal)
+        setenv("JOURNAL_STREAM", "\(info.st_dev):\(info.st_ino + 1)", 1)
+        #expect(!JournaldLogHandler.stderrIsJournal)
+        setenv("JOURNAL_STREAM", "garbage", 1)
+        #expect(!JournaldLogHandler.stderrIsJournal)
+    }
+}
+
+@Suite("journald-aware log lines")
+struct JournaldLogHandlerTests {
+    @Test("journal lines carry the syslog priority prefix and no timestamp")
+    func journalLines() {
+        let line = JournaldLogHandler.format(
+            level: .error, message: "checkpoint write failed", metadata: ["path": "/var/lib/x", "errno": "28"],
+            label: "spikewatch", journal: true, timestamp: nil)
+        #expect(line == "<3>checkpoint write failed errno=28 path=/var/lib/x\n")
+    }
+
+    @Test("plain lines carry time, level and label", arguments: [
+        (Logger.Level.trace, 7), (.debug, 7), (.info, 6), (.notice, 5), (.warning, 4), (.error, 3), (.critical, 2),
+    ])
+    func priorities(level: Logger.Level, priority: Int) {
+        #expect(JournaldLogHandler.syslogPriority(level) == priority)
+        let line = JournaldLogHandler.format(
+            level: level, message: "a\nb", metadata: [:], label: "spikewatch", journal: false,
+            timestamp: "2026-11-29T03:06:04Z")
+        #expect(line == "2026-11-29T03:06:04Z \(level) spikewatch: a b\n")
+    }
+}
