@@ -15,7 +15,10 @@ let package = Package(
         // MARK: - Pure core (no I/O, no wall clock)
 
         /// Event-driven LIF engine, encoders, network descriptions, readouts.
-        .target(name: "SpikeCore"),
+        .target(name: "SpikeCore", dependencies: ["StrictJSON"]),
+
+        /// A strict RFC 8259 JSON parser with precise errors (no Foundation).
+        .target(name: "StrictJSON"),
 
         /// The anomaly model built from SpikeCore: per-cell state, scores, alerts.
         .target(name: "Detection", dependencies: ["SpikeCore", "Telemetry"]),

@@ -42,3 +42,9 @@ struct NotYetAvailable: Error, CustomStringConvertible {
         "`spikewatch \(command)` is not available in this build yet (tracked in issue #\(issue))."
     }
 }
+
+/// A command failed for a reason the user can act on; printed as `Error: <message>`, exit 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}

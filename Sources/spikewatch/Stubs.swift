@@ -59,10 +59,3 @@ struct TraceCommand: AsyncParsableCommand {
         abstract: "Draw a neuron's membrane potential, threshold and spikes as SVG (not in this build yet).")
     func run() async throws { throw NotYetAvailable(command: "trace", issue: 3) }
 }
-
-struct NetworkCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "network",
-        abstract: "Work with network descriptions (not in this build yet).")
-    func run() async throws { throw NotYetAvailable(command: "network", issue: 3) }
-}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import SpikeCore
+
+struct NetworkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "network",
+        abstract: "Work with network descriptions (JSON, see the README).",
+        subcommands: [SimulateCommand.self])
+}
+
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Simulate a network description exactly, event by event.",
+        discussion: """
+            Reads NETWORK.json: leaky integrate-and-fire neurons with delta synapses, input \
+            spike trains, weights and delays (times in ms, rounded to whole microseconds). \
+            Prints one CSV row per neuron spike to stdout, header `time_ms,neuron`, sorted \
+            by time then by the neuron's position in `neurons`. Use - to read stdin.
+            """)
+
+    @Argument(help: "The network description (JSON), or - for standard input.")
+    var network: String
+
+    @Option(name: .customLong("voltage"), help: "Record this neuron's membrane potential V.")
+    var voltageNeuron: String?
+
+    @Option(name: .customLong("voltage-out"), help: "Where to write the recorded V as CSV `time_ms,neuron,v`.")
+    var voltageOut: String?
+
+    func validate() throws {
+        if (voltageNeuron == nil) != (voltageOut == nil) {
+            throw ValidationError("--voltage and --voltage-out go together")
+        }
+    }
+
+    func run() throws {
+        let compiled = try loadNetwork(network)
+        var recorded: Int?
+        if let voltageNeuron {
+            guard let index = compiled.neuronIndex[voltageNeuron] else {
+                throw ValidationError("--voltage: no neuron with id \"\(voltageNeuron)\" in \(network)")
+            }
+            recorded = index
+        }
+        let run = compiled.simulate(recordingVoltageOf: recorded)
+        let ids = compiled.neuronIds
+        var output = "time_ms,neuron\n"
+        output.reserveCapacity(run.spikes.count * 16)
+        for spike in run.spikes {
+            output += formatMilliseconds(spike.time) + "," + csvField(ids[Int(spike.neuron)]) + "\n"
+        }
+        FileHandle.standardOutput.write(Data(output.utf8))
+        if let voltageOut, let recorded {
+            var csv = "time_ms,neuron,v\n"
+            let id = csvField(ids[recorded])
+            for sample in run.voltages {
+                csv += formatMilliseconds(sample.time) + "," + id + "," + "\(sample.v)" + "\n"
+            }
+            try writeFile(voltageOut, csv)
+        }
+    }
+}
+
+extension NetworkDescription.Compiled {
+    /// Neuron ids by index.
+    var neuronIds: [String] {
+        var ids = [String](repeating: "", count: neuronIndex.count)
+        for (id, index) in neuronIndex { ids[index] = id }
+        return ids
+    }
+}
+
+/// Reads and compiles a network description, with errors naming the file.
+func loadNetwork(_ path: String) throws -> NetworkDescription.Compiled {
+    let bytes = try readInput(path)
+    do {
+        return try NetworkDescription(json: bytes).compile()
+    } catch {
+        throw CommandFailure("\(path): \(error)")
+    }
+}
+
+/// Reads a file, or stdin for "-", with an error naming the path.
+func readInput(_ path: String) throws -> [UInt8] {
+    if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ValidationError("cannot read \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file")")
+    }
+    return Array(data)
+}
+
+/// Writes a file atomically, with an error naming the path.
+func writeFile(_ path: String, _ text: String) throws {
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+    }
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180).
+func csvField(_ text: String) -> String {
+    if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+        return "\"" + text.replacing("\"", with: "\"\"") + "\""
+    }
+    return text
+}
