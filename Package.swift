@@ -83,6 +83,7 @@ let package = Package(
             dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "SpikeCoreTests", dependencies: ["SpikeCore"]),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "CLITests", dependencies: ["spikewatch"]),
     ]
 )

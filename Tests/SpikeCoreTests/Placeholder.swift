@@ -1,1 +1,0 @@
-// SpikeCore tests land with issue #3
