@@ -63,13 +63,16 @@ let package = Package(
             ]
         ),
 
+        /// Workloads and baselines for `spikewatch bench` (release builds only).
+        .target(name: "Benchmarks", dependencies: ["SpikeCore"]),
+
         // MARK: - Executable
 
         .executableTarget(
             name: "spikewatch",
             dependencies: [
                 "SpikeCore", "Detection", "Telemetry", "Scenarios", "Evaluation",
-                "ZeroMQ", "Systemd", "SpikewatchDaemon",
+                "ZeroMQ", "Systemd", "SpikewatchDaemon", "Benchmarks", "StrictJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

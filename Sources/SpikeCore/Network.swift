@@ -81,8 +81,8 @@ public struct Network: Sendable {
     public let neuronCount: Int
     /// Number of external inputs.
     public let inputCount: Int
-    /// Number of synapses.
-    public let synapseCount: Int
+    /// Number of synapses (repeated ones merged into one).
+    public var synapseCount: Int { targets.count }
     /// Each neuron's parameters.
     public let parameters: [LIFParameters]
 
@@ -104,7 +104,6 @@ public struct Network: Sendable {
     init(builder: NetworkBuilder) {
         neuronCount = builder.neurons.count
         inputCount = builder.inputCount
-        synapseCount = builder.synapses.count
         parameters = builder.neurons
         vRest = builder.neurons.map(\.vRest)
         vReset = builder.neurons.map(\.vReset)
@@ -162,8 +161,15 @@ public struct Network: Sendable {
                 groupSynapseStart.append(Int32(targets.count))
                 previous = (source, synapse.delay)
             }
-            targets.append(Int32(synapse.target))
-            weights.append(synapse.weight)
+            // Repeated synapses add: merge them, so a group names each target once.
+            if targets.count > Int(groupSynapseStart[groupSynapseStart.count - 1]),
+                targets[targets.count - 1] == Int32(synapse.target)
+            {
+                weights[weights.count - 1] += synapse.weight
+            } else {
+                targets.append(Int32(synapse.target))
+                weights.append(synapse.weight)
+            }
         }
         while nextSource <= sourceCount {
             sourceGroupStart[nextSource] = Int32(groupDelay.count)

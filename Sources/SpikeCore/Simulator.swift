@@ -106,75 +106,106 @@ public struct Simulator: Sendable {
     /// Processes all deliveries due at exactly `t`.
     mutating func step(at t: Int64) {
         // Move the arrays out of self (no copy: each stays uniquely referenced) so the hot
-        // loop works on plain buffers without exclusivity checks on self.
+        // loop works on plain buffers without exclusivity or uniqueness checks on self.
         var v = self.v
         var lastUpdate = self.lastUpdate
         var touchedAt = self.touchedAt
+        var refractoryUntil = self.refractoryUntil
         self.v = []
         self.lastUpdate = []
         self.touchedAt = []
+        self.refractoryUntil = []
         v.withUnsafeMutableBufferPointer { v in
             lastUpdate.withUnsafeMutableBufferPointer { lastUpdate in
                 touchedAt.withUnsafeMutableBufferPointer { touchedAt in
-                    synapticEvents += Self.deliverAll(
-                        at: t, network: network, queue: &queue, touched: &touched, v: v,
-                        lastUpdate: lastUpdate, touchedAt: touchedAt, refractoryUntil: refractoryUntil)
+                    refractoryUntil.withUnsafeMutableBufferPointer { refractoryUntil in
+                        deliverAll(
+                            at: t, v: v, lastUpdate: lastUpdate, touchedAt: touchedAt,
+                            refractoryUntil: refractoryUntil)
+                        fireTouched(at: t, v: v, lastUpdate: lastUpdate, refractoryUntil: refractoryUntil)
+                    }
                 }
             }
         }
-        self.v = v
-        self.lastUpdate = lastUpdate
-        self.touchedAt = touchedAt
-        fireTouched(at: t)
+        self.v = consume v
+        self.lastUpdate = consume lastUpdate
+        self.touchedAt = consume touchedAt
+        self.refractoryUntil = consume refractoryUntil
         now = t
     }
 
-    /// Delivers every group due at `t`; returns how many synapses were crossed.
+    /// Delivers every group due at `t`, counting the synapses crossed.
     @inline(__always)
-    private static func deliverAll(
-        at t: Int64, network: Network, queue: inout EventQueue, touched: inout [Int32],
-        v: UnsafeMutableBufferPointer<Double>, lastUpdate: UnsafeMutableBufferPointer<Int64>,
-        touchedAt: UnsafeMutableBufferPointer<Int64>, refractoryUntil: [Int64]
-    ) -> Int {
+    private mutating func deliverAll(
+        at t: Int64, v: UnsafeMutableBufferPointer<Double>, lastUpdate: UnsafeMutableBufferPointer<Int64>,
+        touchedAt: UnsafeMutableBufferPointer<Int64>, refractoryUntil: UnsafeMutableBufferPointer<Int64>
+    ) {
+        let network = self.network
         let singleTable = network.decayTables.count == 1 ? network.decayTables[0] : nil
         var delivered = 0
         network.targets.withUnsafeBufferPointer { targets in
             network.weights.withUnsafeBufferPointer { weights in
-                refractoryUntil.withUnsafeBufferPointer { refractoryUntil in
-                    network.vRest.withUnsafeBufferPointer { vRest in
-                        while let next = queue.nextTime, next == t {
-                            let group = Int(queue.pop().group)
-                            let start = Int(network.groupSynapseStart[group])
-                            let end = Int(network.groupSynapseStart[group + 1])
-                            delivered += end - start
+                network.vRest.withUnsafeBufferPointer { vRest in
+                    while let next = queue.nextTime, next == t {
+                        let group = Int(queue.pop().group)
+                        let start = Int(network.groupSynapseStart[group])
+                        let end = Int(network.groupSynapseStart[group + 1])
+                        delivered += end - start
+                        if touched.isEmpty && queue.nextTime != t {
+                            // The only group due at t, and it names each target once:
+                            // each neuron's sum is its one weight, so test it right away.
                             for synapse in start..<end {
                                 let n = Int(targets[synapse])
                                 if t < refractoryUntil[n] { continue }
-                                if touchedAt[n] != t {
-                                    touchedAt[n] = t
-                                    touched.append(Int32(n))
-                                    let dt = t - lastUpdate[n]
-                                    if dt != 0 {
-                                        let factor =
-                                            singleTable?.factor(dt)
-                                            ?? network.decayTables[Int(network.tableIndex[n])].factor(dt)
-                                        let rest = vRest[n]
-                                        v[n] = rest + (v[n] - rest) * factor
-                                        lastUpdate[n] = t
-                                    }
+                                let dt = t - lastUpdate[n]
+                                let factor =
+                                    singleTable?.factor(dt)
+                                    ?? network.decayTables[Int(network.tableIndex[n])].factor(dt)
+                                let rest = vRest[n]
+                                v[n] = rest + (v[n] - rest) * factor + weights[synapse]
+                                lastUpdate[n] = t
+                                if v[n] >= network.vThresh[n] {
+                                    v[n] = network.vReset[n]
+                                    let end = t + network.refractory[n]
+                                    refractoryUntil[n] = end
+                                    lastUpdate[n] = end
+                                    fired.append(Int32(n))
                                 }
-                                v[n] += weights[synapse]
+                                if recorded[n] { voltages.append(VoltageSample(time: t, neuron: Int32(n), v: v[n])) }
                             }
+                            return
+                        }
+                        for synapse in start..<end {
+                            let n = Int(targets[synapse])
+                            if t < refractoryUntil[n] { continue }
+                            if touchedAt[n] != t {
+                                touchedAt[n] = t
+                                touched.append(Int32(n))
+                                let dt = t - lastUpdate[n]
+                                if dt != 0 {
+                                    let factor =
+                                        singleTable?.factor(dt)
+                                        ?? network.decayTables[Int(network.tableIndex[n])].factor(dt)
+                                    let rest = vRest[n]
+                                    v[n] = rest + (v[n] - rest) * factor
+                                    lastUpdate[n] = t
+                                }
+                            }
+                            v[n] += weights[synapse]
                         }
                     }
                 }
             }
         }
-        return delivered
+        synapticEvents += delivered
     }
 
-    private mutating func fireTouched(at t: Int64) {
-        guard !touched.isEmpty else { return }
+    /// Tests the threshold of every neuron touched at `t`, fires, resets and schedules.
+    @inline(__always)
+    private mutating func fireTouched(
+        at t: Int64, v: UnsafeMutableBufferPointer<Double>, lastUpdate: UnsafeMutableBufferPointer<Int64>,
+        refractoryUntil: UnsafeMutableBufferPointer<Int64>
+    ) {
         for n32 in touched {
             let n = Int(n32)
             if v[n] >= network.vThresh[n] {

@@ -25,6 +25,7 @@ struct Spikewatch: AsyncParsableCommand {
             TraceCommand.self,
             NetworkCommand.self,
             TrainCommand.self,
+            BenchCommand.self,
         ]
     )
 }

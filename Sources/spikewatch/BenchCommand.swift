@@ -1,0 +1,46 @@
+import ArgumentParser
+import Benchmarks
+import Foundation
+import SpikeCore
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Release-mode benchmarks; every figure is a ratio against a baseline run in the same process.",
+        discussion: "Build with `swift build -c release` first: debug builds are 10-50x slower.",
+        subcommands: [EngineBench.self])
+}
+
+struct EngineBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Synaptic events per second of the event-driven engine in the dense and sparse regimes.")
+
+    @Option(help: "Timed repetitions per measurement (the fastest counts).")
+    var repetitions = 5
+
+    @Option(help: "Seed of the Poisson inputs and connectivity.")
+    var seed: UInt64 = 1
+
+    func run() throws {
+        #if DEBUG
+        print("warning: this is a debug build; figures are meaningless. Use `swift build -c release`.")
+        #endif
+        print("regime  synapses  input-spikes  syn-events  out-spikes  engine-s  events/s  baseline-events/s  ratio")
+        for workload in [EngineWorkload.dense(seed: seed), EngineWorkload.sparse(seed: seed)] {
+            let engine = fastest(of: repetitions) { workload.runEngine() }
+            let baseline = fastest(of: repetitions) { workload.runBaseline() }
+            let rate = Double(engine.result.events) / engine.seconds
+            let baselineRate = Double(baseline.result.events) / baseline.seconds
+            print(
+                String(
+                    format: "%-7@ %9d %13d %11d %11d %9.4f %9.3g %18.3g %6.2fx",
+                    workload.name as NSString, workload.network.synapseCount, workload.inputSpikes.count,
+                    engine.result.events, engine.result.spikes, engine.seconds, rate, baselineRate,
+                    rate / baselineRate))
+            if engine.result.spikes != baseline.result.spikes {
+                print("  note: the baseline ignores same-instant summing, so its spike count differs (\(baseline.result.spikes))")
+            }
+        }
+    }
+}
