@@ -19,9 +19,10 @@ public struct RegularRateEncoder: Sendable {
         var times: [Microseconds] = []
         var k = 0.0
         while true {
-            let time = phase + Microseconds((k * interval).rounded())
-            if time >= duration { break }
-            times.append(time)
+            // In doubles first: a tiny rate makes the interval far beyond Int64.
+            let time = Double(phase) + (k * interval).rounded()
+            if time >= Double(duration) { break }
+            times.append(Microseconds(time))
             k += 1
         }
         return times

@@ -26,6 +26,7 @@ struct Spikewatch: AsyncParsableCommand {
             NetworkCommand.self,
             TrainCommand.self,
             BenchCommand.self,
+            IrisCommand.self,
         ]
     )
 }
