@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// The repository root (Tests/CLITests/<file> -> ../..).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+@Suite("network simulate and iris through the real binary")
+struct IrisAndNetworkCLITests {
+    @Test("network simulate prints the INTERFACES.md example's spikes and voltages")
+    func simulate() throws {
+        let json = #"""
+            {"neurons":  [{"id": "n0", "tau_ms": 20, "v_rest": 0, "v_reset": 0, "v_thresh": 1, "refractory_ms": 2}],
+             "inputs":   [{"id": "in0", "spikes_ms": [1.0, 5.5, 9.25]}],
+             "synapses": [{"from": "in0", "to": "n0", "weight": 0.6, "delay_ms": 1.0}],
+             "duration_ms": 100}
+            """#
+        let voltage = FileManager.default.temporaryDirectory.appendingPathComponent("v-\(UUID()).csv").path
+        let result = try SpikewatchProcess.run(
+            ["network", "simulate", "-", "--voltage", "n0", "--voltage-out", voltage], stdin: Data(json.utf8))
+        #expect(result.status == 0)
+        #expect(result.stdout == "time_ms,neuron\n6.5,n0\n")
+        let rows = try String(contentsOfFile: voltage, encoding: .utf8).split(separator: "\n")
+        #expect(rows.first == "time_ms,neuron,v")
+        #expect(rows.dropFirst().map { $0.split(separator: ",")[0] } == ["2", "6.5", "10.25"])
+    }
+
+    @Test("a bad description exits 1 naming the file, entry and value")
+    func badDescription() throws {
+        let result = try SpikewatchProcess.run(
+            ["network", "simulate", "-"], stdin: Data(#"{"neurons":[{"id":"a","tau_ms":-1}],"duration_ms":1}"#.utf8))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(#"-: neurons[0] ("a"): tau_ms must be > 0, got -1.0"#))
+        let missing = try SpikewatchProcess.run(["network", "simulate", "/nonexistent/net.json"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("/nonexistent/net.json"))
+    }
+
+    @Test("iris runs end to end and reports an accuracy line")
+    func iris() throws {
+        let result = try SpikewatchProcess.run(["iris", "--seeds", "1", "--epochs", "3"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("mean test accuracy"))
+    }
+
+    @Test("the embedded Iris copy equals fixtures/iris/iris.csv")
+    func embeddedIris() throws {
+        let fixture = try String(contentsOf: repositoryRoot.appendingPathComponent("fixtures/iris/iris.csv"), encoding: .utf8)
+        let source = try String(contentsOf: repositoryRoot.appendingPathComponent("Sources/spikewatch/IrisData.swift"), encoding: .utf8)
+        let start = source.range(of: "\"\"\"\n")!.upperBound
+        let end = source.range(of: "\n\"\"\"", range: start..<source.endIndex)!.lowerBound
+        #expect(String(source[start..<end]) + "\n" == fixture)
+    }
+}
