@@ -63,6 +63,9 @@ let package = Package(
             ]
         ),
 
+        /// SVG figures (membrane traces), pure text formatting.
+        .target(name: "Plot"),
+
         /// Workloads and baselines for `spikewatch bench` (release builds only).
         .target(name: "Benchmarks", dependencies: ["SpikeCore"]),
 
@@ -72,7 +75,7 @@ let package = Package(
             name: "spikewatch",
             dependencies: [
                 "SpikeCore", "Detection", "Telemetry", "Scenarios", "Evaluation",
-                "ZeroMQ", "Systemd", "SpikewatchDaemon", "Benchmarks", "StrictJSON",
+                "ZeroMQ", "Systemd", "SpikewatchDaemon", "Benchmarks", "StrictJSON", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

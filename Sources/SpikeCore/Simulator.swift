@@ -15,7 +15,10 @@ public struct Spike: Sendable, Hashable {
 public struct VoltageSample: Sendable, Hashable {
     public var time: Microseconds
     public var neuron: Int32
+    /// V after the update, after any reset.
     public var v: Double
+    /// V after the arrivals were added, before any reset (equal to ``v`` without a spike).
+    public var peak: Double
 }
 
 /// The event-driven simulator: a neuron is touched only when a spike reaches it.
@@ -164,6 +167,7 @@ public struct Simulator: Sendable {
                                 let rest = vRest[n]
                                 v[n] = rest + (v[n] - rest) * factor + weights[synapse]
                                 lastUpdate[n] = t
+                                let peak = v[n]
                                 if v[n] >= network.vThresh[n] {
                                     v[n] = network.vReset[n]
                                     let end = t + network.refractory[n]
@@ -171,7 +175,9 @@ public struct Simulator: Sendable {
                                     lastUpdate[n] = end
                                     fired.append(Int32(n))
                                 }
-                                if recorded[n] { voltages.append(VoltageSample(time: t, neuron: Int32(n), v: v[n])) }
+                                if recorded[n] {
+                                    voltages.append(VoltageSample(time: t, neuron: Int32(n), v: v[n], peak: peak))
+                                }
                             }
                             return
                         }
@@ -208,6 +214,7 @@ public struct Simulator: Sendable {
     ) {
         for n32 in touched {
             let n = Int(n32)
+            let peak = v[n]
             if v[n] >= network.vThresh[n] {
                 v[n] = network.vReset[n]
                 let end = t + network.refractory[n]
@@ -216,7 +223,7 @@ public struct Simulator: Sendable {
                 fired.append(n32)
             }
             if recorded[n] {
-                voltages.append(VoltageSample(time: t, neuron: n32, v: v[n]))
+                voltages.append(VoltageSample(time: t, neuron: n32, v: v[n], peak: peak))
             }
         }
         touched.removeAll(keepingCapacity: true)

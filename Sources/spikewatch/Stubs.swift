@@ -52,10 +52,3 @@ struct TrainCommand: AsyncParsableCommand {
         abstract: "Fit the fault-class readout from labelled fixtures (not in this build yet).")
     func run() async throws { throw NotYetAvailable(command: "train", issue: 5) }
 }
-
-struct TraceCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "trace",
-        abstract: "Draw a neuron's membrane potential, threshold and spikes as SVG (not in this build yet).")
-    func run() async throws { throw NotYetAvailable(command: "trace", issue: 3) }
-}

@@ -52,3 +52,35 @@ struct IrisAndNetworkCLITests {
         #expect(String(source[start..<end]) + "\n" == fixture)
     }
 }
+
+@Suite("trace draws membrane potentials")
+struct TraceCLITests {
+    @Test("one panel per tau, with threshold, resting level and the spikes counted")
+    func twoTaus() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("trace-\(UUID()).svg").path
+        let result = try SpikewatchProcess.run([
+            "trace", "network", repositoryRoot.appendingPathComponent("examples/leak.json").path,
+            "--tau-ms", "5", "--tau-ms", "50", "--out", out,
+        ])
+        #expect(result.status == 0)
+        let svg = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg"))
+        #expect(svg.contains("neuron n0, tau = 5 ms"))
+        #expect(svg.contains("neuron n0, tau = 50 ms"))
+        // The short memory never reaches threshold; the long one fires twice.
+        #expect(svg.contains(">0 spikes<"))
+        #expect(svg.contains(">2 spikes<"))
+        #expect(svg.components(separatedBy: "v_thresh 1").count == 3)
+        #expect(svg.contains("time (ms)"))
+    }
+
+    @Test("an unknown neuron is refused by name")
+    func unknownNeuron() throws {
+        let result = try SpikewatchProcess.run([
+            "trace", "network", repositoryRoot.appendingPathComponent("examples/leak.json").path,
+            "--neuron", "zz", "--out", "/tmp/never.svg",
+        ])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("zz"))
+    }
+}

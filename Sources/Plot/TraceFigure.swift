@@ -1,0 +1,232 @@
+/// A membrane-potential figure: an input raster on top, then one or more V(t) panels,
+/// each with its resting level and threshold as lines and its spikes as impulses.
+/// Rendering only formats SVG text; writing it out is the caller's job.
+public struct TraceFigure: Sendable {
+    /// One row of the input raster.
+    public struct RasterRow: Sendable {
+        public var label: String
+        public var times: [Double]
+        public init(label: String, times: [Double]) {
+            self.label = label
+            self.times = times
+        }
+    }
+
+    /// A shaded time window, e.g. a labelled fault.
+    public struct Window: Sendable {
+        public var start: Double
+        public var end: Double
+        public var label: String
+        public init(start: Double, end: Double, label: String) {
+            self.start = start
+            self.end = end
+            self.label = label
+        }
+    }
+
+    /// One V(t) panel.
+    public struct Panel: Sendable {
+        public var title: String
+        public var points: [(time: Double, v: Double)]
+        public var vRest: Double
+        public var vThresh: Double
+        public var spikes: [Double]
+        public var windows: [Window]
+        public init(
+            title: String, points: [(time: Double, v: Double)], vRest: Double, vThresh: Double, spikes: [Double],
+            windows: [Window] = []
+        ) {
+            self.title = title
+            self.points = points
+            self.vRest = vRest
+            self.vThresh = vThresh
+            self.spikes = spikes
+            self.windows = windows
+        }
+    }
+
+    public var title: String
+    /// The time axis label, with its unit: "time (ms)".
+    public var timeLabel: String
+    /// The V axis label: "V (membrane potential)".
+    public var voltageLabel: String
+    public var start: Double
+    public var end: Double
+    public var raster: [RasterRow]
+    public var panels: [Panel]
+    /// Formats a time tick; defaults to the number itself.
+    public var formatTime: @Sendable (Double) -> String = { formatTick($0) }
+
+    public init(
+        title: String, timeLabel: String, voltageLabel: String = "V (membrane potential)", start: Double,
+        end: Double, raster: [RasterRow], panels: [Panel]
+    ) {
+        self.title = title
+        self.timeLabel = timeLabel
+        self.voltageLabel = voltageLabel
+        self.start = start
+        self.end = end
+        self.raster = raster
+        self.panels = panels
+    }
+
+    static let width = 960.0
+    static let left = 90.0
+    static let right = 150.0
+    static let rowHeight = 12.0
+    static let panelHeight = 220.0
+    static let gap = 46.0
+
+    /// The figure as a standalone SVG document.
+    public func svg() -> String {
+        let plotWidth = Self.width - Self.left - Self.right
+        let span = max(end - start, .leastNonzeroMagnitude)
+        func x(_ t: Double) -> Double { Self.left + (min(max(t, start), end) - start) / span * plotWidth }
+        let rasterHeight = raster.isEmpty ? 0 : Double(min(raster.count, 40)) * Self.rowHeight + 10
+        var y = 40.0
+        var body = ""
+        body += text(Self.width / 2, 22, title, size: 15, anchor: "middle", weight: "bold")
+        let timeTicks = niceTicks(start, end, count: 8)
+
+        if !raster.isEmpty {
+            body += text(Self.left - 8, y + 8, "inputs", size: 11, anchor: "end", fill: "#555")
+            let rows = raster.prefix(40)
+            for (index, row) in rows.enumerated() {
+                let rowY = y + 10 + Double(index) * Self.rowHeight
+                body += line(Self.left, rowY + Self.rowHeight / 2, Self.left + plotWidth, rowY + Self.rowHeight / 2, stroke: "#eee")
+                if rows.count <= 16 {
+                    body += text(Self.left + plotWidth + 6, rowY + Self.rowHeight - 2, row.label, size: 9, fill: "#555")
+                }
+                for t in row.times where t >= start && t <= end {
+                    body += line(x(t), rowY + 1, x(t), rowY + Self.rowHeight - 1, stroke: "#1f5fa8", width: 1.2)
+                }
+            }
+            if raster.count > 40 {
+                body += text(Self.left + plotWidth + 6, y + rasterHeight, "(+\(raster.count - 40) more)", size: 9, fill: "#555")
+            }
+            y += rasterHeight + 26
+        }
+
+        for panel in panels {
+            let values = panel.points.map(\.v) + [panel.vRest, panel.vThresh]
+            var low = values.min() ?? 0
+            var high = (values.max() ?? 1)
+            let pad = max((high - low) * 0.08, 1e-9)
+            low -= pad
+            high += pad + (high - low) * 0.18  // room for spike impulses above the threshold
+            func vy(_ v: Double) -> Double { y + Self.panelHeight - (v - low) / (high - low) * Self.panelHeight }
+            body += text(Self.left, y - 8, panel.title, size: 12, weight: "bold")
+            for window in panel.windows {
+                let x0 = x(window.start)
+                let x1 = max(x(window.end), x0 + 1.5)
+                body += "<rect x=\"\(f(x0))\" y=\"\(f(y))\" width=\"\(f(x1 - x0))\" height=\"\(f(Self.panelHeight))\" fill=\"#f5a623\" fill-opacity=\"0.18\"><title>\(escape(window.label))</title></rect>\n"
+            }
+            body += "<rect x=\"\(f(Self.left))\" y=\"\(f(y))\" width=\"\(f(plotWidth))\" height=\"\(f(Self.panelHeight))\" fill=\"none\" stroke=\"#999\"/>\n"
+            for tick in niceTicks(low, high, count: 5) {
+                body += line(Self.left - 4, vy(tick), Self.left, vy(tick), stroke: "#999")
+                body += text(Self.left - 7, vy(tick) + 4, formatTick(tick), size: 10, anchor: "end", fill: "#333")
+            }
+            for tick in timeTicks {
+                body += line(x(tick), y + Self.panelHeight, x(tick), y + Self.panelHeight + 4, stroke: "#999")
+                body += text(x(tick), y + Self.panelHeight + 16, formatTime(tick), size: 10, anchor: "middle", fill: "#333")
+            }
+            // Resting level and threshold.
+            body += line(Self.left, vy(panel.vRest), Self.left + plotWidth, vy(panel.vRest), stroke: "#2a9d3f", width: 1, dash: "2,3")
+            body += text(Self.left + plotWidth + 6, vy(panel.vRest) + 4, "v_rest \(formatTick(panel.vRest))", size: 10, fill: "#2a9d3f")
+            body += line(Self.left, vy(panel.vThresh), Self.left + plotWidth, vy(panel.vThresh), stroke: "#d0312d", width: 1, dash: "6,4")
+            body += text(Self.left + plotWidth + 6, vy(panel.vThresh) + 4, "v_thresh \(formatTick(panel.vThresh))", size: 10, fill: "#d0312d")
+            // Spikes as vertical impulses from the threshold to the top.
+            for spike in panel.spikes where spike >= start && spike <= end {
+                body += line(x(spike), vy(panel.vThresh), x(spike), y + 2, stroke: "#d0312d", width: 1.4)
+            }
+            // V(t).
+            var path = ""
+            for (index, point) in panel.points.enumerated() where point.time >= start && point.time <= end {
+                path += (index == 0 || path.isEmpty ? "M" : "L") + f(x(point.time)) + "," + f(vy(point.v)) + " "
+            }
+            body += "<path d=\"\(path)\" fill=\"none\" stroke=\"#222\" stroke-width=\"1.3\" stroke-linejoin=\"round\"/>\n"
+            body += "<text x=\"\(f(Self.left - 60))\" y=\"\(f(y + Self.panelHeight / 2))\" font-size=\"11\" fill=\"#333\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(Self.left - 60)) \(f(y + Self.panelHeight / 2)))\">\(escape(voltageLabel))</text>\n"
+            body += text(Self.left + plotWidth + 6, y + 14, "\(panel.spikes.count) spike\(panel.spikes.count == 1 ? "" : "s")", size: 10, fill: "#d0312d")
+            y += Self.panelHeight + Self.gap
+        }
+        body += text(Self.left + plotWidth / 2, y - Self.gap + 34, timeLabel, size: 12, anchor: "middle", fill: "#333")
+        let height = y - Self.gap + 50
+        return """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(f(Self.width))" height="\(f(height))" viewBox="0 0 \(f(Self.width)) \(f(height))" font-family="Helvetica, Arial, sans-serif">
+            <rect width="100%" height="100%" fill="white"/>
+            \(body)</svg>
+
+            """
+    }
+
+    private func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width: Double = 1, dash: String? = nil) -> String {
+        "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(f(width))\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")/>\n"
+    }
+
+    private func text(_ x: Double, _ y: Double, _ content: String, size: Double, anchor: String = "start", fill: String = "#111", weight: String = "normal") -> String {
+        "<text x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"\(f(size))\" text-anchor=\"\(anchor)\" fill=\"\(fill)\" font-weight=\"\(weight)\">\(escape(content))</text>\n"
+    }
+}
+
+/// Formats a coordinate with two decimals at most.
+func f(_ value: Double) -> String {
+    let rounded = (value * 100).rounded() / 100
+    return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+}
+
+/// Escapes text for SVG.
+func escape(_ text: String) -> String {
+    var result = ""
+    for character in text {
+        switch character {
+        case "<": result += "&lt;"
+        case ">": result += "&gt;"
+        case "&": result += "&amp;"
+        case "\"": result += "&quot;"
+        default: result.append(character)
+        }
+    }
+    return result
+}
+
+/// Tick label: integers plainly, others with up to 3 significant decimals.
+public func formatTick(_ value: Double) -> String {
+    if value == value.rounded() && abs(value) < 1e15 { return String(Int(value)) }
+    var text = String(format3(value))
+    while text.contains(".") && (text.hasSuffix("0") || text.hasSuffix(".")) { text.removeLast() }
+    return text
+}
+
+private func format3(_ value: Double) -> String {
+    let scaled = (value * 1000).rounded() / 1000
+    return String(scaled)
+}
+
+/// About `count` round tick values covering [low, high] (1, 2, 5 x 10^k steps).
+public func niceTicks(_ low: Double, _ high: Double, count: Int) -> [Double] {
+    guard high > low, low.isFinite, high.isFinite else { return [low] }
+    let raw = (high - low) / Double(max(count, 1))
+    let magnitude = pow10(floorLog10(raw))
+    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+    var ticks: [Double] = []
+    var tick = (low / step).rounded(.up) * step
+    while tick <= high + step * 1e-9 {
+        ticks.append(abs(tick) < step * 1e-9 ? 0 : tick)
+        tick += step
+    }
+    return ticks
+}
+
+private func floorLog10(_ value: Double) -> Int {
+    var exponent = 0
+    var v = value
+    while v >= 10 { v /= 10; exponent += 1 }
+    while v < 1 { v *= 10; exponent -= 1 }
+    return exponent
+}
+
+private func pow10(_ exponent: Int) -> Double {
+    var result = 1.0
+    if exponent >= 0 { for _ in 0..<exponent { result *= 10 } } else { for _ in 0..<(-exponent) { result /= 10 } }
+    return result
+}
