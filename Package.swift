@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "Detection", dependencies: ["SpikeCore", "Telemetry"]),
 
         /// Wire and fixture formats: telemetry and alert JSON, CSV import.
-        .target(name: "Telemetry"),
+        .target(name: "Telemetry", dependencies: ["StrictJSON"]),
 
         /// The synthetic small-cell telemetry generator (`spikewatch synth`).
         .target(name: "Scenarios", dependencies: ["Telemetry"]),
@@ -90,6 +90,7 @@ let package = Package(
         ),
         .testTarget(name: "SpikeCoreTests", dependencies: ["SpikeCore"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "CLITests", dependencies: ["spikewatch"]),
     ]
 )

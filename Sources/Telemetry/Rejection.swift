@@ -1,0 +1,34 @@
+/// Why a telemetry message was rejected, in the precedence order of INTERFACES.md
+/// section 1: when several apply, the earliest in this list is reported.
+public enum RejectionReason: String, Sendable, CaseIterable, Comparable, Codable {
+    case badFrames = "bad_frames"
+    case badTopic = "bad_topic"
+    case oversized = "oversized"
+    case invalidJSON = "invalid_json"
+    case unsupportedVersion = "unsupported_version"
+    case missingField = "missing_field"
+    case badType = "bad_type"
+    case notFinite = "not_finite"
+    case noMetrics = "no_metrics"
+    case tooManyCells = "too_many_cells"
+    case duplicate = "duplicate"
+    case timeBackwards = "time_backwards"
+
+    public static func < (lhs: RejectionReason, rhs: RejectionReason) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// A rejected message: the reason code and a human-readable detail for the log.
+public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: RejectionReason
+    /// What exactly was wrong, e.g. `"seq": expected an integer in [0, 2^63), got -1`.
+    public var detail: String
+
+    public init(_ reason: RejectionReason, _ detail: String) {
+        self.reason = reason
+        self.detail = detail
+    }
+
+    public var description: String { "\(reason.rawValue): \(detail)" }
+}

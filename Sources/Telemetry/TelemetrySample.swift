@@ -1,0 +1,100 @@
+/// One decoded telemetry message (INTERFACES.md section 1), metric names resolved to ids.
+public struct TelemetrySample: Sendable, Equatable {
+    /// The cell id (1..128 bytes of UTF-8).
+    public var cell: String
+    /// Telemetry time, seconds since the Unix epoch (> 0).
+    public var timestamp: Double
+    /// The publisher's per-cell sequence number, in [0, 2^63).
+    public var sequence: Int64
+    /// Metric id (see ``MetricNames``) and value, in message order; at least one.
+    public var metrics: [Metric]
+    /// The fault label of a fixture line (`"label"`), `nil` for normal or live samples.
+    public var label: String?
+
+    public struct Metric: Sendable, Equatable {
+        public var id: Int32
+        public var value: Double
+        public init(id: Int32, value: Double) {
+            self.id = id
+            self.value = value
+        }
+    }
+
+    public init(cell: String, timestamp: Double, sequence: Int64, metrics: [Metric], label: String? = nil) {
+        self.cell = cell
+        self.timestamp = timestamp
+        self.sequence = sequence
+        self.metrics = metrics
+        self.label = label
+    }
+}
+
+/// Interns metric names: each distinct name gets a small integer id once, at the edge,
+/// so nothing downstream hashes strings per sample.
+public struct MetricNames: Sendable {
+    /// Names by id.
+    public private(set) var names: [String] = []
+    private var buckets: [Int32]  // open addressing over `hashes`/ids; -1 = empty
+    private var hashes: [UInt64] = []
+    private var bytes: [[UInt8]] = []
+    /// The most distinct names accepted; a message naming more new ones is refused.
+    public let capacity: Int
+
+    public init(capacity: Int = 65_536) {
+        self.capacity = capacity
+        buckets = [Int32](repeating: -1, count: 1024)
+    }
+
+    /// Number of distinct names seen.
+    public var count: Int { names.count }
+
+    /// The id of a name given as UTF-8 bytes, adding it if new; `nil` when full.
+    public mutating func id(for name: UnsafeRawBufferPointer) -> Int32? {
+        let hash = Self.hash(name)
+        var slot = Int(truncatingIfNeeded: hash) & (buckets.count - 1)
+        while true {
+            let id = buckets[slot]
+            if id < 0 { break }
+            if hashes[Int(id)] == hash && bytes[Int(id)].elementsEqual(name) { return id }
+            slot = (slot + 1) & (buckets.count - 1)
+        }
+        guard names.count < capacity else { return nil }
+        let id = Int32(names.count)
+        names.append(String(decoding: name, as: UTF8.self))
+        bytes.append(Array(name))
+        hashes.append(hash)
+        buckets[slot] = id
+        if names.count * 2 > buckets.count { rehash() }
+        return id
+    }
+
+    /// The id of a name, adding it if new; `nil` when full.
+    public mutating func id(for name: String) -> Int32? {
+        var name = name
+        return name.withUTF8 { id(for: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The id of a name already seen, without adding it.
+    public func existingID(for name: String) -> Int32? {
+        names.firstIndex(of: name).map(Int32.init)
+    }
+
+    private mutating func rehash() {
+        buckets = [Int32](repeating: -1, count: buckets.count * 2)
+        for id in hashes.indices {
+            var slot = Int(truncatingIfNeeded: hashes[id]) & (buckets.count - 1)
+            while buckets[slot] >= 0 { slot = (slot + 1) & (buckets.count - 1) }
+            buckets[slot] = Int32(id)
+        }
+    }
+
+    /// FNV-1a, then a final mix so low bits spread.
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        hash ^= hash >> 29
+        return hash &* 0xbf58_476d_1ce4_e5b9
+    }
+}

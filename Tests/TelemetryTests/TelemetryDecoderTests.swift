@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+@testable import Telemetry
+
+@Suite("Telemetry decoding: strict, with INTERFACES.md reason codes")
+struct TelemetryDecoderTests {
+    let good = #"{"v": 1, "cell": "gnb-0017/cell-2", "ts": 1764331200.25, "seq": 1042, "metrics": {"RRU.PrbTotDl": 63.5, "DRB.UEThpDl": 84210.0, "RRC.ConnMean": 37}}"#
+
+    func reason(_ payload: String) -> RejectionReason? {
+        var decoder = TelemetryDecoder()
+        do {
+            _ = try decoder.decode(payload)
+            return nil
+        } catch {
+            return error.reason
+        }
+    }
+
+    func reason(bytes: [UInt8]) -> RejectionReason? {
+        var decoder = TelemetryDecoder()
+        do {
+            _ = try decoder.decode(bytes)
+            return nil
+        } catch {
+            return error.reason
+        }
+    }
+
+    @Test("the INTERFACES.md example decodes with its values and metric names")
+    func example() throws {
+        var decoder = TelemetryDecoder()
+        let sample = try decoder.decode(good)
+        #expect(sample.cell == "gnb-0017/cell-2")
+        #expect(sample.timestamp == 1764331200.25)
+        #expect(sample.sequence == 1042)
+        #expect(sample.metrics.map(\.value) == [63.5, 84210, 37])
+        #expect(sample.metrics.map { decoder.metricNames.names[Int($0.id)] } == ["RRU.PrbTotDl", "DRB.UEThpDl", "RRC.ConnMean"])
+        // A second message reuses the ids.
+        let again = try decoder.decode(#"{"v":1,"cell":"c","ts":1,"seq":0,"metrics":{"RRC.ConnMean":1,"X":2}}"#)
+        #expect(again.metrics[0].id == sample.metrics[2].id)
+        #expect(decoder.metricNames.count == 4)
+    }
+
+    @Test("decoded samples round-trip through the encoder")
+    func roundTrip() throws {
+        var decoder = TelemetryDecoder()
+        let sample = try decoder.decode(#"{"v":1,"cell":"a\"b\\c\u00e9","ts":0.001,"seq":9223372036854775807,"metrics":{"m\n":-1.5e-7,"n":1e21},"label":"congestion"}"#)
+        #expect(sample.cell == "a\"b\\cé")
+        #expect(sample.label == "congestion")
+        let encoded = sample.json(names: decoder.metricNames)
+        var second = TelemetryDecoder()
+        let again = try second.decode(encoded)
+        #expect(again.cell == sample.cell)
+        #expect(again.timestamp == sample.timestamp)
+        #expect(again.sequence == sample.sequence)
+        #expect(again.metrics.map(\.value) == sample.metrics.map(\.value))
+        #expect(again.label == "congestion")
+    }
+
+    @Test("numbers convert exactly, fast path and slow path alike", arguments: [
+        "0", "-0", "1", "63.5", "84210.0", "1764331200.25", "0.1", "0.3", "123456789012345", "1234567890123456789",
+        "3.141592653589793238462643", "1e-7", "2.5E+10", "9007199254740993", "1e22", "1e23", "4.9e-324", "1.7976931348623157e308",
+        "0.000001", "100000000000000000000000",
+    ])
+    func numbers(literal: String) throws {
+        var decoder = TelemetryDecoder()
+        let sample = try decoder.decode(#"{"v":1,"cell":"c","ts":1,"seq":0,"metrics":{"m":\#(literal)}}"#)
+        #expect(sample.metrics[0].value == Double(literal)!)
+    }
+
+    @Test("each rule rejects with its reason", arguments: [
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}", RejectionReason.invalidJSON),  // truncated
+        ("not json", .invalidJSON),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":NaN,\"seq\":0,\"metrics\":{\"m\":1}}", .invalidJSON),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":Infinity}}", .invalidJSON),
+        ("{\"v\":1,\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}}", .invalidJSON),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1,\"m\":2}}", .invalidJSON),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1},\"x\":{\"a\":1,\"a\":2}}", .invalidJSON),
+        ("{\"v\":1,\"cell\":\"\\ud800\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}}", .invalidJSON),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}} x", .invalidJSON),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1,}}", .invalidJSON),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":01,\"seq\":0,\"metrics\":{\"m\":1}}", .invalidJSON),
+        ("{\"v\":2,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}}", .unsupportedVersion),
+        ("{\"v\":2,\"ts\":1,\"seq\":0}", .unsupportedVersion),
+        ("{\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}}", .missingField),
+        ("{\"v\":1,\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}}", .missingField),
+        ("{\"v\":1,\"cell\":\"c\",\"seq\":0,\"metrics\":{\"m\":1}}", .missingField),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"metrics\":{\"m\":1}}", .missingField),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0}", .missingField),
+        ("{\"v\":1,\"cell\":5,\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}}", .badType),
+        ("{\"v\":1,\"cell\":\"\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}}", .badType),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":\"1\",\"seq\":0,\"metrics\":{\"m\":1}}", .badType),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":0,\"seq\":0,\"metrics\":{\"m\":1}}", .badType),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":-5,\"seq\":0,\"metrics\":{\"m\":1}}", .badType),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":-1,\"metrics\":{\"m\":1}}", .badType),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":1.5,\"metrics\":{\"m\":1}}", .badType),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":9223372036854775808,\"metrics\":{\"m\":1}}", .badType),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":\"7\",\"metrics\":{\"m\":1}}", .badType),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":[1]}", .badType),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":\"1\"}}", .badType),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":null}}", .badType),
+        ("{\"v\":\"1\",\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}}", .badType),
+        ("[1,2]", .badType),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1e400,\"seq\":0,\"metrics\":{\"m\":1}}", .notFinite),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1e400}}", .notFinite),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":-1e400}}", .notFinite),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{}}", .noMetrics),
+        // Precedence: the earliest applicable reason wins.
+        ("{\"v\":2,\"cell\":5,\"ts\":1e400,\"seq\":0,\"metrics\":{}}", .unsupportedVersion),
+        ("{\"cell\":5,\"ts\":1e400,\"seq\":0,\"metrics\":{}}", .missingField),
+        ("{\"v\":1,\"cell\":5,\"ts\":1e400,\"seq\":0,\"metrics\":{}}", .badType),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1e400,\"seq\":0,\"metrics\":{}}", .notFinite),
+        ("{\"v\":2,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}", .invalidJSON),
+    ])
+    func rejections(payload: String, expected: RejectionReason) {
+        #expect(reason(payload) == expected, "\(payload)")
+    }
+
+    @Test("byte-level hostility: BOM, invalid UTF-8, control characters, deep nesting, empty")
+    func bytes() {
+        let body = Array(good.utf8)
+        #expect(reason(bytes: [0xEF, 0xBB, 0xBF] + body) == .invalidJSON)
+        var invalid = body
+        invalid.replaceSubrange(17..<18, with: [0xC3, 0x28])  // inside the cell id
+        #expect(reason(bytes: invalid) == .invalidJSON)
+        #expect(reason(bytes: Array(#"{"v":1,"cell":"a"#.utf8) + [0xFF] + Array(#"","ts":1,"seq":0,"metrics":{"m":1}}"#.utf8)) == .invalidJSON)
+        #expect(reason("{\"v\":1,\"cell\":\"a\tb\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}}") == .invalidJSON)
+        let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(reason(#"{"v":1,"cell":"c","ts":1,"seq":0,"metrics":{"m":1},"x":\#(deep)}"#) == .invalidJSON)
+        #expect(reason(bytes: []) == .invalidJSON)
+        #expect(reason("   ") == .invalidJSON)
+        // 128 bytes of cell id is fine, 129 is not.
+        #expect(reason(#"{"v":1,"cell":"\#(String(repeating: "x", count: 128))","ts":1,"seq":0,"metrics":{"m":1}}"#) == nil)
+        #expect(reason(#"{"v":1,"cell":"\#(String(repeating: "x", count: 129))","ts":1,"seq":0,"metrics":{"m":1}}"#) == .badType)
+    }
+
+    @Test("unknown fields are ignored, nested ones too; integral exponent seq is accepted")
+    func forwardCompatible() throws {
+        var decoder = TelemetryDecoder()
+        let sample = try decoder.decode(#"{"extra":{"a":[1,{"b":null}],"c":"d"},"v":1.0,"cell":"c","ts":1,"seq":1e3,"metrics":{"m":1},"label":null,"more":true}"#)
+        #expect(sample.sequence == 1000)
+        #expect(sample.label == nil)
+    }
+
+    @Test("a decoder stays usable after any rejection")
+    func recovers() throws {
+        var decoder = TelemetryDecoder()
+        #expect(throws: Rejection.self) { try decoder.decode(#"{"v":1,"cell":"c","ts":1,"seq":0,"metrics":{"m":1,"m":2}}"#) }
+        let sample = try decoder.decode(#"{"v":1,"cell":"c","ts":1,"seq":0,"metrics":{"m":1,"n":2}}"#)
+        #expect(sample.metrics.count == 2)
+    }
+}
+
+@Suite("Per-cell sequence checks")
+struct SequenceTrackerTests {
+    @Test("duplicates, restarts, gaps and time going backwards")
+    func rules() throws {
+        var tracker = SequenceTracker(maximumCells: 2, idleEviction: 100)
+        #expect(try tracker.admit(cell: "a", sequence: 5, timestamp: 10).admission.isNewCell)
+        #expect(throws: Rejection(.duplicate, "cell \"a\" seq 5 was already received")) {
+            try tracker.admit(cell: "a", sequence: 5, timestamp: 11)
+        }
+        #expect(try tracker.admit(cell: "a", sequence: 9, timestamp: 11).admission.gap == 3)
+        #expect(try tracker.admit(cell: "a", sequence: 0, timestamp: 12).admission.publisherRestarted)
+        do {
+            _ = try tracker.admit(cell: "a", sequence: 1, timestamp: 11.5)
+            Issue.record("accepted a sample from the past")
+        } catch {
+            #expect(error.reason == .timeBackwards)
+        }
+        #expect(try tracker.admit(cell: "a", sequence: 1, timestamp: 12).admission.gap == 0)  // equal ts is fine
+        _ = try tracker.admit(cell: "b", sequence: 0, timestamp: 12)
+        do {
+            _ = try tracker.admit(cell: "c", sequence: 0, timestamp: 13)
+            Issue.record("accepted a cell over the cap")
+        } catch {
+            #expect(error.reason == .tooManyCells)
+        }
+        // Once "b" falls silent past the idle limit it is evicted and "c" fits.
+        _ = try tracker.admit(cell: "a", sequence: 2, timestamp: 200)
+        let result = try tracker.admit(cell: "c", sequence: 0, timestamp: 201)
+        #expect(result.admission.isNewCell)
+        #expect(tracker.cells["b"] == nil)
+    }
+}
+
+@Suite("Alert payloads")
+struct AlertTests {
+    @Test("alerts encode every INTERFACES.md field and decode back")
+    func roundTrip() throws {
+        let alert = Alert(
+            cell: "gnb-1/cell-2", state: .raised, severity: .major, kind: "congestion", score: 0.8123456,
+            timestamp: 1764331260, startedAt: 1764331260, sequence: 7,
+            evidence: [.init(metric: "RRU.PrbTotDl", value: 99.5, low: 20, high: 70)])
+        let text = String(decoding: alert.json(), as: UTF8.self)
+        for field in ["\"v\":1", "\"id\":", "\"key\":", "\"cell\":", "\"state\":\"raised\"", "\"severity\":\"major\"",
+                      "\"kind\":\"congestion\"", "\"score\":0.8123", "\"ts\":1764331260", "\"started_at\":1764331260",
+                      "\"seq\":7", "\"evidence\":[{\"metric\":\"RRU.PrbTotDl\",\"value\":99.5,\"low\":20,\"high\":70}]"] {
+            #expect(text.contains(field), "\(field) in \(text)")
+        }
+        #expect(!text.contains("resent"))
+        let decoded = try Alert(json: alert.json())
+        #expect(decoded.id == alert.id)
+        #expect(decoded.evidence == alert.evidence)
+        #expect(decoded.topic == "alert.major.gnb-1/cell-2")
+        // Same cell and start: same id; another start: another id.
+        #expect(Alert.id(cell: "gnb-1/cell-2", startedAt: 1764331260) == alert.id)
+        #expect(Alert.id(cell: "gnb-1/cell-2", startedAt: 1764331320) != alert.id)
+    }
+}
