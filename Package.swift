@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "Plot"),
 
         /// Workloads and baselines for `spikewatch bench` (release builds only).
-        .target(name: "Benchmarks", dependencies: ["SpikeCore"]),
+        .target(name: "Benchmarks", dependencies: ["SpikeCore", "Telemetry"]),
 
         // MARK: - Executable
 

@@ -16,6 +16,9 @@ public struct TelemetryDecoder: Sendable {
 
     private var seenStamp: [UInt32] = []
     private var stamp: UInt32 = 0
+    /// The metric ids of the previous message by position: publishers send the same
+    /// names in the same order, so a byte comparison usually replaces the hash lookup.
+    private var positionCache: [Int32] = []
 
     public init(metricNames: MetricNames = MetricNames()) {
         self.metricNames = metricNames
@@ -56,8 +59,18 @@ public struct TelemetryDecoder: Sendable {
         return true
     }
 
-    fileprivate mutating func internMetric(_ name: UnsafeRawBufferPointer) -> Int32? {
-        metricNames.id(for: name)
+    fileprivate mutating func internMetric(_ name: UnsafeRawBufferPointer, position: Int) -> Int32? {
+        if position < positionCache.count {
+            let cached = positionCache[position]
+            if metricNames.matches(cached, name) { return cached }
+        }
+        guard let id = metricNames.id(for: name) else { return nil }
+        if position < positionCache.count {
+            positionCache[position] = id
+        } else if position == positionCache.count && position < 256 {
+            positionCache.append(id)
+        }
+        return id
     }
 }
 
@@ -334,6 +347,7 @@ private struct Scanner {
         var metrics: [TelemetrySample.Metric] = []
         metrics.reserveCapacity(24)
         var valid = true
+        var position = 0
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
@@ -351,10 +365,11 @@ private struct Scanner {
             var id: Int32?
             switch name {
             case .raw(let range):
-                id = decoder.internMetric(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                id = decoder.internMetric(UnsafeRawBufferPointer(rebasing: bytes[range]), position: position)
             case .decoded(let decoded):
-                id = decoded.withUnsafeBytes { decoder.internMetric($0) }
+                id = decoded.withUnsafeBytes { decoder.internMetric($0, position: position) }
             }
+            position += 1
             if let id, !decoder.firstSighting(of: id) {
                 throw syntax("duplicate metric \"\(text(name))\"")
             }
@@ -599,83 +614,95 @@ private struct Scanner {
     /// 15 significant digits and small exponents, else the standard library's parser).
     mutating func number() throws(Rejection) -> (value: Double, integer: Int64?) {
         let start = index
+        let count = bytes.count
+        var i = index
         var negative = false
-        if bytes[index] == UInt8(ascii: "-") {
+        if bytes[i] == UInt8(ascii: "-") {
             negative = true
-            index += 1
+            i += 1
         }
-        func digit(_ position: Int) -> UInt8? {
-            guard position < bytes.count else { return nil }
-            let byte = bytes[position]
-            return byte >= 0x30 && byte <= 0x39 ? byte - 0x30 : nil
+        guard i < count, bytes[i] &- 0x30 < 10 else {
+            index = i
+            throw syntax("invalid number")
         }
-        guard let first = digit(index) else { throw syntax("invalid number") }
         var mantissa: UInt64 = 0
         var significant = 0
         var droppedDigits = 0  // integer digits beyond what the mantissa holds
-        if first == 0 {
-            index += 1
-            if digit(index) != nil { throw syntax("leading zeros are not allowed in a number") }
+        if bytes[i] == 0x30 {
+            i += 1
+            if i < count && bytes[i] &- 0x30 < 10 {
+                index = i
+                throw syntax("leading zeros are not allowed in a number")
+            }
         } else {
-            while let d = digit(index) {
+            while i < count {
+                let d = bytes[i] &- 0x30
+                if d >= 10 { break }
                 if significant < 19 {
-                    mantissa = mantissa * 10 + UInt64(d)
+                    mantissa = mantissa &* 10 &+ UInt64(d)
                     significant += 1
                 } else {
                     droppedDigits += 1
                 }
-                index += 1
+                i += 1
             }
         }
         var exponent = droppedDigits
         var isInteger = true
-        if peek() == UInt8(ascii: ".") {
+        if i < count && bytes[i] == UInt8(ascii: ".") {
             isInteger = false
-            index += 1
-            guard digit(index) != nil else { throw syntax("invalid number: digits expected after '.'") }
-            while let d = digit(index) {
+            i += 1
+            guard i < count, bytes[i] &- 0x30 < 10 else {
+                index = i
+                throw syntax("invalid number: digits expected after '.'")
+            }
+            while i < count {
+                let d = bytes[i] &- 0x30
+                if d >= 10 { break }
                 if significant < 19 {
                     if mantissa != 0 || d != 0 {
-                        mantissa = mantissa * 10 + UInt64(d)
-                        if mantissa != 0 { significant += 1 }
+                        mantissa = mantissa &* 10 &+ UInt64(d)
+                        significant += 1
                     }
                     exponent -= 1
-                } else {
-                    // Digits past 19 significant ones only matter to the slow path.
                 }
-                index += 1
+                i += 1
             }
         }
-        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+        if i < count && (bytes[i] | 0x20) == UInt8(ascii: "e") {
             isInteger = false
-            index += 1
+            i += 1
             var exponentNegative = false
-            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") {
-                exponentNegative = peek() == UInt8(ascii: "-")
-                index += 1
+            if i < count && (bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) {
+                exponentNegative = bytes[i] == UInt8(ascii: "-")
+                i += 1
             }
-            guard digit(index) != nil else { throw syntax("invalid number: digits expected in the exponent") }
+            guard i < count, bytes[i] &- 0x30 < 10 else {
+                index = i
+                throw syntax("invalid number: digits expected in the exponent")
+            }
             var value = 0
-            while let d = digit(index) {
+            while i < count {
+                let d = bytes[i] &- 0x30
+                if d >= 10 { break }
                 if value < 100_000 { value = value * 10 + Int(d) }
-                index += 1
+                i += 1
             }
             exponent += exponentNegative ? -value : value
         }
+        index = i
         var integer: Int64?
-        if isInteger && droppedDigits == 0 {
-            if negative {
-                if mantissa <= UInt64(Int64.max) { integer = -Int64(mantissa) }
-            } else if mantissa <= UInt64(Int64.max) {
-                integer = Int64(mantissa)
-            }
+        if isInteger && droppedDigits == 0 && mantissa <= UInt64(Int64.max) {
+            integer = negative ? -Int64(mantissa) : Int64(mantissa)
         }
-        if significant <= 15 && mantissa < (1 << 53) && exponent >= -22 && exponent <= 22 && droppedDigits == 0 {
+        if significant <= 15 && exponent >= -22 && exponent <= 22 && droppedDigits == 0 {
+            // Clinger's fast path: both the mantissa (< 10^15 < 2^53) and 10^|e| are exact
+            // doubles, so one correctly rounded multiply or divide gives the exact result.
             var value = Double(mantissa)
             if exponent < 0 { value /= powersOfTen[-exponent] } else if exponent > 0 { value *= powersOfTen[exponent] }
             return (negative ? -value : value, integer)
         }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
         let value = Double(text) ?? (negative ? -.infinity : .infinity)
         return (value, integer)
     }

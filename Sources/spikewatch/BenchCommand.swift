@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Release-mode benchmarks; every figure is a ratio against a baseline run in the same process.",
         discussion: "Build with `swift build -c release` first: debug builds are 10-50x slower.",
-        subcommands: [EngineBench.self])
+        subcommands: [EngineBench.self, DecodeBench.self])
 }
 
 struct EngineBench: ParsableCommand {
@@ -41,6 +41,44 @@ struct EngineBench: ParsableCommand {
             if engine.result.spikes != baseline.result.spikes {
                 print("  note: the baseline ignores same-instant summing, so its spike count differs (\(baseline.result.spikes))")
             }
+        }
+    }
+}
+
+struct DecodeBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode",
+        abstract: "Nanoseconds per telemetry message: spikewatch's decoder against Foundation's JSONDecoder.")
+
+    @Option(help: "Timed repetitions per measurement (the fastest counts).")
+    var repetitions = 5
+
+    @Option(help: "Messages per repetition.")
+    var messages = 50_000
+
+    @Flag(help: "Time only spikewatch's decoder (for profiling).")
+    var onlySpikewatch = false
+
+    func run() throws {
+        #if DEBUG
+        print("warning: this is a debug build; figures are meaningless. Use `swift build -c release`.")
+        #endif
+        print("metrics  bytes/msg  spikewatch-ns/msg  JSONDecoder-ns/msg  speed-up")
+        for metricCount in [3, 20, 100] {
+            let payloads = DecodeBenchmark.payloads(count: messages, metricCount: metricCount)
+            let bytes = payloads.map(\.count).reduce(0, +) / payloads.count
+            let ours = fastest(of: repetitions) { DecodeBenchmark.runSpikewatch(payloads) }
+            if onlySpikewatch {
+                print(String(format: "%7d  %9d  %17.0f", metricCount, bytes, ours.seconds / Double(messages) * 1e9))
+                continue
+            }
+            let theirs = fastest(of: repetitions) { DecodeBenchmark.runFoundation(payloads) }
+            guard ours.result == theirs.result, ours.result == messages * metricCount else {
+                throw CommandFailure("decoders disagree: \(ours.result) vs \(theirs.result) metrics")
+            }
+            let oursNs = ours.seconds / Double(messages) * 1e9
+            let theirsNs = theirs.seconds / Double(messages) * 1e9
+            print(String(format: "%7d  %9d  %17.0f  %18.0f  %7.1fx", metricCount, bytes, oursNs, theirsNs, theirsNs / oursNs))
         }
     }
 }
