@@ -13,6 +13,10 @@ public struct TelemetryDecoder: Sendable {
     public var maximumDepth = 32
     /// The most metrics one sample may carry.
     public var maximumMetricsPerSample = 1024
+    /// Where the last payload's `ts` and `cell` values stood (byte ranges), when found,
+    /// even if the payload was then rejected: replay reports them as the input gave them.
+    public private(set) var lastTimestampRange: Range<Int>?
+    public private(set) var lastCellRange: Range<Int>?
 
     private var seenStamp: [UInt32] = []
     private var stamp: UInt32 = 0
@@ -33,6 +37,10 @@ public struct TelemetryDecoder: Sendable {
             stamp = 1
         }
         var scanner = Scanner(bytes: payload, maximumDepth: maximumDepth)
+        defer {
+            lastTimestampRange = scanner.timestampRange
+            lastCellRange = scanner.cellRange
+        }
         return try scanner.payload(decoder: &self)
     }
 
@@ -88,6 +96,8 @@ private struct Scanner {
     /// The highest-precedence field problem found so far; reported only if the whole
     /// document turns out to be valid JSON (invalid_json outranks every field rule).
     var fieldProblem: Rejection?
+    var timestampRange: Range<Int>?
+    var cellRange: Range<Int>?
 
     init(bytes: UnsafeRawBufferPointer, maximumDepth: Int) {
         self.bytes = bytes
@@ -274,7 +284,9 @@ private struct Scanner {
             note(.badType, "\"cell\" must be a string, got \(type)")
             return nil
         }
+        let cellStart = index
         let token = try string()
+        cellRange = (cellStart + 1)..<(index - 1)
         let count = byteCount(token)
         guard count >= 1 && count <= 128 else {
             note(.badType, "\"cell\" must be 1..128 bytes, got \(count)")
@@ -289,7 +301,9 @@ private struct Scanner {
             note(.badType, "\"ts\" must be a number (epoch seconds), got \(type)")
             return nil
         }
+        let timestampStart = index
         let number = try number()
+        timestampRange = timestampStart..<index
         guard number.value.isFinite else {
             note(.notFinite, "\"ts\" overflows a double")
             return nil

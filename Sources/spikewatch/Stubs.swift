@@ -32,13 +32,6 @@ struct EvaluateCommand: AsyncParsableCommand {
     func run() async throws { throw NotYetAvailable(command: "evaluate", issue: 4) }
 }
 
-struct SynthCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "synth",
-        abstract: "Generate labelled small-cell telemetry fixtures (not in this build yet).")
-    func run() async throws { throw NotYetAvailable(command: "synth", issue: 4) }
-}
-
 struct TailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Scenarios
+import Telemetry
+
+struct SynthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth",
+        abstract: "Generate labelled small-cell telemetry (JSON Lines fixtures).",
+        discussion: """
+            Cells of three kinds (residential, business, transport) with daily and weekly \
+            load shapes; users drive PRB utilisation, throughput, RRC connections, delay and \
+            block errors; 3GPP TS 28.552 names and units; a 1-minute period. After a \
+            learning period, faults are injected and labelled: sleeping_cell, \
+            ul_interference, congestion, backhaul_degradation, hardware_fault, \
+            software_restart, misconfiguration. Busy hours, weekend dips and one-sample \
+            blips are normal and unlabelled. The same seed gives the same file. \
+            See docs/telemetry.md for every signature.
+            """)
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 1
+    @Option(help: "Number of cells.")
+    var cells = 8
+    @Option(help: "Days of telemetry.")
+    var days = 3.0
+    @Option(help: "Seconds between samples.")
+    var period = 60.0
+    @Option(help: "Hours at the start of each cell without faults (the learning period).")
+    var learningHours = 24.0
+    @Option(help: "Mean injected faults per cell per day after the learning period.")
+    var faultsPerDay = 2.0
+    @Option(help: "Comma-separated fault kinds to inject (default: all).")
+    var kinds: String?
+    @Option(help: "First timestamp, epoch seconds or ISO-8601 (default 2026-11-06T00:00:00Z, a Friday).")
+    var start: String?
+    @Option(help: "Write here instead of stdout.")
+    var out: String?
+    @Option(help: "Also write the injected faults (one JSON object per line) here.")
+    var faultsOut: String?
+
+    func run() throws {
+        let settings = try scenarioSettings()
+        var generator = ScenarioGenerator(settings: settings)
+        var output = [UInt8]()
+        output.reserveCapacity(1 << 20)
+        var count = 0
+        let names = generator.names
+        let handle: FileHandle
+        if let out {
+            guard FileManager.default.createFile(atPath: out, contents: nil) else {
+                throw CommandFailure("cannot write \(out)")
+            }
+            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        } else {
+            handle = FileHandle.standardOutput
+        }
+        while let sample = generator.next() {
+            output += sample.json(names: names)
+            output.append(0x0A)
+            count += 1
+            if output.count > 1 << 20 {
+                handle.write(Data(output))
+                output.removeAll(keepingCapacity: true)
+            }
+        }
+        handle.write(Data(output))
+        if let faultsOut {
+            var lines = ""
+            for fault in generator.faults {
+                var writer = JSONWriter()
+                writer.raw("{\"cell\":")
+                writer.string(fault.cell)
+                writer.key("kind")
+                writer.string(fault.kind.rawValue)
+                writer.key("variant")
+                writer.string(fault.variant)
+                writer.key("start")
+                writer.number(fault.start)
+                writer.key("end")
+                writer.number(fault.end)
+                writer.key("severity")
+                writer.number((fault.severity * 100).rounded() / 100)
+                writer.byte(UInt8(ascii: "}"))
+                lines += writer.text + "\n"
+            }
+            try writeFile(faultsOut, lines)
+        }
+        if out != nil {
+            FileHandle.standardError.write(Data("wrote \(count) samples of \(settings.cells) cells, \(generator.faults.count) faults\n".utf8))
+        }
+    }
+
+    func scenarioSettings() throws -> ScenarioSettings {
+        var settings = ScenarioSettings()
+        settings.seed = seed
+        guard cells >= 1 && cells <= 100_000 else { throw ValidationError("--cells must be 1...100000, got \(cells)") }
+        guard days > 0 && days <= 366 else { throw ValidationError("--days must be in (0, 366], got \(days)") }
+        guard period >= 1 else { throw ValidationError("--period must be >= 1 second, got \(period)") }
+        guard learningHours >= 0 else { throw ValidationError("--learning-hours must be >= 0") }
+        guard faultsPerDay >= 0 else { throw ValidationError("--faults-per-day must be >= 0") }
+        settings.cells = cells
+        settings.days = days
+        settings.period = period
+        settings.learningHours = learningHours
+        settings.faultsPerCellDay = faultsPerDay
+        if let kinds {
+            settings.kinds = try kinds.split(separator: ",").map {
+                guard let kind = FaultKind(rawValue: String($0).trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--kinds: unknown fault kind \"\($0)\" (known: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                return kind
+            }
+        }
+        if let start {
+            guard let value = parseTimestamp(start), value > 0 else {
+                throw ValidationError("--start: \"\(start)\" is not epoch seconds or ISO-8601")
+            }
+            settings.start = value
+        }
+        return settings
+    }
+}
