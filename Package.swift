@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Scenarios", dependencies: ["Telemetry"]),
 
         /// Replay, event scoring and baseline detectors (`spikewatch evaluate`).
-        .target(name: "Evaluation", dependencies: ["Telemetry", "Detection"]),
+        .target(name: "Evaluation", dependencies: ["Telemetry", "Detection", "Scenarios"]),
 
         // MARK: - Adapters
 

@@ -350,9 +350,11 @@ public struct CellState: Sendable {
 
         // Procedures, counted per period and reported as cumulative counters.
         let minutes = settings.period / 60
-        let estabAtt = poisson(users * 0.55 * minutes + 0.2)
+        // Each connected user sets up RRC connections a few times a minute (inactivity
+        // timers release them); handovers depend on mobility.
+        let estabAtt = poisson(users * 2.5 * minutes + 0.5)
         var estabRate = 0.996 - 0.01 * (fault?.kind == .congestion ? severity : 0)
-        let hoAtt = poisson(users * (kind == .transport ? 0.5 : 0.18) * minutes + 0.1)
+        let hoAtt = poisson(users * (kind == .transport ? 1.5 : 0.5) * minutes + 0.2)
         var hoRate = 0.985
         if fault?.kind == .misconfiguration {
             if fault?.variant == "handover" { hoRate = 0.88 - 0.3 * severity } else { estabRate = 0.93 - 0.2 * severity }

@@ -1,5 +1,5 @@
 /// Parameters of one leaky integrate-and-fire neuron.
-public struct LIFParameters: Sendable, Equatable, Hashable {
+public struct LIFParameters: Sendable, Equatable, Hashable, Codable {
     /// Membrane time constant in microseconds (> 0).
     public var tau: Double
     /// Resting potential: where V starts and decays towards.

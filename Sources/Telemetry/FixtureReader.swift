@@ -8,6 +8,13 @@ public struct RecordedSample: Sendable {
     public var cellText: String
     /// The sample, or why it was rejected.
     public var result: Result<TelemetrySample, Rejection>
+
+    public init(source: String, timestampText: String, cellText: String, result: Result<TelemetrySample, Rejection>) {
+        self.source = source
+        self.timestampText = timestampText
+        self.cellText = cellText
+        self.result = result
+    }
 }
 
 /// Reads JSON Lines fixtures (INTERFACES.md section 3): one telemetry payload per line,

@@ -25,13 +25,6 @@ struct ReplayCommand: AsyncParsableCommand {
     func run() async throws { throw NotYetAvailable(command: "replay", issue: 4) }
 }
 
-struct EvaluateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "evaluate",
-        abstract: "Score detectors on labelled fixtures (not in this build yet).")
-    func run() async throws { throw NotYetAvailable(command: "evaluate", issue: 4) }
-}
-
 struct TailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",

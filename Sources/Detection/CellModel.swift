@@ -1,0 +1,390 @@
+import Foundation
+import SpikeCore
+import Telemetry
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An alert in progress on one cell.
+struct ActiveAlert: Codable, Sendable {
+    var startedAt: Double
+    var severity: Alert.Severity
+    var kind: String
+    var lastPublished: Double
+    var evidenceNames: [String]
+    /// Every severity topic this alert was published on (a clear goes to each).
+    var topics: [Alert.Severity]
+}
+
+/// What one sample did to a cell.
+struct CellStep {
+    var score: Double
+    var transitions: [Alert]
+    var synapticEvents: Int
+    /// Multiply-accumulates a dense network of the same shape would have done.
+    var denseOperations: Int
+    var surpriseSpikes: Int
+}
+
+/// One cell's learned state and its spiking network: feature neurons (an ON and an OFF
+/// neuron per feature) feeding one evidence neuron, whose spikes raise and clear alerts.
+struct CellModel: Codable, Sendable {
+    let cell: String
+    var tracks: [MetricTrack] = []
+    var features: [Feature] = []
+    /// Track index -> feature index using it directly (-1 none; -2 a ratio's numerator).
+    var featureOfTrack: [Int] = []
+    var featureNeurons: OnlineLIF
+    var evidence: OnlineLIF
+    var evidenceTrace = 0.0
+    var traceTime = 0.0
+    /// Bit i set: a feature neuron fired or a cell event arrived i samples ago.
+    var activityHistory: UInt64 = 0
+    var period = 0.0
+    var lastTime: Double?
+    var alert: ActiveAlert?
+    /// Per event key ("gap", "reset"): evidence sent in the current episode.
+    var episodeEvents: [String: Int] = [:]
+    var lastGap = 0.0
+    var alertAcceptedUntil = -Double.infinity
+
+    /// Global metric id -> track index; rebuilt from names after a restore.
+    var trackOfMetric: [Int32] = []
+
+    enum CodingKeys: String, CodingKey {
+        case cell, tracks, features, featureOfTrack, featureNeurons, evidence, evidenceTrace, traceTime
+        case activityHistory, period, lastTime, alert, episodeEvents, lastGap, alertAcceptedUntil
+    }
+
+    init(cell: String, settings: DetectorSettings) {
+        self.cell = cell
+        featureNeurons = OnlineLIF(parameters: LIFParameters(tau: 1, vRest: 0, vReset: 0, vThresh: 1, refractory: 0))
+        evidence = OnlineLIF(parameters: LIFParameters(tau: 1, vRest: 0, vReset: 0, vThresh: settings.evidenceThreshold, refractory: 0))
+        evidence.add()
+    }
+
+    // MARK: The sample
+
+    mutating func process(
+        _ sample: TelemetrySample, names: MetricNames, settings: DetectorSettings, classifier: FaultClassifier?,
+        nextSequence: inout Int64
+    ) -> CellStep {
+        let t = sample.timestamp
+        let micros = Int64((t * 1_000_000).rounded())
+        var synapticEvents = 0
+        var surpriseSpikes = 0
+        var eventWeight = 0.0
+        var events: [(key: String, value: Double, low: Double, high: Double)] = []
+
+        // Reporting period and gaps.
+        if let last = lastTime {
+            let dt = t - last
+            if period == 0 {
+                period = max(dt, 1e-3)
+            } else if dt > 2.5 * period {
+                eventWeight += settings.eventWeight
+                lastGap = dt
+                events.append(("reporting_gap_s", dt, 0, 2.5 * period))
+            } else if dt > 0 {
+                period += 0.05 * (dt - period)
+            }
+        }
+        lastTime = t
+        let samplesPerHour = period > 0 ? 3600 / period : 60
+        // Membrane time constants follow the cell's own reporting period.
+        let featureTau = max(period, 1) * settings.featureTauPeriods * 1_000_000
+        let evidenceTau = max(period, 1) * settings.evidenceTauPeriods * 1_000_000
+
+        // Raw metrics: behaviour, counter resets.
+        var anyReset = false
+        for metric in sample.metrics {
+            let track = trackIndex(for: metric.id, names: names)
+            if tracks[track].observe(metric.value, at: t) { anyReset = true }
+            if tracks[track].behaviour != .undecided && featureOfTrack[track] == -1 {
+                createFeatures(for: track)
+            }
+        }
+        if anyReset {
+            eventWeight += settings.eventWeight
+            events.append(("counter_reset", 1, 0, 0))
+        }
+
+        // Features: expectation, surprise, spikes onto the feature neurons.
+        let frozen = alert != nil && t < alertAcceptedUntil
+        var present = [Bool](repeating: false, count: tracks.count)
+        for metric in sample.metrics { present[Int(trackOfMetric[Int(metric.id)])] = true }
+        for index in features.indices {
+            guard let (x, noise) = value(of: &features[index], present: present, settings: settings) else { continue }
+            guard x.isFinite else { continue }
+            guard let surprise = features[index].observe(
+                x, modelNoise: noise, settings: settings, samplesPerHour: samplesPerHour, frozen: frozen)
+            else { continue }
+            let on = max(spikes(surprise.fast, settings.deadZone, settings), spikes(surprise.slow, settings.slowDeadZone, settings))
+            let off = max(spikes(-surprise.fast, settings.deadZone, settings), spikes(-surprise.slow, settings.slowDeadZone, settings))
+            if on > 0 {
+                featureNeurons.receive(features[index].onNeuron, weight: Double(on) * settings.surpriseWeight, at: micros, tau: featureTau)
+                features[index].alertSpikes.on += on
+            }
+            if off > 0 {
+                featureNeurons.receive(features[index].offNeuron, weight: Double(off) * settings.surpriseWeight, at: micros, tau: featureTau)
+                features[index].alertSpikes.off += off
+            }
+            synapticEvents += on + off
+            surpriseSpikes += on + off
+        }
+        let firedFeatures = featureNeurons.settle(at: micros)
+
+        // The evidence neuron: feature spikes and cell events, one microsecond later.
+        let evidenceTime = micros + 1
+        for _ in firedFeatures {
+            evidence.receive(0, weight: 1, at: evidenceTime, tau: evidenceTau)
+        }
+        if eventWeight > 0 {
+            evidence.receive(0, weight: eventWeight, at: evidenceTime, tau: evidenceTau)
+            for event in events where event.key != "counter_reset" || anyReset { episodeEvents[event.key, default: 0] += 1 }
+        }
+        synapticEvents += firedFeatures.count + (eventWeight > 0 ? 1 : 0)
+        let evidenceFired = !evidence.settle(at: evidenceTime).isEmpty
+        activityHistory = activityHistory << 1 | (firedFeatures.isEmpty && eventWeight == 0 ? 0 : 1)
+
+        // Score: the evidence neuron's leaky-integrated firing plus its sub-threshold drive.
+        if traceTime > 0 { evidenceTrace *= exp(-(t - traceTime) / (2 * max(period, 1) * settings.evidenceTauPeriods)) }
+        traceTime = t
+        if evidenceFired { evidenceTrace += 1 }
+        let drive = max(0, evidence.potential(0, at: evidenceTime, tau: evidenceTau)) / settings.evidenceThreshold
+        let score = 1 - exp(-(evidenceTrace + drive))
+
+        // Alert state machine.
+        var transitions: [Alert] = []
+        let quietMask = UInt64(1) << UInt64(min(max(settings.clearAfter, 1), 63)) - 1
+        if var active = alert {
+            if activityHistory & quietMask == 0 || t >= alertAcceptedUntil {
+                transitions.append(makeAlert(.cleared, severity: active.severity, active: active, score: score, time: t,
+                                             sequence: &nextSequence, names: names))
+                for topic in active.topics where topic != active.severity {
+                    var extra = transitions[transitions.count - 1]
+                    extra.severity = topic
+                    transitions.append(extra)
+                }
+                alert = nil
+                resetEpisode()
+            } else {
+                let severity = Self.severity(score: score, active: active)
+                let kind = classifier?.classify(spikeCounts()) ?? active.kind
+                let evidenceNames = topEvidence(events: events).map(\.metric)
+                let changed = severity != active.severity || kind != active.kind || evidenceNames != active.evidenceNames
+                if changed && t - active.lastPublished >= settings.updateInterval {
+                    active.severity = severity
+                    active.kind = kind
+                    active.evidenceNames = evidenceNames
+                    active.lastPublished = t
+                    if !active.topics.contains(severity) { active.topics.append(severity) }
+                    transitions.append(makeAlert(.updated, severity: severity, active: active, score: score, time: t,
+                                                 sequence: &nextSequence, names: names, events: events))
+                }
+                alert = active
+            }
+        } else if evidenceFired {
+            let severity = Self.severity(score: score, active: nil)
+            let kind = classifier?.classify(spikeCounts()) ?? "anomaly"
+            let evidence = topEvidence(events: events)
+            let active = ActiveAlert(
+                startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
+                topics: [severity])
+            alert = active
+            alertAcceptedUntil = t + settings.maximumAlertHours * 3600
+            transitions.append(makeAlert(.raised, severity: severity, active: active, score: score, time: t,
+                                         sequence: &nextSequence, names: names, events: events))
+        } else if activityHistory & quietMask == 0 {
+            resetEpisode()
+        }
+
+        let featureCount = features.count
+        let dense = 2 * featureCount + 2 * featureCount + (classifier.map { 2 * featureCount * $0.kinds.count } ?? 0)
+        return CellStep(score: score, transitions: transitions, synapticEvents: synapticEvents, denseOperations: dense,
+                        surpriseSpikes: surpriseSpikes)
+    }
+
+    /// Surprise spikes for a normalised deviation: none inside the dead zone, then one
+    /// more per `spikeUnit` sigmas, capped.
+    func spikes(_ z: Double, _ deadZone: Double, _ settings: DetectorSettings) -> Int {
+        guard z > deadZone else { return 0 }
+        return min(settings.maximumSpikes, 1 + Int((z - deadZone) / settings.spikeUnit))
+    }
+
+    static func severity(score: Double, active: ActiveAlert?) -> Alert.Severity {
+        if score >= 0.97 { return .critical }
+        if score >= 0.9 { return .major }
+        if score >= 0.75 { return .minor }
+        return .warning
+    }
+
+    mutating func resetEpisode() {
+        for index in features.indices { features[index].alertSpikes = (0, 0) }
+        episodeEvents = [:]
+    }
+
+    /// Spike counts of the current episode by readout key (`name+`, `name-`, `gap`, `reset`).
+    func spikeCounts() -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for feature in features {
+            if feature.alertSpikes.on > 0 { counts[feature.name + "+"] = feature.alertSpikes.on }
+            if feature.alertSpikes.off > 0 { counts[feature.name + "-"] = feature.alertSpikes.off }
+        }
+        for (key, count) in episodeEvents { counts[key] = count }
+        return counts
+    }
+
+    func topEvidence(events: [(key: String, value: Double, low: Double, high: Double)]) -> [Alert.Evidence] {
+        var ranked = features.filter { $0.alertSpikes.on + $0.alertSpikes.off > 0 }
+        ranked.sort { ($0.alertSpikes.on + $0.alertSpikes.off, $1.name) > ($1.alertSpikes.on + $1.alertSpikes.off, $0.name) }
+        var evidence = ranked.prefix(5).map {
+            Alert.Evidence(metric: $0.name, value: rounded($0.lastValue), low: rounded(min($0.lastLow, $0.lastHigh)),
+                           high: rounded(max($0.lastLow, $0.lastHigh)))
+        }
+        for event in events { evidence.append(.init(metric: event.key, value: event.value, low: event.low, high: event.high)) }
+        return evidence
+    }
+
+    func makeAlert(
+        _ state: Alert.State, severity: Alert.Severity, active: ActiveAlert, score: Double, time: Double,
+        sequence: inout Int64, names: MetricNames, events: [(key: String, value: Double, low: Double, high: Double)] = []
+    ) -> Alert {
+        defer { sequence += 1 }
+        return Alert(
+            cell: cell, state: state, severity: severity, kind: active.kind, score: score, timestamp: time,
+            startedAt: active.startedAt, sequence: sequence, evidence: topEvidence(events: events))
+    }
+
+    // MARK: Metrics to features
+
+    mutating func trackIndex(for id: Int32, names: MetricNames) -> Int {
+        let slot = Int(id)
+        if slot >= trackOfMetric.count {
+            trackOfMetric.append(contentsOf: repeatElement(-1, count: slot + 1 - trackOfMetric.count))
+        }
+        if trackOfMetric[slot] >= 0 { return Int(trackOfMetric[slot]) }
+        let name = names.names[slot]
+        if let existing = tracks.firstIndex(where: { $0.name == name }) {
+            trackOfMetric[slot] = Int32(existing)  // restored from a checkpoint
+            return existing
+        }
+        tracks.append(MetricTrack(name: name))
+        featureOfTrack.append(-1)
+        trackOfMetric[slot] = Int32(tracks.count - 1)
+        return tracks.count - 1
+    }
+
+    /// The denominator a metric is the numerator of, by 3GPP naming: `...Succ`/`...Att`,
+    /// `...Fail`/`...Att`, `...Err...`/`...` with the same prefix.
+    static func denominatorName(of name: String) -> [String] {
+        var candidates: [String] = []
+        if let range = name.range(of: "Succ", options: .backwards) {
+            candidates.append(name.replacingCharacters(in: range, with: "Att"))
+        }
+        if let range = name.range(of: "Fail", options: .backwards) {
+            candidates.append(name.replacingCharacters(in: range, with: "Att"))
+        }
+        if let range = name.range(of: "Err") {
+            candidates.append(name.replacingCharacters(in: range, with: ""))
+        }
+        return candidates
+    }
+
+    mutating func createFeatures(for track: Int) {
+        let name = tracks[track].name
+        // Is this the numerator of a ratio whose denominator the cell reports?
+        for candidate in Self.denominatorName(of: name) {
+            if let denominator = tracks.firstIndex(where: { $0.name == candidate }), tracks[denominator].behaviour != .undecided {
+                addFeature(name: "\(name)/\(candidate)", source: .ratio(numerator: track, denominator: denominator))
+                featureOfTrack[track] = -2
+                if featureOfTrack[denominator] == -1 { createFeatures(for: denominator) }
+                return
+            }
+        }
+        // Or the denominator of a numerator already decided?
+        for (other, otherTrack) in tracks.enumerated() where other != track && featureOfTrack[other] >= -1 {
+            if Self.denominatorName(of: otherTrack.name).contains(name), otherTrack.behaviour != .undecided {
+                if featureOfTrack[other] >= 0 {
+                    // The numerator had its own feature: it becomes the ratio, relearned.
+                    let index = featureOfTrack[other]
+                    let neurons = (features[index].onNeuron, features[index].offNeuron)
+                    features[index] = Feature(
+                        name: "\(otherTrack.name)/\(name)", source: .ratio(numerator: other, denominator: track),
+                        onNeuron: neurons.0, offNeuron: neurons.1)
+                } else {
+                    addFeature(name: "\(otherTrack.name)/\(name)", source: .ratio(numerator: other, denominator: track))
+                }
+                featureOfTrack[other] = -2
+            }
+        }
+        let source: FeatureSource = tracks[track].behaviour == .counter ? .rate(metric: track) : .gauge(metric: track)
+        featureOfTrack[track] = addFeature(name: name, source: source)
+        if case .gauge = source, tracks[track].resolution.isFinite {
+            features[featureOfTrack[track]].resolution = tracks[track].resolution
+        }
+    }
+
+    @discardableResult
+    mutating func addFeature(name: String, source: FeatureSource) -> Int {
+        let on = featureNeurons.add()
+        let off = featureNeurons.add()
+        features.append(Feature(name: name, source: source, onNeuron: on, offNeuron: off))
+        return features.count - 1
+    }
+
+    /// This sample's value of a feature and its model noise, if the sample carries it.
+    func value(of feature: inout Feature, present: [Bool], settings: DetectorSettings) -> (Double, Double)? {
+        switch feature.source {
+        case .gauge(let metric):
+            guard present[metric], tracks[metric].behaviour == .gauge || tracks[metric].behaviour == .counter,
+                let value = tracks[metric].lastValue
+            else { return nil }
+            return (value, 0)
+        case .rate(let metric):
+            guard present[metric], let delta = tracks[metric].lastDelta, let interval = tracks[metric].lastInterval,
+                interval > 0
+            else { return nil }
+            return (delta / interval, max(delta, 1).squareRoot() / interval)
+        case .ratio(let numerator, let denominator):
+            guard present[numerator], present[denominator] else { return nil }
+            let n: Double
+            let d: Double
+            if tracks[denominator].behaviour == .counter {
+                guard let dn = tracks[numerator].lastDelta, let dd = tracks[denominator].lastDelta else { return nil }
+                n = dn
+                d = dd
+            } else {
+                guard let vn = tracks[numerator].lastValue, let vd = tracks[denominator].lastValue else { return nil }
+                n = vn
+                d = vd
+            }
+            guard d > 0 || tracks[denominator].behaviour == .counter else { return nil }
+            var p: Double
+            var count = 0.0
+            if tracks[denominator].behaviour == .counter {
+                // Judge the ratio over the last few intervals' attempts (leaky sums).
+                let keep = 1 - 1 / settings.ratioIntervals
+                feature.numeratorSum = feature.numeratorSum * keep + max(n, 0)
+                feature.denominatorSum = feature.denominatorSum * keep + max(d, 0)
+                guard feature.denominatorSum >= 1, d > 0 else { return nil }
+                p = feature.numeratorSum / feature.denominatorSum
+                count = feature.denominatorSum
+            } else {
+                p = n / d
+            }
+            p = min(max(p, 0), 1)
+            let expected = min(max(feature.level, 0.001), 0.999)
+            let noise = count > 0 ? (max(expected * (1 - expected), 1 / count) / count).squareRoot() : 0
+            return (p, noise)
+        }
+    }
+}
+
+private func rounded(_ value: Double) -> Double {
+    guard value.isFinite else { return 0 }
+    let magnitude = abs(value)
+    let digits: Double = magnitude >= 1000 ? 1 : magnitude >= 1 ? 100 : 10_000
+    return (value * digits).rounded() / digits
+}

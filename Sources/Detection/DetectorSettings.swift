@@ -1,0 +1,55 @@
+/// The knobs of the spiking anomaly model. Every default works on any telemetry; none
+/// is per metric. docs/model.md explains each one for an operator.
+public struct DetectorSettings: Sendable, Equatable, Codable {
+    // MARK: Expectation
+
+    /// Samples over which the fast forecaster's level adapts (EWMA span).
+    public var levelSpan = 6.0
+    /// Samples over which the residual scale is learned.
+    public var scaleSpan = 120.0
+    /// Hours over which the slow baseline (catching drifts and level shifts) adapts.
+    public var slowBaselineHours = 6.0
+    /// Samples a feature must have before it may send spikes (its warm-up).
+    public var warmupSamples = 60
+    /// Update gain while a feature is surprising or its cell is alerting (0 = frozen).
+    public var frozenGain = 0.02
+    /// Intervals of attempts a success or error ratio is judged over (leaky sums).
+    public var ratioIntervals = 4.0
+
+    // MARK: Encoding
+
+    /// Dead zone of the normalised prediction error, in sigmas: no spikes inside it.
+    public var deadZone = 3.0
+    /// Sigmas of prediction error per further surprise spike beyond the dead zone.
+    public var spikeUnit = 1.0
+    /// Dead zone of the slow baseline's deviation, in sigmas.
+    public var slowDeadZone = 5.0
+    /// Most surprise spikes one feature sends per sample and direction.
+    public var maximumSpikes = 8
+
+    // MARK: Spiking network
+
+    /// Feature neurons' membrane time constant, in sample periods: how long a small
+    /// deviation is remembered while further ones fill the bucket.
+    public var featureTauPeriods = 3.0
+    /// Weight of one surprise spike onto its feature neuron (threshold 1).
+    public var surpriseWeight = 0.3
+    /// Evidence neuron's membrane time constant, in sample periods.
+    public var evidenceTauPeriods = 4.0
+    /// Evidence neuron's threshold; each feature-neuron spike adds 1, so one feature
+    /// neuron firing once (a blip) cannot raise an alert, two in a row can.
+    public var evidenceThreshold = 1.8
+    /// Weight of a reporting gap or counter reset onto the evidence neuron.
+    public var eventWeight = 1.6
+
+    // MARK: Alerts
+
+    /// Consecutive samples without a feature-neuron spike or cell event needed to clear.
+    public var clearAfter = 10
+    /// An active alert is re-published as `updated` at most this often, telemetry seconds.
+    public var updateInterval = 300.0
+    /// After this many hours an alert's condition is accepted as the new normal.
+    public var maximumAlertHours = 12.0
+
+    public init() {}
+}

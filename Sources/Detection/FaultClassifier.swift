@@ -1,0 +1,134 @@
+public import Foundation
+import SpikeCore
+
+/// The rate-coded fault-class readout: one LIF neuron per fault kind, fed the spike
+/// counts an alert's feature neurons sent (per feature and direction, plus gap and
+/// reset events). The kind whose neuron fires most names the alert.
+///
+/// Counts are normalised to a fixed number of input spikes (a rate code of *which*
+/// features surprised, independent of how long the alert has lasted) and presented as
+/// evenly spaced spike trains over a window; weights are fitted by `spikewatch train`.
+public struct FaultClassifier: Sendable, Codable, Equatable {
+    /// Model file format version.
+    public static let formatVersion = 1
+    public var version = FaultClassifier.formatVersion
+    /// Fault kinds, one readout neuron each.
+    public var kinds: [String]
+    /// Input keys (`feature+`, `feature-`, `reporting_gap_s`, `counter_reset`).
+    public var keys: [String]
+    /// Weights `keys x kinds`, row-major.
+    public var weights: [Double]
+    /// Input spikes one presentation carries in total.
+    public var presentedSpikes = 40.0
+
+    static let window: Microseconds = 100_000
+    static let neuron = LIFParameters.milliseconds(tau: 20, vRest: 0, vReset: 0, vThresh: 1, refractory: 1)
+
+    public init(kinds: [String], keys: [String]) {
+        self.kinds = kinds
+        self.keys = keys
+        weights = Array(repeating: 0, count: kinds.count * keys.count)
+    }
+
+    /// The input spike trains for a count vector.
+    func inputSpikes(_ counts: [String: Int]) -> [[Microseconds]] {
+        let total = counts.values.reduce(0, +)
+        guard total > 0 else { return Array(repeating: [], count: keys.count) }
+        return keys.enumerated().map { index, key in
+            let share = Double(counts[key] ?? 0) / Double(total)
+            let spikes = Int((share * presentedSpikes).rounded())
+            guard spikes > 0 else { return [] }
+            let rate = Double(spikes) / (Double(Self.window) / 1_000_000)
+            let phase = Microseconds(Double(index % 7) / 7 * 1_000_000 / rate)
+            return Array(RegularRateEncoder(rateHz: rate, phase: phase).spikeTimes(duration: Self.window).prefix(spikes))
+        }
+    }
+
+    func network() -> Network {
+        var builder = NetworkBuilder()
+        for _ in kinds { builder.addNeuron(Self.neuron) }
+        for (input, _) in keys.enumerated() {
+            builder.addInput()
+            for output in kinds.indices where weights[input * kinds.count + output] != 0 {
+                builder.connect(.input(input), to: output, weight: weights[input * kinds.count + output])
+            }
+        }
+        return builder.build()
+    }
+
+    /// Runs the readout; returns output spike counts and final potentials per kind.
+    func respond(_ spikes: [[Microseconds]], network: Network) -> (counts: [Int], potentials: [Double]) {
+        var simulator = Simulator(network: network)
+        simulator.recordsSpikes = false
+        for (input, times) in spikes.enumerated() {
+            for time in times { simulator.inject(input: input, at: time) }
+        }
+        simulator.run(until: Self.window)
+        return (simulator.spikeCounts, kinds.indices.map { simulator.potential(of: $0, at: Self.window) })
+    }
+
+    /// The kind whose neuron fires most for these counts (ties: the higher potential).
+    public func classify(_ counts: [String: Int]) -> String {
+        guard !kinds.isEmpty, counts.values.contains(where: { $0 > 0 }) else { return "anomaly" }
+        let (spikes, potentials) = respond(inputSpikes(counts), network: network())
+        let best = kinds.indices.max { a, b in
+            spikes[a] != spikes[b] ? spikes[a] < spikes[b] : potentials[a] < potentials[b]
+        }!
+        return kinds[best]
+    }
+
+    /// Fits the weights to labelled count vectors with the rate-based delta rule.
+    public static func train(examples: [(counts: [String: Int], kind: String)], epochs: Int = 60, seed: UInt64 = 1)
+        -> FaultClassifier
+    {
+        let kinds = Array(Set(examples.map(\.kind))).sorted()
+        let keys = Array(Set(examples.flatMap { $0.counts.keys })).sorted()
+        var model = FaultClassifier(kinds: kinds, keys: keys)
+        guard !examples.isEmpty else { return model }
+        var rng = SeededGenerator(seed: seed)
+        let inputs = examples.map { model.inputSpikes($0.counts) }
+        let targets = examples.map { kinds.firstIndex(of: $0.kind)! }
+        var order = Array(examples.indices)
+        let target = 12.0
+        for epoch in 0..<epochs {
+            let rate = 0.02 / (1 + Double(epoch) / 15)
+            order.shuffle(using: &rng)
+            for index in order {
+                let (counts, _) = model.respond(inputs[index], network: model.network())
+                for output in kinds.indices {
+                    let goal = output == targets[index] ? target : 0
+                    let error = goal - Double(counts[output])
+                    if error == 0 { continue }
+                    for (input, spikes) in inputs[index].enumerated() where !spikes.isEmpty {
+                        model.weights[input * kinds.count + output] += rate * error * Double(spikes.count) / 10
+                    }
+                }
+            }
+        }
+        return model
+    }
+
+    /// Reads a model file.
+    public init(json data: Data) throws {
+        self = try JSONDecoder().decode(FaultClassifier.self, from: data)
+        guard version == Self.formatVersion else {
+            throw ModelError("model format version \(version); this build reads version \(Self.formatVersion)")
+        }
+        guard weights.count == kinds.count * keys.count, weights.allSatisfy(\.isFinite) else {
+            throw ModelError("weights do not match \(keys.count) keys x \(kinds.count) kinds, or are not finite")
+        }
+    }
+
+    /// The model as JSON.
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(self)
+    }
+}
+
+/// A model file that cannot be used.
+public struct ModelError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,261 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a raw metric turned out to be, judged by its behaviour.
+enum MetricBehaviour: String, Codable, Sendable {
+    /// Still watching (the first samples).
+    case undecided
+    /// A level: used as it is.
+    case gauge
+    /// A cumulative counter: never decreases except at a reset; used as a per-second rate.
+    case counter
+}
+
+/// What the cell knows of one raw metric.
+struct MetricTrack: Codable, Sendable {
+    var name: String
+    var behaviour = MetricBehaviour.undecided
+    var lastValue: Double?
+    var lastTime: Double?
+    var observations = 0
+    var decreases = 0
+    var increases = 0
+    var allIntegral = true
+    /// The smallest nonzero step seen between successive values: the reporting resolution.
+    var resolution = Double.infinity
+    /// For a counter: the increase over the last interval and its length, if any.
+    var lastDelta: Double?
+    var lastInterval: Double?
+
+    init(name: String) { self.name = name }
+
+    /// Observations needed before deciding gauge or counter.
+    static let decisionSamples = 20
+
+    /// Records a value; returns true if it was a counter reset.
+    mutating func observe(_ value: Double, at time: Double) -> Bool {
+        var reset = false
+        lastDelta = nil
+        lastInterval = nil
+        if value != value.rounded() { allIntegral = false }
+        if let previous = lastValue, let previousTime = lastTime {
+            let step = abs(value - previous)
+            if step > 0 { resolution = min(resolution, step) }
+            if value < previous { decreases += 1 } else if value > previous { increases += 1 }
+            switch behaviour {
+            case .counter:
+                if value < previous {
+                    if value < previous * 0.5 {
+                        reset = true  // restarted from (near) zero
+                    } else {
+                        behaviour = .gauge  // a counter does not step down: it was a gauge
+                    }
+                } else if time > previousTime {
+                    lastDelta = value - previous
+                    lastInterval = time - previousTime
+                }
+            case .undecided:
+                if observations + 1 >= Self.decisionSamples {
+                    behaviour = allIntegral && decreases == 0 && increases >= Self.decisionSamples / 4 ? .counter : .gauge
+                }
+            case .gauge:
+                break
+            }
+        }
+        observations += 1
+        lastValue = value
+        lastTime = time
+        return reset
+    }
+}
+
+/// How a feature is computed from the raw metrics.
+enum FeatureSource: Codable, Sendable, Equatable {
+    /// A gauge, as reported.
+    case gauge(metric: Int)
+    /// A counter's increase per second.
+    case rate(metric: Int)
+    /// `numerator / denominator`, from counter increases (or gauge values) in the same interval.
+    case ratio(numerator: Int, denominator: Int)
+}
+
+/// One feature's expectation: a damped-trend forecaster of the next value, a slow
+/// baseline, their learned error scales and a noise model, all in a transformed space.
+struct Feature: Codable, Sendable {
+    var name: String
+    var source: FeatureSource
+    /// Indices of this feature's ON and OFF neurons in the cell's feature population.
+    var onNeuron: Int
+    var offNeuron: Int
+
+    /// Values seen before the transform is fixed.
+    var warmupValues: [Double] = []
+    /// asinh scale: y = asinh(x / scale); 0 = identity (for ratios).
+    var scale = 0.0
+    var samples = 0
+    var level = 0.0
+    var trend = 0.0
+    var meanAbsoluteError = 0.0
+    var slowLevel = 0.0
+    var slowMeanAbsoluteDeviation = 0.0
+    /// Reporting resolution in raw units (the noise floor).
+    var resolution = 0.0
+    /// The last raw value and its normal range (for evidence).
+    var lastValue = 0.0
+    var lastLow = 0.0
+    var lastHigh = 0.0
+    /// Surprise spikes sent while the current alert is active (for the class readout).
+    var alertSpikes = (on: 0, off: 0)
+    /// For a ratio of counters: leaky sums of the numerator and denominator increases,
+    /// so a ratio is judged on a few intervals' worth of attempts, not one.
+    var numeratorSum = 0.0
+    var denominatorSum = 0.0
+
+    enum CodingKeys: String, CodingKey {
+        case name, source, onNeuron, offNeuron, warmupValues, scale, samples, level, trend, meanAbsoluteError
+        case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastLow, lastHigh, alertOn, alertOff
+        case numeratorSum, denominatorSum
+    }
+
+    init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
+        self.name = name
+        self.source = source
+        self.onNeuron = onNeuron
+        self.offNeuron = offNeuron
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        source = try c.decode(FeatureSource.self, forKey: .source)
+        onNeuron = try c.decode(Int.self, forKey: .onNeuron)
+        offNeuron = try c.decode(Int.self, forKey: .offNeuron)
+        warmupValues = try c.decode([Double].self, forKey: .warmupValues)
+        scale = try c.decode(Double.self, forKey: .scale)
+        samples = try c.decode(Int.self, forKey: .samples)
+        level = try c.decode(Double.self, forKey: .level)
+        trend = try c.decode(Double.self, forKey: .trend)
+        meanAbsoluteError = try c.decode(Double.self, forKey: .meanAbsoluteError)
+        slowLevel = try c.decode(Double.self, forKey: .slowLevel)
+        slowMeanAbsoluteDeviation = try c.decode(Double.self, forKey: .slowMeanAbsoluteDeviation)
+        resolution = try c.decode(Double.self, forKey: .resolution)
+        lastValue = try c.decode(Double.self, forKey: .lastValue)
+        lastLow = try c.decode(Double.self, forKey: .lastLow)
+        lastHigh = try c.decode(Double.self, forKey: .lastHigh)
+        alertSpikes = (try c.decode(Int.self, forKey: .alertOn), try c.decode(Int.self, forKey: .alertOff))
+        numeratorSum = try c.decode(Double.self, forKey: .numeratorSum)
+        denominatorSum = try c.decode(Double.self, forKey: .denominatorSum)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(source, forKey: .source)
+        try c.encode(onNeuron, forKey: .onNeuron)
+        try c.encode(offNeuron, forKey: .offNeuron)
+        try c.encode(warmupValues, forKey: .warmupValues)
+        try c.encode(scale, forKey: .scale)
+        try c.encode(samples, forKey: .samples)
+        try c.encode(level, forKey: .level)
+        try c.encode(trend, forKey: .trend)
+        try c.encode(meanAbsoluteError, forKey: .meanAbsoluteError)
+        try c.encode(slowLevel, forKey: .slowLevel)
+        try c.encode(slowMeanAbsoluteDeviation, forKey: .slowMeanAbsoluteDeviation)
+        try c.encode(resolution, forKey: .resolution)
+        try c.encode(lastValue, forKey: .lastValue)
+        try c.encode(lastLow, forKey: .lastLow)
+        try c.encode(lastHigh, forKey: .lastHigh)
+        try c.encode(alertSpikes.on, forKey: .alertOn)
+        try c.encode(alertSpikes.off, forKey: .alertOff)
+        try c.encode(numeratorSum, forKey: .numeratorSum)
+        try c.encode(denominatorSum, forKey: .denominatorSum)
+    }
+
+    var isRatio: Bool {
+        if case .ratio = source { return true }
+        return false
+    }
+
+    func transform(_ x: Double) -> Double { scale == 0 ? x : asinh(x / scale) }
+    func inverse(_ y: Double) -> Double { scale == 0 ? y : scale * sinh(y) }
+
+    /// What one observation meant: normalised fast and slow deviations.
+    struct Surprise {
+        var fast: Double
+        var slow: Double
+    }
+
+    /// Observes a value; returns the surprise (nil while warming up).
+    /// - Parameters:
+    ///   - modelNoise: the noise expected of this one value from its nature (binomial for
+    ///     a ratio, Poisson for a count rate), raw units; 0 if unknown.
+    ///   - samplesPerHour: for the slow baseline's span.
+    ///   - frozen: the cell is alerting; learn only with the frozen gain.
+    mutating func observe(
+        _ x: Double, modelNoise: Double, settings: DetectorSettings, samplesPerHour: Double, frozen: Bool
+    ) -> Surprise? {
+        lastValue = x
+        samples += 1
+        if samples <= 10 {
+            warmupValues.append(x)
+            if samples < 10 { return nil }
+            // Fix the transform: ratios stay linear; everything else gets asinh, which is
+            // linear near 0 and logarithmic for large values (multiplicative noise).
+            if !isRatio {
+                let sorted = warmupValues.map(abs).sorted()
+                scale = max(0.25 * sorted[sorted.count / 2], resolution, 1e-6)
+            }
+            let ys = warmupValues.map(transform)
+            level = ys.reduce(0, +) / Double(ys.count)
+            slowLevel = level
+            let deviations = ys.map { abs($0 - level) }
+            meanAbsoluteError = max(deviations.reduce(0, +) / Double(ys.count), 1e-9)
+            slowMeanAbsoluteDeviation = meanAbsoluteError
+            warmupValues = []
+            return nil
+        }
+        let y = transform(x)
+        let derivative = scale == 0 ? 1 : 1 / (scale * scale + x * x).squareRoot()
+        let floor = max(resolution * 0.5, 1e-9) * derivative
+        let modelSigma = modelNoise * derivative
+        let forecast = level + 0.9 * trend
+        let sigma = max(1.2533 * meanAbsoluteError, modelSigma, floor)
+        let residual = y - forecast
+        let z = residual / sigma
+        // The level is an average of `levelSpan` samples, so its own noise is only
+        // sigma * sqrt(alpha / (2 - alpha)); the slow deviation is judged against that.
+        let levelAlpha = 2 / (settings.levelSpan + 1)
+        let slowSigma = max(1.2533 * slowMeanAbsoluteDeviation, sigma * (levelAlpha / (2 - levelAlpha)).squareRoot(), floor)
+        let zSlow = (level - slowLevel) / slowSigma
+
+        lastLow = inverse(forecast - settings.deadZone * sigma)
+        lastHigh = inverse(forecast + settings.deadZone * sigma)
+
+        // Learn: full gain when the value is expected, a small one while surprising or
+        // while the cell is alerting, so a fault is not learned as normal. Residuals are
+        // clipped to the dead zone so one outlier cannot drag the level.
+        let surprising = abs(z) > settings.deadZone || frozen
+        let gain = surprising ? settings.frozenGain : 1
+        let alpha = 2 / (settings.levelSpan + 1) * gain
+        let beta = alpha * 0.05
+        let clipped = max(-settings.deadZone * sigma, min(settings.deadZone * sigma, residual))
+        let newLevel = forecast + alpha * clipped
+        trend = 0.9 * trend + beta * (newLevel - level - 0.9 * trend)
+        level = newLevel
+        let scaleAlpha = 2 / (settings.scaleSpan + 1) * (surprising ? settings.frozenGain : 1)
+        meanAbsoluteError += scaleAlpha * (min(abs(residual), settings.deadZone * sigma) - meanAbsoluteError)
+        meanAbsoluteError = max(meanAbsoluteError, 1e-12)
+        let slowSpan = max(settings.slowBaselineHours * samplesPerHour, 10)
+        let slowSurprising = abs(zSlow) > settings.slowDeadZone || frozen
+        let slowAlpha = 2 / (slowSpan + 1) * (slowSurprising ? settings.frozenGain : 1)
+        let slowDeviation = level - slowLevel
+        slowLevel += slowAlpha * slowDeviation
+        slowMeanAbsoluteDeviation += slowAlpha * (min(abs(slowDeviation), settings.slowDeadZone * slowSigma) - slowMeanAbsoluteDeviation)
+
+        if samples < settings.warmupSamples { return nil }
+        // The slow baseline needs a few of its spans of history before it may speak.
+        let slowReady = Double(samples) >= 2 * slowSpan
+        return Surprise(fast: z, slow: slowReady ? zSlow : 0)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+public import Telemetry
+
+/// What a detector says about one sample.
+public struct DetectorOutput: Sendable {
+    /// Anomaly score in 0...1.
+    public var score: Double
+    /// Alert transitions this sample caused (raised, updated, cleared).
+    public var transitions: [Alert]
+    /// Synaptic operations this sample cost (spike deliveries).
+    public var synapticEvents: Int
+    /// Multiply-accumulates a dense network of the same shape would do for this sample.
+    public var denseOperations: Int
+    /// Surprise spikes the encoders sent.
+    public var surpriseSpikes: Int
+
+    public init(score: Double, transitions: [Alert], synapticEvents: Int = 0, denseOperations: Int = 0, surpriseSpikes: Int = 0) {
+        self.score = score
+        self.transitions = transitions
+        self.synapticEvents = synapticEvents
+        self.denseOperations = denseOperations
+        self.surpriseSpikes = surpriseSpikes
+    }
+}
+
+/// The Detection facade: a sample in, a score and alert transitions out. The daemon,
+/// replay and evaluation all drive detectors through it, so they agree exactly.
+public protocol AnomalyDetector: Sendable {
+    /// A short name for reports.
+    var name: String { get }
+    /// Processes one accepted sample (sequence checks already passed).
+    mutating func process(_ sample: TelemetrySample, names: MetricNames) -> DetectorOutput
+    /// Drops a cell's learned state (idle eviction).
+    mutating func forget(cell: String)
+}
+
+/// The spiking anomaly model: per cell, features -> expectations -> surprise spikes ->
+/// feature neurons -> an evidence neuron -> alerts; an optional fault-class readout.
+public struct SpikingDetector: AnomalyDetector, Codable {
+    public var name: String { "spiking" }
+    public var settings: DetectorSettings
+    /// The trained fault-class readout; without one every alert's kind is `anomaly`.
+    public var classifier: FaultClassifier?
+    var cells: [String: CellModel] = [:]
+    /// The next alert `seq` (per daemon, continued across restarts by the checkpoint).
+    public private(set) var nextSequence: Int64 = 0
+
+    public init(settings: DetectorSettings = DetectorSettings(), classifier: FaultClassifier? = nil) {
+        self.settings = settings
+        self.classifier = classifier
+    }
+
+    /// Cells with learned state.
+    public var cellCount: Int { cells.count }
+
+    /// Cells with an active alert, and their current alert.
+    public var activeAlerts: [(cell: String, startedAt: Double, severity: Alert.Severity, kind: String)] {
+        cells.values.compactMap { model in
+            model.alert.map { (model.cell, $0.startedAt, $0.severity, $0.kind) }
+        }.sorted { $0.cell < $1.cell }
+    }
+
+    public mutating func process(_ sample: TelemetrySample, names: MetricNames) -> DetectorOutput {
+        var model = cells.removeValue(forKey: sample.cell) ?? CellModel(cell: sample.cell, settings: settings)
+        let step = model.process(sample, names: names, settings: settings, classifier: classifier, nextSequence: &nextSequence)
+        cells[sample.cell] = model
+        return DetectorOutput(
+            score: step.score, transitions: step.transitions, synapticEvents: step.synapticEvents,
+            denseOperations: step.denseOperations, surpriseSpikes: step.surpriseSpikes)
+    }
+
+    public mutating func forget(cell: String) {
+        cells[cell] = nil
+    }
+
+    /// The current episode's spike counts of a cell (what the class readout sees).
+    public func spikeCounts(of cell: String) -> [String: Int] {
+        cells[cell]?.spikeCounts() ?? [:]
+    }
+
+    /// The features a cell has learned, with their current expectation (for docs and traces).
+    public func features(of cell: String) -> [String] {
+        cells[cell]?.features.map(\.name) ?? []
+    }
+
+    /// A one-line view of each feature of a cell: name, source, level, scale (diagnostics).
+    public func featureSummary(of cell: String) -> [String] {
+        guard let model = cells[cell] else { return [] }
+        return model.features.map { feature in
+            "\(feature.name) \(feature.source) samples=\(feature.samples) level=\(feature.inverse(feature.level)) mae=\(feature.meanAbsoluteError) scale=\(feature.scale) last=\(feature.lastValue) range=\(feature.lastLow)..\(feature.lastHigh)"
+        } + model.tracks.map { "track \($0.name) \($0.behaviour)" }
+    }
+}
+
+/// Sequence checks then a detector: the one path every sample takes.
+public struct Pipeline<Detector: AnomalyDetector>: Sendable {
+    public var tracker: SequenceTracker
+    public var detector: Detector
+    /// Messages missing by `seq` gaps, summed.
+    public private(set) var gaps: Int64 = 0
+    /// Publisher restarts seen (`seq` dropped).
+    public private(set) var restarts = 0
+
+    public init(detector: Detector, tracker: SequenceTracker = SequenceTracker()) {
+        self.detector = detector
+        self.tracker = tracker
+    }
+
+    /// Checks and processes a decoded sample.
+    public mutating func process(_ sample: TelemetrySample, names: MetricNames) -> Result<DetectorOutput, Rejection> {
+        do {
+            let (admission, evicted) = try tracker.admit(cell: sample.cell, sequence: sample.sequence, timestamp: sample.timestamp)
+            for cell in evicted { detector.forget(cell: cell) }
+            gaps += admission.gap
+            if admission.publisherRestarted { restarts += 1 }
+            return .success(detector.process(sample, names: names))
+        } catch {
+            return .failure(error)
+        }
+    }
+}

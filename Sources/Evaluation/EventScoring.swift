@@ -1,0 +1,190 @@
+import Telemetry
+
+/// One labelled fault: a run of samples of one cell carrying the same label.
+public struct FaultWindow: Sendable, Equatable {
+    public var cell: String
+    public var kind: String
+    /// Telemetry time of the first and last labelled sample.
+    public var start: Double
+    public var end: Double
+}
+
+/// An alert as the scorer sees it: when a cell's alert was raised, and the kind it
+/// carried last.
+public struct RaisedAlert: Sendable, Equatable {
+    public var cell: String
+    public var time: Double
+    public var kind: String
+    public var id: String
+}
+
+/// Collects fault windows from labelled samples: consecutive samples of a cell with the
+/// same label form one window; an outage shorter than `maximumGap` seconds (a software
+/// restart's) does not split it.
+public struct FaultWindowBuilder: Sendable {
+    public private(set) var windows: [FaultWindow] = []
+    private var open: [String: Int] = [:]
+    public let maximumGap: Double
+    /// Per cell: first and last sample time, for cell-days.
+    public private(set) var spans: [String: (first: Double, last: Double)] = [:]
+    /// The median reporting period seen.
+    private var periods: [Double] = []
+
+    public init(maximumGap: Double = 1800) {
+        self.maximumGap = maximumGap
+    }
+
+    public mutating func add(cell: String, time: Double, label: String?) {
+        if let span = spans[cell] {
+            if periods.count < 2000 && time > span.last { periods.append(time - span.last) }
+            spans[cell] = (span.first, max(span.last, time))
+        } else {
+            spans[cell] = (time, time)
+        }
+        guard let label else {
+            open[cell] = nil
+            return
+        }
+        if let index = open[cell], windows[index].kind == label, time - windows[index].end <= maximumGap {
+            windows[index].end = time
+        } else {
+            windows.append(FaultWindow(cell: cell, kind: label, start: time, end: time))
+            open[cell] = windows.count - 1
+        }
+    }
+
+    /// The typical seconds between a cell's samples.
+    public var period: Double {
+        guard !periods.isEmpty else { return 60 }
+        return periods.sorted()[periods.count / 2]
+    }
+}
+
+/// Event-level scores for one detector.
+public struct EvaluationReport: Sendable, Codable {
+    public struct KindStats: Sendable, Codable {
+        public var faults = 0
+        public var detected = 0
+        public var recall: Double { faults == 0 ? 0 : Double(detected) / Double(faults) }
+        /// Median delay of the detected faults, seconds and samples.
+        public var medianDelaySeconds: Double?
+        public var medianDelaySamples: Double?
+        /// Detected faults whose alert named this kind.
+        public var correctlyClassified = 0
+    }
+
+    public var detector: String
+    public var faults = 0
+    public var detected = 0
+    public var alerts = 0
+    public var truePositiveAlerts = 0
+    public var falseAlarms = 0
+    public var cellDays = 0.0
+    public var perKind: [String: KindStats] = [:]
+    /// Faults that ended before the data did, undetected, by kind (for reading misses).
+    public var missed: [String] = []
+
+    public var precision: Double { alerts == 0 ? 0 : Double(truePositiveAlerts) / Double(alerts) }
+    public var recall: Double { faults == 0 ? 0 : Double(detected) / Double(faults) }
+    public var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+    public var falseAlarmsPerCellDay: Double { cellDays == 0 ? 0 : Double(falseAlarms) / cellDays }
+    /// Share of detected faults whose alert named the right kind (meaningful with a model).
+    public var classAccuracy: Double {
+        detected == 0 ? 0 : Double(perKind.values.map(\.correctlyClassified).reduce(0, +)) / Double(detected)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case detector, faults, detected, alerts, truePositiveAlerts = "true_positive_alerts"
+        case falseAlarms = "false_alarms", cellDays = "cell_days", perKind = "per_kind", precision, recall, f1
+        case falseAlarmsPerCellDay = "false_alarms_per_cell_day", classAccuracy = "class_accuracy"
+    }
+
+    public init(detector: String) {
+        self.detector = detector
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        detector = try c.decode(String.self, forKey: .detector)
+        faults = try c.decode(Int.self, forKey: .faults)
+        detected = try c.decode(Int.self, forKey: .detected)
+        alerts = try c.decode(Int.self, forKey: .alerts)
+        truePositiveAlerts = try c.decode(Int.self, forKey: .truePositiveAlerts)
+        falseAlarms = try c.decode(Int.self, forKey: .falseAlarms)
+        cellDays = try c.decode(Double.self, forKey: .cellDays)
+        perKind = try c.decode([String: KindStats].self, forKey: .perKind)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(detector, forKey: .detector)
+        try c.encode(faults, forKey: .faults)
+        try c.encode(detected, forKey: .detected)
+        try c.encode(alerts, forKey: .alerts)
+        try c.encode(truePositiveAlerts, forKey: .truePositiveAlerts)
+        try c.encode(falseAlarms, forKey: .falseAlarms)
+        try c.encode(cellDays, forKey: .cellDays)
+        try c.encode(perKind, forKey: .perKind)
+        try c.encode(precision, forKey: .precision)
+        try c.encode(recall, forKey: .recall)
+        try c.encode(f1, forKey: .f1)
+        try c.encode(falseAlarmsPerCellDay, forKey: .falseAlarmsPerCellDay)
+        try c.encode(classAccuracy, forKey: .classAccuracy)
+    }
+}
+
+/// The scoring rules (docs/evaluation.md):
+/// - A fault is detected when an alert for its cell is raised between its first labelled
+///   sample and `grace` seconds after its last; the delay is from its first sample.
+/// - A raised alert is a true positive when it falls in any fault window (plus grace) of
+///   its cell, a false alarm otherwise; alerts in a cell's first `learning` seconds are
+///   not counted either way (no faults are injected there).
+/// - False alarms per cell-day divide by the cell-days observed after the learning period.
+public func scoreEvents(
+    detector: String, windows: [FaultWindow], alerts: [RaisedAlert], spans: [String: (first: Double, last: Double)],
+    period: Double, grace: Double, learning: Double
+) -> EvaluationReport {
+    var report = EvaluationReport(detector: detector)
+    var alertsByCell: [String: [RaisedAlert]] = [:]
+    for alert in alerts { alertsByCell[alert.cell, default: []].append(alert) }
+    var windowsByCell: [String: [FaultWindow]] = [:]
+    for window in windows { windowsByCell[window.cell, default: []].append(window) }
+    var delays: [String: [Double]] = [:]
+    for window in windows {
+        report.faults += 1
+        report.perKind[window.kind, default: .init()].faults += 1
+        let hit = alertsByCell[window.cell]?.first { $0.time >= window.start && $0.time <= window.end + grace }
+        if let hit {
+            report.detected += 1
+            report.perKind[window.kind]!.detected += 1
+            delays[window.kind, default: []].append(hit.time - window.start)
+            if hit.kind == window.kind { report.perKind[window.kind]!.correctlyClassified += 1 }
+        } else {
+            report.missed.append("\(window.cell) \(window.kind) \(window.start)")
+        }
+    }
+    for (kind, values) in delays {
+        let sorted = values.sorted()
+        let median = sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        report.perKind[kind]!.medianDelaySeconds = median
+        report.perKind[kind]!.medianDelaySamples = median / period
+    }
+    for (cell, cellAlerts) in alertsByCell {
+        let first = spans[cell]?.first ?? 0
+        for alert in cellAlerts where alert.time >= first + learning {
+            report.alerts += 1
+            let inFault = windowsByCell[cell]?.contains { alert.time >= $0.start && alert.time <= $0.end + grace } ?? false
+            if inFault { report.truePositiveAlerts += 1 } else { report.falseAlarms += 1 }
+        }
+    }
+    report.cellDays = spans.values.map { max(0, $0.last - $0.first - learning) / 86_400 }.reduce(0, +)
+    return report
+}
+
+/// The median of all detected faults' delays, overall (seconds).
+public func medianDelay(_ report: EvaluationReport, kinds: Set<String>) -> Double? {
+    let values = report.perKind.filter { kinds.contains($0.key) }.compactMap(\.value.medianDelaySamples)
+    guard !values.isEmpty else { return nil }
+    return values.sorted()[values.count / 2]
+}
