@@ -17,6 +17,34 @@ struct ActiveAlert: Codable, Sendable {
     var topics: [Alert.Severity]
 }
 
+/// One sample of a probed cell, for traces and diagnostics.
+public struct ProbeRecord: Sendable {
+    public struct FeatureReading: Sendable {
+        public var name: String
+        public var value: Double
+        public var fast: Double
+        public var slow: Double
+        public var spikesOn: Int
+        public var spikesOff: Int
+        /// The feature's ON and OFF neurons' potentials after this sample's input (before reset).
+        public var potentialOn: Double
+        public var potentialOff: Double
+        public var firedOn: Bool
+        public var firedOff: Bool
+    }
+
+    public var time: Double
+    public var label: String?
+    public var features: [FeatureReading]
+    /// The evidence neuron's potential after this sample's input, before any reset.
+    public var evidencePotential: Double
+    public var evidenceThreshold: Double
+    public var evidenceFired: Bool
+    public var events: [String]
+    public var score: Double
+    public var alertActive: Bool
+}
+
 /// What one sample did to a cell.
 struct CellStep {
     var score: Double
@@ -68,8 +96,9 @@ struct CellModel: Codable, Sendable {
 
     mutating func process(
         _ sample: TelemetrySample, names: MetricNames, settings: DetectorSettings, classifier: FaultClassifier?,
-        nextSequence: inout Int64
+        nextSequence: inout Int64, probe: UnsafeMutablePointer<[ProbeRecord]>? = nil
     ) -> CellStep {
+        var readings: [ProbeRecord.FeatureReading] = []
         let t = sample.timestamp
         let micros = Int64((t * 1_000_000).rounded())
         var synapticEvents = 0
@@ -111,17 +140,31 @@ struct CellModel: Codable, Sendable {
         }
 
         // Features: expectation, surprise, spikes onto the feature neurons.
-        let frozen = alert != nil && t < alertAcceptedUntil
+        let alerting = alert != nil && t < alertAcceptedUntil
         var present = [Bool](repeating: false, count: tracks.count)
         for metric in sample.metrics { present[Int(trackOfMetric[Int(metric.id)])] = true }
         for index in features.indices {
             guard let (x, noise) = value(of: &features[index], present: present, settings: settings) else { continue }
             guard x.isFinite else { continue }
             guard let surprise = features[index].observe(
-                x, modelNoise: noise, settings: settings, samplesPerHour: samplesPerHour, frozen: frozen)
+                x, modelNoise: noise, settings: settings, samplesPerHour: samplesPerHour,
+                // Freeze what carries the alert, so the fault is not learned as normal.
+                frozen: alerting && features[index].alertSpikes.on + features[index].alertSpikes.off > 0)
             else { continue }
-            let on = max(spikes(surprise.fast, settings.deadZone, settings), spikes(surprise.slow, settings.slowDeadZone, settings))
-            let off = max(spikes(-surprise.fast, settings.deadZone, settings), spikes(-surprise.slow, settings.slowDeadZone, settings))
+            let on = max(
+                spikes(surprise.fast, settings.deadZone, settings), spikes(surprise.slow, settings.slowDeadZone, settings),
+                spikes(surprise.envelope, settings.envelopeDeadZone, settings))
+            let off = max(
+                spikes(-surprise.fast, settings.deadZone, settings), spikes(-surprise.slow, settings.slowDeadZone, settings),
+                spikes(-surprise.envelope, settings.envelopeDeadZone, settings))
+            if probe != nil {
+                readings.append(.init(
+                    name: features[index].name, value: x, fast: surprise.fast, slow: surprise.slow, spikesOn: on,
+                    spikesOff: off,
+                    potentialOn: featureNeurons.potential(features[index].onNeuron, at: micros, tau: featureTau) + Double(on) * settings.surpriseWeight,
+                    potentialOff: featureNeurons.potential(features[index].offNeuron, at: micros, tau: featureTau) + Double(off) * settings.surpriseWeight,
+                    firedOn: false, firedOff: false))
+            }
             if on > 0 {
                 featureNeurons.receive(features[index].onNeuron, weight: Double(on) * settings.surpriseWeight, at: micros, tau: featureTau)
                 features[index].alertSpikes.on += on
@@ -145,6 +188,7 @@ struct CellModel: Codable, Sendable {
             for event in events where event.key != "counter_reset" || anyReset { episodeEvents[event.key, default: 0] += 1 }
         }
         synapticEvents += firedFeatures.count + (eventWeight > 0 ? 1 : 0)
+        let evidencePotential = evidence.potential(0, at: evidenceTime, tau: evidenceTau)
         let evidenceFired = !evidence.settle(at: evidenceTime).isEmpty
         activityHistory = activityHistory << 1 | (firedFeatures.isEmpty && eventWeight == 0 ? 0 : 1)
 
@@ -200,6 +244,19 @@ struct CellModel: Codable, Sendable {
             resetEpisode()
         }
 
+        if let probe {
+            let firedSet = Set(firedFeatures)
+            for index in readings.indices {
+                if let feature = features.first(where: { $0.name == readings[index].name }) {
+                    readings[index].firedOn = firedSet.contains(feature.onNeuron)
+                    readings[index].firedOff = firedSet.contains(feature.offNeuron)
+                }
+            }
+            probe.pointee.append(ProbeRecord(
+                time: t, label: sample.label, features: readings, evidencePotential: evidencePotential,
+                evidenceThreshold: settings.evidenceThreshold, evidenceFired: evidenceFired, events: events.map(\.key),
+                score: score, alertActive: alert != nil))
+        }
         let featureCount = features.count
         let dense = 2 * featureCount + 2 * featureCount + (classifier.map { 2 * featureCount * $0.kinds.count } ?? 0)
         return CellStep(score: score, transitions: transitions, synapticEvents: synapticEvents, denseOperations: dense,

@@ -24,6 +24,9 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var spikeUnit = 1.0
     /// Dead zone of the slow baseline's deviation, in sigmas.
     public var slowDeadZone = 5.0
+    /// How far (in envelope units) the level may leave the range it kept over the last
+    /// day before it sends spikes: catches drifts the forecasters follow.
+    public var envelopeDeadZone = 3.0
     /// Most surprise spikes one feature sends per sample and direction.
     public var maximumSpikes = 8
 

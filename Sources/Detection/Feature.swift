@@ -111,11 +111,17 @@ struct Feature: Codable, Sendable {
     /// so a ratio is judged on a few intervals' worth of attempts, not one.
     var numeratorSum = 0.0
     var denominatorSum = 0.0
+    /// The range the level kept over the last day: its max and min per hour, 24 slots
+    /// (transformed units), the current slot, and samples in it.
+    var hourHigh: [Double] = []
+    var hourLow: [Double] = []
+    var hourSlot = 0
+    var hourSamples = 0
 
     enum CodingKeys: String, CodingKey {
         case name, source, onNeuron, offNeuron, warmupValues, scale, samples, level, trend, meanAbsoluteError
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastLow, lastHigh, alertOn, alertOff
-        case numeratorSum, denominatorSum
+        case numeratorSum, denominatorSum, hourHigh, hourLow, hourSlot, hourSamples
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -146,6 +152,10 @@ struct Feature: Codable, Sendable {
         alertSpikes = (try c.decode(Int.self, forKey: .alertOn), try c.decode(Int.self, forKey: .alertOff))
         numeratorSum = try c.decode(Double.self, forKey: .numeratorSum)
         denominatorSum = try c.decode(Double.self, forKey: .denominatorSum)
+        hourHigh = try c.decode([Double].self, forKey: .hourHigh)
+        hourLow = try c.decode([Double].self, forKey: .hourLow)
+        hourSlot = try c.decode(Int.self, forKey: .hourSlot)
+        hourSamples = try c.decode(Int.self, forKey: .hourSamples)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -170,6 +180,10 @@ struct Feature: Codable, Sendable {
         try c.encode(alertSpikes.off, forKey: .alertOff)
         try c.encode(numeratorSum, forKey: .numeratorSum)
         try c.encode(denominatorSum, forKey: .denominatorSum)
+        try c.encode(hourHigh, forKey: .hourHigh)
+        try c.encode(hourLow, forKey: .hourLow)
+        try c.encode(hourSlot, forKey: .hourSlot)
+        try c.encode(hourSamples, forKey: .hourSamples)
     }
 
     var isRatio: Bool {
@@ -182,8 +196,13 @@ struct Feature: Codable, Sendable {
 
     /// What one observation meant: normalised fast and slow deviations.
     struct Surprise {
+        /// Prediction error of this value, in sigmas.
         var fast: Double
+        /// The level's deviation from the slow baseline, in sigmas.
         var slow: Double
+        /// How far the level left the range it kept over the last day, in envelope units
+        /// (a tenth of the range's width plus the level's noise); 0 inside the range.
+        var envelope: Double
     }
 
     /// Observes a value; returns the surprise (nil while warming up).
@@ -209,6 +228,8 @@ struct Feature: Codable, Sendable {
             let ys = warmupValues.map(transform)
             level = ys.reduce(0, +) / Double(ys.count)
             slowLevel = level
+            hourHigh = [level]
+            hourLow = [level]
             let deviations = ys.map { abs($0 - level) }
             meanAbsoluteError = max(deviations.reduce(0, +) / Double(ys.count), 1e-9)
             slowMeanAbsoluteDeviation = meanAbsoluteError
@@ -235,6 +256,19 @@ struct Feature: Codable, Sendable {
         // Learn: full gain when the value is expected, a small one while surprising or
         // while the cell is alerting, so a fault is not learned as normal. Residuals are
         // clipped to the dead zone so one outlier cannot drag the level.
+        // Back to normal: the fast expectation is off but the value sits inside the slow
+        // baseline's normal band (a fault ended while the expectation was frozen). Trust
+        // the long-term baseline and re-anchor, so a stale expectation cannot hold an
+        // alert open.
+        if abs(z) > settings.deadZone && Double(samples) >= 2 * max(settings.slowBaselineHours * samplesPerHour, 10)
+            && abs(y - slowLevel) < settings.deadZone * max(sigma, 1.2533 * slowMeanAbsoluteDeviation) * 0.5
+        {
+            level = y
+            trend = 0
+            lastLow = inverse(y - settings.deadZone * sigma)
+            lastHigh = inverse(y + settings.deadZone * sigma)
+            return samples < settings.warmupSamples ? nil : Surprise(fast: 0, slow: 0, envelope: 0)
+        }
         let surprising = abs(z) > settings.deadZone || frozen
         let gain = surprising ? settings.frozenGain : 1
         let alpha = 2 / (settings.levelSpan + 1) * gain
@@ -253,9 +287,42 @@ struct Feature: Codable, Sendable {
         slowLevel += slowAlpha * slowDeviation
         slowMeanAbsoluteDeviation += slowAlpha * (min(abs(slowDeviation), settings.slowDeadZone * slowSigma) - slowMeanAbsoluteDeviation)
 
+        // The envelope: the range the level kept over the last day (hourly max and min
+        // over 24 slots). The current hour widens it at most half a unit per sample-hour
+        // and not while surprising: a slightly hotter day is absorbed, a fault's drift
+        // outruns it.
+        let levelNoise = sigma * (levelAlpha / (2 - levelAlpha)).squareRoot()
+        let envelopeHigh = hourHigh.max() ?? level
+        let envelopeLow = hourLow.min() ?? level
+        let envelopeUnit = 0.1 * (envelopeHigh - envelopeLow) + 3 * levelNoise
+        var envelope = 0.0
+        if level > envelopeHigh { envelope = (level - envelopeHigh) / envelopeUnit }
+        if level < envelopeLow { envelope = (level - envelopeLow) / envelopeUnit }
+        let widening = 0.5 * envelopeUnit / max(samplesPerHour, 1)
+        if !surprising {
+            let slot = hourSlot % hourHigh.count
+            hourHigh[slot] = level > envelopeHigh ? max(hourHigh[slot], envelopeHigh + min(level - envelopeHigh, widening)) : max(hourHigh[slot], level)
+            hourLow[slot] = level < envelopeLow ? min(hourLow[slot], envelopeLow - min(envelopeLow - level, widening)) : min(hourLow[slot], level)
+        }
+        hourSamples += 1
+        if Double(hourSamples) >= samplesPerHour {
+            hourSamples = 0
+            hourSlot += 1
+            let start = min(max(level, envelopeLow), envelopeHigh)
+            if hourHigh.count < 24 {
+                hourHigh.append(start)
+                hourLow.append(start)
+            } else {
+                hourHigh[hourSlot % 24] = start
+                hourLow[hourSlot % 24] = start
+            }
+        }
+
         if samples < settings.warmupSamples { return nil }
-        // The slow baseline needs a few of its spans of history before it may speak.
+        // The slow baseline needs a few of its spans of history before it may speak, the
+        // envelope most of a day.
         let slowReady = Double(samples) >= 2 * slowSpan
-        return Surprise(fast: z, slow: slowReady ? zSlow : 0)
+        let envelopeReady = hourHigh.count >= 20
+        return Surprise(fast: z, slow: slowReady ? zSlow : 0, envelope: envelopeReady ? envelope : 0)
     }
 }

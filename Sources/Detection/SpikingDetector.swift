@@ -37,11 +37,18 @@ public protocol AnomalyDetector: Sendable {
 /// The spiking anomaly model: per cell, features -> expectations -> surprise spikes ->
 /// feature neurons -> an evidence neuron -> alerts; an optional fault-class readout.
 public struct SpikingDetector: AnomalyDetector, Codable {
+    enum CodingKeys: String, CodingKey {
+        case settings, classifier, cells, nextSequence
+    }
+
     public var name: String { "spiking" }
     public var settings: DetectorSettings
     /// The trained fault-class readout; without one every alert's kind is `anomaly`.
     public var classifier: FaultClassifier?
     var cells: [String: CellModel] = [:]
+    /// Record every sample of this cell in ``probeLog`` (traces, diagnostics).
+    public var probeCell: String?
+    public var probeLog: [ProbeRecord] = []
     /// The next alert `seq` (per daemon, continued across restarts by the checkpoint).
     public private(set) var nextSequence: Int64 = 0
 
@@ -62,7 +69,14 @@ public struct SpikingDetector: AnomalyDetector, Codable {
 
     public mutating func process(_ sample: TelemetrySample, names: MetricNames) -> DetectorOutput {
         var model = cells.removeValue(forKey: sample.cell) ?? CellModel(cell: sample.cell, settings: settings)
-        let step = model.process(sample, names: names, settings: settings, classifier: classifier, nextSequence: &nextSequence)
+        let step: CellStep
+        if sample.cell == probeCell {
+            step = withUnsafeMutablePointer(to: &probeLog) {
+                model.process(sample, names: names, settings: settings, classifier: classifier, nextSequence: &nextSequence, probe: $0)
+            }
+        } else {
+            step = model.process(sample, names: names, settings: settings, classifier: classifier, nextSequence: &nextSequence)
+        }
         cells[sample.cell] = model
         return DetectorOutput(
             score: step.score, transitions: step.transitions, synapticEvents: step.synapticEvents,

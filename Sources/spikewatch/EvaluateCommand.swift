@@ -43,6 +43,8 @@ struct EvaluateCommand: ParsableCommand {
     var showMissed = false
     @Option(help: "Print the learned features of this cell at the end (diagnostics).")
     var inspectCell: String?
+    @Option(help: "With --inspect-cell: print its per-sample surprise from this epoch time for 40 samples.")
+    var inspectFrom: Double?
 
     func run() throws {
         let data = try files.isEmpty
@@ -63,9 +65,20 @@ struct EvaluateCommand: ParsableCommand {
             let result = data.evaluate(SpikingDetector(settings: settings, classifier: classifier), grace: grace, learning: learning)
             reports.append((result.report, tuned.threshold, result.outcome))
             if let inspectCell {
-                var pipeline = Pipeline(detector: SpikingDetector(settings: settings, classifier: classifier))
+                var detector = SpikingDetector(settings: settings, classifier: classifier)
+                detector.probeCell = inspectCell
+                var pipeline = Pipeline(detector: detector)
                 _ = replay(data.records, names: data.names, pipeline: &pipeline, keepScores: false)
                 for line in pipeline.detector.featureSummary(of: inspectCell) { print(line) }
+                if let inspectFrom {
+                    for record in pipeline.detector.probeLog.filter({ $0.time >= inspectFrom }).prefix(40) {
+                        let active = record.features.filter { abs($0.fast) > 2 || abs($0.slow) > 3 || $0.spikesOn + $0.spikesOff > 0 }
+                        print(String(format: "%.0f %@ E=%.2f%@ score=%.2f %@ ", record.time, record.label ?? "-", record.evidencePotential,
+                                     record.evidenceFired ? "!" : "", record.score, record.alertActive ? "ALERT" : "")
+                              + active.map { String(format: "%@ x=%.4g z=%.1f/%.1f s=%d/%d V=%.2f/%.2f", $0.name, $0.value, $0.fast, $0.slow, $0.spikesOn, $0.spikesOff, $0.potentialOn, $0.potentialOff) }.joined(separator: " | ")
+                              + " " + record.events.joined(separator: ","))
+                    }
+                }
             }
         }
         for method in BaselineDetector.Method.allCases where wanted.contains(method.rawValue) {
