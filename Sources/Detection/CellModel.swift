@@ -196,7 +196,9 @@ struct CellModel: Codable, Sendable {
         if traceTime > 0 { evidenceTrace *= exp(-(t - traceTime) / (2 * max(period, 1) * settings.evidenceTauPeriods)) }
         traceTime = t
         if evidenceFired { evidenceTrace += 1 }
-        let drive = max(0, evidence.potential(0, at: evidenceTime, tau: evidenceTau)) / settings.evidenceThreshold
+        // A spike counts by how far past threshold the evidence went (many features at once).
+        let drive = max(0, evidenceFired ? evidencePotential - settings.evidenceThreshold
+                                          : evidence.potential(0, at: evidenceTime, tau: evidenceTau)) / settings.evidenceThreshold
         let score = 1 - exp(-(evidenceTrace + drive))
 
         // Alert state machine.

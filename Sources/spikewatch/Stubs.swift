@@ -18,13 +18,6 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws { throw NotYetAvailable(command: "demo", issue: 6) }
 }
 
-struct ReplayCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "replay",
-        abstract: "Replay recorded telemetry through the pipeline (not in this build yet).")
-    func run() async throws { throw NotYetAvailable(command: "replay", issue: 4) }
-}
-
 struct TailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",
@@ -32,9 +25,3 @@ struct TailCommand: AsyncParsableCommand {
     func run() async throws { throw NotYetAvailable(command: "tail", issue: 6) }
 }
 
-struct TrainCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "train",
-        abstract: "Fit the fault-class readout from labelled fixtures (not in this build yet).")
-    func run() async throws { throw NotYetAvailable(command: "train", issue: 5) }
-}

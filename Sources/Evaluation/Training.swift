@@ -1,0 +1,33 @@
+public import Detection
+import Telemetry
+
+/// Collects the spike counts the class readout would see during labelled faults: the
+/// detector runs without a readout, and while a cell's alert is active during a
+/// labelled fault, its episode counts are sampled (at the raise and every few samples
+/// after) with the fault's kind.
+public func collectClassExamples(_ data: LabelledData, settings: DetectorSettings, every: Int = 5)
+    -> [(counts: [String: Int], kind: String)]
+{
+    var pipeline = Pipeline(
+        detector: SpikingDetector(settings: settings),
+        tracker: SequenceTracker(maximumCells: 1_000_000, idleEviction: .infinity))
+    var examples: [(counts: [String: Int], kind: String)] = []
+    var samplesIntoAlert: [String: Int] = [:]
+    for record in data.records {
+        guard case .success(let sample) = record.result, case .success = pipeline.process(sample, names: data.names) else {
+            continue
+        }
+        let alerting = pipeline.detector.activeAlerts.contains { $0.cell == sample.cell }
+        guard alerting, let label = sample.label else {
+            samplesIntoAlert[sample.cell] = nil
+            continue
+        }
+        let count = samplesIntoAlert[sample.cell, default: 0]
+        samplesIntoAlert[sample.cell] = count + 1
+        if count % every == 0 {
+            let counts = pipeline.detector.spikeCounts(of: sample.cell)
+            if !counts.isEmpty { examples.append((counts, label)) }
+        }
+    }
+    return examples
+}

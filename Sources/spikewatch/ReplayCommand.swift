@@ -1,0 +1,191 @@
+import ArgumentParser
+import Detection
+import Evaluation
+import Foundation
+import Telemetry
+import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay recorded telemetry through the detector, or publish it onto ZeroMQ.",
+        discussion: """
+            Without --to, every sample goes through the same pipeline as the daemon, in \
+            process, as fast as possible and deterministically: --scores writes one CSV row \
+            per input sample (`timestamp,cell,anomaly_score`, empty score for a rejected \
+            sample), --alerts the alert transitions as JSON Lines. With --to, the samples \
+            are published as telemetry (`[telemetry.<cell>][payload]`) at --speed times \
+            real time, for a running daemon. Several files form one stream, in order. \
+            Files ending in .csv are read as CSV (a timestamp column and numeric metric \
+            columns) for the cell named by --cell.
+            """)
+
+    @Argument(help: "Fixture files (JSON Lines, or CSV with --cell).")
+    var files: [String]
+
+    @Option(help: "Publish to this ZeroMQ endpoint instead of detecting (@ binds, > connects; bare binds).")
+    var to: String?
+
+    @Option(help: "With --to: times real time (0 = as fast as possible).")
+    var speed = 1.0
+
+    @Option(help: "With --to: seconds to wait for a subscriber before publishing (0 = don't wait).")
+    var waitSubscriber = 10.0
+
+    @Option(help: "Cell id for CSV files (default: the file's name without extension).")
+    var cell: String?
+
+    @Option(help: "Write per-sample anomaly scores here (CSV).")
+    var scores: String?
+
+    @Option(help: "Write alert transitions here (JSON Lines).")
+    var alerts: String?
+
+    @Option(help: "A fault-class model from `spikewatch train`.")
+    var model: String?
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one fixture file") }
+        guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be >= 0, got \(speed)") }
+        if to != nil && (scores != nil || alerts != nil) {
+            throw ValidationError("--scores and --alerts go with in-process replay, not with --to")
+        }
+    }
+
+    func run() throws {
+        let (records, names) = try loadRecords(files, cell: cell)
+        if let to {
+            try publish(records, names: names, to: to)
+            return
+        }
+        let classifier = try model.map { try FaultClassifier(json: Data(try readInput($0))) }
+        var pipeline = Pipeline(detector: SpikingDetector(classifier: classifier))
+        let progress = ProgressBar(total: records.count, label: "replay")
+        let outcome = replay(records, names: names, pipeline: &pipeline, progress: { progress.update($0) })
+        progress.finish()
+        if let scores {
+            var csv = "timestamp,cell,anomaly_score\n"
+            csv.reserveCapacity(records.count * 40)
+            for (record, score) in zip(records, outcome.scores) {
+                csv += csvField(record.timestampText) + "," + csvField(record.cellText) + ","
+                if let score { csv += formatScore(score) }
+                csv += "\n"
+            }
+            try writeFile(scores, csv)
+        }
+        if let alerts {
+            var lines = ""
+            for transition in outcome.transitions { lines += String(decoding: transition.json(), as: UTF8.self) + "\n" }
+            try writeFile(alerts, lines)
+        }
+        let raised = outcome.transitions.filter { $0.state == .raised }.count
+        var summary = "\(records.count) samples: \(outcome.samples) processed"
+        for (reason, count) in outcome.rejected.sorted(by: { $0.key < $1.key }) { summary += ", \(count) \(reason.rawValue)" }
+        summary += "; \(raised) alerts raised, \(outcome.transitions.count) transitions"
+        summary += String(format: "; %.2f synaptic events per sample", Double(outcome.synapticEvents) / Double(max(outcome.samples, 1)))
+        FileHandle.standardError.write(Data((summary + "\n").utf8))
+    }
+
+    /// Publishes the records as telemetry, paced by their timestamps.
+    func publish(_ records: [RecordedSample], names: MetricNames, to text: String) throws {
+        let endpoint = try Endpoint(parsing: text, defaultAction: .bind)
+        let context = try Context()
+        let socket = try Socket(context, type: .extendedPublisher)
+        try socket.setLinger(milliseconds: 5000)
+        try socket.setSendHighWaterMark(0)
+        try socket.attach(endpoint)
+        if waitSubscriber > 0 {
+            var items = [socket.pollItem()]
+            guard try poll(&items, timeoutMilliseconds: Int(waitSubscriber * 1000)) > 0 else {
+                throw CommandFailure("no subscriber on \(endpoint) within \(waitSubscriber) s (use --wait-subscriber 0 to publish anyway)")
+            }
+            _ = try socket.receiveMultipart(dontWait: true)
+        }
+        let start = ContinuousClock.now
+        var firstTime: Double?
+        var sent = 0
+        let progress = ProgressBar(total: records.count, label: "publish")
+        for record in records {
+            guard case .success(let sample) = record.result else { continue }
+            if speed > 0 {
+                let origin = firstTime ?? sample.timestamp
+                firstTime = origin
+                let due = start + .seconds((sample.timestamp - origin) / speed)
+                let wait = due - ContinuousClock.now
+                if wait > .zero {
+                    Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) * 1e-18)
+                }
+            }
+            // Drain subscription messages so the XPUB's inbound queue never fills.
+            while try socket.receiveMultipart(dontWait: true) != nil {}
+            try socket.send(topic: "telemetry." + sample.cell, payload: sample.json(names: names, includeLabel: false))
+            sent += 1
+            if sent % 1024 == 0 { progress.update(sent) }
+        }
+        progress.finish()
+        FileHandle.standardError.write(Data("published \(sent) samples to \(endpoint)\n".utf8))
+    }
+}
+
+/// Reads fixture files (JSON Lines, or CSV by extension) into one stream.
+func loadRecords(_ files: [String], cell: String?) throws -> ([RecordedSample], MetricNames) {
+    var reader = FixtureReader()
+    var records: [RecordedSample] = []
+    for file in files {
+        let bytes = try readInput(file)
+        if file.lowercased().hasSuffix(".csv") {
+            let name = cell ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+            var importer = CSVImporter(cell: name, metricNames: reader.decoder.metricNames)
+            do {
+                try importer.read(String(decoding: bytes, as: UTF8.self), name: file) { records.append($0) }
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+            reader.decoder = TelemetryDecoder(metricNames: importer.metricNames)
+        } else {
+            reader.read(bytes, name: file) { records.append($0) }
+        }
+    }
+    return (records, reader.decoder.metricNames)
+}
+
+/// A score with at most 6 decimals and no trailing zeros.
+func formatScore(_ score: Double) -> String {
+    let text = String(format: "%.6f", min(max(score, 0), 1))
+    var trimmed = Substring(text)
+    while trimmed.hasSuffix("0") { trimmed = trimmed.dropLast() }
+    if trimmed.hasSuffix(".") { trimmed = trimmed.dropLast() }
+    return String(trimmed)
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal.
+final class ProgressBar: Sendable {
+    let total: Int
+    let label: String
+    let enabled: Bool
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+        enabled = isatty(STDERR_FILENO) == 1 && total > 10_000
+    }
+
+    func update(_ done: Int) {
+        guard enabled else { return }
+        let fraction = Double(done) / Double(max(total, 1))
+        let width = 30
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        FileHandle.standardError.write(Data("\r\(label) \(bar) \(Int(fraction * 100))% (\(done)/\(total))".utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        update(total)
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Detection
+import Evaluation
+import Foundation
+import Scenarios
+import Telemetry
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Fit the fault-class readout from labelled telemetry and write a model file.",
+        discussion: """
+            Replays labelled fixtures (or generated scenarios) through the detector; during \
+            each labelled fault that raised an alert, the spike counts of the cell's feature \
+            neurons (which features surprised, in which direction, gaps and resets) are \
+            sampled with the fault's kind. One readout LIF neuron per kind is trained on \
+            them with a rate-based delta rule. Give the model to `run`, `replay` or \
+            `evaluate` with --model; without one, alerts are of kind `anomaly`.
+            """)
+
+    @Argument(help: "Labelled fixtures (JSON Lines). Without any, scenarios are generated (--seeds).")
+    var files: [String] = []
+
+    @Option(help: "Seeds of generated training scenarios (comma-separated).")
+    var seeds = "101,102,103"
+    @Option(help: "Cells of each generated scenario.")
+    var cells = 16
+    @Option(help: "Days of each generated scenario.")
+    var days = 4.0
+    @Option(help: "Training epochs.")
+    var epochs = 60
+    @Option(help: "Where to write the model (JSON).")
+    var out: String
+
+    func run() throws {
+        var datasets: [LabelledData] = []
+        if files.isEmpty {
+            for seed in try seeds.split(separator: ",").map({ (text: Substring) -> UInt64 in
+                guard let value = UInt64(text.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--seeds: \"\(text)\" is not a seed")
+                }
+                return value
+            }) {
+                var settings = ScenarioSettings()
+                settings.seed = seed
+                settings.cells = cells
+                settings.days = days
+                var generator = ScenarioGenerator(settings: settings)
+                var records: [RecordedSample] = []
+                while let sample = generator.next() {
+                    records.append(RecordedSample(source: "synth", timestampText: "", cellText: sample.cell, result: .success(sample)))
+                }
+                datasets.append(LabelledData(records: records, names: generator.names))
+            }
+        } else {
+            datasets.append(try loadLabelled(files))
+        }
+        var examples: [(counts: [String: Int], kind: String)] = []
+        for data in datasets { examples += collectClassExamples(data, settings: DetectorSettings()) }
+        guard !examples.isEmpty else {
+            throw CommandFailure("no labelled fault raised an alert in the training data; nothing to learn from")
+        }
+        let model = FaultClassifier.train(examples: examples, epochs: epochs)
+        let correct = examples.filter { model.classify($0.counts) == $0.kind }.count
+        try model.json().write(to: URL(fileURLWithPath: out), options: .atomic)
+        let kinds = Dictionary(grouping: examples, by: \.kind).mapValues(\.count).sorted { $0.key < $1.key }
+        print("trained on \(examples.count) snapshots (\(kinds.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))")
+        print(String(format: "training accuracy %.3f; %d inputs x %d kinds; wrote %@", Double(correct) / Double(examples.count),
+                     model.keys.count, model.kinds.count, out))
+    }
+}
