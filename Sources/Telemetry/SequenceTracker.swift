@@ -2,7 +2,7 @@
 /// going backwards, publisher restarts, sequence gaps, the cap on cells and idle eviction.
 ///
 /// Pure: "now" is the latest telemetry time seen, never the wall clock.
-public struct SequenceTracker: Sendable {
+public struct SequenceTracker: Sendable, Codable {
     /// What the tracker knows of one cell.
     public struct CellRecord: Sendable, Equatable, Codable {
         public var lastSequence: Int64

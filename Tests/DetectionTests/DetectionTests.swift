@@ -1,0 +1,266 @@
+import Foundation
+import SpikeCore
+import Telemetry
+import Testing
+@testable import Detection
+
+/// Feeds series to a detector the way the daemon does.
+struct Harness {
+    var names = MetricNames()
+    var pipeline = Pipeline(detector: SpikingDetector())
+    var sequence: Int64 = 0
+    var transitions: [Alert] = []
+    var synapticEvents: [Int] = []
+
+    mutating func feed(cell: String = "cell-1", time: Double, _ metrics: [String: Double]) -> DetectorOutput? {
+        let values = metrics.sorted { $0.key < $1.key }.map { TelemetrySample.Metric(id: names.id(for: $0.key)!, value: $0.value) }
+        defer { sequence += 1 }
+        guard case .success(let output) = pipeline.process(
+            TelemetrySample(cell: cell, timestamp: time, sequence: sequence, metrics: values), names: names)
+        else { return nil }
+        transitions += output.transitions
+        synapticEvents.append(output.synapticEvents)
+        return output
+    }
+
+    var raised: [Alert] { transitions.filter { $0.state == .raised } }
+}
+
+/// Gaussian noise from a fixed seed.
+struct Noise {
+    var rng: SeededGenerator
+    init(_ seed: UInt64) { rng = SeededGenerator(seed: seed) }
+    mutating func next(_ sd: Double) -> Double { rng.nextGaussian() * sd }
+}
+
+let start = 1_762_387_200.0
+
+@Suite("The spiking anomaly model")
+struct DetectionTests {
+    @Test("a steady noisy series raises nothing, and most samples cost no synaptic event")
+    func quietWhenNormal() {
+        var harness = Harness()
+        var noise = Noise(1)
+        for i in 0..<600 { _ = harness.feed(time: start + Double(i) * 60, ["kpi": 100 + noise.next(2)]) }
+        #expect(harness.raised.isEmpty)
+        let silent = harness.synapticEvents.dropFirst(100).filter { $0 == 0 }.count
+        #expect(Double(silent) / 500 > 0.95)
+    }
+
+    @Test("a one-sample blip does not alert; a level shift does, within three samples, with evidence")
+    func blipAndLevelShift() throws {
+        var harness = Harness()
+        var noise = Noise(2)
+        var time = start
+        for i in 0..<400 {
+            let blip = i == 300 ? 80.0 : 0
+            _ = harness.feed(time: time, ["kpi": 100 + blip + noise.next(2)])
+            time += 60
+        }
+        #expect(harness.raised.isEmpty, "a single outlier raised \(harness.raised.count) alert(s)")
+        let shiftTime = time
+        for _ in 0..<30 {
+            _ = harness.feed(time: time, ["kpi": 130 + noise.next(2)])
+            time += 60
+        }
+        let alert = try #require(harness.raised.first)
+        #expect(alert.timestamp - shiftTime <= 3 * 60)
+        #expect(alert.cell == "cell-1")
+        #expect(alert.kind == "anomaly")
+        let evidence = try #require(alert.evidence.first { $0.metric == "kpi" })
+        #expect(evidence.value > 120)
+        #expect(evidence.low < 100 && evidence.high > 100 && evidence.high < 120)
+    }
+
+    @Test("a variance change alerts")
+    func varianceChange() {
+        var harness = Harness()
+        var noise = Noise(3)
+        var time = start
+        for _ in 0..<400 {
+            _ = harness.feed(time: time, ["kpi": 50 + noise.next(1)])
+            time += 60
+        }
+        #expect(harness.raised.isEmpty)
+        for _ in 0..<60 {
+            _ = harness.feed(time: time, ["kpi": 50 + noise.next(10)])
+            time += 60
+        }
+        #expect(!harness.raised.isEmpty)
+    }
+
+    @Test("a trend change alerts once the level leaves the range it kept over the last day")
+    func trendChange() {
+        var harness = Harness()
+        var noise = Noise(4)
+        var time = start
+        // Five-minute data: a day is 288 samples.
+        for _ in 0..<400 {
+            _ = harness.feed(time: time, ["kpi": 20 + noise.next(0.5)])
+            time += 300
+        }
+        #expect(harness.raised.isEmpty)
+        var value = 20.0
+        for _ in 0..<100 {
+            value += 0.3
+            _ = harness.feed(time: time, ["kpi": value + noise.next(0.5)])
+            time += 300
+        }
+        #expect(!harness.raised.isEmpty)
+    }
+
+    @Test("counters become rates, success/attempt pairs become ratios, a reset and a gap are events")
+    func countersRatiosResetsGaps() throws {
+        var harness = Harness()
+        var noise = Noise(5)
+        var attempts = 1_000_000.0
+        var successes = 990_000.0
+        var time = start
+        for _ in 0..<200 {
+            let new = (60 + noise.next(5)).rounded()
+            attempts += new
+            successes += (new * 0.99).rounded()
+            _ = harness.feed(time: time, ["X.EstabAtt": attempts, "X.EstabSucc": successes, "Load": 40 + noise.next(1)])
+            time += 60
+        }
+        let features = harness.pipeline.detector.features(of: "cell-1")
+        #expect(features.contains("X.EstabSucc/X.EstabAtt"))
+        #expect(features.contains("X.EstabAtt"))
+        #expect(!features.contains("X.EstabSucc"))
+        #expect(harness.raised.isEmpty)
+        // A software restart: ten minutes of silence, then counters from zero.
+        time += 600
+        attempts = 50
+        successes = 49
+        for _ in 0..<3 {
+            _ = harness.feed(time: time, ["X.EstabAtt": attempts, "X.EstabSucc": successes, "Load": 40 + noise.next(1)])
+            attempts += 60
+            successes += 59
+            time += 60
+        }
+        let alert = try #require(harness.raised.first)
+        #expect(alert.evidence.map(\.metric).contains("reporting_gap_s"))
+        #expect(alert.evidence.map(\.metric).contains("counter_reset"))
+    }
+
+    @Test("a metric that appears mid-stream is learned and watched like the others")
+    func metricAppearsLater() {
+        var harness = Harness()
+        var noise = Noise(6)
+        var time = start
+        for i in 0..<500 {
+            var metrics = ["a": 10 + noise.next(0.5)]
+            if i >= 200 { metrics["late"] = 70 + noise.next(1) }
+            _ = harness.feed(time: time, metrics)
+            time += 60
+        }
+        #expect(harness.pipeline.detector.features(of: "cell-1").contains("late"))
+        #expect(harness.raised.isEmpty)
+        for _ in 0..<10 {
+            _ = harness.feed(time: time, ["a": 10 + noise.next(0.5), "late": 20])
+            time += 60
+        }
+        #expect(harness.raised.first?.evidence.first?.metric == "late")
+    }
+
+    @Test("lifecycle: raised, at most one update per interval, exactly one cleared on every severity topic")
+    func lifecycle() throws {
+        var harness = Harness()
+        var noise = Noise(7)
+        var time = start
+        for _ in 0..<300 {
+            _ = harness.feed(time: time, ["kpi": 100 + noise.next(2), "other": 5 + noise.next(0.2)])
+            time += 60
+        }
+        for i in 0..<40 {
+            // Worsening over time so the severity climbs.
+            _ = harness.feed(time: time, ["kpi": 130 + Double(i) * 3 + noise.next(2), "other": i > 20 ? 9 : 5 + noise.next(0.2)])
+            time += 60
+        }
+        for _ in 0..<60 {
+            _ = harness.feed(time: time, ["kpi": 100 + noise.next(2), "other": 5 + noise.next(0.2)])
+            time += 60
+        }
+        let raised = harness.transitions.filter { $0.state == .raised }
+        #expect(raised.count == 1)
+        let id = try #require(raised.first?.id)
+        let mine = harness.transitions.filter { $0.id == id }
+        let updates = mine.filter { $0.state == .updated }
+        for (a, b) in zip(updates, updates.dropFirst()) { #expect(b.timestamp - a.timestamp >= 300) }
+        let cleared = mine.filter { $0.state == .cleared }
+        let topics = Set(mine.filter { $0.state != .cleared }.map(\.severity))
+        #expect(Set(cleared.map(\.severity)) == topics)
+        #expect(cleared.count == topics.count)
+        #expect(mine.map(\.sequence) == mine.map(\.sequence).sorted())
+        #expect(Set(mine.map(\.startedAt)).count == 1)
+        #expect(mine.last?.state == .cleared)
+    }
+
+    @Test("learned state survives a checkpoint: A, restore, B gives the same alerts as A+B")
+    func checkpointEquivalence() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("fixtures/small.jsonl")
+        let lines = try String(contentsOf: fixture, encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
+        func run(_ lines: ArraySlice<[UInt8]>, decoder: inout TelemetryDecoder, pipeline: inout Pipeline<SpikingDetector>) -> [String] {
+            var out: [String] = []
+            for line in lines {
+                guard let sample = try? decoder.decode(line), case .success(let output) = pipeline.process(sample, names: decoder.metricNames)
+                else { continue }
+                out += output.transitions.map { String(decoding: $0.json(), as: UTF8.self) }
+            }
+            return out
+        }
+        var decoder = TelemetryDecoder()
+        var whole = Pipeline(detector: SpikingDetector())
+        let uninterrupted = run(lines[...], decoder: &decoder, pipeline: &whole)
+        #expect(!uninterrupted.isEmpty)
+
+        let split = lines.count / 2
+        var firstDecoder = TelemetryDecoder()
+        var first = Pipeline(detector: SpikingDetector())
+        var resumed = run(lines[..<split], decoder: &firstDecoder, pipeline: &first)
+        let bytes = try Checkpoint(tracker: first.tracker, detector: first.detector).encoded()
+        let restored = try Checkpoint.decode(bytes)
+        // A new process: new decoder, new metric ids.
+        var secondDecoder = TelemetryDecoder()
+        _ = secondDecoder.metricNames  // ids start afresh
+        var second = Pipeline(detector: restored.detector, tracker: restored.tracker)
+        resumed += run(lines[split...], decoder: &secondDecoder, pipeline: &second)
+        #expect(resumed == uninterrupted)
+    }
+
+    @Test("a corrupted or other-version checkpoint is refused with a clear message")
+    func checkpointRefusals() throws {
+        #expect(throws: CheckpointError.self) { try Checkpoint.decode(Data("garbage".utf8)) }
+        do {
+            _ = try Checkpoint.decode(Data(#"{"format":"spikewatch-checkpoint","version":99}"#.utf8))
+            Issue.record("accepted version 99")
+        } catch {
+            #expect(error.description.contains("version 99"))
+        }
+        do {
+            _ = try Checkpoint.decode(Data(#"{"format":"something-else","version":1}"#.utf8))
+            Issue.record("accepted another format")
+        } catch {
+            #expect(error.description.contains("not a spikewatch checkpoint"))
+        }
+    }
+
+    @Test("the fault-class readout names the kind whose neuron fires most")
+    func faultClassReadout() {
+        var examples: [(counts: [String: Int], kind: String)] = []
+        for i in 0..<20 {
+            examples.append((["RRU.PrbTotDl+": 10 + i % 3, "DRB.UEThpDl-": 8], "congestion"))
+            examples.append((["TNL.RttMean+": 12 + i % 4, "TNL.PacketLossRate+": 6], "backhaul_degradation"))
+            examples.append((["RRC.ConnMean-": 9, "RRU.PrbTotDl-": 7 + i % 2], "sleeping_cell"))
+        }
+        let model = FaultClassifier.train(examples: examples, epochs: 15)
+        #expect(model.classify(["RRU.PrbTotDl+": 11, "DRB.UEThpDl-": 7]) == "congestion")
+        #expect(model.classify(["TNL.RttMean+": 20]) == "backhaul_degradation")
+        #expect(model.classify(["RRC.ConnMean-": 5, "RRU.PrbTotDl-": 5]) == "sleeping_cell")
+        #expect(model.classify([:]) == "anomaly")
+        // The model file round-trips.
+        let reread = try? FaultClassifier(json: model.json())
+        #expect(reread == model)
+    }
+}
