@@ -61,3 +61,42 @@ public struct CheckpointError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension Checkpoint {
+    /// One checkpoint from the shards of a daemon's workers (each holds distinct cells).
+    public static func merging(_ parts: [Checkpoint], alertSequence: Int64) -> Checkpoint {
+        var tracker = parts.first?.tracker ?? SequenceTracker()
+        var records: [String: SequenceTracker.CellRecord] = [:]
+        var detector = parts.first?.detector ?? SpikingDetector()
+        detector.cells = [:]
+        for part in parts {
+            records.merge(part.tracker.cells) { a, _ in a }
+            detector.cells.merge(part.detector.cells) { a, _ in a }
+        }
+        tracker.restore(records)
+        detector.nextSequence = alertSequence
+        return Checkpoint(tracker: tracker, detector: detector)
+    }
+
+    /// Splits a checkpoint into `count` shards; `shard` names the shard of a cell.
+    public func partitioned(into count: Int, shard: (String) -> Int) -> [Checkpoint] {
+        (0..<count).map { index in
+            var tracker = self.tracker
+            tracker.restore(self.tracker.cells.filter { shard($0.key) == index })
+            var detector = self.detector
+            detector.cells = self.detector.cells.filter { shard($0.key) == index }
+            return Checkpoint(tracker: tracker, detector: detector)
+        }
+    }
+
+    /// The alert `seq` to continue from.
+    public var alertSequence: Int64 { detector.nextSequence }
+}
+
+extension SpikingDetector {
+    /// Replaces the settings and the class readout, keeping every cell's learned state.
+    public mutating func reconfigure(settings: DetectorSettings, classifier: FaultClassifier?) {
+        self.settings = settings
+        self.classifier = classifier
+    }
+}

@@ -13,13 +13,16 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var warmupSamples = 60
     /// Update gain while a feature is surprising or its cell is alerting (0 = frozen).
     public var frozenGain = 0.02
+    /// Hours a surprising feature's fast expectation stays frozen before it accepts the
+    /// new level (the slow baseline and the day's envelope still remember the old one).
+    public var freezeHours = 1.0
     /// Intervals of attempts a success or error ratio is judged over (leaky sums).
     public var ratioIntervals = 4.0
 
     // MARK: Encoding
 
     /// Dead zone of the normalised prediction error, in sigmas: no spikes inside it.
-    public var deadZone = 3.0
+    public var deadZone = 5.0
     /// Sigmas of prediction error per further surprise spike beyond the dead zone.
     public var spikeUnit = 1.0
     /// Dead zone of the slow baseline's deviation, in sigmas.

@@ -111,6 +111,8 @@ struct Feature: Codable, Sendable {
     /// so a ratio is judged on a few intervals' worth of attempts, not one.
     var numeratorSum = 0.0
     var denominatorSum = 0.0
+    /// Consecutive surprising samples (the fast expectation's freeze has a time limit).
+    var surprisingStreak = 0
     /// The range the level kept over the last day: its max and min per hour, 24 slots
     /// (transformed units), the current slot, and samples in it.
     var hourHigh: [Double] = []
@@ -121,7 +123,7 @@ struct Feature: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name, source, onNeuron, offNeuron, warmupValues, scale, samples, level, trend, meanAbsoluteError
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastLow, lastHigh, alertOn, alertOff
-        case numeratorSum, denominatorSum, hourHigh, hourLow, hourSlot, hourSamples
+        case numeratorSum, denominatorSum, surprisingStreak, hourHigh, hourLow, hourSlot, hourSamples
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -152,6 +154,7 @@ struct Feature: Codable, Sendable {
         alertSpikes = (try c.decode(Int.self, forKey: .alertOn), try c.decode(Int.self, forKey: .alertOff))
         numeratorSum = try c.decode(Double.self, forKey: .numeratorSum)
         denominatorSum = try c.decode(Double.self, forKey: .denominatorSum)
+        surprisingStreak = try c.decode(Int.self, forKey: .surprisingStreak)
         hourHigh = try c.decode([Double].self, forKey: .hourHigh)
         hourLow = try c.decode([Double].self, forKey: .hourLow)
         hourSlot = try c.decode(Int.self, forKey: .hourSlot)
@@ -180,6 +183,7 @@ struct Feature: Codable, Sendable {
         try c.encode(alertSpikes.off, forKey: .alertOff)
         try c.encode(numeratorSum, forKey: .numeratorSum)
         try c.encode(denominatorSum, forKey: .denominatorSum)
+        try c.encode(surprisingStreak, forKey: .surprisingStreak)
         try c.encode(hourHigh, forKey: .hourHigh)
         try c.encode(hourLow, forKey: .hourLow)
         try c.encode(hourSlot, forKey: .hourSlot)
@@ -270,14 +274,18 @@ struct Feature: Codable, Sendable {
             return samples < settings.warmupSamples ? nil : Surprise(fast: 0, slow: 0, envelope: 0)
         }
         let surprising = abs(z) > settings.deadZone || frozen
-        let gain = surprising ? settings.frozenGain : 1
+        surprisingStreak = surprising ? surprisingStreak + 1 : 0
+        // Frozen while surprising, but not for ever: after `freezeHours` the new level is
+        // accepted here; the slow baseline and the envelope still hold the old normal.
+        let accepting = Double(surprisingStreak) > settings.freezeHours * samplesPerHour
+        let gain = surprising && !accepting ? settings.frozenGain : 1
         let alpha = 2 / (settings.levelSpan + 1) * gain
         let beta = alpha * 0.05
         let clipped = max(-settings.deadZone * sigma, min(settings.deadZone * sigma, residual))
         let newLevel = forecast + alpha * clipped
         trend = 0.9 * trend + beta * (newLevel - level - 0.9 * trend)
         level = newLevel
-        let scaleAlpha = 2 / (settings.scaleSpan + 1) * (surprising ? settings.frozenGain : 1)
+        let scaleAlpha = 2 / (settings.scaleSpan + 1) * (surprising ? settings.frozenGain : 1)  // scale never learns a fault
         meanAbsoluteError += scaleAlpha * (min(abs(residual), settings.deadZone * sigma) - meanAbsoluteError)
         meanAbsoluteError = max(meanAbsoluteError, 1e-12)
         let slowSpan = max(settings.slowBaselineHours * samplesPerHour, 10)

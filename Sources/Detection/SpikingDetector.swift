@@ -50,7 +50,7 @@ public struct SpikingDetector: AnomalyDetector, Codable {
     public var probeCell: String?
     public var probeLog: [ProbeRecord] = []
     /// The next alert `seq` (per daemon, continued across restarts by the checkpoint).
-    public private(set) var nextSequence: Int64 = 0
+    public internal(set) var nextSequence: Int64 = 0
 
     public init(settings: DetectorSettings = DetectorSettings(), classifier: FaultClassifier? = nil) {
         self.settings = settings

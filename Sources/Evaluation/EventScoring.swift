@@ -2,6 +2,13 @@ import Telemetry
 
 /// One labelled fault: a run of samples of one cell carrying the same label.
 public struct FaultWindow: Sendable, Equatable {
+    public init(cell: String, kind: String, start: Double, end: Double) {
+        self.cell = cell
+        self.kind = kind
+        self.start = start
+        self.end = end
+    }
+
     public var cell: String
     public var kind: String
     /// Telemetry time of the first and last labelled sample.
@@ -16,6 +23,13 @@ public struct RaisedAlert: Sendable, Equatable {
     public var time: Double
     public var kind: String
     public var id: String
+
+    public init(cell: String, time: Double, kind: String, id: String) {
+        self.cell = cell
+        self.time = time
+        self.kind = kind
+        self.id = id
+    }
 }
 
 /// Collects fault windows from labelled samples: consecutive samples of a cell with the

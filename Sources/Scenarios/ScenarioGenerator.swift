@@ -49,7 +49,7 @@ public struct ScenarioSettings: Sendable, Equatable {
     public var period = 60.0
     /// Epoch seconds of the first sample; default Friday 2026-11-06 00:00 UTC, so a
     /// run of 3 days or more includes a weekend.
-    public var start = 1_762_387_200.0
+    public var start = 1_793_923_200.0
     /// No faults are injected in each cell's first hours: the detector's learning period.
     public var learningHours = 24.0
     /// Mean faults per cell per day after the learning period.

@@ -33,7 +33,7 @@ struct Noise {
     mutating func next(_ sd: Double) -> Double { rng.nextGaussian() * sd }
 }
 
-let start = 1_762_387_200.0
+let start = 1_793_923_200.0
 
 @Suite("The spiking anomaly model")
 struct DetectionTests {

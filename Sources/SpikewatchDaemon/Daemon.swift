@@ -1,0 +1,644 @@
+import Detection
+import Foundation
+public import Logging
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+import Systemd
+import Telemetry
+import UnixSignals
+import ZeroMQ
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Progress of one processing loop, for the watchdog: it pings systemd only while every
+/// loop has moved on since the last check or sits idle waiting for input.
+final class LoopHealth: Sendable {
+    let name: String
+    let progress = Atomic<UInt64>(0)
+    let idle = Atomic<Bool>(true)
+    let finished = Atomic<Bool>(false)
+
+    init(name: String) { self.name = name }
+
+    func tick() { progress.add(1, ordering: .relaxed) }
+}
+
+/// Work handed to a detection thread.
+enum WorkItem: Sendable {
+    case sample(TelemetrySample, names: MetricNames?, receivedAt: ContinuousClock.Instant)
+    case snapshot(SnapshotCollector)
+    case reconfigure(DetectorSettings, FaultClassifier?, maximumCells: Int, idleEviction: Double)
+}
+
+/// Gathers one checkpoint from every shard.
+final class SnapshotCollector: Sendable {
+    let parts: Mutex<[Checkpoint?]>
+
+    init(count: Int) { parts = Mutex(Array(repeating: nil, count: count)) }
+
+    func deliver(_ shard: Int, _ checkpoint: Checkpoint) {
+        parts.withLock { $0[shard] = checkpoint }
+    }
+
+    var complete: [Checkpoint]? {
+        parts.withLock { parts in parts.contains { $0 == nil } ? nil : parts.map { $0! } }
+    }
+}
+
+/// The spikewatch daemon: telemetry in over ZeroMQ, per-cell spiking detection sharded
+/// over worker threads, alerts out over ZeroMQ, under systemd's notify protocol.
+///
+/// Each ZeroMQ socket belongs to one dedicated thread (not the cooperative pool): the
+/// ingest thread owns the SUB socket, the publisher thread the XPUB socket. Detection
+/// threads own their shard of the cells.
+public final class Daemon: Sendable {
+    let configuration: Mutex<DaemonConfiguration>
+    let configurationPath: String?
+    let logger: Logger
+    let notifier = SystemdNotifier()
+    let metrics = DaemonMetrics()
+    let context: Context
+    let shardQueues: [BlockingQueue<WorkItem>]
+    let alertQueue = BlockingQueue<Alert>()
+    /// A pipe that wakes the publisher's poll when alerts are queued: [read, write].
+    let alertWake: (read: Int32, write: Int32)
+    let alertSequence = Atomic<Int64>(0)
+    let stopping = Atomic<Bool>(false)
+    let ingestReady = Atomic<Int>(0)  // 0 pending, 1 ready, -1 failed
+    let publisherReady = Atomic<Int>(0)
+    let startupError = Mutex<String?>(nil)
+    let ingestHealth = LoopHealth(name: "ingest")
+    let publisherHealth = LoopHealth(name: "publisher")
+    let workerHealth: [LoopHealth]
+    let shardCells: [AtomicCount]
+    let startedAt = ContinuousClock.now
+    let classifier: Mutex<FaultClassifier?>
+
+    /// Creates a daemon; nothing runs until ``run()``.
+    /// - Parameter configurationPath: the file SIGHUP re-reads (nil: SIGHUP only acknowledges).
+    public init(configuration: DaemonConfiguration, configurationPath: String?, logger: Logger) throws {
+        self.configuration = Mutex(configuration)
+        self.configurationPath = configurationPath
+        self.logger = logger
+        context = try Context()
+        let workers = max(1, configuration.workers)
+        shardQueues = (0..<workers).map { _ in BlockingQueue<WorkItem>(capacity: 65_536) }
+        workerHealth = (0..<workers).map { LoopHealth(name: "worker-\($0)") }
+        shardCells = (0..<workers).map { _ in AtomicCount() }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw ConfigurationError("cannot create a wake-up pipe: errno \(errno)") }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        alertWake = (fds[0], fds[1])
+        classifier = Mutex(try Self.loadModel(configuration.modelPath))
+    }
+
+    deinit {
+        close(alertWake.read)
+        close(alertWake.write)
+    }
+
+    static func loadModel(_ path: String?) throws -> FaultClassifier? {
+        guard let path else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError("model: cannot read \(path)")
+        }
+        do {
+            return try FaultClassifier(json: data)
+        } catch {
+            throw ConfigurationError("model: \(path): \(error)")
+        }
+    }
+
+    /// The shard of a cell: a stable hash of its id.
+    func shard(of cell: String) -> Int {
+        var cell = cell
+        let hash = cell.withUTF8 { bytes in
+            bytes.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+        }
+        return Int(hash % UInt64(shardQueues.count))
+    }
+
+    // MARK: Running
+
+    /// Runs until SIGTERM or SIGINT: restores state, starts the threads, tells systemd
+    /// READY=1, keeps the watchdog fed, reloads on SIGHUP, and on shutdown drains,
+    /// checkpoints and returns.
+    public func run() async throws {
+        let reload = ReloadService(daemon: self)
+        let main = MainService(daemon: self)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: main, successTerminationBehavior: .gracefullyShutdownGroup,
+                          failureTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: reload),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                cancellationSignals: [],
+                logger: logger))
+        try await group.run()
+    }
+
+    /// Restores the checkpoint (if any) and starts every thread.
+    func start() throws {
+        let config = configuration.withLock { $0 }
+        var parts: [Checkpoint]
+        let classifier = self.classifier.withLock { $0 }
+        func fresh() -> [Checkpoint] {
+            shardQueues.indices.map { _ in
+                Checkpoint(
+                    tracker: SequenceTracker(
+                        maximumCells: max(1, config.maximumCells / shardQueues.count), idleEviction: config.idleEviction),
+                    detector: SpikingDetector(settings: config.detector, classifier: classifier))
+            }
+        }
+        parts = fresh()
+        if let directory = config.stateDirectory {
+            switch StateStore(directory: directory).load() {
+            case .none:
+                logger.info("no checkpoint yet; learning from scratch", metadata: ["state.directory": "\(directory)"])
+            case .refused(let message):
+                logger.error("checkpoint refused, starting fresh: \(message)")
+                notifier.notify(.status("checkpoint refused, starting fresh: \(message)"))
+            case .loaded(let checkpoint):
+                parts = checkpoint.partitioned(into: shardQueues.count) { self.shard(of: $0) }
+                for index in parts.indices {
+                    parts[index].tracker.maximumCells = max(1, config.maximumCells / shardQueues.count)
+                    parts[index].tracker.idleEviction = config.idleEviction
+                    parts[index].detector.reconfigure(settings: config.detector, classifier: classifier)
+                }
+                alertSequence.store(checkpoint.alertSequence, ordering: .relaxed)
+                logger.info(
+                    "restored learned state of \(checkpoint.tracker.cells.count) cells",
+                    metadata: ["state.path": "\(directory)/state.json", "alert.seq": "\(checkpoint.alertSequence)"])
+            }
+        }
+        if let listen = config.metricsListen {
+            let server = try MetricsServer(listen: listen, metrics: metrics, logger: logger)
+            server.start()
+            metricsServer.withLock { $0 = server }
+        }
+        startPublisher(config)
+        for (index, part) in parts.enumerated() { startWorker(index, initial: part) }
+        startIngest(config)
+    }
+
+    let metricsServer = Mutex<MetricsServer?>(nil)
+
+    /// Waits until the sockets are attached; throws the startup error if one failed.
+    func waitUntilReady() async throws {
+        while ingestReady.load(ordering: .acquiring) == 0 || publisherReady.load(ordering: .acquiring) == 0 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        if ingestReady.load(ordering: .acquiring) < 0 || publisherReady.load(ordering: .acquiring) < 0 {
+            throw ConfigurationError(startupError.withLock { $0 } ?? "startup failed")
+        }
+    }
+
+    // MARK: Ingest
+
+    func startIngest(_ config: DaemonConfiguration) {
+        let thread = Thread { [self] in ingestLoop(config) }
+        thread.name = "spikewatch-ingest"
+        thread.start()
+    }
+
+    private func makeSubscriber(_ config: DaemonConfiguration) throws(ZMQError) -> Socket {
+        let socket = try Socket(context, type: .subscriber)
+        try socket.setLinger(milliseconds: 0)
+        try socket.setReceiveHighWaterMark(100_000)
+        // The socket's own hard cap sits far above the payload limit, so an oversized
+        // payload is read and rejected by this loop while its sender stays connected.
+        try socket.setMaximumMessageSize(Int64(max(config.maximumPayloadBytes * 16, 64 << 20)))
+        try socket.setHeartbeat(intervalMilliseconds: 5000, timeoutMilliseconds: 15_000)
+        try socket.subscribe(config.topicPrefix)
+        for endpoint in config.telemetryEndpoints { try socket.attach(endpoint) }
+        return socket
+    }
+
+    private func ingestLoop(_ config: DaemonConfiguration) {
+        defer { ingestHealth.finished.store(true, ordering: .releasing) }
+        let socket: Socket
+        switch Result(catching: { () throws(ZMQError) -> Socket in try makeSubscriber(config) }) {
+        case .success(let made): socket = made
+        case .failure(let error):
+            startupError.withLock { $0 = "telemetry socket: \(error) (endpoints \(config.telemetryEndpoints))" }
+            ingestReady.store(-1, ordering: .releasing)
+            return
+        }
+        logger.info("subscribed to telemetry", metadata: [
+            "zmq.endpoints": "\(config.telemetryEndpoints.map(\.description).joined(separator: ","))",
+            "zmq.topic_prefix": "\(config.topicPrefix)",
+        ])
+        ingestReady.store(1, ordering: .releasing)
+        var decoder = TelemetryDecoder()
+        var namesSent = [Int](repeating: -1, count: shardQueues.count)
+        var limiter = RejectionLogLimiter()
+        let prefix = Array(config.topicPrefix.utf8)
+        var items = [socket.pollItem()]
+        while !stopping.load(ordering: .relaxed) {
+            ingestHealth.idle.store(true, ordering: .relaxed)
+            do {
+                _ = try poll(&items, timeoutMilliseconds: 100)
+            } catch {
+                break
+            }
+            ingestHealth.idle.store(false, ordering: .relaxed)
+            ingestHealth.tick()
+            var budget = 4096
+            while budget > 0, !stopping.load(ordering: .relaxed) {
+                budget -= 1
+                guard let frames = try? socket.receiveMultipart(dontWait: true) else { break }
+                let receivedAt = ContinuousClock.now
+                metrics.received.increment()
+                metrics.receivedTotal.add(1, ordering: .relaxed)
+                let maximumPayload = config.maximumPayloadBytes
+                let outcome: Result<TelemetrySample, Rejection> = {
+                    guard frames.count == 2 else {
+                        return .failure(Rejection(.badFrames, "expected 2 frames [topic][payload], got \(frames.count)"))
+                    }
+                    let topicOK = frames[0].withUnsafeBytes { bytes in
+                        bytes.count > prefix.count && bytes.starts(with: prefix) && String(validating: bytes, as: UTF8.self) != nil
+                    }
+                    guard topicOK else { return .failure(Rejection(.badTopic, "topic \"\(frames[0].string)\"")) }
+                    guard frames[1].count <= maximumPayload else {
+                        return .failure(Rejection(.oversized, "\(frames[1].count) bytes > \(maximumPayload)"))
+                    }
+                    return frames[1].withUnsafeBytes { bytes in
+                        Result { () throws(Rejection) in try decoder.decode(bytes) }
+                    }
+                }()
+                switch outcome {
+                case .failure(let rejection):
+                    metrics.reject(rejection.reason)
+                    limiter.log(rejection, logger: logger)
+                case .success(let sample):
+                    let shard = self.shard(of: sample.cell)
+                    var names: MetricNames?
+                    if namesSent[shard] != decoder.metricNames.count {
+                        names = decoder.metricNames
+                        namesSent[shard] = decoder.metricNames.count
+                    }
+                    shardQueues[shard].append(.sample(sample, names: names, receivedAt: receivedAt))
+                }
+            }
+        }
+    }
+
+    // MARK: Detection
+
+    func startWorker(_ index: Int, initial: Checkpoint) {
+        let thread = Thread { [self] in workerLoop(index, initial: initial) }
+        thread.name = "spikewatch-worker-\(index)"
+        thread.start()
+    }
+
+    private func workerLoop(_ index: Int, initial: Checkpoint) {
+        let health = workerHealth[index]
+        defer { health.finished.store(true, ordering: .releasing) }
+        var pipeline = Pipeline(detector: initial.detector, tracker: initial.tracker)
+        var names = MetricNames()
+        var limiter = RejectionLogLimiter()
+        let stallAfter = index == 0 ? ProcessInfo.processInfo.environment["SPIKEWATCH_TEST_STALL_AFTER"].flatMap(Int.init) : nil
+        var processedHere = 0
+        shardCells[index].value.store(pipeline.detector.cellCount, ordering: .relaxed)
+        while true {
+            health.idle.store(true, ordering: .relaxed)
+            guard let batch = shardQueues[index].takeAll(timeout: 0.1) else { return }
+            health.idle.store(false, ordering: .relaxed)
+            health.tick()
+            for item in batch {
+                switch item {
+                case .sample(let sample, let newNames, let receivedAt):
+                    if let newNames { names = newNames }
+                    if let stallAfter, processedHere >= stallAfter {
+                        // Test-only fault hook: a stalled loop, so the watchdog stops pinging.
+                        logger.warning("SPIKEWATCH_TEST_STALL_AFTER: worker 0 stalls on purpose")
+                        while !stopping.load(ordering: .relaxed) { usleep(50_000) }
+                        return
+                    }
+                    let gapsBefore = pipeline.gaps
+                    let restartsBefore = pipeline.restarts
+                    switch pipeline.process(sample, names: names) {
+                    case .failure(let rejection):
+                        metrics.reject(rejection.reason)
+                        limiter.log(rejection, logger: logger)
+                    case .success(let output):
+                        processedHere += 1
+                        metrics.processed.increment()
+                        metrics.processedTotal.add(1, ordering: .relaxed)
+                        if output.synapticEvents > 0 { metrics.synapticEvents.increment(by: Int64(output.synapticEvents)) }
+                        for var transition in output.transitions {
+                            transition.sequence = alertSequence.add(1, ordering: .relaxed).oldValue
+                            alertQueue.append(transition)
+                        }
+                        if !output.transitions.isEmpty { wakePublisher() }
+                        metrics.processing.record(ContinuousClock.now - receivedAt)
+                    }
+                    if pipeline.gaps != gapsBefore {
+                        let missing = Int(pipeline.gaps - gapsBefore)
+                        metrics.gaps.increment(by: Int64(missing))
+                        metrics.gapsTotal.add(missing, ordering: .relaxed)
+                    }
+                    if pipeline.restarts != restartsBefore {
+                        metrics.publisherRestarts.increment()
+                        metrics.restartsTotal.add(1, ordering: .relaxed)
+                    }
+                case .snapshot(let collector):
+                    collector.deliver(index, Checkpoint(tracker: pipeline.tracker, detector: pipeline.detector))
+                case .reconfigure(let settings, let classifier, let maximumCells, let idleEviction):
+                    pipeline.detector.reconfigure(settings: settings, classifier: classifier)
+                    pipeline.tracker.maximumCells = max(1, maximumCells / shardQueues.count)
+                    pipeline.tracker.idleEviction = idleEviction
+                }
+            }
+            shardCells[index].value.store(pipeline.detector.cellCount, ordering: .relaxed)
+        }
+    }
+
+    func wakePublisher() {
+        var one: UInt8 = 1
+        _ = write(alertWake.write, &one, 1)
+    }
+
+    // MARK: Alerts
+
+    func startPublisher(_ config: DaemonConfiguration) {
+        let thread = Thread { [self] in publisherLoop(config) }
+        thread.name = "spikewatch-publisher"
+        thread.start()
+    }
+
+    private func makePublisher(_ config: DaemonConfiguration) throws(ZMQError) -> Socket {
+        let socket = try Socket(context, type: .extendedPublisher)
+        try socket.setNoDrop(true)
+        try socket.setSendHighWaterMark(10_000)
+        try socket.setLinger(milliseconds: 2000)
+        try socket.attach(config.alertsEndpoint)
+        return socket
+    }
+
+    private func publisherLoop(_ config: DaemonConfiguration) {
+        defer { publisherHealth.finished.store(true, ordering: .releasing) }
+        let socket: Socket
+        switch Result(catching: { () throws(ZMQError) -> Socket in try makePublisher(config) }) {
+        case .success(let made): socket = made
+        case .failure(let error):
+            startupError.withLock { $0 = "alerts socket: \(error) (endpoint \(config.alertsEndpoint))" }
+            publisherReady.store(-1, ordering: .releasing)
+            return
+        }
+        logger.info("publishing alerts", metadata: ["zmq.endpoint": "\(config.alertsEndpoint)"])
+        publisherReady.store(1, ordering: .releasing)
+        var active: [String: Alert] = [:]
+        var lastHeartbeat = ContinuousClock.now
+        var lastResend = ContinuousClock.now
+        var items = [socket.pollItem(), PollItem.fileDescriptor(alertWake.read)]
+        func publish(_ alert: Alert) -> Bool {
+            do {
+                return try socket.send(topic: alert.topic, payload: alert.json(), dontWait: true)
+            } catch {
+                return false
+            }
+        }
+        while true {
+            let (resendInterval, heartbeatInterval) = configuration.withLock { ($0.resendInterval, $0.heartbeatInterval) }
+            publisherHealth.idle.store(true, ordering: .relaxed)
+            _ = try? poll(&items, timeoutMilliseconds: 50)
+            publisherHealth.idle.store(false, ordering: .relaxed)
+            publisherHealth.tick()
+            var drained = [UInt8](repeating: 0, count: 256)
+            while read(alertWake.read, &drained, drained.count) > 0 {}
+            // Subscriptions arrive as messages on an XPUB; read them so its queue never fills.
+            while let _ = try? socket.receiveMultipart(dontWait: true) {}
+            let closed = stopping.load(ordering: .relaxed) && ingestHealth.finished.load(ordering: .acquiring)
+                && workerHealth.allSatisfy { $0.finished.load(ordering: .acquiring) }
+            let batch = alertQueue.takeAll(timeout: 0) ?? []
+            for alert in batch {
+                if publish(alert) {
+                    metrics.alertsPublished[alert.state]!.increment()
+                    if alert.state == .raised { metrics.raisedTotal.add(1, ordering: .relaxed) }
+                } else {
+                    metrics.droppedSubscriberFull.increment()
+                    metrics.droppedTotal.add(1, ordering: .relaxed)
+                }
+                switch alert.state {
+                case .raised, .updated: active[alert.id] = alert
+                case .cleared: active[alert.id] = nil
+                }
+            }
+            metrics.activeCount.store(active.count, ordering: .relaxed)
+            metrics.cellCount.store(shardCells.reduce(0) { $0 + $1.current }, ordering: .relaxed)
+            let now = ContinuousClock.now
+            if now - lastResend >= .seconds(resendInterval) {
+                lastResend = now
+                for var alert in active.values.sorted(by: { $0.sequence < $1.sequence }) {
+                    alert.resent = true
+                    if !publish(alert) {
+                        metrics.droppedSubscriberFull.increment()
+                        metrics.droppedTotal.add(1, ordering: .relaxed)
+                    }
+                }
+            }
+            if now - lastHeartbeat >= .seconds(heartbeatInterval) {
+                lastHeartbeat = now
+                var writer = JSONWriter()
+                writer.raw("{\"v\":1")
+                writer.key("ts")
+                writer.number((Date().timeIntervalSince1970 * 1000).rounded() / 1000)
+                writer.key("uptime_s")
+                writer.number(Double((now - startedAt).components.seconds))
+                writer.key("cells")
+                writer.number(Int64(metrics.cellCount.load(ordering: .relaxed)))
+                writer.key("active_alerts")
+                writer.number(Int64(active.count))
+                writer.byte(UInt8(ascii: "}"))
+                _ = try? socket.send(topic: "heartbeat", payload: writer.bytes, dontWait: true)
+            }
+            if closed && alertQueue.count == 0 { break }
+        }
+    }
+
+    // MARK: Checkpoints
+
+    /// Collects every shard's state and writes the checkpoint atomically. The workers
+    /// hand over copies of their state (copy-on-write, no pause); encoding and writing
+    /// happen here, off the detection threads.
+    func checkpoint() async {
+        guard let directory = configuration.withLock({ $0.stateDirectory }) else { return }
+        let collector = SnapshotCollector(count: shardQueues.count)
+        for queue in shardQueues {
+            guard queue.append(.snapshot(collector)) else { return }
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while collector.complete == nil {
+            if ContinuousClock.now > deadline {
+                logger.error("checkpoint skipped: a detection thread did not answer within 30 s")
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        guard let parts = collector.complete else { return }
+        let merged = Checkpoint.merging(parts, alertSequence: alertSequence.load(ordering: .relaxed))
+        do {
+            let data = try merged.encoded()
+            try StateStore(directory: directory).save(data)
+            logger.debug("checkpoint written", metadata: ["state.cells": "\(merged.tracker.cells.count)", "state.bytes": "\(data.count)"])
+        } catch {
+            logger.error("checkpoint failed: \(error)")
+            notifier.notify(.status("checkpoint failed: \(error)"))
+        }
+    }
+
+    // MARK: Reload
+
+    /// Re-reads the configuration file; applies it if valid, keeps the old one if not.
+    func reload() {
+        notifier.notify(.reloading)
+        defer { notifier.notify(.ready) }
+        guard let path = configurationPath else {
+            logger.info("SIGHUP: no configuration file to re-read; nothing changes")
+            notifier.notify(.status("reload: no configuration file; nothing changed"))
+            return
+        }
+        let current = configuration.withLock { $0 }
+        do {
+            var next = try DaemonConfiguration.fromFile(path)
+            try next.apply(environment: ProcessInfo.processInfo.environment)
+            // Command-line overrides stay in force across reloads.
+            next.applyPinned(from: current)
+            try next.validate()
+            let model = try Self.loadModel(next.modelPath)
+            if next.telemetryEndpoints != current.telemetryEndpoints || next.alertsEndpoint != current.alertsEndpoint
+                || next.topicPrefix != current.topicPrefix || next.workers != current.workers
+                || next.metricsListen != current.metricsListen || next.stateDirectory != current.stateDirectory
+            {
+                logger.warning("SIGHUP: endpoints, topic prefix, workers, metrics.listen and state.directory change on restart only")
+            }
+            configuration.withLock { $0 = next }
+            classifier.withLock { $0 = model }
+            for queue in shardQueues {
+                queue.append(.reconfigure(next.detector, model, maximumCells: next.maximumCells, idleEviction: next.idleEviction))
+            }
+            logger.info("configuration reloaded", metadata: ["config.path": "\(path)"])
+            notifier.notify(.status("configuration reloaded from \(path); " + metrics.statusLine()))
+        } catch {
+            logger.error("reload refused, keeping the running configuration: \(error)")
+            notifier.notify(.status("reload refused, keeping the running configuration: \(error)"))
+        }
+    }
+
+    /// Stops the daemon as SIGTERM would: drain, checkpoint, return from ``run()``.
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+    }
+
+    /// Counts for tests and STATUS.
+    public var statusLine: String { metrics.statusLine() }
+}
+
+/// Logs rejections at most once per reason per 10 seconds, with how many were suppressed.
+struct RejectionLogLimiter {
+    var last: [RejectionReason: (time: ContinuousClock.Instant, suppressed: Int)] = [:]
+
+    mutating func log(_ rejection: Rejection, logger: Logger) {
+        let now = ContinuousClock.now
+        if let entry = last[rejection.reason], now - entry.time < .seconds(10) {
+            last[rejection.reason] = (entry.time, entry.suppressed + 1)
+            return
+        }
+        let suppressed = last[rejection.reason]?.suppressed ?? 0
+        last[rejection.reason] = (now, 0)
+        logger.warning(
+            "rejected telemetry: \(rejection.detail)",
+            metadata: ["reason": "\(rejection.reason.rawValue)", "suppressed_since_last": "\(suppressed)"])
+    }
+}
+
+/// The daemon's main service: start, READY, watchdog and status, checkpoints, shutdown.
+struct MainService: Service {
+    let daemon: Daemon
+
+    func run() async throws {
+        try daemon.start()
+        try await daemon.waitUntilReady()
+        daemon.notifier.notify(.ready, .status("ready; " + daemon.metrics.statusLine()))
+        daemon.logger.notice("spikewatch ready")
+        let watchdog = daemon.notifier.watchdogInterval
+        let checkpointInterval = daemon.configuration.withLock { $0.checkpointInterval }
+        let loops = [daemon.ingestHealth, daemon.publisherHealth] + daemon.workerHealth
+        var seen = loops.map { $0.progress.load(ordering: .relaxed) }
+        var lastPing = ContinuousClock.now - .seconds(3600)
+        var lastStatus = ContinuousClock.now
+        var lastCheckpoint = ContinuousClock.now
+        let pingEvery = watchdog.map { $0 / 2 } ?? .seconds(3600)
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !daemon.stopping.load(ordering: .relaxed) {
+                try? await Task.sleep(for: .milliseconds(100))
+                let now = ContinuousClock.now
+                if watchdog != nil && now - lastPing >= pingEvery {
+                    // Ping only if every loop moved on or is idle in its wait.
+                    let progress = loops.map { $0.progress.load(ordering: .relaxed) }
+                    let healthy = zip(loops, zip(progress, seen)).allSatisfy { loop, pair in
+                        pair.0 != pair.1 || loop.idle.load(ordering: .relaxed)
+                    }
+                    seen = progress
+                    if healthy {
+                        daemon.notifier.notify(.watchdog)
+                        lastPing = now
+                    } else if now - lastPing >= pingEvery * 2 {
+                        daemon.logger.critical("a processing loop is stalled; withholding watchdog pings")
+                        lastPing = now
+                    }
+                }
+                if now - lastStatus >= .seconds(5) {
+                    lastStatus = now
+                    daemon.notifier.notify(.status(daemon.metrics.statusLine()))
+                }
+                if checkpointInterval > 0 && now - lastCheckpoint >= .seconds(checkpointInterval) {
+                    lastCheckpoint = now
+                    await daemon.checkpoint()
+                }
+            }
+        } onGracefulShutdown: {
+            daemon.notifier.notify(.stopping)
+            daemon.logger.notice("stopping: draining, checkpointing")
+            daemon.stopping.store(true, ordering: .relaxed)
+        }
+        // Shutdown: input stops first; the workers process what is queued, then answer
+        // the final snapshot request queued behind it; then they stop, and the publisher
+        // sends the last transitions and stops.
+        daemon.stopping.store(true, ordering: .relaxed)
+        while !daemon.ingestHealth.finished.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(5)) }
+        await daemon.checkpoint()
+        for queue in daemon.shardQueues { queue.close() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline
+            && !(daemon.workerHealth.allSatisfy { $0.finished.load(ordering: .acquiring) }
+                && daemon.publisherHealth.finished.load(ordering: .acquiring))
+        {
+            daemon.wakePublisher()
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        daemon.metricsServer.withLock { $0?.stop() }
+        daemon.logger.notice("stopped; \(daemon.metrics.statusLine())")
+    }
+}
+
+/// SIGHUP: re-read the configuration, with RELOADING=1 / READY=1 around it.
+struct ReloadService: Service {
+    let daemon: Daemon
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            daemon.reload()
+        }
+    }
+}

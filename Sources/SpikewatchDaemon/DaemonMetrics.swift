@@ -1,0 +1,81 @@
+import Prometheus
+import Synchronization
+import Telemetry
+
+/// The daemon's counters (INTERFACES.md section 6), exported in the Prometheus text
+/// format, with plain atomic totals alongside for STATUS lines and tests.
+final class DaemonMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let received: Counter
+    let rejected: [RejectionReason: Counter]
+    let processed: Counter
+    let alertsPublished: [Alert.State: Counter]
+    let droppedSubscriberFull: Counter
+    let cells: Gauge
+    let activeAlerts: Gauge
+    let synapticEvents: Counter
+    let gaps: Counter
+    let publisherRestarts: Counter
+    let processing: DurationHistogram
+
+    let receivedTotal = Atomic<Int>(0)
+    let rejectedTotal = Atomic<Int>(0)
+    let processedTotal = Atomic<Int>(0)
+    let raisedTotal = Atomic<Int>(0)
+    let droppedTotal = Atomic<Int>(0)
+    let gapsTotal = Atomic<Int>(0)
+    let restartsTotal = Atomic<Int>(0)
+    let cellCount = Atomic<Int>(0)
+    let activeCount = Atomic<Int>(0)
+    let rejectedByReason: [RejectionReason: AtomicCount]
+
+    init() {
+        let registry = self.registry
+        func d(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "spikewatch", metricName: name, unitName: unit, helpText: help)
+        }
+        received = registry.makeCounter(descriptor: d("messages_received", "total", "Telemetry messages received."))
+        rejected = Dictionary(uniqueKeysWithValues: RejectionReason.allCases.map {
+            ($0, registry.makeCounter(descriptor: d("messages_rejected", "total", "Telemetry messages rejected, by reason."), labels: [("reason", $0.rawValue)]))
+        })
+        processed = registry.makeCounter(descriptor: d("samples_processed", "total", "Samples run through the detector."))
+        alertsPublished = Dictionary(uniqueKeysWithValues: Alert.State.allCases.map {
+            ($0, registry.makeCounter(descriptor: d("alerts_published", "total", "Alert transitions published, by state."), labels: [("state", $0.rawValue)]))
+        })
+        droppedSubscriberFull = registry.makeCounter(descriptor: d("messages_dropped", "total", "Alert messages refused because a subscriber's queue was full."), labels: [("reason", "subscriber_queue_full")])
+        cells = registry.makeGauge(descriptor: d("cells", "", "Cells with learned state."))
+        activeAlerts = registry.makeGauge(descriptor: d("active_alerts", "", "Alerts currently raised."))
+        synapticEvents = registry.makeCounter(descriptor: d("synaptic_events", "total", "Spike deliveries in the network."))
+        gaps = registry.makeCounter(descriptor: d("telemetry_gaps", "total", "Telemetry messages missing by seq gaps."))
+        publisherRestarts = registry.makeCounter(descriptor: d("publisher_restarts", "total", "Publisher restarts seen (seq dropped)."))
+        processing = registry.makeDurationHistogram(descriptor: d("processing", "seconds", "Time from receipt to a processed sample, per message."), buckets: [.microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100),
+                      .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25)])
+        rejectedByReason = Dictionary(uniqueKeysWithValues: RejectionReason.allCases.map { ($0, AtomicCount()) })
+    }
+
+    func reject(_ reason: RejectionReason) {
+        rejected[reason]!.increment()
+        rejectedTotal.add(1, ordering: .relaxed)
+        rejectedByReason[reason]!.value.add(1, ordering: .relaxed)
+    }
+
+    /// The text exposition of every metric.
+    func exposition() -> [UInt8] {
+        cells.set(Double(cellCount.load(ordering: .relaxed)))
+        activeAlerts.set(Double(activeCount.load(ordering: .relaxed)))
+        return registry.emitToBuffer()
+    }
+
+    /// A one-line summary for systemd's STATUS=.
+    func statusLine() -> String {
+        "\(receivedTotal.load(ordering: .relaxed)) received, \(processedTotal.load(ordering: .relaxed)) processed, "
+            + "\(rejectedTotal.load(ordering: .relaxed)) rejected, \(cellCount.load(ordering: .relaxed)) cells, "
+            + "\(activeCount.load(ordering: .relaxed)) active alerts, \(raisedTotal.load(ordering: .relaxed)) raised"
+    }
+}
+
+/// An atomic counter in a box, so counters can sit in collections.
+final class AtomicCount: Sendable {
+    let value = Atomic<Int>(0)
+    var current: Int { value.load(ordering: .relaxed) }
+}

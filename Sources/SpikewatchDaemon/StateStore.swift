@@ -1,0 +1,86 @@
+import Detection
+import Foundation
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Learned state on disk: one checkpoint file, replaced atomically (write a temporary
+/// file, fsync it, rename it over the old one, fsync the directory), so a crash or a
+/// full disk at any moment leaves the previous checkpoint valid.
+struct StateStore: Sendable {
+    let directory: String
+    var path: String { directory + "/state.json" }
+    var temporaryPath: String { directory + "/state.json.tmp" }
+
+    /// Why a stored checkpoint was not used.
+    enum LoadOutcome {
+        case none
+        case loaded(Checkpoint)
+        case refused(String)
+    }
+
+    /// Reads the checkpoint, if any. A corrupted or other-version file is refused with a
+    /// message and left untouched until a good checkpoint replaces it.
+    func load() -> LoadOutcome {
+        guard FileManager.default.fileExists(atPath: path) else { return .none }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .refused("\(path): cannot be read (permissions?)")
+        }
+        do {
+            return .loaded(try Checkpoint.decode(data))
+        } catch {
+            return .refused("\(path): \(error)")
+        }
+    }
+
+    /// Writes a checkpoint atomically.
+    /// - Throws: ``StateStoreError`` naming the path and the system error.
+    func save(_ data: Data) throws(StateStoreError) {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw StateStoreError("cannot create state directory \(directory): \(error.localizedDescription)")
+            }
+        }
+        let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StateStoreError("cannot write \(temporaryPath): \(String(cString: strerror(errno)))") }
+        var failure: String?
+        data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        close(fd)
+        if let failure {
+            unlink(temporaryPath)
+            throw StateStoreError("cannot write \(temporaryPath): \(failure); the previous checkpoint is kept")
+        }
+        guard rename(temporaryPath, path) == 0 else {
+            let message = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw StateStoreError("cannot replace \(path): \(message); the previous checkpoint is kept")
+        }
+        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            fsync(directoryFD)
+            close(directoryFD)
+        }
+    }
+}
+
+/// A checkpoint that could not be written.
+struct StateStoreError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Telemetry
+import ZeroMQ
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+struct TailCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tail",
+        abstract: "Subscribe to alerts and print them for a person (or as JSON).",
+        discussion: """
+            Connects to the daemon's alert endpoint (a bare endpoint connects) and prints \
+            every alert transition and re-send as it arrives: colour on a terminal, one \
+            JSON payload per line with --json. Stops on Ctrl-C, or after --count messages.
+            """)
+
+    @Option(help: "Alert endpoint (default >tcp://127.0.0.1:5557).")
+    var alerts = ">tcp://127.0.0.1:5557"
+
+    @Flag(help: "Print each payload as one line of JSON.")
+    var json = false
+
+    @Flag(help: "Print heartbeats too.")
+    var heartbeats = false
+
+    @Option(help: "Only alerts whose topic starts with this (e.g. alert.critical.).")
+    var topic = "alert."
+
+    @Option(help: "Exit after this many messages.")
+    var count: Int?
+
+    @Option(help: "Exit after this many seconds without a message.")
+    var timeout: Double?
+
+    func run() throws {
+        let endpoint = try Endpoint(parsing: alerts, defaultAction: .connect)
+        let context = try Context()
+        let socket = try Socket(context, type: .subscriber)
+        try socket.setLinger(milliseconds: 0)
+        try socket.subscribe(topic)
+        if heartbeats { try socket.subscribe("heartbeat") }
+        try socket.attach(endpoint)
+        let printer = AlertPrinter(colour: !json && isatty(STDOUT_FILENO) == 1)
+        var received = 0
+        var items = [socket.pollItem()]
+        var lastMessage = ContinuousClock.now
+        while count.map({ received < $0 }) ?? true {
+            let ready = try poll(&items, timeoutMilliseconds: 200)
+            if ready == 0 {
+                if let timeout, ContinuousClock.now - lastMessage > .seconds(timeout) { break }
+                continue
+            }
+            while let frames = try socket.receiveMultipart(dontWait: true) {
+                lastMessage = ContinuousClock.now
+                received += 1
+                guard frames.count == 2 else { continue }
+                let topicText = frames[0].string
+                if json {
+                    print(frames[1].string)
+                } else if topicText == "heartbeat" {
+                    print(printer.heartbeat(frames[1].string))
+                } else if let alert = try? Alert(json: frames[1].bytes) {
+                    print(printer.line(alert))
+                } else {
+                    print("malformed alert on \(topicText): \(frames[1].string.prefix(200))")
+                }
+                flushStandardOutput()
+                if let count, received >= count { break }
+            }
+        }
+    }
+}
+
+/// Formats alerts for a person: one line each, coloured by severity on a terminal.
+struct AlertPrinter {
+    let colour: Bool
+
+    func paint(_ text: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+
+    func line(_ alert: Alert) -> String {
+        let time = isoTime(alert.timestamp)
+        let severityColour = ["critical": "1;31", "major": "31", "minor": "33", "warning": "36"][alert.severity.rawValue] ?? "0"
+        let state = alert.resent ? "\(alert.state.rawValue) (re-sent)" : alert.state.rawValue
+        let stateText = alert.state == .cleared ? paint(state, "32") : paint(state, "1")
+        let evidence = alert.evidence.prefix(3).map { item in
+            "\(item.metric)=\(number(item.value)) (normal \(number(item.low))..\(number(item.high)))"
+        }.joined(separator: ", ")
+        return "\(time) \(paint(alert.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0), severityColour)) "
+            + "\(stateText.padding(toLength: colour ? stateText.count : 8, withPad: " ", startingAt: 0)) \(alert.cell)  \(paint(alert.kind, "1"))  "
+            + String(format: "score %.2f", alert.score) + (evidence.isEmpty ? "" : "  \(evidence)")
+    }
+
+    func heartbeat(_ payload: String) -> String {
+        paint("heartbeat \(payload)", "2")
+    }
+
+    func number(_ value: Double) -> String {
+        if value == value.rounded() && abs(value) < 1e9 { return String(Int(value)) }
+        return String(format: abs(value) < 1 ? "%.4g" : "%.1f", value)
+    }
+}
+
+/// `2026-11-06T09:41:00Z` for epoch seconds.
+func isoTime(_ seconds: Double) -> String {
+    var time = time_t(seconds.rounded(.down))
+    var parts = tm()
+    gmtime_r(&time, &parts)
+    return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                  parts.tm_hour, parts.tm_min, parts.tm_sec)
+}
+
+/// Flushes stdout so a line reaches a pipe at once.
+func flushStandardOutput() {
+    fflush(nil)  // all output streams; avoids touching the global `stdout`
+}
