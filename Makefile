@@ -45,10 +45,15 @@ install: release
 	install -d "$(DESTDIR)$(UNITDIR)"
 	sed 's|/usr/local/bin/spikewatch|$(PREFIX)/bin/spikewatch|g' systemd/spikewatch.service > "$(DESTDIR)$(UNITDIR)/spikewatch.service"
 	chmod 0644 "$(DESTDIR)$(UNITDIR)/spikewatch.service"
-	install -D -m 0644 $(CONFIG) "$(DESTDIR)$(SYSCONFDIR)/spikewatch/spikewatch.yaml"
+	install -D -m 0644 models/fault-classes.json "$(DESTDIR)$(PREFIX)/share/spikewatch/fault-classes.json"
+	install -D -m 0644 fixtures/demo.jsonl "$(DESTDIR)$(PREFIX)/share/spikewatch/demo.jsonl"
+	install -d "$(DESTDIR)$(SYSCONFDIR)/spikewatch"
+	sed 's|^model: ""|model: "$(PREFIX)/share/spikewatch/fault-classes.json"|' $(CONFIG) > "$(DESTDIR)$(SYSCONFDIR)/spikewatch/spikewatch.yaml"
+	chmod 0644 "$(DESTDIR)$(SYSCONFDIR)/spikewatch/spikewatch.yaml"
 
 uninstall:
 	rm -f "$(DESTDIR)$(PREFIX)/bin/spikewatch" "$(DESTDIR)$(UNITDIR)/spikewatch.service"
+	rm -rf "$(DESTDIR)$(PREFIX)/share/spikewatch"
 
 clean:
 	rm -rf .build

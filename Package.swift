@@ -92,16 +92,22 @@ let package = Package(
 
         // MARK: - Tests
 
+        /// Helpers the end-to-end tests share: the binary as a child process, a stand-in
+        /// for systemd's notify socket, temporary endpoints.
+        .target(name: "SpikewatchTestSupport", dependencies: ["ZeroMQ"], path: "Tests/SpikewatchTestSupport"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(
             name: "SystemdTests",
-            dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Systemd", "SpikewatchTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "SpikeCoreTests", dependencies: ["SpikeCore"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Telemetry", "SpikeCore"]),
-        .testTarget(name: "CLITests", dependencies: ["spikewatch"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["spikewatch", "SpikewatchTestSupport", "ZeroMQ", "Telemetry"]
+        ),
     ]
 )
 

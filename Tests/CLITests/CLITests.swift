@@ -1,4 +1,5 @@
 import Foundation
+import SpikewatchTestSupport
 import Testing
 
 @Suite("The spikewatch command line")

@@ -1,4 +1,5 @@
 import Foundation
+import SpikewatchTestSupport
 import Testing
 
 /// The repository root (Tests/CLITests/<file> -> ../..).

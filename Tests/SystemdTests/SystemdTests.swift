@@ -1,50 +1,12 @@
 import Foundation
 import Logging
+import SpikewatchTestSupport
 import Systemd
 import Testing
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// An AF_UNIX datagram socket bound to a temporary path, standing in for systemd's.
-final class NotifySocketListener {
-    let path: String
-    let fd: Int32
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("spikewatch-notify-\(UUID().uuidString.prefix(8))").path
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EIO) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            _ = path.utf8CString.withUnsafeBytes { raw.copyMemory(from: $0) }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-    }
-
-    deinit {
-        close(fd)
-        unlink(path)
-    }
-
-    /// The next datagram, or nil after `timeoutMilliseconds`.
-    func receive(timeoutMilliseconds: Int32 = 1000) -> String? {
-        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard Glibc.poll(&descriptor, 1, timeoutMilliseconds) == 1 else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = recv(fd, &buffer, buffer.count, 0)
-        guard count >= 0 else { return nil }
-        return String(decoding: buffer.prefix(count), as: UTF8.self)
-    }
-}
 
 /// These tests change the process environment, so they run one at a time.
 @Suite("sd_notify over a real AF_UNIX socket", .serialized)

@@ -1,9 +1,9 @@
-import Foundation
+public import Foundation
 
 /// Runs the built `spikewatch` binary as a child process, as a user would.
-struct SpikewatchProcess {
+public struct SpikewatchProcess {
     /// The `spikewatch` binary next to the test bundle in the build directory.
-    static var executable: URL {
+    public static var executable: URL {
         var directory = Bundle.main.bundleURL
         // .build/<triple>/debug/spikewatchPackageTests.xctest -> .build/<triple>/debug
         while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("spikewatch").path),
@@ -14,14 +14,14 @@ struct SpikewatchProcess {
         return directory.appendingPathComponent("spikewatch")
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// Runs `spikewatch arguments...` to completion and captures its output.
-    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil) throws -> Result {
+    public static func run(_ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

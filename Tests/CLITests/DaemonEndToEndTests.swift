@@ -1,0 +1,249 @@
+import Foundation
+import SpikewatchTestSupport
+import Telemetry
+import Testing
+import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A publisher (XPUB, so it knows when the daemon has subscribed) and an alert
+/// subscriber, on the test's side of the daemon.
+final class Peers {
+    let context: Context
+    let publisher: Socket
+    let subscriber: Socket
+
+    init(telemetry: String, alerts: String) throws {
+        context = try Context()
+        publisher = try Socket(context, type: .extendedPublisher)
+        try publisher.setLinger(milliseconds: 1000)
+        try publisher.setSendHighWaterMark(0)
+        try publisher.connect(telemetry)
+        subscriber = try Socket(context, type: .subscriber)
+        try subscriber.setLinger(milliseconds: 0)
+        try subscriber.subscribe("alert.")
+        try subscriber.connect(alerts)
+    }
+
+    /// Waits for the daemon's telemetry subscription.
+    func awaitSubscription() throws -> Bool {
+        var items = [publisher.pollItem()]
+        guard try poll(&items, timeoutMilliseconds: 10_000) > 0 else { return false }
+        _ = try publisher.receiveMultipart(dontWait: true)
+        return true
+    }
+
+    func publish(_ payload: [UInt8], cell: String) throws {
+        try publisher.send(topic: "telemetry." + cell, payload: payload)
+    }
+
+    /// Alerts received within `timeout` seconds of silence.
+    func drainAlerts(quietFor timeout: Int = 500) throws -> [Alert] {
+        var alerts: [Alert] = []
+        var items = [subscriber.pollItem()]
+        while try poll(&items, timeoutMilliseconds: timeout) > 0 {
+            while let frames = try subscriber.receiveMultipart(dontWait: true) {
+                if frames.count == 2, let alert = try? Alert(json: frames[1].bytes) { alerts.append(alert) }
+            }
+        }
+        return alerts
+    }
+}
+
+/// Polls the metrics endpoint until `name` reaches `value` (or the timeout passes).
+func waitForMetric(port: UInt16, _ name: String, atLeast value: Double, timeout: Double = 30) -> Double? {
+    let deadline = Date().addingTimeInterval(timeout)
+    var last: Double?
+    while Date() < deadline {
+        if let text = httpGet(port: port, path: "/metrics") {
+            last = metricValue(text, name)
+            if let last, last >= value { return last }
+        }
+        usleep(50_000)
+    }
+    return last
+}
+
+let fixtureLines: [[UInt8]] = {
+    let url = repositoryRoot.appendingPathComponent("fixtures/small.jsonl")
+    return ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(separator: "\n").map { Array($0.utf8) }
+}()
+
+@Suite("The daemon end to end: the real binary, real sockets, a stand-in systemd", .serialized)
+struct DaemonEndToEndTests {
+    @Test("READY after subscribing, alerts for labelled faults, watchdog pings, SIGHUP valid and invalid, SIGTERM then restart resumes")
+    func lifecycle() throws {
+        let directory = temporaryDirectory()
+        let telemetry = "ipc://" + directory.appendingPathComponent("telemetry").path
+        let alertsEndpoint = "ipc://" + directory.appendingPathComponent("alerts").path
+        let state = directory.appendingPathComponent("state").path
+        let config = directory.appendingPathComponent("spikewatch.yaml").path
+        try "alerts:\n  resend_interval_s: 30\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let port = freeTCPPort()
+        let arguments = [
+            "run", "--config", config, "--telemetry", "@" + telemetry, "--alerts", "@" + alertsEndpoint,
+            "--state-dir", state, "--metrics-listen", "127.0.0.1:\(port)",
+        ]
+        let daemon = try DaemonProcess(arguments, environment: ["WATCHDOG_USEC": "1000000"])
+        let ready = try #require(daemon.waitForNotification { $0.contains("READY=1") }, "no READY=1; stderr: \(daemon.stderr)")
+
+        let peers = try Peers(telemetry: telemetry, alerts: alertsEndpoint)
+        #expect(try peers.awaitSubscription())
+        usleep(200_000)  // the alert subscription's slow-joiner window
+        var cells: [String: [(Double, String?)]] = [:]
+        var decoder = TelemetryDecoder()
+        for line in fixtureLines {
+            let sample = try decoder.decode(line)
+            cells[sample.cell, default: []].append((sample.timestamp, sample.label))
+            try peers.publish(line, cell: sample.cell)
+        }
+        let processed = waitForMetric(port: port, "spikewatch_samples_processed_total", atLeast: Double(fixtureLines.count))
+        #expect(processed == Double(fixtureLines.count))
+        let alerts = try peers.drainAlerts()
+        let raised = alerts.filter { $0.state == .raised }
+        #expect(!raised.isEmpty, "no alert for the fixture's faults")
+        // Every raised alert is for a labelled fault (or within 15 minutes after one).
+        var explained = 0
+        for alert in raised {
+            let labelled = cells[alert.cell]?.contains { $0.1 != nil && alert.timestamp >= $0.0 && alert.timestamp <= $0.0 + 900 } ?? false
+            if labelled { explained += 1 }
+        }
+        #expect(explained >= 1)
+        #expect(alerts.map(\.sequence) == alerts.map(\.sequence).sorted())
+
+        // Watchdog: pings at half of WATCHDOG_USEC, only after READY.
+        usleep(2_200_000)
+        let pings = daemon.notifications.filter { $0 == "WATCHDOG=1" }.count
+        #expect(pings >= 3)
+        #expect(daemon.notifications.firstIndex(of: "WATCHDOG=1").map { $0 > ready.1 } ?? false)
+
+        // SIGHUP with a valid file.
+        try "alerts:\n  resend_interval_s: 10\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let before = daemon.notifications.count
+        daemon.signal(SIGHUP)
+        let reloading = try #require(daemon.waitForNotification(after: before) { $0.contains("RELOADING=1") })
+        #expect(daemon.waitForNotification(after: reloading.1 + 1) { $0.contains("READY=1") } != nil)
+        #expect(daemon.waitForNotification(after: before) { $0.contains("configuration reloaded") } != nil)
+
+        // SIGHUP with an invalid file: refused, reported, the daemon goes on.
+        try "alerts:\n  resend_interval_s: -5\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let beforeBad = daemon.notifications.count
+        daemon.signal(SIGHUP)
+        let refused = try #require(daemon.waitForNotification(after: beforeBad) { $0.contains("reload refused") })
+        #expect(refused.0.contains("alerts.resend_interval_s"))
+        #expect(refused.0.contains("-5"))
+        #expect(daemon.waitForNotification(after: beforeBad) { $0.contains("READY=1") } != nil)
+        #expect(daemon.process.isRunning)
+        #expect(httpGet(port: port, path: "/metrics") != nil)
+
+        // SIGTERM: STOPPING, a checkpoint, exit 0.
+        let beforeStop = daemon.notifications.count
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForNotification(after: beforeStop) { $0.contains("STOPPING=1") } != nil)
+        #expect(daemon.waitForExit(timeout: 20) == 0, "stderr: \(daemon.stderr)")
+        #expect(FileManager.default.fileExists(atPath: state + "/state.json"))
+        let lastSequence = alerts.map(\.sequence).max() ?? -1
+
+        // Restart: the learned state of both cells comes back, alert seq continues.
+        try "log_level: info\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let again = try DaemonProcess(arguments)
+        #expect(again.waitForNotification { $0.contains("READY=1") } != nil, "stderr: \(again.stderr)")
+        #expect(again.stderr.contains("restored learned state of 2 cells"))
+        again.signal(SIGTERM)
+        #expect(again.waitForExit(timeout: 20) == 0)
+        let restored = try String(contentsOfFile: state + "/state.json", encoding: .utf8)
+        #expect(restored.contains("\"nextSequence\":\(lastSequence + 1)"))
+    }
+
+    @Test("a publisher that restarts (seq drops) or loses messages (seq gaps) is counted, not fatal; bad messages are counted by reason")
+    func sequenceAndRejections() throws {
+        let directory = temporaryDirectory()
+        let telemetry = "ipc://" + directory.appendingPathComponent("telemetry").path
+        let alertsEndpoint = "ipc://" + directory.appendingPathComponent("alerts").path
+        let port = freeTCPPort()
+        let daemon = try DaemonProcess([
+            "run", "--telemetry", "@" + telemetry, "--alerts", "@" + alertsEndpoint, "--metrics-listen", "127.0.0.1:\(port)",
+        ])
+        #expect(daemon.waitForNotification { $0.contains("READY=1") } != nil, "stderr: \(daemon.stderr)")
+        let peers = try Peers(telemetry: telemetry, alerts: alertsEndpoint)
+        #expect(try peers.awaitSubscription())
+        func payload(_ seq: Int, _ ts: Double) -> [UInt8] {
+            Array(#"{"v":1,"cell":"c1","ts":\#(ts),"seq":\#(seq),"metrics":{"m":\#(10 + seq % 3)}}"#.utf8)
+        }
+        var ts = 1_793_923_200.0
+        for seq in 0..<10 { try peers.publish(payload(seq, ts), cell: "c1"); ts += 60 }
+        try peers.publish(payload(15, ts), cell: "c1")  // 5 lost
+        ts += 60
+        try peers.publish(payload(3, ts), cell: "c1")  // the publisher restarted
+        try peers.publish(payload(3, ts + 1), cell: "c1")  // duplicate
+        try peers.publish(payload(4, ts - 3600), cell: "c1")  // time going backwards
+        try peers.publisher.send(multipart: [Array("telemetry.c1".utf8)])  // one frame
+        try peers.publisher.send(topic: "telemetry.", payload: payload(5, ts + 2))  // no cell in the topic
+        try peers.publish(Array("{not json".utf8), cell: "c1")
+        try peers.publish(Array(#"{"v":2,"cell":"c1","ts":1,"seq":1,"metrics":{"m":1}}"#.utf8), cell: "c1")
+        try peers.publish(Array(repeating: UInt8(ascii: " "), count: (1 << 20) + 10), cell: "c1")  // oversized
+        try peers.publish(payload(5, ts + 60), cell: "c1")  // a good one after all that
+        #expect(waitForMetric(port: port, "spikewatch_samples_processed_total", atLeast: 13) == 13)
+        let metrics = try #require(httpGet(port: port, path: "/metrics"))
+        #expect(metricValue(metrics, "spikewatch_messages_received_total") == 20)
+        // 5 lost before seq 15, and 1 more before the last seq 5 (its seq 4 was refused).
+        #expect(metricValue(metrics, "spikewatch_telemetry_gaps_total") == 6)
+        #expect(metricValue(metrics, "spikewatch_publisher_restarts_total") == 1)
+        for reason in ["duplicate", "time_backwards", "bad_frames", "bad_topic", "invalid_json", "unsupported_version", "oversized"] {
+            #expect(metricValue(metrics, "spikewatch_messages_rejected_total{reason=\"\(reason)\"}") == 1, "\(reason)")
+        }
+        #expect(daemon.process.isRunning)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 20) == 0)
+    }
+
+    @Test("a stalled processing loop stops the watchdog pings")
+    func stalledLoopStopsWatchdog() throws {
+        let directory = temporaryDirectory()
+        let telemetry = "ipc://" + directory.appendingPathComponent("telemetry").path
+        let alertsEndpoint = "ipc://" + directory.appendingPathComponent("alerts").path
+        let daemon = try DaemonProcess(
+            ["run", "--telemetry", "@" + telemetry, "--alerts", "@" + alertsEndpoint],
+            environment: ["WATCHDOG_USEC": "600000", "SPIKEWATCH_TEST_STALL_AFTER": "5"])
+        #expect(daemon.waitForNotification { $0.contains("READY=1") } != nil)
+        #expect(daemon.waitForNotification { $0 == "WATCHDOG=1" } != nil)
+        let peers = try Peers(telemetry: telemetry, alerts: alertsEndpoint)
+        #expect(try peers.awaitSubscription())
+        for seq in 0..<20 {
+            try peers.publish(Array(#"{"v":1,"cell":"c","ts":\#(1_793_923_200 + seq * 60),"seq":\#(seq),"metrics":{"m":1}}"#.utf8), cell: "c")
+        }
+        usleep(1_000_000)  // the stall sets in
+        let before = daemon.notifications.filter { $0 == "WATCHDOG=1" }.count
+        usleep(2_000_000)  // more than three ping intervals
+        let after = daemon.notifications.filter { $0 == "WATCHDOG=1" }.count
+        #expect(after == before, "pings went on through a stall (\(before) -> \(after))")
+        daemon.signal(SIGKILL)
+        _ = daemon.waitForExit(timeout: 5)
+    }
+
+    @Test("run --check accepts a valid file and names the file, line, key and value of a bad one")
+    func check() throws {
+        let directory = temporaryDirectory()
+        let good = directory.appendingPathComponent("good.yaml").path
+        try "telemetry:\n  endpoints: [\">tcp://127.0.0.1:5556\"]\ncells:\n  max_cells: 500\n".write(toFile: good, atomically: true, encoding: .utf8)
+        let ok = try SpikewatchProcess.run(["run", "--check", "--config", good])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stdout.contains("configuration OK"))
+        let bad = directory.appendingPathComponent("bad.yaml").path
+        try "telemetry:\n  topic_prefix: \"telemetry.\"\ncells:\n  max_cells: lots\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try SpikewatchProcess.run(["run", "--check", "--config", bad])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("bad.yaml:4: cells.max_cells: must be a whole number >= 1, got \"lots\""))
+        let typo = directory.appendingPathComponent("typo.yaml").path
+        try "alerts:\n  endpont: \"@tcp://*:5557\"\n".write(toFile: typo, atomically: true, encoding: .utf8)
+        let unknown = try SpikewatchProcess.run(["run", "--check", "--config", typo])
+        #expect(unknown.stderr.contains("unknown key \"alerts.endpont\""))
+        let environment = try SpikewatchProcess.run(
+            ["run", "--check"], environment: ["SPIKEWATCH_ALERTS_ENDPOINT": "nonsense"])
+        #expect(environment.stderr.contains("SPIKEWATCH_ALERTS_ENDPOINT"))
+        let shipped = try SpikewatchProcess.run(["run", "--check", "--config", repositoryRoot.appendingPathComponent("configs/spikewatch.yaml").path])
+        #expect(shipped.status == 0, "the shipped default configuration is invalid: \(shipped.stderr)")
+    }
+}
