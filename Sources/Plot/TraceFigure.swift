@@ -32,6 +32,10 @@ public struct TraceFigure: Sendable {
         public var vThresh: Double
         public var spikes: [Double]
         public var windows: [Window]
+        /// Draw the resting level and threshold lines (off for plain metric plots).
+        public var referenceLines = true
+        /// The y-axis label of this panel (default: the figure's voltage label).
+        public var yLabel: String?
         public init(
             title: String, points: [(time: Double, v: Double)], vRest: Double, vThresh: Double, spikes: [Double],
             windows: [Window] = []
@@ -53,6 +57,8 @@ public struct TraceFigure: Sendable {
     public var start: Double
     public var end: Double
     public var raster: [RasterRow]
+    /// The raster's label.
+    public var rasterLabel = "inputs"
     public var panels: [Panel]
     /// Formats a time tick; defaults to the number itself.
     public var formatTime: @Sendable (Double) -> String = { formatTick($0) }
@@ -89,7 +95,7 @@ public struct TraceFigure: Sendable {
         let timeTicks = niceTicks(start, end, count: 8)
 
         if !raster.isEmpty {
-            body += text(Self.left - 8, y + 8, "inputs", size: 11, anchor: "end", fill: "#555")
+            body += text(Self.left - 8, y + 8, rasterLabel, size: 11, anchor: "end", fill: "#555")
             let rows = raster.prefix(40)
             for (index, row) in rows.enumerated() {
                 let rowY = y + 10 + Double(index) * Self.rowHeight
@@ -105,10 +111,12 @@ public struct TraceFigure: Sendable {
                 body += text(Self.left + plotWidth + 6, y + rasterHeight, "(+\(raster.count - 40) more)", size: 9, fill: "#555")
             }
             y += rasterHeight + 26
+        } else {
+            y += 18
         }
 
         for panel in panels {
-            let values = panel.points.map(\.v) + [panel.vRest, panel.vThresh]
+            let values = panel.points.map(\.v) + (panel.referenceLines ? [panel.vRest, panel.vThresh] : [])
             var low = values.min() ?? 0
             var high = (values.max() ?? 1)
             let pad = max((high - low) * 0.08, 1e-9)
@@ -131,10 +139,12 @@ public struct TraceFigure: Sendable {
                 body += text(x(tick), y + Self.panelHeight + 16, formatTime(tick), size: 10, anchor: "middle", fill: "#333")
             }
             // Resting level and threshold.
+            if panel.referenceLines {
             body += line(Self.left, vy(panel.vRest), Self.left + plotWidth, vy(panel.vRest), stroke: "#2a9d3f", width: 1, dash: "2,3")
             body += text(Self.left + plotWidth + 6, vy(panel.vRest) + 4, "v_rest \(formatTick(panel.vRest))", size: 10, fill: "#2a9d3f")
             body += line(Self.left, vy(panel.vThresh), Self.left + plotWidth, vy(panel.vThresh), stroke: "#d0312d", width: 1, dash: "6,4")
             body += text(Self.left + plotWidth + 6, vy(panel.vThresh) + 4, "v_thresh \(formatTick(panel.vThresh))", size: 10, fill: "#d0312d")
+            }
             // Spikes as vertical impulses from the threshold to the top.
             for spike in panel.spikes where spike >= start && spike <= end {
                 body += line(x(spike), vy(panel.vThresh), x(spike), y + 2, stroke: "#d0312d", width: 1.4)
@@ -145,8 +155,10 @@ public struct TraceFigure: Sendable {
                 path += (index == 0 || path.isEmpty ? "M" : "L") + f(x(point.time)) + "," + f(vy(point.v)) + " "
             }
             body += "<path d=\"\(path)\" fill=\"none\" stroke=\"#222\" stroke-width=\"1.3\" stroke-linejoin=\"round\"/>\n"
-            body += "<text x=\"\(f(Self.left - 60))\" y=\"\(f(y + Self.panelHeight / 2))\" font-size=\"11\" fill=\"#333\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(Self.left - 60)) \(f(y + Self.panelHeight / 2)))\">\(escape(voltageLabel))</text>\n"
-            body += text(Self.left + plotWidth + 6, y + 14, "\(panel.spikes.count) spike\(panel.spikes.count == 1 ? "" : "s")", size: 10, fill: "#d0312d")
+            body += "<text x=\"\(f(Self.left - 60))\" y=\"\(f(y + Self.panelHeight / 2))\" font-size=\"11\" fill=\"#333\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(Self.left - 60)) \(f(y + Self.panelHeight / 2)))\">\(escape(panel.yLabel ?? voltageLabel))</text>\n"
+            if panel.referenceLines {
+                body += text(Self.left + plotWidth + 6, y + 14, "\(panel.spikes.count) spike\(panel.spikes.count == 1 ? "" : "s")", size: 10, fill: "#d0312d")
+            }
             y += Self.panelHeight + Self.gap
         }
         body += text(Self.left + plotWidth / 2, y - Self.gap + 34, timeLabel, size: 12, anchor: "middle", fill: "#333")

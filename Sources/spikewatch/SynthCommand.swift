@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Plot
 import Scenarios
 import Telemetry
 
@@ -38,6 +39,8 @@ struct SynthCommand: ParsableCommand {
     var out: String?
     @Option(help: "Also write the injected faults (one JSON object per line) here.")
     var faultsOut: String?
+    @Option(help: "Write one SVG per fault kind into this directory: the fault's signature metrics, shaded.")
+    var plotFaults: String?
 
     func run() throws {
         let settings = try scenarioSettings()
@@ -86,6 +89,7 @@ struct SynthCommand: ParsableCommand {
             }
             try writeFile(faultsOut, lines)
         }
+        if let plotFaults { try plot(settings: settings, directory: plotFaults) }
         if out != nil {
             FileHandle.standardError.write(Data("wrote \(count) samples of \(settings.cells) cells, \(generator.faults.count) faults\n".utf8))
         }
@@ -119,5 +123,69 @@ struct SynthCommand: ParsableCommand {
             settings.start = value
         }
         return settings
+    }
+}
+
+extension SynthCommand {
+    /// The metrics that show each fault's signature; `a/b` is a ratio of counter increases.
+    static func signature(_ fault: FaultEvent) -> [String] {
+        switch fault.kind {
+        case .sleepingCell: ["RRC.ConnMean", "RRU.PrbTotDl", "DRB.UEThpDl"]
+        case .ulInterference: ["L1M.ULSINRMean", "TB.ErrTotNbrUl/TB.TotNbrUl", "DRB.UEThpUl"]
+        case .congestion: ["RRU.PrbTotDl", "DRB.UEThpDl", "DRB.RlcSduDelayDl"]
+        case .backhaulDegradation: ["TNL.RttMean", "TNL.PacketLossRate", "RRU.PrbTotDl"]
+        case .hardwareFault: fault.variant == "vswr" ? ["RU.VSWR", "RRU.PrbTotDl"] : ["PEE.AvgTemperature", "RRU.PrbTotDl"]
+        case .softwareRestart: ["RRC.ConnMean", "RRC.ConnEstabAtt"]
+        case .misconfiguration:
+            fault.variant == "handover" ? ["HO.ExeSucc/HO.ExeAtt", "RRC.ConnMean"] : ["RRC.ConnEstabSucc/RRC.ConnEstabAtt", "RRC.ConnMean"]
+        }
+    }
+
+    /// One picture per fault kind: its first occurrence, three hours either side.
+    func plot(settings: ScenarioSettings, directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var generator = ScenarioGenerator(settings: settings)
+        let samples = generator.all()
+        let names = generator.names
+        for kind in FaultKind.allCases {
+            guard let fault = generator.faults.first(where: { $0.kind == kind }) else { continue }
+            let from = fault.start - 3 * 3600
+            let to = fault.end + 3 * 3600
+            let cellSamples = samples.filter { $0.cell == fault.cell && $0.timestamp >= from && $0.timestamp <= to }
+            func value(_ sample: TelemetrySample, _ name: String) -> Double? {
+                guard let id = names.existingID(for: name) else { return nil }
+                return sample.metrics.first { $0.id == id }?.value
+            }
+            var panels: [TraceFigure.Panel] = []
+            for metric in Self.signature(fault) {
+                var points: [(time: Double, v: Double)] = []
+                let parts = metric.split(separator: "/").map(String.init)
+                for (previous, sample) in zip(cellSamples, cellSamples.dropFirst()) {
+                    let hours = (sample.timestamp - fault.start) / 3600
+                    if parts.count == 2 {
+                        if let n1 = value(sample, parts[0]), let n0 = value(previous, parts[0]),
+                            let d1 = value(sample, parts[1]), let d0 = value(previous, parts[1]), d1 - d0 > 0, n1 >= n0
+                        {
+                            points.append((hours, (n1 - n0) / (d1 - d0)))
+                        }
+                    } else if let v = value(sample, metric) {
+                        points.append((hours, v))
+                    }
+                }
+                var panel = TraceFigure.Panel(
+                    title: metric, points: points, vRest: 0, vThresh: 0, spikes: [],
+                    windows: [.init(start: 0, end: (fault.end - fault.start) / 3600, label: kind.rawValue)])
+                panel.referenceLines = false
+                panel.yLabel = metric.count > 22 ? "ratio" : metric
+                panels.append(panel)
+            }
+            let severity = String(format: "%.2f", fault.severity)
+            let figure = TraceFigure(
+                title: "\(kind.rawValue)\(fault.variant.isEmpty ? "" : " (\(fault.variant))") on \(fault.cell), severity \(severity)",
+                timeLabel: "hours from the fault's start (shaded: the labelled fault)", start: -3,
+                end: (to - fault.start) / 3600, raster: [], panels: panels)
+            let path = directory + "/" + kind.rawValue + ".svg"
+            try writeFile(path, figure.svg())
+        }
     }
 }

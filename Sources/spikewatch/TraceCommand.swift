@@ -1,7 +1,10 @@
 import ArgumentParser
+import Detection
+import Evaluation
 import Foundation
 import Plot
 import SpikeCore
+import Telemetry
 
 struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +15,7 @@ struct TraceCommand: ParsableCommand {
             below, V(t) decaying towards its resting level between inputs, jumping at each \
             input, and firing (a vertical impulse) when it reaches the threshold.
             """,
-        subcommands: [TraceNetwork.self, TraceIris.self])
+        subcommands: [TraceNetwork.self, TraceIris.self, TraceReplay.self])
 }
 
 struct TraceNetwork: ParsableCommand {
@@ -150,4 +153,113 @@ struct TraceIris: ParsableCommand {
 
 extension Array {
     subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}
+
+struct TraceReplay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a fixture and trace one cell's evidence neuron (and a feature neuron) over time.",
+        discussion: """
+            Draws the cell's evidence neuron V(t) with its threshold and spikes (an alert is \
+            raised on its first spike), one feature's ON and OFF neurons, and a raster of \
+            which feature neurons fired, with the labelled fault windows shaded.
+            """)
+
+    @Argument(help: "Fixture files (JSON Lines, or CSV with --cell).")
+    var files: [String]
+
+    @Option(help: "The cell to trace (default: the first cell in the data).")
+    var cell: String?
+
+    @Option(help: "The feature whose neurons to draw (default: the one that spiked most).")
+    var feature: String?
+
+    @Option(help: "Start of the window (epoch seconds or ISO-8601; default: the first sample).")
+    var from: String?
+
+    @Option(help: "End of the window (default: the last sample).")
+    var to: String?
+
+    @Option(help: "Where to write the SVG.")
+    var out: String
+
+    func run() throws {
+        let (records, names) = try loadRecords(files, cell: cell)
+        let samples = records.compactMap { if case .success(let sample) = $0.result { sample } else { nil } }
+        guard let first = samples.first else { throw CommandFailure("no samples in \(files.joined(separator: " "))") }
+        let target = cell ?? first.cell
+        var detector = SpikingDetector()
+        detector.probeCell = target
+        var pipeline = Pipeline(detector: detector)
+        _ = replay(records, names: names, pipeline: &pipeline, keepScores: false)
+        let log = pipeline.detector.probeLog
+        guard !log.isEmpty else { throw CommandFailure("no samples of cell \"\(target)\" (cells: \(Set(samples.map(\.cell)).sorted().prefix(10).joined(separator: ", ")))") }
+        let start = try from.map { try parseTime($0, "--from") } ?? log.first!.time
+        let end = try to.map { try parseTime($0, "--to") } ?? log.last!.time
+        let window = log.filter { $0.time >= start && $0.time <= end }
+        guard window.count >= 2 else { throw CommandFailure("fewer than two samples of \(target) between --from and --to") }
+        let hours = { (t: Double) in (t - start) / 3600 }
+        let settings = pipeline.detector.settings
+        let period = zip(window, window.dropFirst()).map { $1.time - $0.time }.sorted()[window.count / 2]
+        let evidenceTau = period * settings.evidenceTauPeriods
+        let featureTau = period * settings.featureTauPeriods
+
+        func curve(_ values: [(time: Double, peak: Double, fired: Bool)], tau: Double, reset: Double) -> [(time: Double, v: Double)] {
+            var points: [(time: Double, v: Double)] = []
+            var last: (time: Double, v: Double)?
+            for value in values {
+                if let last, value.time > last.time {
+                    points.append((hours(value.time), last.v * exp(-(value.time - last.time) / tau)))
+                }
+                points.append((hours(value.time), value.peak))
+                let after = value.fired ? reset : value.peak
+                if value.fired { points.append((hours(value.time), reset)) }
+                last = (value.time, after)
+            }
+            return points
+        }
+
+        let faults = LabelledData(records: records, names: names).windows.filter { $0.cell == target }
+            .map { TraceFigure.Window(start: hours($0.start), end: hours($0.end), label: $0.kind) }
+        let evidence = TraceFigure.Panel(
+            title: "\(target): evidence neuron (an alert is raised on its first spike)",
+            points: curve(window.map { ($0.time, $0.evidencePotential, $0.evidenceFired) }, tau: evidenceTau, reset: 0),
+            vRest: 0, vThresh: settings.evidenceThreshold,
+            spikes: window.filter(\.evidenceFired).map { hours($0.time) }, windows: faults)
+
+        var counts: [String: Int] = [:]
+        for record in window { for reading in record.features where reading.firedOn || reading.firedOff { counts[reading.name, default: 0] += 1 } }
+        let chosen = feature ?? counts.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key
+        var panels = [evidence]
+        if let chosen {
+            let readings = window.compactMap { record in record.features.first { $0.name == chosen }.map { (record.time, $0) } }
+            guard !readings.isEmpty else { throw CommandFailure("cell \(target) has no feature \"\(chosen)\"") }
+            for (direction, isOn) in [("ON (above expectation)", true), ("OFF (below expectation)", false)] {
+                panels.append(TraceFigure.Panel(
+                    title: "feature neuron \(chosen) \(direction)",
+                    points: curve(readings.map { ($0.0, isOn ? $0.1.potentialOn : $0.1.potentialOff, isOn ? $0.1.firedOn : $0.1.firedOff) },
+                                  tau: featureTau, reset: 0),
+                    vRest: 0, vThresh: 1,
+                    spikes: readings.filter { isOn ? $0.1.firedOn : $0.1.firedOff }.map { hours($0.0) }, windows: faults))
+            }
+        }
+        let raster = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(16).map { name, _ in
+            TraceFigure.RasterRow(label: name, times: window.filter { record in
+                record.features.contains { $0.name == name && ($0.firedOn || $0.firedOff) }
+            }.map { hours($0.time) })
+        }
+        var figure = TraceFigure(
+            title: "\(target): feature-neuron spikes and the evidence neuron, faults shaded",
+            timeLabel: "time (hours since \(isoTime(start)))", voltageLabel: "V", start: 0, end: hours(end),
+            raster: Array(raster), panels: panels)
+        figure.formatTime = { formatTick($0) }
+        figure.rasterLabel = "feature neurons"
+        try writeFile(out, figure.svg())
+        print("wrote \(out): \(window.count) samples of \(target), \(window.filter(\.evidenceFired).count) evidence spikes, \(faults.count) labelled faults")
+    }
+
+    func parseTime(_ text: String, _ flag: String) throws -> Double {
+        guard let value = parseTimestamp(text) else { throw ValidationError("\(flag): \"\(text)\" is not epoch seconds or ISO-8601") }
+        return value
+    }
 }

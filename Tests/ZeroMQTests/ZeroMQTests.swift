@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import ZeroMQ
 
@@ -182,29 +183,40 @@ struct ZeroMQTests {
     }
 
     @Test("context shutdown wakes a blocked poll with ETERM")
-    func shutdownWakesPoller() async throws {
+    func shutdownWakesPoller() throws {
         let context = try Context()
         let endpoint = temporaryIPCEndpoint()
-        let started = ContinuousClock.now
-        let task = Task.detached { () -> ZMQError? in
+        let outcome = PollOutcome()
+        // A dedicated thread, as the daemon uses: not the cooperative pool, which other
+        // tests may keep busy.
+        let thread = Thread {
             do {
                 let pull = try Socket(context, type: .pull)
                 try pull.setLinger(milliseconds: 0)
                 try pull.bind(endpoint)
                 var items = [pull.pollItem()]
-                _ = try poll(&items, timeoutMilliseconds: 10_000)
-                return nil
+                outcome.polling.signal()
+                _ = try poll(&items, timeoutMilliseconds: 20_000)
             } catch let error as ZMQError {
-                return error
-            } catch {
-                return nil
-            }
+                outcome.error.withLock { $0 = error }
+            } catch {}
+            outcome.done.signal()
         }
-        try await Task.sleep(for: .milliseconds(100))
+        thread.start()
+        #expect(outcome.polling.wait(timeout: .now() + 10) == .success)
+        Thread.sleep(forTimeInterval: 0.05)
+        let shutdownAt = ContinuousClock.now
         context.shutdown()
-        #expect(await task.value == .contextTerminated)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(outcome.done.wait(timeout: .now() + 10) == .success)
+        #expect(ContinuousClock.now - shutdownAt < .seconds(2))
+        #expect(outcome.error.withLock { $0 } == .contextTerminated)
     }
+}
+
+final class PollOutcome: Sendable {
+    let polling = DispatchSemaphore(value: 0)
+    let done = DispatchSemaphore(value: 0)
+    let error = Mutex<ZMQError?>(nil)
 }
 
 @Suite("Endpoints in CZMQ notation")
