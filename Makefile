@@ -36,7 +36,7 @@ demo: release
 
 ## test: the whole test suite (what CI runs)
 test: deps
-	$(SWIFT) build --build-tests
+	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test
 
 ## install: binary, systemd unit and default config where systemd expects them

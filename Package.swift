@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Telemetry", dependencies: ["StrictJSON"]),
 
         /// The synthetic small-cell telemetry generator (`spikewatch synth`).
-        .target(name: "Scenarios", dependencies: ["Telemetry"]),
+        .target(name: "Scenarios", dependencies: ["Telemetry", "SpikeCore"]),
 
         /// Replay, event scoring and baseline detectors (`spikewatch evaluate`).
         .target(name: "Evaluation", dependencies: ["Telemetry", "Detection", "Scenarios"]),
@@ -104,6 +104,7 @@ let package = Package(
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Telemetry", "SpikeCore"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Detection", "Telemetry", "Scenarios"]),
         .testTarget(
             name: "CLITests",
             dependencies: ["spikewatch", "SpikewatchTestSupport", "ZeroMQ", "Telemetry"]

@@ -85,3 +85,40 @@ struct TraceCLITests {
         #expect(result.stderr.contains("zz"))
     }
 }
+
+@Suite("replay on a univariate CSV series")
+struct UnivariateReplayTests {
+    @Test("a level shift in a CSV series raises an alert; scores have one row per input row")
+    func levelShift() throws {
+        let directory = temporaryDirectory()
+        var csv = "timestamp,throughput_mbps\n"
+        for i in 0..<500 {
+            // Deterministic noise: a fixed pseudo-random sequence.
+            let value = Double((i * 7919) % 97) / 97 - 0.5
+            let level = i < 400 ? 100.0 : 140.0
+            csv += "\(1_793_923_200 + i * 60),\(level + value * 4)\n"
+        }
+        csv += "not-a-time,5\n"
+        let file = directory.appendingPathComponent("series.csv").path
+        try csv.write(toFile: file, atomically: true, encoding: .utf8)
+        let scores = directory.appendingPathComponent("scores.csv").path
+        let alerts = directory.appendingPathComponent("alerts.jsonl").path
+        let result = try SpikewatchProcess.run(["replay", file, "--scores", scores, "--alerts", alerts])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try String(contentsOfFile: scores, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(rows.first == "timestamp,cell,anomaly_score")
+        #expect(rows.count == 502)
+        #expect(rows.last == "not-a-time,series,")
+        let scoresAfter = rows.dropFirst(401).prefix(5).compactMap { Double($0.split(separator: ",").last ?? "") }
+        #expect(scoresAfter.contains { $0 > 0.5 })
+        let raised = try String(contentsOfFile: alerts, encoding: .utf8).split(separator: "\n").filter { $0.contains("\"state\":\"raised\"") }
+        #expect(raised.count >= 1)
+        #expect(raised.first?.contains("\"metric\":\"throughput_mbps\"") == true)
+        // Raised within three samples of the shift (one feature needs two spikes in a row).
+        let raisedAt = raised.first.flatMap { line in
+            line.split(separator: ",").first { $0.hasPrefix("\"ts\":") }.flatMap { Double($0.dropFirst(5)) }
+        }
+        let shiftAt = Double(1_793_923_200 + 400 * 60)
+        #expect(raisedAt.map { $0 >= shiftAt && $0 <= shiftAt + 3 * 60 } == true, "raised at \(String(describing: raisedAt))")
+    }
+}
