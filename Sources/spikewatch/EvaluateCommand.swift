@@ -91,20 +91,25 @@ struct EvaluateCommand: ParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let payload = reports.map { EvaluationJSON(report: $0.0, threshold: $0.1, synapticEventsPerSample: Double($0.2.synapticEvents) / Double(max($0.2.samples, 1))) }
+            let payload = reports.map {
+                EvaluationJSON(
+                    report: $0.0, threshold: $0.1, synapticEventsPerSample: Double($0.2.synapticEvents) / Double(max($0.2.samples, 1)),
+                    denseOperationsPerSample: Double($0.2.denseOperations) / Double(max($0.2.samples, 1)))
+            }
             print(String(decoding: try encoder.encode(payload), as: UTF8.self))
             return
         }
         print("data: \(files.isEmpty ? "generated scenario seed \(seed), \(cells) cells x \(days) days" : files.joined(separator: " ")); \(data.windows.count) faults; tuning: \(tune.isEmpty ? "generated seed 1000" : tune.joined(separator: " "))")
-        print("detector           threshold  precision  recall     F1  false-alarms/cell-day  median-delay(samples)  class-acc  synops/sample")
+        print("detector           threshold  precision  recall     F1  false-alarms/cell-day  median-delay(samples)  class-acc  synops/sample  dense-MACs/sample")
         for (report, threshold, outcome) in reports {
             let delays = report.perKind.values.compactMap(\.medianDelaySamples).sorted()
             let median = delays.isEmpty ? "-" : String(format: "%.1f", delays[delays.count / 2])
-            print(String(format: "%-18@ %9.1f  %9.3f  %6.3f  %5.3f  %21.2f  %21@  %9@  %13.2f",
+            print(String(format: "%-18@ %9.1f  %9.3f  %6.3f  %5.3f  %21.2f  %21@  %9@  %13.2f  %17@",
                          report.detector as NSString, threshold, report.precision, report.recall, report.f1,
                          report.falseAlarmsPerCellDay, median as NSString,
                          (classifier == nil || report.detector != "spiking" ? "-" : String(format: "%.3f", report.classAccuracy)) as NSString,
-                         Double(outcome.synapticEvents) / Double(max(outcome.samples, 1))))
+                         Double(outcome.synapticEvents) / Double(max(outcome.samples, 1)),
+                         (outcome.denseOperations == 0 ? "-" : String(format: "%.1f", Double(outcome.denseOperations) / Double(max(outcome.samples, 1)))) as NSString))
         }
         print("\nper fault kind (recall, median delay in samples):")
         let kinds = Array(Set(reports.flatMap { $0.0.perKind.keys })).sorted()
@@ -148,9 +153,11 @@ struct EvaluationJSON: Encodable {
     var report: EvaluationReport
     var threshold: Double
     var synapticEventsPerSample: Double
+    var denseOperationsPerSample: Double
 
     enum CodingKeys: String, CodingKey {
         case report, threshold, synapticEventsPerSample = "synaptic_events_per_sample"
+        case denseOperationsPerSample = "dense_macs_per_sample"
     }
 }
 

@@ -86,7 +86,9 @@ struct ReplayCommand: ParsableCommand {
         var summary = "\(records.count) samples: \(outcome.samples) processed"
         for (reason, count) in outcome.rejected.sorted(by: { $0.key < $1.key }) { summary += ", \(count) \(reason.rawValue)" }
         summary += "; \(raised) alerts raised, \(outcome.transitions.count) transitions"
-        summary += String(format: "; %.2f synaptic events per sample", Double(outcome.synapticEvents) / Double(max(outcome.samples, 1)))
+        summary += String(format: "; %.2f synaptic events per sample (a dense network of the same shape: %.1f multiply-accumulates)",
+                          Double(outcome.synapticEvents) / Double(max(outcome.samples, 1)),
+                          Double(outcome.denseOperations) / Double(max(outcome.samples, 1)))
         FileHandle.standardError.write(Data((summary + "\n").utf8))
     }
 

@@ -247,3 +247,64 @@ struct DaemonEndToEndTests {
         #expect(shipped.status == 0, "the shipped default configuration is invalid: \(shipped.stderr)")
     }
 }
+
+@Suite("tail and replay --to over real sockets")
+struct TailAndPublishTests {
+    @Test("tail prints alerts for a person and as JSON")
+    func tail() throws {
+        let directory = temporaryDirectory()
+        let endpoint = "ipc://" + directory.appendingPathComponent("alerts").path
+        let context = try Context()
+        let publisher = try Socket(context, type: .extendedPublisher)
+        try publisher.bind(endpoint)
+        let alert = Alert(
+            cell: "gnb-1/cell-1", state: .raised, severity: .critical, kind: "congestion", score: 0.99,
+            timestamp: 1_793_923_200, startedAt: 1_793_923_200, sequence: 4,
+            evidence: [.init(metric: "RRU.PrbTotDl", value: 99.5, low: 10, high: 70)])
+        for json in [false, true] {
+            let result = try SpikewatchProcess.runWhile(
+                ["tail", "--alerts", ">" + endpoint, "--count", "1", "--timeout", "10"] + (json ? ["--json"] : [])
+            ) {
+                // Publish until tail has joined (slow joiner) and taken its message.
+                _ = try? publisher.send(topic: alert.topic, payload: alert.json(), dontWait: true)
+            }
+            #expect(result.status == 0)
+            if json {
+                #expect(try Alert(json: Array(result.stdout.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8)) == alert)
+            } else {
+                #expect(result.stdout.contains("critical"))
+                #expect(result.stdout.contains("raised"))
+                #expect(result.stdout.contains("gnb-1/cell-1"))
+                #expect(result.stdout.contains("congestion"))
+                #expect(result.stdout.contains("RRU.PrbTotDl=99.5 (normal 10..70)"))
+            }
+        }
+    }
+
+    @Test("replay --to publishes every sample as [telemetry.<cell>][payload]")
+    func replayTo() throws {
+        let directory = temporaryDirectory()
+        let endpoint = "ipc://" + directory.appendingPathComponent("telemetry").path
+        let context = try Context()
+        let subscriber = try Socket(context, type: .subscriber)
+        try subscriber.subscribe("telemetry.")
+        try subscriber.setReceiveHighWaterMark(0)
+        let fixture = repositoryRoot.appendingPathComponent("fixtures/small.jsonl").path
+        var received = 0
+        let result = try SpikewatchProcess.runWhile(["replay", fixture, "--to", "@" + endpoint, "--speed", "0"]) {
+            if received == 0 { try? subscriber.connect(endpoint) }
+            while let frames = try? subscriber.receiveMultipart(dontWait: true) {
+                #expect(frames.count == 2)
+                #expect(frames[0].string.hasPrefix("telemetry.gnb-"))
+                received += 1
+            }
+        }
+        #expect(result.status == 0, "\(result.stderr)")
+        var items = [subscriber.pollItem()]
+        while try poll(&items, timeoutMilliseconds: 1000) > 0 {
+            while let _ = try subscriber.receiveMultipart(dontWait: true) { received += 1 }
+        }
+        #expect(received == fixtureLines.count)
+        #expect(result.stderr.contains("published \(fixtureLines.count) samples"))
+    }
+}
