@@ -82,10 +82,16 @@ struct EvaluateCommand: ParsableCommand {
             }
         }
         for method in BaselineDetector.Method.allCases where wanted.contains(method.rawValue) {
-            let tuned = tuneThreshold(candidates: [2, 2.5, 3, 3.5, 4, 5, 6, 8, 10], on: tuning, grace: grace, learning: learning) {
-                BaselineDetector(method: method, threshold: $0)
+            // The static threshold learns over the same learning period the scoring skips.
+            func baseline(_ threshold: Double) -> BaselineDetector {
+                var detector = BaselineDetector(method: method, threshold: threshold)
+                detector.learningSeconds = learning
+                return detector
             }
-            let result = data.evaluate(BaselineDetector(method: method, threshold: tuned.threshold), grace: grace, learning: learning)
+            let tuned = tuneThreshold(candidates: [2, 2.5, 3, 3.5, 4, 5, 6, 8, 10], on: tuning, grace: grace, learning: learning) {
+                baseline($0)
+            }
+            let result = data.evaluate(baseline(tuned.threshold), grace: grace, learning: learning)
             reports.append((result.report, tuned.threshold, result.outcome))
         }
         if json {
