@@ -76,6 +76,8 @@ struct CellModel: Codable, Sendable {
     var episodeEvents: [String: Int] = [:]
     var lastGap = 0.0
     var alertAcceptedUntil = -Double.infinity
+    /// The dead zone that normal ranges in evidence are drawn with (set each sample).
+    var evidenceDeadZone = 5.0
 
     /// Global metric id -> track index; rebuilt from names after a restore.
     var trackOfMetric: [Int32] = []
@@ -101,6 +103,7 @@ struct CellModel: Codable, Sendable {
         var readings: [ProbeRecord.FeatureReading] = []
         let t = sample.timestamp
         let micros = Int64((t * 1_000_000).rounded())
+        evidenceDeadZone = settings.deadZone
         var synapticEvents = 0
         var surpriseSpikes = 0
         var eventWeight = 0.0
@@ -144,7 +147,8 @@ struct CellModel: Codable, Sendable {
         var present = [Bool](repeating: false, count: tracks.count)
         for metric in sample.metrics { present[Int(trackOfMetric[Int(metric.id)])] = true }
         for index in features.indices {
-            guard let (x, noise) = value(of: &features[index], present: present, settings: settings) else { continue }
+            guard let (x, noise) = Self.value(of: &features[index], tracks: tracks, present: present, settings: settings)
+            else { continue }
             guard x.isFinite else { continue }
             guard let surprise = features[index].observe(
                 x, modelNoise: noise, settings: settings, samplesPerHour: samplesPerHour,
@@ -296,11 +300,12 @@ struct CellModel: Codable, Sendable {
     }
 
     func topEvidence(events: [(key: String, value: Double, low: Double, high: Double)]) -> [Alert.Evidence] {
+        let deadZone = evidenceDeadZone
         var ranked = features.filter { $0.alertSpikes.on + $0.alertSpikes.off > 0 }
         ranked.sort { ($0.alertSpikes.on + $0.alertSpikes.off, $1.name) > ($1.alertSpikes.on + $1.alertSpikes.off, $0.name) }
-        var evidence = ranked.prefix(5).map {
-            Alert.Evidence(metric: $0.name, value: rounded($0.lastValue), low: rounded(min($0.lastLow, $0.lastHigh)),
-                           high: rounded(max($0.lastLow, $0.lastHigh)))
+        var evidence = ranked.prefix(5).map { feature in
+            let (low, high) = feature.normalRange(deadZone: deadZone)
+            return Alert.Evidence(metric: feature.name, value: rounded(feature.lastValue), low: rounded(low), high: rounded(high))
         }
         for event in events { evidence.append(.init(metric: event.key, value: event.value, low: event.low, high: event.high)) }
         return evidence
@@ -394,7 +399,11 @@ struct CellModel: Codable, Sendable {
     }
 
     /// This sample's value of a feature and its model noise, if the sample carries it.
-    func value(of feature: inout Feature, present: [Bool], settings: DetectorSettings) -> (Double, Double)? {
+    /// Static, taking the tracks explicitly: a method on `self` would copy the whole cell
+    /// (and then copy-on-write its features) on every call.
+    static func value(of feature: inout Feature, tracks: [MetricTrack], present: [Bool], settings: DetectorSettings)
+        -> (Double, Double)?
+    {
         switch feature.source {
         case .gauge(let metric):
             guard present[metric], tracks[metric].behaviour == .gauge || tracks[metric].behaviour == .counter,

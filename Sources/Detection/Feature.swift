@@ -101,10 +101,11 @@ struct Feature: Codable, Sendable {
     var slowMeanAbsoluteDeviation = 0.0
     /// Reporting resolution in raw units (the noise floor).
     var resolution = 0.0
-    /// The last raw value and its normal range (for evidence).
+    /// The last raw value, and the forecast and sigma it was judged by (transformed
+    /// units): the normal range for evidence is computed from them only when needed.
     var lastValue = 0.0
-    var lastLow = 0.0
-    var lastHigh = 0.0
+    var lastForecast = 0.0
+    var lastSigma = 0.0
     /// Surprise spikes sent while the current alert is active (for the class readout).
     var alertSpikes = (on: 0, off: 0)
     /// For a ratio of counters: leaky sums of the numerator and denominator increases,
@@ -119,11 +120,14 @@ struct Feature: Codable, Sendable {
     var hourLow: [Double] = []
     var hourSlot = 0
     var hourSamples = 0
+    /// Max and min over the slots other than the current one (recomputed once an hour).
+    var otherHoursHigh = -Double.infinity
+    var otherHoursLow = Double.infinity
 
     enum CodingKeys: String, CodingKey {
         case name, source, onNeuron, offNeuron, warmupValues, scale, samples, level, trend, meanAbsoluteError
-        case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastLow, lastHigh, alertOn, alertOff
-        case numeratorSum, denominatorSum, surprisingStreak, hourHigh, hourLow, hourSlot, hourSamples
+        case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastForecast, lastSigma, alertOn, alertOff
+        case numeratorSum, denominatorSum, surprisingStreak, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -149,8 +153,8 @@ struct Feature: Codable, Sendable {
         slowMeanAbsoluteDeviation = try c.decode(Double.self, forKey: .slowMeanAbsoluteDeviation)
         resolution = try c.decode(Double.self, forKey: .resolution)
         lastValue = try c.decode(Double.self, forKey: .lastValue)
-        lastLow = try c.decode(Double.self, forKey: .lastLow)
-        lastHigh = try c.decode(Double.self, forKey: .lastHigh)
+        lastForecast = try c.decode(Double.self, forKey: .lastForecast)
+        lastSigma = try c.decode(Double.self, forKey: .lastSigma)
         alertSpikes = (try c.decode(Int.self, forKey: .alertOn), try c.decode(Int.self, forKey: .alertOff))
         numeratorSum = try c.decode(Double.self, forKey: .numeratorSum)
         denominatorSum = try c.decode(Double.self, forKey: .denominatorSum)
@@ -159,6 +163,8 @@ struct Feature: Codable, Sendable {
         hourLow = try c.decode([Double].self, forKey: .hourLow)
         hourSlot = try c.decode(Int.self, forKey: .hourSlot)
         hourSamples = try c.decode(Int.self, forKey: .hourSamples)
+        otherHoursHigh = try c.decode(Double.self, forKey: .otherHoursHigh)
+        otherHoursLow = try c.decode(Double.self, forKey: .otherHoursLow)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -177,8 +183,8 @@ struct Feature: Codable, Sendable {
         try c.encode(slowMeanAbsoluteDeviation, forKey: .slowMeanAbsoluteDeviation)
         try c.encode(resolution, forKey: .resolution)
         try c.encode(lastValue, forKey: .lastValue)
-        try c.encode(lastLow, forKey: .lastLow)
-        try c.encode(lastHigh, forKey: .lastHigh)
+        try c.encode(lastForecast, forKey: .lastForecast)
+        try c.encode(lastSigma, forKey: .lastSigma)
         try c.encode(alertSpikes.on, forKey: .alertOn)
         try c.encode(alertSpikes.off, forKey: .alertOff)
         try c.encode(numeratorSum, forKey: .numeratorSum)
@@ -188,6 +194,8 @@ struct Feature: Codable, Sendable {
         try c.encode(hourLow, forKey: .hourLow)
         try c.encode(hourSlot, forKey: .hourSlot)
         try c.encode(hourSamples, forKey: .hourSamples)
+        try c.encode(otherHoursHigh, forKey: .otherHoursHigh)
+        try c.encode(otherHoursLow, forKey: .otherHoursLow)
     }
 
     var isRatio: Bool {
@@ -196,6 +204,14 @@ struct Feature: Codable, Sendable {
     }
 
     func transform(_ x: Double) -> Double { scale == 0 ? x : asinh(x / scale) }
+
+    /// The learned normal range of the last value, in the metric's units: the forecast
+    /// plus or minus the dead zone.
+    func normalRange(deadZone: Double) -> (low: Double, high: Double) {
+        let a = inverse(lastForecast - deadZone * lastSigma)
+        let b = inverse(lastForecast + deadZone * lastSigma)
+        return (min(a, b), max(a, b))
+    }
     func inverse(_ y: Double) -> Double { scale == 0 ? y : scale * sinh(y) }
 
     /// What one observation meant: normalised fast and slow deviations.
@@ -254,8 +270,8 @@ struct Feature: Codable, Sendable {
         let slowSigma = max(1.2533 * slowMeanAbsoluteDeviation, sigma * (levelAlpha / (2 - levelAlpha)).squareRoot(), floor)
         let zSlow = (level - slowLevel) / slowSigma
 
-        lastLow = inverse(forecast - settings.deadZone * sigma)
-        lastHigh = inverse(forecast + settings.deadZone * sigma)
+        lastForecast = forecast
+        lastSigma = sigma
 
         // Learn: full gain when the value is expected, a small one while surprising or
         // while the cell is alerting, so a fault is not learned as normal. Residuals are
@@ -269,8 +285,8 @@ struct Feature: Codable, Sendable {
         {
             level = y
             trend = 0
-            lastLow = inverse(y - settings.deadZone * sigma)
-            lastHigh = inverse(y + settings.deadZone * sigma)
+            lastForecast = y
+            lastSigma = sigma
             return samples < settings.warmupSamples ? nil : Surprise(fast: 0, slow: 0, envelope: 0)
         }
         let surprising = abs(z) > settings.deadZone || frozen
@@ -300,8 +316,9 @@ struct Feature: Codable, Sendable {
         // and not while surprising: a slightly hotter day is absorbed, a fault's drift
         // outruns it.
         let levelNoise = sigma * (levelAlpha / (2 - levelAlpha)).squareRoot()
-        let envelopeHigh = hourHigh.max() ?? level
-        let envelopeLow = hourLow.min() ?? level
+        let slotIndex = hourSlot % max(hourHigh.count, 1)
+        let envelopeHigh = max(otherHoursHigh, hourHigh.isEmpty ? level : hourHigh[slotIndex])
+        let envelopeLow = min(otherHoursLow, hourLow.isEmpty ? level : hourLow[slotIndex])
         let envelopeUnit = 0.1 * (envelopeHigh - envelopeLow) + 3 * levelNoise
         var envelope = 0.0
         if level > envelopeHigh { envelope = (level - envelopeHigh) / envelopeUnit }
@@ -323,6 +340,13 @@ struct Feature: Codable, Sendable {
             } else {
                 hourHigh[hourSlot % 24] = start
                 hourLow[hourSlot % 24] = start
+            }
+            let current = hourSlot % hourHigh.count
+            otherHoursHigh = -.infinity
+            otherHoursLow = .infinity
+            for slot in hourHigh.indices where slot != current {
+                otherHoursHigh = max(otherHoursHigh, hourHigh[slot])
+                otherHoursLow = min(otherHoursLow, hourLow[slot])
             }
         }
 

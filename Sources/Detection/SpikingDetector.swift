@@ -101,7 +101,7 @@ public struct SpikingDetector: AnomalyDetector, Codable {
     public func featureSummary(of cell: String) -> [String] {
         guard let model = cells[cell] else { return [] }
         return model.features.map { feature in
-            "\(feature.name) \(feature.source) samples=\(feature.samples) level=\(feature.inverse(feature.level)) mae=\(feature.meanAbsoluteError) scale=\(feature.scale) last=\(feature.lastValue) range=\(feature.lastLow)..\(feature.lastHigh)"
+            "\(feature.name) \(feature.source) samples=\(feature.samples) level=\(feature.inverse(feature.level)) mae=\(feature.meanAbsoluteError) scale=\(feature.scale) last=\(feature.lastValue) range=\(feature.normalRange(deadZone: settings.deadZone))"
         } + model.tracks.map { "track \($0.name) \($0.behaviour)" }
     }
 }
