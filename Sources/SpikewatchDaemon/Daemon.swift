@@ -76,6 +76,9 @@ public final class Daemon: Sendable {
     let shardCells: [AtomicCount]
     let startedAt = ContinuousClock.now
     let classifier: Mutex<FaultClassifier?>
+    /// CURVE: this daemon's keys and the ZAP handler, when security is on.
+    let curveKeys: CurveKeyPair?
+    let authenticator: ZAPAuthenticator?
 
     /// Creates a daemon; nothing runs until ``run()``.
     /// - Parameter configurationPath: the file SIGHUP re-reads (nil: SIGHUP only acknowledges).
@@ -96,6 +99,29 @@ public final class Daemon: Sendable {
         }
         alertWake = (fds[0], fds[1])
         classifier = Mutex(try Self.loadModel(configuration.modelPath))
+        try configuration.validate()
+        if let secret = configuration.secretKeyFile {
+            curveKeys = try DaemonConfiguration.readSecretKey(secret)
+            authenticator = ZAPAuthenticator(context: context, allowLists: [
+                "telemetry": try configuration.allowedPublishersFile.map { try DaemonConfiguration.readKeyList($0) },
+                "alerts": try configuration.allowedSubscribersFile.map { try DaemonConfiguration.readKeyList($0) },
+            ])
+        } else {
+            curveKeys = nil
+            authenticator = nil
+        }
+    }
+
+    /// Sets a socket's CURVE role: server (it binds; clients checked by ZAP in `domain`)
+    /// or client (it connects to a server whose public key is `serverKey`).
+    func applyCurve(_ socket: borrowing Socket, endpoints: [Endpoint], serverKey: CurveKey?, domain: String) throws(ZMQError) {
+        guard let keys = curveKeys else { return }
+        if endpoints.first?.action == .bind {
+            try socket.setZAPDomain(domain)
+            try socket.makeCurveServer(secretKey: keys.secretKey)
+        } else if let serverKey {
+            try socket.makeCurveClient(serverKey: serverKey, keyPair: keys)
+        }
     }
 
     deinit {
@@ -179,6 +205,16 @@ public final class Daemon: Sendable {
                     metadata: ["state.path": "\(directory)/state.json", "alert.seq": "\(checkpoint.alertSequence)"])
             }
         }
+        if let authenticator {
+            do { try authenticator.start() } catch {
+                throw ConfigurationError("cannot start the CURVE authenticator: \(error)")
+            }
+            logger.info("CURVE on: telemetry and alerts are encrypted", metadata: [
+                "curve.public_key": "\(curveKeys!.publicKey.z85)",
+                "curve.publishers": "\(config.allowedPublishersFile ?? "any with the key")",
+                "curve.subscribers": "\(config.allowedSubscribersFile ?? "any with the key")",
+            ])
+        }
         if let listen = config.metricsListen {
             let server = try MetricsServer(listen: listen, metrics: metrics, logger: logger)
             server.start()
@@ -218,6 +254,7 @@ public final class Daemon: Sendable {
         try socket.setMaximumMessageSize(Int64(max(config.maximumPayloadBytes * 16, 64 << 20)))
         try socket.setHeartbeat(intervalMilliseconds: 5000, timeoutMilliseconds: 15_000)
         try socket.subscribe(config.topicPrefix)
+        try applyCurve(socket, endpoints: config.telemetryEndpoints, serverKey: config.telemetryServerKey, domain: "telemetry")
         for endpoint in config.telemetryEndpoints { try socket.attach(endpoint) }
         return socket
     }
@@ -380,6 +417,7 @@ public final class Daemon: Sendable {
         try socket.setNoDrop(true)
         try socket.setSendHighWaterMark(10_000)
         try socket.setLinger(milliseconds: 2000)
+        try applyCurve(socket, endpoints: [config.alertsEndpoint], serverKey: config.alertsServerKey, domain: "alerts")
         try socket.attach(config.alertsEndpoint)
         return socket
     }
@@ -627,6 +665,7 @@ struct MainService: Service {
             try? await Task.sleep(for: .milliseconds(5))
         }
         daemon.metricsServer.withLock { $0?.stop() }
+        daemon.authenticator?.stop()
         daemon.logger.notice("stopped; \(daemon.metrics.statusLine())")
     }
 }

@@ -38,6 +38,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var workers = 1
     public var logLevel = "info"
     public var detector: DetectorSettings
+    /// CURVE: this daemon's secret key file (Z85); empty = no encryption.
+    public var secretKeyFile: String?
+    /// CURVE: the publishers' server public key, when the telemetry socket connects.
+    public var telemetryServerKey: CurveKey?
+    /// CURVE: the alert subscribers' server public key, when the alerts socket connects.
+    public var alertsServerKey: CurveKey?
+    /// CURVE: public keys allowed to publish telemetry (when the telemetry socket binds); nil = any.
+    public var allowedPublishersFile: String?
+    /// CURVE: public keys allowed to subscribe to alerts (when the alerts socket binds); nil = any.
+    public var allowedSubscribersFile: String?
     /// Settings given on the command line: they override the file and survive reloads.
     public var pinned: [String: String] = [:]
 
@@ -53,6 +63,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         "metrics.listen", "model", "workers", "log_level",
         "detector.dead_zone", "detector.slow_dead_zone", "detector.envelope_dead_zone",
         "detector.evidence_threshold", "detector.clear_after", "detector.warmup_samples",
+        "security.secret_key_file", "security.telemetry_server_key", "security.alerts_server_key",
+        "security.allowed_publishers_file", "security.allowed_subscribers_file",
     ]
 
     /// The environment variable for a key: `alerts.endpoint` -> `SPIKEWATCH_ALERTS_ENDPOINT`.
@@ -200,6 +212,22 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case "detector.evidence_threshold": detector.evidenceThreshold = try number(minimum: 0)
         case "detector.clear_after": detector.clearAfter = try integer(minimum: 1)
         case "detector.warmup_samples": detector.warmupSamples = try integer(minimum: 10)
+        case "security.secret_key_file", "security.allowed_publishers_file", "security.allowed_subscribers_file":
+            guard let text = value.string else { throw fail("must be a file path") }
+            let path = text.isEmpty ? nil : text
+            switch key {
+            case "security.secret_key_file": secretKeyFile = path
+            case "security.allowed_publishers_file": allowedPublishersFile = path
+            default: allowedSubscribersFile = path
+            }
+        case "security.telemetry_server_key", "security.alerts_server_key":
+            guard let text = value.string else { throw fail("must be a 40-character Z85 public key") }
+            var parsed: CurveKey?
+            if !text.isEmpty {
+                guard let key = CurveKey(z85: text) else { throw fail("must be a 40-character Z85 public key") }
+                parsed = key
+            }
+            if key == "security.telemetry_server_key" { telemetryServerKey = parsed } else { alertsServerKey = parsed }
         default:
             throw ConfigurationError("\(location): unknown key \"\(key)\" (known keys: \(Self.keys.joined(separator: ", ")))")
         }
@@ -236,7 +264,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 continue
             }
             if case .scalar(let scalar) = valueNode, scalar.string.isEmpty || scalar.tag == Tag(.null),
-                ["state.directory", "metrics.listen", "model"].contains(key) || !Self.keys.contains(key)
+                ["state.directory", "metrics.listen", "model"].contains(key) || key.hasPrefix("security.")
+                    || !Self.keys.contains(key)
             {
                 try apply(key, value: .text(""), location: location)
                 continue
@@ -255,11 +284,71 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
     }
 
-    /// Checks settings that depend on each other.
+    /// Checks settings that depend on each other, and that key files can be read.
     public func validate() throws(ConfigurationError) {
         if topicPrefix.utf8.count > 255 {
             throw ConfigurationError("telemetry.topic_prefix: longer than 255 bytes")
         }
+        guard let secretKeyFile else {
+            for (key, set) in [
+                ("security.telemetry_server_key", telemetryServerKey != nil), ("security.alerts_server_key", alertsServerKey != nil),
+                ("security.allowed_publishers_file", allowedPublishersFile != nil),
+                ("security.allowed_subscribers_file", allowedSubscribersFile != nil),
+            ] where set {
+                throw ConfigurationError("\(key) needs security.secret_key_file (CURVE is off without this daemon's key)")
+            }
+            return
+        }
+        _ = try Self.readSecretKey(secretKeyFile)
+        for (name, endpoints, serverKey, allowed) in [
+            ("telemetry", telemetryEndpoints, telemetryServerKey, allowedPublishersFile),
+            ("alerts", [alertsEndpoint], alertsServerKey, allowedSubscribersFile),
+        ] {
+            let actions = Set(endpoints.map(\.action))
+            guard actions.count == 1 else {
+                throw ConfigurationError("\(name): with CURVE, the endpoints must all bind (@) or all connect (>)")
+            }
+            if actions.first == .connect && serverKey == nil {
+                throw ConfigurationError("security.\(name)_server_key: required when the \(name) socket connects with CURVE (the server's public key)")
+            }
+            if let allowed { _ = try Self.readKeyList(allowed) }
+        }
+    }
+
+    /// Reads a secret key file: one 40-character Z85 key (a trailing newline is fine).
+    public static func readSecretKey(_ path: String) throws(ConfigurationError) -> CurveKeyPair {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError("security.secret_key_file: cannot read \(path)")
+        }
+        guard let key = CurveKey(z85: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ConfigurationError("security.secret_key_file: \(path) does not hold a 40-character Z85 key (`spikewatch keygen` writes one)")
+        }
+        do {
+            return try CurveKeyPair.derive(secretKey: key)
+        } catch {
+            throw ConfigurationError("security.secret_key_file: \(path): \(error)")
+        }
+    }
+
+    /// Reads an allow-list: one Z85 public key per line (anything after a blank ignored);
+    /// blank lines and lines starting with `#` are skipped.
+    public static func readKeyList(_ path: String) throws(ConfigurationError) -> Set<CurveKey> {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError("cannot read the key list \(path)")
+        }
+        var keys = Set<CurveKey>()
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            // Z85 uses '#', so a comment is a line that starts with it; after a key, anything
+            // past the first blank is ignored too.
+            let trimmed = raw.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let line = String(trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+            guard let key = CurveKey(z85: line) else {
+                throw ConfigurationError("\(path):\(number + 1): not a 40-character Z85 public key: \"\(line.prefix(60))\"")
+            }
+            keys.insert(key)
+        }
+        return keys
     }
 }
 

@@ -48,6 +48,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "A fault-class model from `spikewatch train`.")
     var model: String?
 
+    @Option(help: "With --to: CURVE server secret key file (the daemon connects with this key's public half).")
+    var curveSecretKeyFile: String?
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one fixture file") }
         guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be >= 0, got \(speed)") }
@@ -99,6 +102,12 @@ struct ReplayCommand: ParsableCommand {
         let socket = try Socket(context, type: .extendedPublisher)
         try socket.setLinger(milliseconds: 5000)
         try socket.setSendHighWaterMark(0)
+        if let file = curveSecretKeyFile {
+            guard let contents = FileManager.default.contents(atPath: file),
+                let key = CurveKey(z85: String(decoding: contents, as: UTF8.self))
+            else { throw ValidationError("--curve-secret-key-file: \(file) does not hold a Z85 key") }
+            try socket.makeCurveServer(secretKey: key)
+        }
         try socket.attach(endpoint)
         if waitSubscriber > 0 {
             var items = [socket.pollItem()]

@@ -27,6 +27,7 @@ struct Spikewatch: AsyncParsableCommand {
             TrainCommand.self,
             BenchCommand.self,
             IrisCommand.self,
+            KeygenCommand.self,
         ]
     )
 }

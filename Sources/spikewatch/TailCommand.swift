@@ -35,6 +35,8 @@ struct TailCommand: ParsableCommand {
     @Option(help: "Exit after this many seconds without a message.")
     var timeout: Double?
 
+    @OptionGroup var curve: CurveClientOptions
+
     func run() throws {
         let endpoint = try Endpoint(parsing: alerts, defaultAction: .connect)
         let context = try Context()
@@ -42,6 +44,7 @@ struct TailCommand: ParsableCommand {
         try socket.setLinger(milliseconds: 0)
         try socket.subscribe(topic)
         if heartbeats { try socket.subscribe("heartbeat") }
+        try curve.apply(to: socket)
         try socket.attach(endpoint)
         let printer = AlertPrinter(colour: !json && isatty(STDOUT_FILENO) == 1)
         var received = 0

@@ -308,3 +308,103 @@ struct TailAndPublishTests {
         #expect(result.stderr.contains("published \(fixtureLines.count) samples"))
     }
 }
+
+@Suite("CURVE on both sockets, with allow-lists")
+struct CurveEndToEndTests {
+    @Test("a known publisher is heard and an unknown one is not; a known subscriber gets messages, an unknown one none")
+    func allowLists() throws {
+        let directory = temporaryDirectory()
+        let telemetry = "ipc://" + directory.appendingPathComponent("telemetry").path
+        let alertsEndpoint = "ipc://" + directory.appendingPathComponent("alerts").path
+        let daemonKeys = try CurveKeyPair.generate()
+        let (goodPublisher, badPublisher) = (try CurveKeyPair.generate(), try CurveKeyPair.generate())
+        let (goodSubscriber, badSubscriber) = (try CurveKeyPair.generate(), try CurveKeyPair.generate())
+        func write(_ name: String, _ text: String) throws -> String {
+            let path = directory.appendingPathComponent(name).path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let config = try write("spikewatch.yaml", """
+            alerts:
+              heartbeat_interval_s: 0.2
+            security:
+              secret_key_file: "\(try write("daemon.key", daemonKeys.secretKey.z85 + "\n"))"
+              allowed_publishers_file: "\(try write("publishers.keys", "# the only publisher\n\(goodPublisher.publicKey.z85)\n"))"
+              allowed_subscribers_file: "\(try write("subscribers.keys", goodSubscriber.publicKey.z85 + "\n"))"
+            """)
+        let port = freeTCPPort()
+        let daemon = try DaemonProcess([
+            "run", "--config", config, "--telemetry", "@" + telemetry, "--alerts", "@" + alertsEndpoint,
+            "--metrics-listen", "127.0.0.1:\(port)",
+        ])
+        #expect(daemon.waitForNotification { $0.contains("READY=1") } != nil, "stderr: \(daemon.stderr)")
+        #expect(daemon.stderr.contains(daemonKeys.publicKey.z85))
+
+        let context = try Context()
+        func publisher(_ keys: CurveKeyPair) throws -> Socket {
+            let socket = try Socket(context, type: .extendedPublisher)
+            try socket.setLinger(milliseconds: 0)
+            try socket.makeCurveClient(serverKey: daemonKeys.publicKey, keyPair: keys)
+            try socket.connect(telemetry)
+            return socket
+        }
+        let good = try publisher(goodPublisher)
+        let bad = try publisher(badPublisher)
+        var goodItems = [good.pollItem()]
+        #expect(try poll(&goodItems, timeoutMilliseconds: 10_000) == 1, "the allowed publisher never saw the daemon subscribe")
+        var badItems = [bad.pollItem()]
+        #expect(try poll(&badItems, timeoutMilliseconds: 500) == 0, "a publisher with an unknown key was let in")
+        for seq in 0..<5 {
+            let payload = Array(#"{"v":1,"cell":"c","ts":\#(1_793_923_200 + seq * 60),"seq":\#(seq),"metrics":{"m":1}}"#.utf8)
+            try good.send(topic: "telemetry.c", payload: payload)
+            try bad.send(topic: "telemetry.x", payload: payload)
+        }
+        #expect(waitForMetric(port: port, "spikewatch_messages_received_total", atLeast: 5) == 5)
+        usleep(300_000)
+        #expect(metricValue(httpGet(port: port, path: "/metrics") ?? "", "spikewatch_messages_received_total") == 5)
+
+        func subscriber(_ keys: CurveKeyPair) throws -> Socket {
+            let socket = try Socket(context, type: .subscriber)
+            try socket.setLinger(milliseconds: 0)
+            try socket.makeCurveClient(serverKey: daemonKeys.publicKey, keyPair: keys)
+            try socket.subscribe("heartbeat")
+            try socket.connect(alertsEndpoint)
+            return socket
+        }
+        let allowed = try subscriber(goodSubscriber)
+        let refused = try subscriber(badSubscriber)
+        var allowedItems = [allowed.pollItem()]
+        #expect(try poll(&allowedItems, timeoutMilliseconds: 5000) == 1)
+        #expect(try allowed.receiveMultipart(dontWait: true)?.first?.string == "heartbeat")
+        var refusedItems = [refused.pollItem()]
+        #expect(try poll(&refusedItems, timeoutMilliseconds: 1000) == 0)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 20) == 0)
+    }
+
+    @Test("CURVE settings are checked: a server key without our key, mixed bind/connect, a bad key file")
+    func checks() throws {
+        let directory = temporaryDirectory()
+        let pair = try CurveKeyPair.generate()
+        let noKey = directory.appendingPathComponent("a.yaml").path
+        try "security:\n  telemetry_server_key: \"\(pair.publicKey.z85)\"\n".write(toFile: noKey, atomically: true, encoding: .utf8)
+        #expect(try SpikewatchProcess.run(["run", "--check", "--config", noKey]).stderr.contains("needs security.secret_key_file"))
+        let keyFile = directory.appendingPathComponent("d.key").path
+        try pair.secretKey.z85.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        let missingServer = directory.appendingPathComponent("b.yaml").path
+        try "security:\n  secret_key_file: \"\(keyFile)\"\n".write(toFile: missingServer, atomically: true, encoding: .utf8)
+        #expect(try SpikewatchProcess.run(["run", "--check", "--config", missingServer]).stderr.contains("security.telemetry_server_key: required"))
+        let list = directory.appendingPathComponent("list.keys").path
+        try "\(pair.publicKey.z85)\nnot-a-key\n".write(toFile: list, atomically: true, encoding: .utf8)
+        let badList = directory.appendingPathComponent("c.yaml").path
+        try "telemetry:\n  endpoints: [\"@ipc:///tmp/x\"]\nsecurity:\n  secret_key_file: \"\(keyFile)\"\n  allowed_publishers_file: \"\(list)\"\n"
+            .write(toFile: badList, atomically: true, encoding: .utf8)
+        #expect(try SpikewatchProcess.run(["run", "--check", "--config", badList]).stderr.contains("list.keys:2: not a 40-character Z85 public key"))
+        let keygen = try SpikewatchProcess.run(["keygen", "--out", directory.appendingPathComponent("k").path])
+        #expect(keygen.status == 0)
+        let written = try String(contentsOfFile: directory.appendingPathComponent("k.key").path, encoding: .utf8)
+        #expect(CurveKey(z85: written) != nil)
+        let attributes = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("k.key").path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+}
