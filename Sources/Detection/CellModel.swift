@@ -76,6 +76,8 @@ struct CellModel: Codable, Sendable {
     var episodeEvents: [String: Int] = [:]
     var lastGap = 0.0
     var alertAcceptedUntil = -Double.infinity
+    /// Metric values ignored because the cell already carries the most metrics it may.
+    var ignoredMetrics = 0
     /// The dead zone that normal ranges in evidence are drawn with (set each sample).
     var evidenceDeadZone = 5.0
 
@@ -84,7 +86,7 @@ struct CellModel: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, evidenceTrace, traceTime
-        case activityHistory, period, lastTime, alert, episodeEvents, lastGap, alertAcceptedUntil
+        case activityHistory, period, lastTime, alert, episodeEvents, lastGap, alertAcceptedUntil, ignoredMetrics
     }
 
     init(cell: String, settings: DetectorSettings) {
@@ -131,7 +133,10 @@ struct CellModel: Codable, Sendable {
         // Raw metrics: behaviour, counter resets.
         var anyReset = false
         for metric in sample.metrics {
-            let track = trackIndex(for: metric.id, names: names)
+            guard let track = trackIndex(for: metric.id, names: names, limit: settings.maximumMetricsPerCell) else {
+                ignoredMetrics += 1
+                continue
+            }
             if tracks[track].observe(metric.value, at: t) { anyReset = true }
             if tracks[track].behaviour != .undecided && featureOfTrack[track] == -1 {
                 createFeatures(for: track)
@@ -145,7 +150,9 @@ struct CellModel: Codable, Sendable {
         // Features: expectation, surprise, spikes onto the feature neurons.
         let alerting = alert != nil && t < alertAcceptedUntil
         var present = [Bool](repeating: false, count: tracks.count)
-        for metric in sample.metrics { present[Int(trackOfMetric[Int(metric.id)])] = true }
+        for metric in sample.metrics where Int(metric.id) < trackOfMetric.count && trackOfMetric[Int(metric.id)] >= 0 {
+            present[Int(trackOfMetric[Int(metric.id)])] = true
+        }
         for index in features.indices {
             guard let (x, noise) = Self.value(of: &features[index], tracks: tracks, present: present, settings: settings)
             else { continue }
@@ -323,16 +330,21 @@ struct CellModel: Codable, Sendable {
 
     // MARK: Metrics to features
 
-    mutating func trackIndex(for id: Int32, names: MetricNames) -> Int {
+    /// The cell's track of a metric, created on first sight; nil beyond `limit` metrics.
+    mutating func trackIndex(for id: Int32, names: MetricNames, limit: Int) -> Int? {
         let slot = Int(id)
-        if slot >= trackOfMetric.count {
-            trackOfMetric.append(contentsOf: repeatElement(-1, count: slot + 1 - trackOfMetric.count))
-        }
-        if trackOfMetric[slot] >= 0 { return Int(trackOfMetric[slot]) }
+        if slot < trackOfMetric.count && trackOfMetric[slot] >= 0 { return Int(trackOfMetric[slot]) }
         let name = names.names[slot]
         if let existing = tracks.firstIndex(where: { $0.name == name }) {
+            if slot >= trackOfMetric.count {
+                trackOfMetric.append(contentsOf: repeatElement(-1, count: slot + 1 - trackOfMetric.count))
+            }
             trackOfMetric[slot] = Int32(existing)  // restored from a checkpoint
             return existing
+        }
+        guard tracks.count < limit else { return nil }
+        if slot >= trackOfMetric.count {
+            trackOfMetric.append(contentsOf: repeatElement(-1, count: slot + 1 - trackOfMetric.count))
         }
         tracks.append(MetricTrack(name: name))
         featureOfTrack.append(-1)

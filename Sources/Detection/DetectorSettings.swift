@@ -16,6 +16,9 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// Hours a surprising feature's fast expectation stays frozen before it accepts the
     /// new level (the slow baseline and the day's envelope still remember the old one).
     public var freezeHours = 1.0
+    /// Distinct metrics one cell may carry; further new ones are ignored for that cell
+    /// (bounded memory per cell, whatever a publisher sends).
+    public var maximumMetricsPerCell = 256
     /// Intervals of attempts a success or error ratio is judged over (leaky sums).
     public var ratioIntervals = 4.0
 

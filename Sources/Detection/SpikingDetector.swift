@@ -83,6 +83,9 @@ public struct SpikingDetector: AnomalyDetector, Codable {
             denseOperations: step.denseOperations, surpriseSpikes: step.surpriseSpikes)
     }
 
+    /// A cell's model, for tests and diagnostics.
+    func cellModel(_ cell: String) -> CellModel? { cells[cell] }
+
     public mutating func forget(cell: String) {
         cells[cell] = nil
     }

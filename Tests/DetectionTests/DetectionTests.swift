@@ -163,6 +163,24 @@ struct DetectionTests {
         #expect(harness.raised.first?.evidence.first?.metric == "late")
     }
 
+    @Test("a cell carries at most maximumMetricsPerCell metrics, whatever a publisher invents")
+    func boundedMetricsPerCell() {
+        var harness = Harness()
+        for i in 0..<40 {
+            var metrics: [String: Double] = ["steady": 5]
+            for j in 0..<20 { metrics["invented-\(i)-\(j)"] = Double(j) }
+            _ = harness.feed(time: start + Double(i) * 60, metrics)
+        }
+        var settings = DetectorSettings()
+        #expect(harness.pipeline.detector.cellModel("cell-1")?.tracks.count == settings.maximumMetricsPerCell)
+        #expect((harness.pipeline.detector.cellModel("cell-1")?.ignoredMetrics ?? 0) > 0)
+        settings.maximumMetricsPerCell = 3
+        var small = Harness()
+        small.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+        _ = small.feed(time: start, ["a": 1, "b": 2, "c": 3, "d": 4, "e": 5])
+        #expect(small.pipeline.detector.cellModel("cell-1")?.tracks.map(\.name) == ["a", "b", "c"])
+    }
+
     @Test("lifecycle: raised, at most one update per interval, exactly one cleared on every severity topic")
     func lifecycle() throws {
         var harness = Harness()
