@@ -408,3 +408,84 @@ struct CurveEndToEndTests {
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
     }
 }
+
+@Suite("Hostile input through real ZeroMQ")
+struct HostileInputTests {
+    @Test("every kind of bad message is counted by reason, the daemon stays up and every good message is processed")
+    func corpus() throws {
+        let directory = temporaryDirectory()
+        let telemetry = "ipc://" + directory.appendingPathComponent("telemetry").path
+        let alertsEndpoint = "ipc://" + directory.appendingPathComponent("alerts").path
+        let port = freeTCPPort()
+        let daemon = try DaemonProcess(
+            ["run", "--telemetry", "@" + telemetry, "--alerts", "@" + alertsEndpoint, "--metrics-listen", "127.0.0.1:\(port)"],
+            environment: ["SPIKEWATCH_CELLS_MAX_CELLS": "40"])
+        #expect(daemon.waitForNotification { $0.contains("READY=1") } != nil, "stderr: \(daemon.stderr)")
+        let peers = try Peers(telemetry: telemetry, alerts: alertsEndpoint)
+        #expect(try peers.awaitSubscription())
+
+        let t0 = 1_793_923_200
+        var goodSeq = 0
+        var goodSent = 0
+        func good() throws {
+            try peers.publish(Array(#"{"v":1,"cell":"good","ts":\#(t0 + goodSeq * 60),"seq":\#(goodSeq),"metrics":{"m":\#(goodSeq % 5)}}"#.utf8), cell: "good")
+            goodSeq += 1
+            goodSent += 1
+        }
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        var hugeValid = #"{"v":1,"cell":"h","ts":1,"seq":1,"metrics":{"m":1},"pad":""#
+        hugeValid += String(repeating: "x", count: (1 << 20) + 100) + "\"}"
+        let corpus: [(frames: [[UInt8]], reason: String)] = [
+            ([Array("telemetry.c".utf8), Array(#"{"v":1,"cell":"c""#.utf8)], "invalid_json"),
+            ([Array("telemetry.c".utf8), Array("[1,2".utf8)], "invalid_json"),
+            ([Array("telemetry.c".utf8), Array(#"{"v":1,"cell":"c","ts":NaN,"seq":1,"metrics":{"m":1}}"#.utf8)], "invalid_json"),
+            ([Array("telemetry.c".utf8), Array(#"{"v":1,"cell":"c","ts":1,"seq":1,"metrics":{"m":-Infinity}}"#.utf8)], "invalid_json"),
+            ([Array("telemetry.c".utf8), Array(#"{"v":1,"cell":"c","ts":1,"seq":1,"metrics":{"m":1e400}}"#.utf8)], "not_finite"),
+            ([Array("telemetry.c".utf8), Array(#"{"v":1,"cell":7,"ts":1,"seq":1,"metrics":{"m":1}}"#.utf8)], "bad_type"),
+            ([Array("telemetry.c".utf8), Array(#"{"v":1,"cell":"c","ts":"now","seq":1,"metrics":{"m":1}}"#.utf8)], "bad_type"),
+            ([Array("telemetry.c".utf8), Array(#"{"v":1,"cell":"c","ts":1,"seq":-1,"metrics":{"m":1}}"#.utf8)], "bad_type"),
+            ([Array("telemetry.c".utf8), Array(#"{"v":1,"cell":"c","ts":1,"seq":1,"metrics":[1]}"#.utf8)], "bad_type"),
+            ([Array("telemetry.c".utf8), Array(#"{"v":1,"cell":"c","ts":1,"metrics":{"m":1}}"#.utf8)], "missing_field"),
+            ([Array("telemetry.c".utf8), Array(#"{"v":3,"cell":"c","ts":1,"seq":1,"metrics":{"m":1}}"#.utf8)], "unsupported_version"),
+            ([Array("telemetry.c".utf8), Array(#"{"v":1,"cell":"c","ts":1,"seq":1,"metrics":{}}"#.utf8)], "no_metrics"),
+            ([Array("telemetry.c".utf8), Array(hugeValid.utf8)], "oversized"),
+            ([Array("telemetry.c".utf8), Array(#"{"v":1,"cell":"c","ts":1,"seq":1,"metrics":{"m":1},"x":\#(deep)}"#.utf8)], "invalid_json"),
+            ([Array("telemetry.c".utf8), Array(#"{"v":1,"cell":""#.utf8) + [0xC3, 0x28] + Array(#"","ts":1,"seq":1,"metrics":{"m":1}}"#.utf8)], "invalid_json"),
+            ([Array("telemetry.c".utf8), []], "invalid_json"),
+            ([Array("telemetry.c".utf8)], "bad_frames"),
+            ([Array("telemetry.c".utf8), Array("{}".utf8), Array("{}".utf8)], "bad_frames"),
+            ([Array("telemetry.".utf8) + [0xFF, 0xFE], Array(#"{"v":1,"cell":"c","ts":1,"seq":1,"metrics":{"m":1}}"#.utf8)], "bad_topic"),
+            ([Array("telemetry.good".utf8), Array(#"{"v":1,"cell":"good","ts":\#(t0 - 3600),"seq":100000,"metrics":{"m":1}}"#.utf8)], "time_backwards"),
+        ]
+        try good()
+        for item in corpus {
+            try peers.publisher.send(multipart: item.frames)
+            try good()
+        }
+        // A duplicate of the last good message.
+        try peers.publish(Array(#"{"v":1,"cell":"good","ts":\#(t0 + (goodSeq - 1) * 60),"seq":\#(goodSeq - 1),"metrics":{"m":1}}"#.utf8), cell: "good")
+        // A flood of invented cells: 39 more fit under the cap of 40, the rest are refused.
+        for index in 0..<100 {
+            try peers.publish(Array(#"{"v":1,"cell":"flood-\#(index)","ts":\#(t0),"seq":0,"metrics":{"m":1}}"#.utf8), cell: "flood-\(index)")
+            if index % 10 == 0 { try good() }
+        }
+        try good()
+        let expectedProcessed = Double(goodSent + 39)
+        #expect(waitForMetric(port: port, "spikewatch_samples_processed_total", atLeast: expectedProcessed) == expectedProcessed)
+        let metrics = try #require(httpGet(port: port, path: "/metrics"))
+        var expected: [String: Int] = ["duplicate": 1, "too_many_cells": 61]
+        for item in corpus { expected[item.reason, default: 0] += 1 }
+        for (reason, count) in expected {
+            #expect(metricValue(metrics, "spikewatch_messages_rejected_total{reason=\"\(reason)\"}") == Double(count), "\(reason)")
+        }
+        let rejected = expected.values.reduce(0, +)
+        #expect(metricValue(metrics, "spikewatch_messages_received_total") == Double(goodSent + 39 + rejected))
+        #expect(metricValue(metrics, "spikewatch_cells") == 40)
+        #expect(daemon.process.isRunning)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 20) == 0)
+        // The log names reasons, rate-limited: one line per reason, not one per message.
+        let log = daemon.stderr
+        #expect(log.components(separatedBy: "reason=too_many_cells").count - 1 <= 2)
+    }
+}
