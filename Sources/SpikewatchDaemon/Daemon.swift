@@ -226,6 +226,8 @@ public final class Daemon: Sendable {
     }
 
     let metricsServer = Mutex<MetricsServer?>(nil)
+    /// Samples processed when the last checkpoint was written.
+    let checkpointedAt = Atomic<Int>(0)
 
     /// Waits until the sockets are attached; throws the startup error if one failed.
     func waitUntilReady() async throws {
@@ -510,6 +512,10 @@ public final class Daemon: Sendable {
     /// happen here, off the detection threads.
     func checkpoint() async {
         guard let directory = configuration.withLock({ $0.stateDirectory }) else { return }
+        // Nothing new since the last one: keep the file as it is (a refused checkpoint of
+        // another version, say, is not overwritten by an empty state).
+        let processed = metrics.processedTotal.load(ordering: .relaxed)
+        guard processed != checkpointedAt.load(ordering: .relaxed) else { return }
         let collector = SnapshotCollector(count: shardQueues.count)
         for queue in shardQueues {
             guard queue.append(.snapshot(collector)) else { return }
@@ -527,6 +533,7 @@ public final class Daemon: Sendable {
         do {
             let data = try merged.encoded()
             try StateStore(directory: directory).save(data)
+            checkpointedAt.store(processed, ordering: .relaxed)
             logger.debug("checkpoint written", metadata: ["state.cells": "\(merged.tracker.cells.count)", "state.bytes": "\(data.count)"])
         } catch {
             logger.error("checkpoint failed: \(error)")

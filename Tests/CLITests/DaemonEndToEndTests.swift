@@ -489,3 +489,100 @@ struct HostileInputTests {
         #expect(log.components(separatedBy: "reason=too_many_cells").count - 1 <= 2)
     }
 }
+
+@Suite("Learned state through crashes and bad files", .serialized)
+struct StateFaultTests {
+    func start(_ directory: URL, state: String) throws -> (DaemonProcess, Peers, String) {
+        let telemetry = "ipc://" + directory.appendingPathComponent("telemetry").path
+        let alertsEndpoint = "ipc://" + directory.appendingPathComponent("alerts").path
+        let config = directory.appendingPathComponent("spikewatch.yaml").path
+        try "state:\n  checkpoint_interval_s: 0.3\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess([
+            "run", "--config", config, "--telemetry", "@" + telemetry, "--alerts", "@" + alertsEndpoint, "--state-dir", state,
+        ])
+        return (daemon, try Peers(telemetry: telemetry, alerts: alertsEndpoint), config)
+    }
+
+    func waitForFile(_ path: String, timeout: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: path) { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    @Test("kill -9 mid-stream: the restart resumes from the last checkpoint")
+    func killNine() throws {
+        let directory = temporaryDirectory()
+        let state = directory.appendingPathComponent("state").path
+        let (daemon, peers, _) = try start(directory, state: state)
+        #expect(daemon.waitForNotification { $0.contains("READY=1") } != nil, "stderr: \(daemon.stderr)")
+        #expect(try peers.awaitSubscription())
+        var decoder = TelemetryDecoder()
+        for line in fixtureLines.prefix(600) {
+            try peers.publish(line, cell: try decoder.decode(line).cell)
+        }
+        #expect(waitForFile(state + "/state.json"))
+        usleep(800_000)  // a few more checkpoint intervals
+        daemon.signal(SIGKILL)
+        _ = daemon.waitForExit(timeout: 5)
+        let (again, _, _) = try start(directory, state: state)
+        #expect(again.waitForNotification { $0.contains("READY=1") } != nil)
+        #expect(again.stderr.contains("restored learned state of 2 cells"), "\(again.stderr)")
+        again.signal(SIGTERM)
+        #expect(again.waitForExit(timeout: 20) == 0)
+    }
+
+    @Test("a checkpoint that cannot be written is reported; the previous one stays valid")
+    func writeFailure() throws {
+        let directory = temporaryDirectory()
+        let state = directory.appendingPathComponent("state").path
+        let (daemon, peers, _) = try start(directory, state: state)
+        #expect(daemon.waitForNotification { $0.contains("READY=1") } != nil)
+        #expect(try peers.awaitSubscription())
+        try peers.publish(Array(#"{"v":1,"cell":"c","ts":1793923200,"seq":0,"metrics":{"m":1}}"#.utf8), cell: "c")
+        #expect(waitForFile(state + "/state.json"))
+        let good = try Data(contentsOf: URL(fileURLWithPath: state + "/state.json"))
+        // Root ignores permissions, so make the temporary file's path a directory: the
+        // write fails whoever we are, like a full or read-only disk.
+        try FileManager.default.createDirectory(atPath: state + "/state.json.tmp", withIntermediateDirectories: false)
+        let before = daemon.notifications.count
+        try peers.publish(Array(#"{"v":1,"cell":"c","ts":1793923260,"seq":1,"metrics":{"m":1}}"#.utf8), cell: "c")
+        #expect(daemon.waitForNotification(after: before) { $0.contains("checkpoint failed") } != nil)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: state + "/state.json")) == good)
+        #expect(daemon.stderr.contains("checkpoint failed"))
+        #expect(daemon.process.isRunning)
+        daemon.signal(SIGKILL)
+        _ = daemon.waitForExit(timeout: 5)
+    }
+
+    @Test("a corrupted or other-version checkpoint is refused with a message, and kept until a good one replaces it")
+    func corrupted() throws {
+        let directory = temporaryDirectory()
+        let state = directory.appendingPathComponent("state").path
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        try #"{"format":"spikewatch-checkpoint","version":99}"#.write(toFile: state + "/state.json", atomically: true, encoding: .utf8)
+        let (daemon, _, _) = try start(directory, state: state)
+        let status = try #require(daemon.waitForNotification { $0.contains("checkpoint refused") })
+        #expect(status.0.contains("version 99"))
+        #expect(daemon.waitForNotification { $0.contains("READY=1") } != nil)
+        usleep(1_000_000)  // several checkpoint intervals with nothing learned
+        #expect(try String(contentsOfFile: state + "/state.json", encoding: .utf8).contains("\"version\":99"))
+        // Once something is learned, a good checkpoint replaces it.
+        let peers = try Peers(
+            telemetry: "ipc://" + directory.appendingPathComponent("telemetry").path,
+            alerts: "ipc://" + directory.appendingPathComponent("alerts").path)
+        #expect(try peers.awaitSubscription())
+        try peers.publish(Array(#"{"v":1,"cell":"c","ts":1793923200,"seq":0,"metrics":{"m":1}}"#.utf8), cell: "c")
+        let deadline = Date().addingTimeInterval(10)
+        var replaced = false
+        while Date() < deadline && !replaced {
+            replaced = (try? String(contentsOfFile: state + "/state.json", encoding: .utf8))?.contains("\"version\":1") ?? false
+            usleep(50_000)
+        }
+        #expect(replaced)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 20) == 0)
+    }
+}
