@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -112,6 +113,17 @@ let package = Package(
         ),
     ]
 )
+
+// MARK: - Fuzzing (only with SPIKEWATCH_FUZZ set: it links libFuzzer's runtime, which
+// `-sanitize=fuzzer` provides; see scripts/fuzz.sh)
+
+if ProcessInfo.processInfo.environment["SPIKEWATCH_FUZZ"] != nil {
+    package.products.append(.executable(name: "spikewatch-fuzz", targets: ["TelemetryFuzz"]))
+    package.targets += [
+        .target(name: "CFuzzerDriver"),
+        .executableTarget(name: "TelemetryFuzz", dependencies: ["CFuzzerDriver", "Telemetry", "StrictJSON"]),
+    ]
+}
 
 for target in package.targets where [.executable, .test, .regular].contains(target.type) {
     var settings = target.swiftSettings ?? []

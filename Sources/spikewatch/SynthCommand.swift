@@ -3,6 +3,8 @@ import Foundation
 import Plot
 import Scenarios
 import Telemetry
+import Synchronization
+import ZeroMQ
 
 struct SynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,9 +43,17 @@ struct SynthCommand: ParsableCommand {
     var faultsOut: String?
     @Option(help: "Write one SVG per fault kind into this directory: the fault's signature metrics, shaded.")
     var plotFaults: String?
+    @Option(help: "Publish onto this ZeroMQ endpoint instead of writing a file (@ binds, > connects; bare connects).")
+    var to: String?
+    @Option(help: "With --to: messages per second (wall clock), regardless of the samples' timestamps.")
+    var rate = 1000.0
 
     func run() throws {
         let settings = try scenarioSettings()
+        if let to {
+            try publish(settings: settings, to: to)
+            return
+        }
         var generator = ScenarioGenerator(settings: settings)
         var output = [UInt8]()
         output.reserveCapacity(1 << 20)
@@ -186,6 +196,74 @@ extension SynthCommand {
                 end: (to - fault.start) / 3600, raster: [], panels: panels)
             let path = directory + "/" + kind.rawValue + ".svg"
             try writeFile(path, figure.svg())
+        }
+    }
+}
+
+extension SynthCommand {
+    /// Streams the scenario onto ZeroMQ at `rate` messages per second until it ends or
+    /// SIGTERM; prints how many were sent (for soak tests' accounting).
+    func publish(settings: ScenarioSettings, to text: String) throws {
+        guard rate > 0 else { throw ValidationError("--rate must be > 0") }
+        let endpoint = try Endpoint(parsing: text, defaultAction: .connect)
+        let context = try Context()
+        let socket = try Socket(context, type: .extendedPublisher)
+        try socket.setLinger(milliseconds: 2000)
+        try socket.setSendHighWaterMark(100_000)
+        try socket.attach(endpoint)
+        var items = [socket.pollItem()]
+        guard try poll(&items, timeoutMilliseconds: 30_000) > 0 else {
+            throw CommandFailure("no subscriber on \(endpoint) within 30 s")
+        }
+        var generator = ScenarioGenerator(settings: settings)
+        let names = generator.names
+        let start = ContinuousClock.now
+        var sent = 0
+        var refused = 0
+        let stop = StopFlag()
+        stop.install()
+        while let sample = generator.next(), !stop.requested {
+            let due = start + .seconds(Double(sent) / rate)
+            let wait = due - ContinuousClock.now
+            if wait > .milliseconds(1) {
+                Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) * 1e-18)
+            }
+            while try socket.receiveMultipart(dontWait: true) != nil {}
+            if try socket.send(topic: "telemetry." + sample.cell, payload: sample.json(names: names, includeLabel: false), dontWait: true) {
+                sent += 1
+            } else {
+                refused += 1
+            }
+        }
+        print("sent \(sent) refused \(refused)")
+        flushStandardOutput()
+    }
+}
+
+/// Turns SIGTERM/SIGINT into a flag a loop checks (so the publisher reports its count).
+final class StopFlag {
+    /// The flag the signal handlers set (the only thing they touch).
+    final class Box: Sendable {
+        let value = Synchronization.Atomic<Bool>(false)
+    }
+
+    private let box = Box()
+    /// Kept alive for the process's life.
+    private let sources: [any DispatchSourceSignal]
+
+    init() {
+        sources = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
+    }
+
+    var requested: Bool { box.value.load(ordering: .relaxed) }
+
+    func install() {
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let box = self.box
+        for source in sources {
+            source.setEventHandler { @Sendable in box.value.store(true, ordering: .relaxed) }
+            source.resume()
         }
     }
 }
