@@ -1,4 +1,5 @@
 public import Detection
+public import Scenarios
 public import Telemetry
 
 /// The result of replaying samples through one detector.
@@ -77,6 +78,16 @@ public struct LabelledData: Sendable {
         windows = builder.windows
         spans = builder.spans
         period = builder.period
+    }
+
+    /// A generated scenario, samples in time order with their labels.
+    public init(scenario settings: ScenarioSettings) {
+        var generator = ScenarioGenerator(settings: settings)
+        var records: [RecordedSample] = []
+        while let sample = generator.next() {
+            records.append(RecordedSample(source: "synth", timestampText: "", cellText: sample.cell, result: .success(sample)))
+        }
+        self.init(records: records, names: generator.names)
     }
 
     /// Scores one detector on this data.

@@ -417,7 +417,7 @@ public final class Daemon: Sendable {
     private func makePublisher(_ config: DaemonConfiguration) throws(ZMQError) -> Socket {
         let socket = try Socket(context, type: .extendedPublisher)
         try socket.setNoDrop(true)
-        try socket.setSendHighWaterMark(10_000)
+        try socket.setSendHighWaterMark(config.alertHighWaterMark)
         try socket.setLinger(milliseconds: 2000)
         try applyCurve(socket, endpoints: [config.alertsEndpoint], serverKey: config.alertsServerKey, domain: "alerts")
         try socket.attach(config.alertsEndpoint)

@@ -11,7 +11,8 @@ import Yams
 /// - `telemetry.topic_prefix` / `SPIKEWATCH_TELEMETRY_TOPIC_PREFIX` / `telemetry.`
 /// - `telemetry.max_payload_bytes` / ... / 1048576
 /// - `alerts.endpoint` / `SPIKEWATCH_ALERTS_ENDPOINT` / `@tcp://127.0.0.1:5557`
-/// - `alerts.update_interval_s` 300, `alerts.resend_interval_s` 30, `alerts.heartbeat_interval_s` 5
+/// - `alerts.update_interval_s` 300, `alerts.resend_interval_s` 30, `alerts.heartbeat_interval_s` 5,
+///   `alerts.send_high_water_mark` 1000
 /// - `cells.max_cells` 10000, `cells.idle_eviction_s` 86400
 /// - `timezone` `UTC`
 /// - `state.directory` (none), `state.checkpoint_interval_s` 300
@@ -27,6 +28,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var maximumPayloadBytes = 1 << 20
     public var alertsEndpoint = Endpoint(.bind, "tcp://127.0.0.1:5557")
     public var resendInterval = 30.0
+    /// Alert messages queued per subscriber before sends to it are refused (and counted).
+    public var alertHighWaterMark = 1000
     public var heartbeatInterval = 5.0
     public var maximumCells = 10_000
     public var idleEviction = 86_400.0
@@ -59,6 +62,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     static let keys: [String] = [
         "telemetry.endpoints", "telemetry.topic_prefix", "telemetry.max_payload_bytes",
         "alerts.endpoint", "alerts.update_interval_s", "alerts.resend_interval_s", "alerts.heartbeat_interval_s",
+        "alerts.send_high_water_mark",
         "cells.max_cells", "cells.idle_eviction_s", "timezone", "state.directory", "state.checkpoint_interval_s",
         "metrics.listen", "model", "workers", "log_level",
         "detector.dead_zone", "detector.slow_dead_zone", "detector.envelope_dead_zone",
@@ -179,6 +183,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case "alerts.update_interval_s": detector.updateInterval = try number(minimum: 0, inclusive: true)
         case "alerts.resend_interval_s": resendInterval = try number(minimum: 0)
         case "alerts.heartbeat_interval_s": heartbeatInterval = try number(minimum: 0)
+        case "alerts.send_high_water_mark": alertHighWaterMark = try integer(minimum: 1)
         case "cells.max_cells": maximumCells = try integer(minimum: 1)
         case "cells.idle_eviction_s": idleEviction = try number(minimum: 0)
         case "timezone":

@@ -173,17 +173,7 @@ private struct Scanner {
                     }
                     try skipValue(depth: 2)
                 }
-                skipWhitespace()
-                guard index < bytes.count else { throw syntax("unexpected end of input in the payload object") }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                    continue
-                }
-                if bytes[index] == UInt8(ascii: "}") {
-                    index += 1
-                    break
-                }
-                throw syntax("expected ',' or '}'")
+                if try !moreMembers(closing: "}", in: "the payload object") { break }
             }
         }
         try expectEnd()
@@ -408,17 +398,7 @@ private struct Scanner {
                 note(.badType, "metric \"\(text(name))\" must be a number, got \(type)")
                 valid = false
             }
-            skipWhitespace()
-            guard index < bytes.count else { throw syntax("unexpected end of input in \"metrics\"") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            if bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                break
-            }
-            throw syntax("expected ',' or '}' in \"metrics\"")
+            if try !moreMembers(closing: "}", in: "\"metrics\"") { break }
         }
         if metrics.count > decoder.maximumMetricsPerSample {
             note(.badType, "\(metrics.count) metrics in one sample; at most \(decoder.maximumMetricsPerSample)")
@@ -445,6 +425,22 @@ private struct Scanner {
             default: return
             }
         }
+    }
+
+    /// After a member or element: `,` means more follow (true), `closing` ends the
+    /// container (false); anything else is a syntax error.
+    mutating func moreMembers(closing: Unicode.Scalar, in container: String) throws(Rejection) -> Bool {
+        skipWhitespace()
+        guard let next = peek() else { throw syntax("unexpected end of input in \(container)") }
+        if next == UInt8(ascii: ",") {
+            index += 1
+            return true
+        }
+        if next == UInt8(ascii: closing) {
+            index += 1
+            return false
+        }
+        throw syntax("expected ',' or '\(closing)' in \(container)")
     }
 
     mutating func expectEnd() throws(Rejection) {
@@ -492,13 +488,7 @@ private struct Scanner {
                 index += 1
                 skipWhitespace()
                 try skipValue(depth: depth + 1)
-                skipWhitespace()
-                guard let next = peek() else { throw syntax("unexpected end of input in an object") }
-                index += 1
-                if next == UInt8(ascii: ",") { continue }
-                if next == UInt8(ascii: "}") { return }
-                index -= 1
-                throw syntax("expected ',' or '}'")
+                if try !moreMembers(closing: "}", in: "an object") { return }
             }
         case UInt8(ascii: "["):
             guard depth <= maximumDepth else { throw syntax("nesting deeper than \(maximumDepth) levels") }
@@ -511,13 +501,7 @@ private struct Scanner {
             while true {
                 skipWhitespace()
                 try skipValue(depth: depth + 1)
-                skipWhitespace()
-                guard let next = peek() else { throw syntax("unexpected end of input in an array") }
-                index += 1
-                if next == UInt8(ascii: ",") { continue }
-                if next == UInt8(ascii: "]") { return }
-                index -= 1
-                throw syntax("expected ',' or ']'")
+                if try !moreMembers(closing: "]", in: "an array") { return }
             }
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")

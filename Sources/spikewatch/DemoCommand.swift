@@ -152,12 +152,8 @@ struct DemoCommand: AsyncParsableCommand {
         for path in candidates where FileManager.default.fileExists(atPath: path) {
             return try loadRecords([path], cell: nil) + (path)
         }
-        var generator = ScenarioGenerator(settings: .demo)
-        var records: [RecordedSample] = []
-        while let sample = generator.next() {
-            records.append(RecordedSample(source: "synth", timestampText: "", cellText: sample.cell, result: .success(sample)))
-        }
-        return (records, generator.names, "the demo scenario (regenerated, seed 5)")
+        let data = LabelledData(scenario: .demo)
+        return (data.records, data.names, "the demo scenario (regenerated, seed 5)")
     }
 }
 

@@ -144,14 +144,7 @@ struct EvaluateCommand: ParsableCommand {
         settings.cells = cells ?? self.cells
         settings.days = days ?? self.days
         settings.learningHours = learningHours
-        var generator = ScenarioGenerator(settings: settings)
-        var records: [RecordedSample] = []
-        var index = 0
-        while let sample = generator.next() {
-            index += 1
-            records.append(RecordedSample(source: "synth:\(index)", timestampText: "", cellText: sample.cell, result: .success(sample)))
-        }
-        return LabelledData(records: records, names: generator.names)
+        return LabelledData(scenario: settings)
     }
 }
 

@@ -45,12 +45,7 @@ struct TrainCommand: ParsableCommand {
                 settings.seed = seed
                 settings.cells = cells
                 settings.days = days
-                var generator = ScenarioGenerator(settings: settings)
-                var records: [RecordedSample] = []
-                while let sample = generator.next() {
-                    records.append(RecordedSample(source: "synth", timestampText: "", cellText: sample.cell, result: .success(sample)))
-                }
-                datasets.append(LabelledData(records: records, names: generator.names))
+                datasets.append(LabelledData(scenario: settings))
             }
         } else {
             datasets.append(try loadLabelled(files))
