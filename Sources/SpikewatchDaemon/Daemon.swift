@@ -520,10 +520,12 @@ public final class Daemon: Sendable {
         for queue in shardQueues {
             guard queue.append(.snapshot(collector)) else { return }
         }
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Bounded, so shutdown (drain + this + publisher flush) stays within the unit's
+        // 20 s stop timeout.
+        let deadline = ContinuousClock.now + .seconds(8)
         while collector.complete == nil {
             if ContinuousClock.now > deadline {
-                logger.error("checkpoint skipped: a detection thread did not answer within 30 s")
+                logger.error("checkpoint skipped: a detection thread did not answer within 8 s")
                 return
             }
             try? await Task.sleep(for: .milliseconds(2))
@@ -622,6 +624,7 @@ struct MainService: Service {
         var lastPing = ContinuousClock.now - .seconds(3600)
         var lastStatus = ContinuousClock.now
         var lastCheckpoint = ContinuousClock.now
+        var lastTrim = ContinuousClock.now
         let pingEvery = watchdog.map { $0 / 2 } ?? .seconds(3600)
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !daemon.stopping.load(ordering: .relaxed) {
@@ -645,6 +648,12 @@ struct MainService: Service {
                 if now - lastStatus >= .seconds(5) {
                     lastStatus = now
                     daemon.notifier.notify(.status(daemon.metrics.statusLine()))
+                }
+                if now - lastTrim >= .seconds(60) {
+                    // Give memory freed after a burst or a dropped connection back to the
+                    // system, so RSS tracks what is in use (glibc keeps it otherwise).
+                    lastTrim = now
+                    releaseFreeMemory()
                 }
                 if checkpointInterval > 0 && now - lastCheckpoint >= .seconds(checkpointInterval) {
                     lastCheckpoint = now
@@ -687,4 +696,12 @@ struct ReloadService: Service {
             daemon.reload()
         }
     }
+}
+
+/// glibc's `malloc_trim(0)`: returns free heap memory to the system. Glibc's Swift module
+/// does not export it, so it is looked up once; elsewhere it is a no-op.
+func releaseFreeMemory() {
+    typealias Trim = @convention(c) (Int) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+    _ = unsafeBitCast(symbol, to: Trim.self)(0)
 }
