@@ -78,8 +78,9 @@ struct CellModel: Codable, Sendable {
     var alertAcceptedUntil = -Double.infinity
     /// Metric values ignored because the cell already carries the most metrics it may.
     var ignoredMetrics = 0
-    /// The dead zone that normal ranges in evidence are drawn with (set each sample).
+    /// The dead zones that normal ranges in evidence are drawn with (set each sample).
     var evidenceDeadZone = 5.0
+    var envelopeDeadZone = 3.0
 
     /// Global metric id -> track index; rebuilt from names after a restore.
     var trackOfMetric: [Int32] = []
@@ -87,6 +88,7 @@ struct CellModel: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, evidenceTrace, traceTime
         case activityHistory, period, lastTime, alert, episodeEvents, lastGap, alertAcceptedUntil, ignoredMetrics
+        case evidenceDeadZone, envelopeDeadZone
     }
 
     init(cell: String, settings: DetectorSettings) {
@@ -106,6 +108,7 @@ struct CellModel: Codable, Sendable {
         let t = sample.timestamp
         let micros = Int64((t * 1_000_000).rounded())
         evidenceDeadZone = settings.deadZone
+        envelopeDeadZone = settings.envelopeDeadZone
         var synapticEvents = 0
         var surpriseSpikes = 0
         var eventWeight = 0.0
@@ -308,10 +311,11 @@ struct CellModel: Codable, Sendable {
 
     func topEvidence(events: [(key: String, value: Double, low: Double, high: Double)]) -> [Alert.Evidence] {
         let deadZone = evidenceDeadZone
+        let envelopeDeadZone = self.envelopeDeadZone
         var ranked = features.filter { $0.alertSpikes.on + $0.alertSpikes.off > 0 }
         ranked.sort { ($0.alertSpikes.on + $0.alertSpikes.off, $1.name) > ($1.alertSpikes.on + $1.alertSpikes.off, $0.name) }
         var evidence = ranked.prefix(5).map { feature in
-            let (low, high) = feature.normalRange(deadZone: deadZone)
+            let (low, high) = feature.normalRange(deadZone: deadZone, envelopeDeadZone: envelopeDeadZone)
             return Alert.Evidence(metric: feature.name, value: rounded(feature.lastValue), low: rounded(low), high: rounded(high))
         }
         for event in events { evidence.append(.init(metric: event.key, value: event.value, low: event.low, high: event.high)) }

@@ -114,6 +114,10 @@ struct Feature: Codable, Sendable {
     var denominatorSum = 0.0
     /// Consecutive surprising samples (the fast expectation's freeze has a time limit).
     var surprisingStreak = 0
+    /// The smallest value seen (normal ranges of never-negative metrics stop at 0).
+    var minimumSeen = Double.infinity
+    /// The day's range at the last sample (transformed units; unit 0 until it is ready).
+    var lastEnvelope = (low: 0.0, high: 0.0, unit: 0.0)
     /// The range the level kept over the last day: its max and min per hour, 24 slots
     /// (transformed units), the current slot, and samples in it.
     var hourHigh: [Double] = []
@@ -127,7 +131,7 @@ struct Feature: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name, source, onNeuron, offNeuron, warmupValues, scale, samples, level, trend, meanAbsoluteError
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastForecast, lastSigma, alertOn, alertOff
-        case numeratorSum, denominatorSum, surprisingStreak, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
+        case numeratorSum, denominatorSum, surprisingStreak, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -159,6 +163,11 @@ struct Feature: Codable, Sendable {
         numeratorSum = try c.decode(Double.self, forKey: .numeratorSum)
         denominatorSum = try c.decode(Double.self, forKey: .denominatorSum)
         surprisingStreak = try c.decode(Int.self, forKey: .surprisingStreak)
+        minimumSeen = try c.decode(Double.self, forKey: .minimumSeen)
+        lastEnvelope = (
+            try c.decode(Double.self, forKey: .envelopeLow), try c.decode(Double.self, forKey: .envelopeHigh),
+            try c.decode(Double.self, forKey: .envelopeUnit)
+        )
         hourHigh = try c.decode([Double].self, forKey: .hourHigh)
         hourLow = try c.decode([Double].self, forKey: .hourLow)
         hourSlot = try c.decode(Int.self, forKey: .hourSlot)
@@ -190,6 +199,10 @@ struct Feature: Codable, Sendable {
         try c.encode(numeratorSum, forKey: .numeratorSum)
         try c.encode(denominatorSum, forKey: .denominatorSum)
         try c.encode(surprisingStreak, forKey: .surprisingStreak)
+        try c.encode(minimumSeen, forKey: .minimumSeen)
+        try c.encode(lastEnvelope.low, forKey: .envelopeLow)
+        try c.encode(lastEnvelope.high, forKey: .envelopeHigh)
+        try c.encode(lastEnvelope.unit, forKey: .envelopeUnit)
         try c.encode(hourHigh, forKey: .hourHigh)
         try c.encode(hourLow, forKey: .hourLow)
         try c.encode(hourSlot, forKey: .hourSlot)
@@ -207,10 +220,25 @@ struct Feature: Codable, Sendable {
 
     /// The learned normal range of the last value, in the metric's units: the forecast
     /// plus or minus the dead zone.
-    func normalRange(deadZone: Double) -> (low: Double, high: Double) {
-        let a = inverse(lastForecast - deadZone * lastSigma)
-        let b = inverse(lastForecast + deadZone * lastSigma)
-        return (min(a, b), max(a, b))
+    /// When the value is inside the forecast's band but outside the day's range (a drift
+    /// the forecast followed), the day's range is the band it left, and is reported.
+    func normalRange(deadZone: Double, envelopeDeadZone: Double = 3) -> (low: Double, high: Double) {
+        var a = inverse(lastForecast - deadZone * lastSigma)
+        var b = inverse(lastForecast + deadZone * lastSigma)
+        let y = transform(lastValue)
+        let insideForecast = abs(y - lastForecast) <= deadZone * lastSigma
+        let margin = envelopeDeadZone * lastEnvelope.unit
+        if insideForecast && lastEnvelope.unit > 0
+            && (y > lastEnvelope.high + margin || y < lastEnvelope.low - margin)
+        {
+            a = inverse(lastEnvelope.low - margin)
+            b = inverse(lastEnvelope.high + margin)
+        }
+        var low = min(a, b)
+        var high = max(a, b)
+        if minimumSeen >= 0 { low = max(low, 0) }  // a count, a rate, a level that is never negative
+        if isRatio { high = min(high, 1) }
+        return (low, high)
     }
     func inverse(_ y: Double) -> Double { scale == 0 ? y : scale * sinh(y) }
 
@@ -235,6 +263,7 @@ struct Feature: Codable, Sendable {
         _ x: Double, modelNoise: Double, settings: DetectorSettings, samplesPerHour: Double, frozen: Bool
     ) -> Surprise? {
         lastValue = x
+        minimumSeen = min(minimumSeen, x)
         samples += 1
         if samples <= 10 {
             warmupValues.append(x)
@@ -321,6 +350,7 @@ struct Feature: Codable, Sendable {
         let envelopeLow = min(otherHoursLow, hourLow.isEmpty ? level : hourLow[slotIndex])
         let envelopeUnit = 0.1 * (envelopeHigh - envelopeLow) + 3 * levelNoise
         var envelope = 0.0
+        lastEnvelope = hourHigh.count >= 20 ? (envelopeLow, envelopeHigh, envelopeUnit) : (0, 0, 0)
         if level > envelopeHigh { envelope = (level - envelopeHigh) / envelopeUnit }
         if level < envelopeLow { envelope = (level - envelopeLow) / envelopeUnit }
         let widening = 0.5 * envelopeUnit / max(samplesPerHour, 1)

@@ -370,6 +370,7 @@ public final class Daemon: Sendable {
                         limiter.log(rejection, logger: logger)
                     case .success(let output):
                         processedHere += 1
+                        shardCells[index].value.store(pipeline.detector.cellCount, ordering: .relaxed)
                         metrics.processed.increment()
                         metrics.processedTotal.add(1, ordering: .relaxed)
                         if output.synapticEvents > 0 { metrics.synapticEvents.increment(by: Int64(output.synapticEvents)) }

@@ -102,7 +102,7 @@ struct AlertPrinter {
 
     func number(_ value: Double) -> String {
         if value == value.rounded() && abs(value) < 1e9 { return String(Int(value)) }
-        return String(format: abs(value) < 1 ? "%.4g" : "%.1f", value)
+        return String(format: abs(value) >= 10_000 ? "%.0f" : "%.4g", value)
     }
 }
 

@@ -214,7 +214,11 @@ struct DaemonEndToEndTests {
         for seq in 0..<20 {
             try peers.publish(Array(#"{"v":1,"cell":"c","ts":\#(1_793_923_200 + seq * 60),"seq":\#(seq),"metrics":{"m":1}}"#.utf8), cell: "c")
         }
-        usleep(1_000_000)  // the stall sets in
+        // Wait until the stall has set in (the hook logs it), then one ping interval more.
+        let deadline = Date().addingTimeInterval(15)
+        while !daemon.stderr.contains("stalls on purpose") && Date() < deadline { usleep(20_000) }
+        #expect(daemon.stderr.contains("stalls on purpose"))
+        usleep(400_000)
         let before = daemon.notifications.filter { $0 == "WATCHDOG=1" }.count
         usleep(2_000_000)  // more than three ping intervals
         let after = daemon.notifications.filter { $0 == "WATCHDOG=1" }.count
@@ -480,7 +484,7 @@ struct HostileInputTests {
         }
         let rejected = expected.values.reduce(0, +)
         #expect(metricValue(metrics, "spikewatch_messages_received_total") == Double(goodSent + 39 + rejected))
-        #expect(metricValue(metrics, "spikewatch_cells") == 40)
+        #expect(waitForMetric(port: port, "spikewatch_cells", atLeast: 40) == 40)
         #expect(daemon.process.isRunning)
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 20) == 0)
