@@ -163,6 +163,27 @@ struct DetectionTests {
         #expect(harness.raised.first?.evidence.first?.metric == "late")
     }
 
+    @Test("a constant metric does not alert on rounding-level wobbles; irregular reporting is not a fault")
+    func constantAndIrregular() {
+        var harness = Harness()
+        var time = start
+        for i in 0..<600 {
+            _ = harness.feed(time: time, ["flat": i % 97 == 96 ? 5.0001 : 5.0])
+            time += 60
+        }
+        #expect(harness.raised.isEmpty, "a 0.002% wobble on a constant metric raised \(harness.raised.count)")
+        var irregular = Harness()
+        var noise = Noise(9)
+        var rng = SeededGenerator(seed: 3)
+        time = start
+        for _ in 0..<800 {
+            _ = irregular.feed(time: time, ["kpi": 50 + noise.next(1)])
+            // Reports every 1 to 6 periods: gaps are this source's normal.
+            time += 60 * Double(1 + rng.next() % 6)
+        }
+        #expect(irregular.raised.isEmpty, "irregular reporting raised \(irregular.raised.count) alert(s)")
+    }
+
     @Test("a cell carries at most maximumMetricsPerCell metrics, whatever a publisher invents")
     func boundedMetricsPerCell() {
         var harness = Harness()
