@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Release-mode benchmarks; every figure is a ratio against a baseline run in the same process.",
         discussion: "Build with `swift build -c release` first: debug builds are 10-50x slower.",
-        subcommands: [EngineBench.self, DecodeBench.self])
+        subcommands: [EngineBench.self, DecodeBench.self, MemoryBench.self])
 }
 
 struct EngineBench: ParsableCommand {
@@ -79,6 +79,51 @@ struct DecodeBench: ParsableCommand {
             let oursNs = ours.seconds / Double(messages) * 1e9
             let theirsNs = theirs.seconds / Double(messages) * 1e9
             print(String(format: "%7d  %9d  %17.0f  %18.0f  %7.1fx", metricCount, bytes, oursNs, theirsNs, theirsNs / oursNs))
+        }
+    }
+}
+
+struct MemoryBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "memory",
+        abstract: "Resident memory and checkpoint size per cell, and work per sample, by cells and metrics.",
+        discussion: "Each configuration runs in a fresh process (the command re-runs itself), so RSS figures do not mix.")
+
+    @Option(help: "Cell counts to measure (comma-separated).")
+    var cells = "1000,10000"
+
+    @Option(help: "Metric counts per cell (comma-separated).")
+    var metrics = "10"
+
+    @Option(help: "Measure one configuration in this process (used by the command itself).")
+    var single: String?
+
+    func run() throws {
+        if let single {
+            let parts = single.split(separator: "x").compactMap { Int($0) }
+            guard parts.count == 2 else { throw ValidationError("--single CELLSxMETRICS") }
+            let result = StateBenchmark.run(cells: parts[0], metrics: parts[1])
+            print(String(format: "%6d  %7d  %12.1f  %11.1f  %12.2f  %15.1f  %8.2f  %9.1f  %6.2f",
+                         result.cells, result.metrics, Double(result.residentBytesBefore) / 1_048_576,
+                         Double(result.residentBytesAfter) / 1_048_576,
+                         Double(result.residentBytesAfter - result.residentBytesBefore) / Double(result.cells) / 1024,
+                         Double(result.checkpointBytes) / Double(result.cells) / 1024, result.synapticEventsPerSample,
+                         result.denseOperationsPerSample, result.secondsPerSample * 1e6))
+            return
+        }
+        #if DEBUG
+        print("warning: this is a debug build; figures are meaningless. Use `swift build -c release`.")
+        #endif
+        print(" cells  metrics  RSS-before-MB  RSS-after-MB  KB/cell(RSS)  KB/cell(checkpoint)  synops/smp  dense/smp  µs/sample")
+        flushStandardOutput()  // before the child processes print their rows
+        for cellCount in cells.split(separator: ",") {
+            for metricCount in metrics.split(separator: ",") {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+                process.arguments = ["bench", "memory", "--single", "\(cellCount)x\(metricCount)"]
+                try process.run()
+                process.waitUntilExit()
+            }
         }
     }
 }
