@@ -13,7 +13,7 @@ public enum DecodeBenchmark {
     }
 
     /// Realistic payloads: `metricCount` 3GPP-style metrics, distinct cells and values.
-    public static func payloads(count: Int, metricCount: Int) -> [[UInt8]] {
+    public static func payloads(count: Int, metricCount: Int, cells: Int = 500) -> [[UInt8]] {
         let names = [
             "RRU.PrbTotDl", "RRU.PrbTotUl", "DRB.UEThpDl", "DRB.UEThpUl", "RRC.ConnMean", "RRC.ConnMax",
             "DRB.RlcSduDelayDl", "TB.ErrTotNbrDl", "TB.TotNbrDl", "TB.ErrTotNbrUl", "TB.TotNbrUl",
@@ -21,7 +21,8 @@ public enum DecodeBenchmark {
             "PEE.AvgTemperature", "RU.VSWR", "L1M.ULSINR", "DRB.PacketLossRateUl",
         ]
         return (0..<count).map { index in
-            var text = #"{"v":1,"cell":"gnb-\#(String(format: "%04d", index % 500))/cell-\#(index % 3)","ts":\#(1764331200 + index * 60).25,"seq":\#(index),"metrics":{"#
+            let cell = index % cells
+            var text = #"{"v":1,"cell":"gnb-\#(String(format: "%04d", cell / 3))/cell-\#(cell % 3)","ts":\#(1764331200 + (index / cells) * 60).25,"seq":\#(index / cells),"metrics":{"#
             for metric in 0..<metricCount {
                 if metric > 0 { text += "," }
                 let value = Double((index * 7919 + metric * 104_729) % 100_000) / 10

@@ -587,6 +587,12 @@ public final class Daemon: Sendable {
         stopping.store(true, ordering: .relaxed)
     }
 
+    /// Samples processed so far (benchmarks).
+    public var processedCount: Int { metrics.processedTotal.load(ordering: .relaxed) }
+
+    /// Messages received so far (benchmarks).
+    public var receivedCount: Int { metrics.receivedTotal.load(ordering: .relaxed) }
+
     /// Counts for tests and STATUS.
     public var statusLine: String { metrics.statusLine() }
 }

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
+import Logging
+import SpikewatchDaemon
+import Synchronization
+import Systemd
+import ZeroMQ
 import SpikeCore
 
 struct BenchCommand: ParsableCommand {
@@ -8,7 +13,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Release-mode benchmarks; every figure is a ratio against a baseline run in the same process.",
         discussion: "Build with `swift build -c release` first: debug builds are 10-50x slower.",
-        subcommands: [EngineBench.self, DecodeBench.self, MemoryBench.self])
+        subcommands: [EngineBench.self, DecodeBench.self, MemoryBench.self, IngestBench.self])
 }
 
 struct EngineBench: ParsableCommand {
@@ -125,5 +130,144 @@ struct MemoryBench: ParsableCommand {
                 process.waitUntilExit()
             }
         }
+    }
+}
+
+struct IngestBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Messages/s through the whole daemon against a subscriber that only receives, over real ZeroMQ.",
+        discussion: """
+            Both are fed the same pre-built telemetry (20 metrics, 1,000 cells) by a publisher \
+            sending as fast as it can over loopback TCP, in the same run: first a null \
+            subscriber that receives and discards, then `spikewatch run` in this process \
+            with the full model. The ratio is the figure (target >= 0.5).
+            """)
+
+    @Option(help: "Messages per run.")
+    var messages = 200_000
+
+    @Option(help: "Cells the messages cover.")
+    var cells = 1000
+
+    @Option(help: "Detection threads of the daemon.")
+    var workers = 1
+
+    func run() async throws {
+        #if DEBUG
+        print("warning: this is a debug build; figures are meaningless. Use `swift build -c release`.")
+        #endif
+        let payloads = DecodeBenchmark.payloads(count: messages, metricCount: 20, cells: cells)
+        let nullRate = try await measureNull(payloads)
+        let daemonRate = try await measureDaemon(payloads)
+        print(String(format: "messages %d, cells %d, 20 metrics, %d detection thread(s): null subscriber %.0f msg/s, spikewatch run %.0f msg/s, ratio %.2f",
+                     messages, cells, workers, nullRate, daemonRate, daemonRate / nullRate))
+    }
+
+    /// A publisher thread sending every payload as fast as it can (waits for the subscription first).
+    func publish(_ payloads: [[UInt8]], to endpoint: String, topics: [String]) async throws {
+        let context = try Context()
+        let socket = try Socket(context, type: .extendedPublisher)
+        try socket.setSendHighWaterMark(0)
+        try socket.setLinger(milliseconds: 10_000)
+        try socket.connect(endpoint)
+        var items = [socket.pollItem()]
+        guard try poll(&items, timeoutMilliseconds: 10_000) > 0 else { throw CommandFailure("no subscriber on \(endpoint)") }
+        _ = try socket.receiveMultipart(dontWait: true)
+        for (payload, topic) in zip(payloads, topics) {
+            try socket.send(topic: topic, payload: payload)
+        }
+    }
+
+    func measureNull(_ payloads: [[UInt8]]) async throws -> Double {
+        let port = try freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let counter = Counter()
+        let total = payloads.count
+        let thread = Thread {
+            do {
+                let context = try Context()
+                let socket = try Socket(context, type: .subscriber)
+                try socket.setReceiveHighWaterMark(0)
+                try socket.subscribe("telemetry.")
+                try socket.bind(endpoint)
+                var items = [socket.pollItem()]
+                var received = 0
+                var first: ContinuousClock.Instant?
+                while received < total {
+                    guard try poll(&items, timeoutMilliseconds: 10_000) > 0 else { break }
+                    while let frames = try socket.receiveMultipart(dontWait: true) {
+                        if first == nil { first = .now }
+                        _ = frames.count
+                        received += 1
+                    }
+                }
+                counter.finish(received: received, seconds: first.map { seconds(ContinuousClock.now - $0) } ?? 0)
+            } catch {
+                counter.finish(received: 0, seconds: 0)
+            }
+        }
+        thread.start()
+        try await publish(payloads, to: endpoint, topics: topics(payloads))
+        while !counter.done { try await Task.sleep(for: .milliseconds(10)) }
+        return Double(counter.received) / counter.seconds
+    }
+
+    func measureDaemon(_ payloads: [[UInt8]]) async throws -> Double {
+        let port = try freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let alertsPort = try freePort()
+        var settings = DaemonConfiguration()
+        try settings.set("telemetry.endpoints", text: "@" + endpoint, source: "bench")
+        try settings.set("alerts.endpoint", text: "@tcp://127.0.0.1:\(alertsPort)", source: "bench")
+        try settings.set("workers", text: String(workers), source: "bench")
+        LoggingSystem.bootstrap { label in
+            var handler = JournaldLogHandler(label: label, journalPrefixes: false)
+            handler.logLevel = .error
+            return handler
+        }
+        let daemon = try Daemon(configuration: settings, configurationPath: nil, logger: Logger(label: "spikewatch"))
+        let running = Task { try await daemon.run() }
+        let topics = topics(payloads)
+        let publisher = Task { try await publish(payloads, to: endpoint, topics: topics) }
+        while daemon.receivedCount == 0 { try await Task.sleep(for: .microseconds(200)) }
+        let start = ContinuousClock.now
+        while daemon.processedCount < payloads.count {
+            try await Task.sleep(for: .milliseconds(1))
+            if ContinuousClock.now - start > .seconds(300) { break }
+        }
+        let elapsed = seconds(ContinuousClock.now - start)
+        try await publisher.value
+        daemon.stop()
+        _ = try? await running.value
+        return Double(daemon.processedCount) / elapsed
+    }
+
+    func topics(_ payloads: [[UInt8]]) -> [String] {
+        payloads.map { payload in
+            let text = String(decoding: payload.prefix(64), as: UTF8.self)
+            let cell = text.split(separator: "\"")[5]  // {"v":1,"cell":"<cell>",...
+            return "telemetry." + cell
+        }
+    }
+
+    func freePort() throws -> Int {
+        let context = try Context()
+        let socket = try Socket(context, type: .pull)
+        try socket.bind("tcp://127.0.0.1:*")
+        let endpoint = try socket.lastEndpoint
+        return Int(endpoint.split(separator: ":").last ?? "0") ?? 0
+    }
+
+    func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+
+    final class Counter: Sendable {
+        private let state = Mutex<(done: Bool, received: Int, seconds: Double)>((false, 0, 0))
+        func finish(received: Int, seconds: Double) { state.withLock { $0 = (true, received, seconds) } }
+        var done: Bool { state.withLock { $0.done } }
+        var received: Int { state.withLock { $0.received } }
+        var seconds: Double { state.withLock { $0.seconds } }
     }
 }
