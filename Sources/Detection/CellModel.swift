@@ -84,6 +84,9 @@ struct CellModel: Codable, Sendable {
 
     /// Global metric id -> track index; rebuilt from names after a restore.
     var trackOfMetric: [Int32] = []
+    /// Per track: the stamp of the last sample that carried it (transient).
+    var trackSeenAt: [UInt32] = []
+    var sampleStamp: UInt32 = 0
 
     enum CodingKeys: String, CodingKey {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, evidenceTrace, traceTime
@@ -152,10 +155,15 @@ struct CellModel: Codable, Sendable {
 
         // Features: expectation, surprise, spikes onto the feature neurons.
         let alerting = alert != nil && t < alertAcceptedUntil
-        var present = [Bool](repeating: false, count: tracks.count)
-        for metric in sample.metrics where Int(metric.id) < trackOfMetric.count && trackOfMetric[Int(metric.id)] >= 0 {
-            present[Int(trackOfMetric[Int(metric.id)])] = true
+        // Which tracks this sample carries: a stamp per track, no allocation per sample.
+        sampleStamp &+= 1
+        if trackSeenAt.count < tracks.count {
+            trackSeenAt.append(contentsOf: repeatElement(0, count: tracks.count - trackSeenAt.count))
         }
+        for metric in sample.metrics where Int(metric.id) < trackOfMetric.count && trackOfMetric[Int(metric.id)] >= 0 {
+            trackSeenAt[Int(trackOfMetric[Int(metric.id)])] = sampleStamp
+        }
+        let present = PresentTracks(seenAt: trackSeenAt, stamp: sampleStamp)
         for index in features.indices {
             guard let (x, noise) = Self.value(of: &features[index], tracks: tracks, present: present, settings: settings)
             else { continue }
@@ -417,7 +425,7 @@ struct CellModel: Codable, Sendable {
     /// This sample's value of a feature and its model noise, if the sample carries it.
     /// Static, taking the tracks explicitly: a method on `self` would copy the whole cell
     /// (and then copy-on-write its features) on every call.
-    static func value(of feature: inout Feature, tracks: [MetricTrack], present: [Bool], settings: DetectorSettings)
+    static func value(of feature: inout Feature, tracks: [MetricTrack], present: PresentTracks, settings: DetectorSettings)
         -> (Double, Double)?
     {
         switch feature.source {
@@ -471,4 +479,12 @@ private func rounded(_ value: Double) -> Double {
     let magnitude = abs(value)
     let digits: Double = magnitude >= 1000 ? 1 : magnitude >= 1 ? 100 : 10_000
     return (value * digits).rounded() / digits
+}
+
+/// Whether a track was carried by the current sample (see `CellModel.trackSeenAt`).
+struct PresentTracks {
+    let seenAt: [UInt32]
+    let stamp: UInt32
+
+    subscript(track: Int) -> Bool { track < seenAt.count && seenAt[track] == stamp }
 }

@@ -68,16 +68,19 @@ public struct SpikingDetector: AnomalyDetector, Codable {
     }
 
     public mutating func process(_ sample: TelemetrySample, names: MetricNames) -> DetectorOutput {
-        var model = cells.removeValue(forKey: sample.cell) ?? CellModel(cell: sample.cell, settings: settings)
+        // One hash lookup, the model mutated in place.
+        let settings = self.settings
+        let classifier = self.classifier
         let step: CellStep
         if sample.cell == probeCell {
-            step = withUnsafeMutablePointer(to: &probeLog) {
-                model.process(sample, names: names, settings: settings, classifier: classifier, nextSequence: &nextSequence, probe: $0)
+            step = withUnsafeMutablePointer(to: &probeLog) { probe in
+                cells[sample.cell, default: CellModel(cell: sample.cell, settings: settings)].process(
+                    sample, names: names, settings: settings, classifier: classifier, nextSequence: &nextSequence, probe: probe)
             }
         } else {
-            step = model.process(sample, names: names, settings: settings, classifier: classifier, nextSequence: &nextSequence)
+            step = cells[sample.cell, default: CellModel(cell: sample.cell, settings: settings)].process(
+                sample, names: names, settings: settings, classifier: classifier, nextSequence: &nextSequence)
         }
-        cells[sample.cell] = model
         return DetectorOutput(
             score: step.score, transitions: step.transitions, synapticEvents: step.synapticEvents,
             denseOperations: step.denseOperations, surpriseSpikes: step.surpriseSpikes)

@@ -45,7 +45,7 @@ public struct SequenceTracker: Sendable, Codable {
         if latestTimestamp - lastSweep >= min(idleEviction, 3600) {
             evicted = evictIdle()
         }
-        guard let record = cells[cell] else {
+        guard let index = cells.index(forKey: cell) else {
             if cells.count >= maximumCells {
                 evicted += evictIdle()
                 if cells.count >= maximumCells {
@@ -55,6 +55,8 @@ public struct SequenceTracker: Sendable, Codable {
             cells[cell] = CellRecord(lastSequence: sequence, lastTimestamp: timestamp)
             return (Admission(isNewCell: true, gap: 0, publisherRestarted: false), evicted)
         }
+        // A known cell: one hash lookup, the record updated in place.
+        let record = cells.values[index]
         if sequence == record.lastSequence {
             throw Rejection(.duplicate, "cell \"\(cell)\" seq \(sequence) was already received")
         }
@@ -64,7 +66,7 @@ public struct SequenceTracker: Sendable, Codable {
         }
         let restarted = sequence < record.lastSequence
         let gap = restarted ? 0 : sequence - record.lastSequence - 1
-        cells[cell] = CellRecord(lastSequence: sequence, lastTimestamp: timestamp)
+        cells.values[index] = CellRecord(lastSequence: sequence, lastTimestamp: timestamp)
         return (Admission(isNewCell: false, gap: gap, publisherRestarted: restarted), evicted)
     }
 
