@@ -4,7 +4,9 @@ import Foundation
 import Logging
 import SpikewatchDaemon
 import Synchronization
+import SpikeCore
 import Systemd
+import Telemetry
 import ZeroMQ
 import SpikeCore
 
@@ -13,7 +15,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Release-mode benchmarks; every figure is a ratio against a baseline run in the same process.",
         discussion: "Build with `swift build -c release` first: debug builds are 10-50x slower.",
-        subcommands: [EngineBench.self, DecodeBench.self, MemoryBench.self, IngestBench.self])
+        subcommands: [EngineBench.self, DecodeBench.self, MemoryBench.self, IngestBench.self, LatencyBench.self])
 }
 
 struct EngineBench: ParsableCommand {
@@ -269,5 +271,145 @@ struct IngestBench: AsyncParsableCommand {
         var done: Bool { state.withLock { $0.done } }
         var received: Int { state.withLock { $0.received } }
         var seconds: Double { state.withLock { $0.seconds } }
+    }
+}
+
+struct LatencyBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "latency",
+        abstract: "Publish -> alert received latency through the daemon over real ZeroMQ, under background load.",
+        discussion: """
+            Warms up --probes cells of three metrics, then streams normal telemetry for them at \
+            each --rates value while, spread over the run, one faulty sample per cell (every \
+            metric x10) is published; the time from sending that sample to receiving its \
+            `raised` alert is the latency. Percentiles over the probes.
+            """)
+
+    @Option(help: "Background rates, messages per second (comma-separated).")
+    var rates = "10000,100000"
+
+    @Option(help: "Probe cells (one alert each).")
+    var probes = 2000
+
+    @Flag(help: "Print the daemon's counts after each run.")
+    var verbose = false
+
+    func run() async throws {
+        #if DEBUG
+        print("warning: this is a debug build; figures are meaningless. Use `swift build -c release`.")
+        #endif
+        LoggingSystem.bootstrap { label in
+            var handler = JournaldLogHandler(label: label, journalPrefixes: false)
+            handler.logLevel = .error
+            return handler
+        }
+        print("rate msg/s  probes  received  p50 µs  p99 µs  p99.9 µs  max µs")
+        for rateText in rates.split(separator: ",") {
+            guard let rate = Double(rateText) else { throw ValidationError("--rates: \(rateText)") }
+            try await measure(rate: rate)
+        }
+    }
+
+    func measure(rate: Double) async throws {
+        let ingest = IngestBench()
+        let telemetryPort = try ingest.freePort()
+        let alertsPort = try ingest.freePort()
+        var settings = DaemonConfiguration()
+        try settings.set("telemetry.endpoints", text: "@tcp://127.0.0.1:\(telemetryPort)", source: "bench")
+        try settings.set("alerts.endpoint", text: "@tcp://127.0.0.1:\(alertsPort)", source: "bench")
+        try settings.set("alerts.resend_interval_s", text: "3600", source: "bench")
+        let daemon = try Daemon(configuration: settings, configurationPath: nil, logger: Logger(label: "spikewatch"))
+        let running = Task { try await daemon.run() }
+        let received = ReceiptLog()
+        let subscriberThread = Thread {
+            do {
+                let context = try Context()
+                let socket = try Socket(context, type: .subscriber)
+                try socket.subscribe("alert.")
+                try socket.connect("tcp://127.0.0.1:\(alertsPort)")
+                received.ready.store(true, ordering: .releasing)
+                var items = [socket.pollItem()]
+                while !received.done.load(ordering: .acquiring) {
+                    guard try poll(&items, timeoutMilliseconds: 50) > 0 else { continue }
+                    while let frames = try socket.receiveMultipart(dontWait: true) {
+                        let now = ContinuousClock.now
+                        guard frames.count == 2, let alert = try? Alert(json: frames[1].bytes), alert.state == .raised else { continue }
+                        received.record(cell: alert.cell, at: now)
+                    }
+                }
+            } catch {}
+        }
+        subscriberThread.start()
+        while !received.ready.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(300))  // the alert subscription's slow-joiner window
+
+        let context = try Context()
+        let publisher = try Socket(context, type: .extendedPublisher)
+        try publisher.setSendHighWaterMark(0)
+        try publisher.connect("tcp://127.0.0.1:\(telemetryPort)")
+        var items = [publisher.pollItem()]
+        guard try poll(&items, timeoutMilliseconds: 10_000) > 0 else { throw CommandFailure("the daemon did not subscribe") }
+        _ = try publisher.receiveMultipart(dontWait: true)
+
+        var rng = SeededGenerator(seed: 5)
+        var step = [Int](repeating: 0, count: probes)
+        func payload(_ cell: Int, faulty: Bool) -> [UInt8] {
+            let scale = faulty ? 10.0 : 1.0
+            let a = (100 + rng.nextGaussian()) * scale
+            let b = (50 + rng.nextGaussian()) * scale
+            let c = (20 + rng.nextGaussian() * 0.5) * scale
+            defer { step[cell] += 1 }
+            return Array(#"{"v":1,"cell":"p\#(cell)","ts":\#(1_793_923_200 + step[cell] * 60),"seq":\#(step[cell]),"metrics":{"a":\#(a),"b":\#(b),"c":\#(c)}}"#.utf8)
+        }
+        // Warm-up: every cell learns its normal (100 samples each, as fast as it goes; a metric
+        // may spike from its 80th sample: 20 to tell counter from level, 60 of warm-up).
+        for _ in 0..<100 {
+            for cell in 0..<probes { try publisher.send(topic: "telemetry.p\(cell)", payload: payload(cell, faulty: false)) }
+        }
+        while daemon.processedCount < probes * 100 { try await Task.sleep(for: .milliseconds(10)) }
+
+        // The run: background load at `rate`, one probe per cell spread evenly.
+        let total = max(Int(rate * 3), probes * 20)
+        let probeEvery = total / probes
+        var sentAt: [String: ContinuousClock.Instant] = [:]
+        let start = ContinuousClock.now
+        var nextProbe = 0
+        for index in 0..<total {
+            if index % 64 == 0 {
+                let due = start + .seconds(Double(index) / rate)
+                let wait = due - ContinuousClock.now
+                if wait > .microseconds(200) { try await Task.sleep(for: wait) }
+            }
+            if index % probeEvery == probeEvery / 2 && nextProbe < probes {
+                let cell = nextProbe
+                nextProbe += 1
+                sentAt["p\(cell)"] = ContinuousClock.now
+                try publisher.send(topic: "telemetry.p\(cell)", payload: payload(cell, faulty: true))
+            } else {
+                // Background: cells that have not been probed yet (probed ones stay alerting).
+                let cell = nextProbe + Int(rng.next() % UInt64(max(probes - nextProbe, 1)))
+                guard cell < probes else { continue }
+                try publisher.send(topic: "telemetry.p\(cell)", payload: payload(cell, faulty: false))
+            }
+        }
+        try await Task.sleep(for: .seconds(1))
+        received.done.store(true, ordering: .releasing)
+        daemon.stop()
+        _ = try? await running.value
+        let latencies = sentAt.compactMap { cell, sent in received.time(of: cell).map { ingest.seconds($0 - sent) * 1e6 } }.sorted()
+        func percentile(_ p: Double) -> Double {
+            latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+        }
+        print(String(format: "%10.0f  %6d  %8d  %6.0f  %6.0f  %8.0f  %6.0f", rate, sentAt.count, latencies.count,
+                     percentile(0.5), percentile(0.99), percentile(0.999), latencies.last ?? .nan))
+        if verbose { print("  daemon: \(daemon.statusLine)") }
+    }
+
+    final class ReceiptLog: Sendable {
+        let ready = Atomic<Bool>(false)
+        let done = Atomic<Bool>(false)
+        private let times = Mutex<[String: ContinuousClock.Instant]>([:])
+        func record(cell: String, at time: ContinuousClock.Instant) { times.withLock { if $0[cell] == nil { $0[cell] = time } } }
+        func time(of cell: String) -> ContinuousClock.Instant? { times.withLock { $0[cell] } }
     }
 }
