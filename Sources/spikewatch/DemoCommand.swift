@@ -50,6 +50,9 @@ struct DemoCommand: AsyncParsableCommand {
         try settings.set("alerts.endpoint", text: "@" + alertsEndpoint, source: "demo")
         try settings.set("model", text: modelPath, source: "demo")
         try settings.set("alerts.resend_interval_s", text: "3600", source: "demo")
+        // At thousands of times real time, updates every 5 telemetry minutes would scroll
+        // the tour past; every 30 keeps it readable (the daemon's default stays 300 s).
+        try settings.set("alerts.update_interval_s", text: "1800", source: "demo")
         LoggingSystem.bootstrap { label in
             var handler = JournaldLogHandler(label: label, journalPrefixes: false)
             handler.logLevel = .error
