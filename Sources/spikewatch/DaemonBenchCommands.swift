@@ -1,0 +1,292 @@
+import ArgumentParser
+import Benchmarks
+import Foundation
+import Logging
+import SpikewatchDaemon
+import Synchronization
+import SpikeCore
+import Systemd
+import Telemetry
+import ZeroMQ
+import SpikeCore
+
+// Benchmarks of the whole daemon over real ZeroMQ: ingest throughput and latency.
+
+struct IngestBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Messages/s through the whole daemon against a subscriber that only receives, over real ZeroMQ.",
+        discussion: """
+            Both are fed the same pre-built telemetry (20 metrics, 1,000 cells) by a publisher \
+            sending as fast as it can over loopback TCP, in the same run: first a null \
+            subscriber that receives and discards, then `spikewatch run` in this process \
+            with the full model. The ratio is the figure (target >= 0.5).
+            """)
+
+    @Option(help: "Messages per run.")
+    var messages = 200_000
+
+    @Option(help: "Cells the messages cover.")
+    var cells = 1000
+
+    @Option(help: "Detection threads of the daemon.")
+    var workers = 1
+
+    func run() async throws {
+        #if DEBUG
+        print("warning: this is a debug build; figures are meaningless. Use `swift build -c release`.")
+        #endif
+        let payloads = DecodeBenchmark.payloads(count: messages, metricCount: 20, cells: cells)
+        let nullRate = try await measureNull(payloads)
+        let daemonRate = try await measureDaemon(payloads)
+        print(String(format: "messages %d, cells %d, 20 metrics, %d detection thread(s): null subscriber %.0f msg/s, spikewatch run %.0f msg/s, ratio %.2f",
+                     messages, cells, workers, nullRate, daemonRate, daemonRate / nullRate))
+    }
+
+    /// A publisher thread sending every payload as fast as it can (waits for the subscription first).
+    func publish(_ payloads: [[UInt8]], to endpoint: String, topics: [String]) async throws {
+        let context = try Context()
+        let socket = try Socket(context, type: .extendedPublisher)
+        try socket.setSendHighWaterMark(0)
+        try socket.setLinger(milliseconds: 10_000)
+        try socket.connect(endpoint)
+        var items = [socket.pollItem()]
+        guard try poll(&items, timeoutMilliseconds: 10_000) > 0 else { throw CommandFailure("no subscriber on \(endpoint)") }
+        _ = try socket.receiveMultipart(dontWait: true)
+        for (payload, topic) in zip(payloads, topics) {
+            try socket.send(topic: topic, payload: payload)
+        }
+    }
+
+    func measureNull(_ payloads: [[UInt8]]) async throws -> Double {
+        let port = try freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let counter = Counter()
+        let total = payloads.count
+        let thread = Thread {
+            do {
+                let context = try Context()
+                let socket = try Socket(context, type: .subscriber)
+                try socket.setReceiveHighWaterMark(0)
+                try socket.subscribe("telemetry.")
+                try socket.bind(endpoint)
+                var items = [socket.pollItem()]
+                var received = 0
+                var first: ContinuousClock.Instant?
+                while received < total {
+                    guard try poll(&items, timeoutMilliseconds: 10_000) > 0 else { break }
+                    while let frames = try socket.receiveMultipart(dontWait: true) {
+                        if first == nil { first = .now }
+                        _ = frames.count
+                        received += 1
+                    }
+                }
+                counter.finish(received: received, seconds: first.map { seconds(ContinuousClock.now - $0) } ?? 0)
+            } catch {
+                counter.finish(received: 0, seconds: 0)
+            }
+        }
+        thread.start()
+        try await publish(payloads, to: endpoint, topics: topics(payloads))
+        while !counter.done { try await Task.sleep(for: .milliseconds(10)) }
+        return Double(counter.received) / counter.seconds
+    }
+
+    func measureDaemon(_ payloads: [[UInt8]]) async throws -> Double {
+        let port = try freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let alertsPort = try freePort()
+        var settings = DaemonConfiguration()
+        try settings.set("telemetry.endpoints", text: "@" + endpoint, source: "bench")
+        try settings.set("alerts.endpoint", text: "@tcp://127.0.0.1:\(alertsPort)", source: "bench")
+        try settings.set("workers", text: String(workers), source: "bench")
+        LoggingSystem.bootstrap { label in
+            var handler = JournaldLogHandler(label: label, journalPrefixes: false)
+            handler.logLevel = .error
+            return handler
+        }
+        let daemon = try Daemon(configuration: settings, configurationPath: nil, logger: Logger(label: "spikewatch"))
+        let running = Task { try await daemon.run() }
+        let topics = topics(payloads)
+        let publisher = Task { try await publish(payloads, to: endpoint, topics: topics) }
+        while daemon.receivedCount == 0 { try await Task.sleep(for: .microseconds(200)) }
+        let start = ContinuousClock.now
+        while daemon.processedCount < payloads.count {
+            try await Task.sleep(for: .milliseconds(1))
+            if ContinuousClock.now - start > .seconds(300) { break }
+        }
+        let elapsed = seconds(ContinuousClock.now - start)
+        try await publisher.value
+        daemon.stop()
+        _ = try? await running.value
+        return Double(daemon.processedCount) / elapsed
+    }
+
+    func topics(_ payloads: [[UInt8]]) -> [String] {
+        payloads.map { payload in
+            let text = String(decoding: payload.prefix(64), as: UTF8.self)
+            let cell = text.split(separator: "\"")[5]  // {"v":1,"cell":"<cell>",...
+            return "telemetry." + cell
+        }
+    }
+
+    func freePort() throws -> Int {
+        let context = try Context()
+        let socket = try Socket(context, type: .pull)
+        try socket.bind("tcp://127.0.0.1:*")
+        let endpoint = try socket.lastEndpoint
+        return Int(endpoint.split(separator: ":").last ?? "0") ?? 0
+    }
+
+    func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+
+    final class Counter: Sendable {
+        private let state = Mutex<(done: Bool, received: Int, seconds: Double)>((false, 0, 0))
+        func finish(received: Int, seconds: Double) { state.withLock { $0 = (true, received, seconds) } }
+        var done: Bool { state.withLock { $0.done } }
+        var received: Int { state.withLock { $0.received } }
+        var seconds: Double { state.withLock { $0.seconds } }
+    }
+}
+
+struct LatencyBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "latency",
+        abstract: "Publish -> alert received latency through the daemon over real ZeroMQ, under background load.",
+        discussion: """
+            Warms up --probes cells of three metrics, then streams normal telemetry for them at \
+            each --rates value while, spread over the run, one faulty sample per cell (every \
+            metric x10) is published; the time from sending that sample to receiving its \
+            `raised` alert is the latency. Percentiles over the probes.
+            """)
+
+    @Option(help: "Background rates, messages per second (comma-separated).")
+    var rates = "10000,100000"
+
+    @Option(help: "Probe cells (one alert each).")
+    var probes = 2000
+
+    @Flag(help: "Print the daemon's counts after each run.")
+    var verbose = false
+
+    func run() async throws {
+        #if DEBUG
+        print("warning: this is a debug build; figures are meaningless. Use `swift build -c release`.")
+        #endif
+        LoggingSystem.bootstrap { label in
+            var handler = JournaldLogHandler(label: label, journalPrefixes: false)
+            handler.logLevel = .error
+            return handler
+        }
+        print("rate msg/s  probes  received  p50 µs  p99 µs  p99.9 µs  max µs")
+        for rateText in rates.split(separator: ",") {
+            guard let rate = Double(rateText) else { throw ValidationError("--rates: \(rateText)") }
+            try await measure(rate: rate)
+        }
+    }
+
+    func measure(rate: Double) async throws {
+        let ingest = IngestBench()
+        let telemetryPort = try ingest.freePort()
+        let alertsPort = try ingest.freePort()
+        var settings = DaemonConfiguration()
+        try settings.set("telemetry.endpoints", text: "@tcp://127.0.0.1:\(telemetryPort)", source: "bench")
+        try settings.set("alerts.endpoint", text: "@tcp://127.0.0.1:\(alertsPort)", source: "bench")
+        try settings.set("alerts.resend_interval_s", text: "3600", source: "bench")
+        let daemon = try Daemon(configuration: settings, configurationPath: nil, logger: Logger(label: "spikewatch"))
+        let running = Task { try await daemon.run() }
+        let received = ReceiptLog()
+        let subscriberThread = Thread {
+            do {
+                let context = try Context()
+                let socket = try Socket(context, type: .subscriber)
+                try socket.subscribe("alert.")
+                try socket.connect("tcp://127.0.0.1:\(alertsPort)")
+                received.ready.store(true, ordering: .releasing)
+                var items = [socket.pollItem()]
+                while !received.done.load(ordering: .acquiring) {
+                    guard try poll(&items, timeoutMilliseconds: 50) > 0 else { continue }
+                    while let frames = try socket.receiveMultipart(dontWait: true) {
+                        let now = ContinuousClock.now
+                        guard frames.count == 2, let alert = try? Alert(json: frames[1].bytes), alert.state == .raised else { continue }
+                        received.record(cell: alert.cell, at: now)
+                    }
+                }
+            } catch {}
+        }
+        subscriberThread.start()
+        while !received.ready.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(300))  // the alert subscription's slow-joiner window
+
+        let context = try Context()
+        let publisher = try Socket(context, type: .extendedPublisher)
+        try publisher.setSendHighWaterMark(0)
+        try publisher.connect("tcp://127.0.0.1:\(telemetryPort)")
+        var items = [publisher.pollItem()]
+        guard try poll(&items, timeoutMilliseconds: 10_000) > 0 else { throw CommandFailure("the daemon did not subscribe") }
+        _ = try publisher.receiveMultipart(dontWait: true)
+
+        var rng = SeededGenerator(seed: 5)
+        var step = [Int](repeating: 0, count: probes)
+        func payload(_ cell: Int, faulty: Bool) -> [UInt8] {
+            let scale = faulty ? 10.0 : 1.0
+            let a = (100 + rng.nextGaussian()) * scale
+            let b = (50 + rng.nextGaussian()) * scale
+            let c = (20 + rng.nextGaussian() * 0.5) * scale
+            defer { step[cell] += 1 }
+            return Array(#"{"v":1,"cell":"p\#(cell)","ts":\#(1_793_923_200 + step[cell] * 60),"seq":\#(step[cell]),"metrics":{"a":\#(a),"b":\#(b),"c":\#(c)}}"#.utf8)
+        }
+        // Warm-up: every cell learns its normal (100 samples each, as fast as it goes; a metric
+        // may spike from its 80th sample: 20 to tell counter from level, 60 of warm-up).
+        for _ in 0..<100 {
+            for cell in 0..<probes { try publisher.send(topic: "telemetry.p\(cell)", payload: payload(cell, faulty: false)) }
+        }
+        while daemon.processedCount < probes * 100 { try await Task.sleep(for: .milliseconds(10)) }
+
+        // The run: background load at `rate`, one probe per cell spread evenly.
+        let total = max(Int(rate * 3), probes * 20)
+        let probeEvery = total / probes
+        var sentAt: [String: ContinuousClock.Instant] = [:]
+        let start = ContinuousClock.now
+        var nextProbe = 0
+        for index in 0..<total {
+            if index % 64 == 0 {
+                let due = start + .seconds(Double(index) / rate)
+                let wait = due - ContinuousClock.now
+                if wait > .microseconds(200) { try await Task.sleep(for: wait) }
+            }
+            if index % probeEvery == probeEvery / 2 && nextProbe < probes {
+                let cell = nextProbe
+                nextProbe += 1
+                sentAt["p\(cell)"] = ContinuousClock.now
+                try publisher.send(topic: "telemetry.p\(cell)", payload: payload(cell, faulty: true))
+            } else {
+                // Background: cells that have not been probed yet (probed ones stay alerting).
+                let cell = nextProbe + Int(rng.next() % UInt64(max(probes - nextProbe, 1)))
+                guard cell < probes else { continue }
+                try publisher.send(topic: "telemetry.p\(cell)", payload: payload(cell, faulty: false))
+            }
+        }
+        try await Task.sleep(for: .seconds(1))
+        received.done.store(true, ordering: .releasing)
+        daemon.stop()
+        _ = try? await running.value
+        let latencies = sentAt.compactMap { cell, sent in received.time(of: cell).map { ingest.seconds($0 - sent) * 1e6 } }.sorted()
+        func percentile(_ p: Double) -> Double {
+            latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+        }
+        print(String(format: "%10.0f  %6d  %8d  %6.0f  %6.0f  %8.0f  %6.0f", rate, sentAt.count, latencies.count,
+                     percentile(0.5), percentile(0.99), percentile(0.999), latencies.last ?? .nan))
+        if verbose { print("  daemon: \(daemon.statusLine)") }
+    }
+
+    final class ReceiptLog: Sendable {
+        let ready = Atomic<Bool>(false)
+        let done = Atomic<Bool>(false)
+        private let times = Mutex<[String: ContinuousClock.Instant]>([:])
+        func record(cell: String, at time: ContinuousClock.Instant) { times.withLock { if $0[cell] == nil { $0[cell] = time } } }
+        func time(of cell: String) -> ContinuousClock.Instant? { times.withLock { $0[cell] } }
+    }
+}
