@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "Plot"),
 
         /// Workloads and baselines for `spikewatch bench` (release builds only).
-        .target(name: "Benchmarks", dependencies: ["SpikeCore", "Telemetry"]),
+        .target(name: "Benchmarks", dependencies: ["SpikeCore", "Telemetry", "Detection"]),
 
         // MARK: - Executable
 
