@@ -3,7 +3,7 @@ import Foundation
 /// A FIFO handed between threads: producers append, one consumer blocks until items
 /// arrive or a timeout passes.
 final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
-    // @unchecked Sendable: `items` and `closed` are only read or written while `condition`
+    // @unchecked Sendable: `items`, `head` and `closed` are only read or written while `condition`
     // is locked (every method takes the lock first), so all access is serialised.
     private let condition = NSCondition()
     private var items: [Element] = []

@@ -306,64 +306,15 @@ public final class Daemon: Sendable {
     private func workerLoop(_ index: Int, initial: Checkpoint) {
         let health = workerHealth[index]
         defer { health.finished.store(true, ordering: .releasing) }
-        var pipeline = Pipeline(detector: initial.detector, tracker: initial.tracker)
-        var names = MetricNames()
-        var limiter = RejectionLogLimiter()
-        let stallAfter = index == 0 ? ProcessInfo.processInfo.environment["SPIKEWATCH_TEST_STALL_AFTER"].flatMap(Int.init) : nil
-        var processedHere = 0
-        shardCells[index].value.store(pipeline.detector.cellCount, ordering: .relaxed)
+        var shard = Shard(index: index, initial: initial, daemon: self)
         while true {
             health.idle.store(true, ordering: .relaxed)
             guard let batch = shardQueues[index].takeAll(timeout: 0.1) else { return }
             health.idle.store(false, ordering: .relaxed)
             health.tick()
             for item in batch {
-                switch item {
-                case .sample(let sample, let newNames, let receivedAt):
-                    if let newNames { names = newNames }
-                    if let stallAfter, processedHere >= stallAfter {
-                        // Test-only fault hook: a stalled loop, so the watchdog stops pinging.
-                        logger.warning("SPIKEWATCH_TEST_STALL_AFTER: worker 0 stalls on purpose")
-                        while !stopping.load(ordering: .relaxed) { usleep(50_000) }
-                        return
-                    }
-                    let gapsBefore = pipeline.gaps
-                    let restartsBefore = pipeline.restarts
-                    switch pipeline.process(sample, names: names) {
-                    case .failure(let rejection):
-                        metrics.reject(rejection.reason)
-                        limiter.log(rejection, logger: logger)
-                    case .success(let output):
-                        processedHere += 1
-                        shardCells[index].value.store(pipeline.detector.cellCount, ordering: .relaxed)
-                        metrics.processed.increment()
-                        metrics.processedTotal.add(1, ordering: .relaxed)
-                        if output.synapticEvents > 0 { metrics.synapticEvents.increment(by: Int64(output.synapticEvents)) }
-                        for var transition in output.transitions {
-                            transition.sequence = alertSequence.add(1, ordering: .relaxed).oldValue
-                            alertQueue.append(transition)
-                        }
-                        if !output.transitions.isEmpty { wakePublisher() }
-                        metrics.processing.record(ContinuousClock.now - receivedAt)
-                    }
-                    if pipeline.gaps != gapsBefore {
-                        let missing = Int(pipeline.gaps - gapsBefore)
-                        metrics.gaps.increment(by: Int64(missing))
-                        metrics.gapsTotal.add(missing, ordering: .relaxed)
-                    }
-                    if pipeline.restarts != restartsBefore {
-                        metrics.publisherRestarts.increment()
-                        metrics.restartsTotal.add(1, ordering: .relaxed)
-                    }
-                case .snapshot(let collector):
-                    collector.deliver(index, Checkpoint(tracker: pipeline.tracker, detector: pipeline.detector))
-                case .reconfigure(let settings, let classifier, let maximumCells, let idleEviction):
-                    pipeline.detector.reconfigure(settings: settings, classifier: classifier)
-                    pipeline.tracker.maximumCells = max(1, maximumCells / shardQueues.count)
-                    pipeline.tracker.idleEviction = idleEviction
-                }
+                guard shard.handle(item, daemon: self) else { return }
             }
-            shardCells[index].value.store(pipeline.detector.cellCount, ordering: .relaxed)
         }
     }
 
@@ -568,4 +519,72 @@ func releaseFreeMemory() {
     typealias Trim = @convention(c) (Int) -> Int32
     guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
     _ = unsafeBitCast(symbol, to: Trim.self)(0)
+}
+
+/// One shard of the cells and what it has learned, driven by a detection thread (or, with
+/// one shard, by the ingest thread itself): samples in, transitions to the publisher.
+struct Shard {
+    let index: Int
+    var pipeline: Pipeline<SpikingDetector>
+    var names = MetricNames()
+    var limiter = RejectionLogLimiter()
+    let stallAfter: Int?
+    var processed = 0
+
+    init(index: Int, initial: Checkpoint, daemon: Daemon) {
+        self.index = index
+        pipeline = Pipeline(detector: initial.detector, tracker: initial.tracker)
+        stallAfter = index == 0 ? ProcessInfo.processInfo.environment["SPIKEWATCH_TEST_STALL_AFTER"].flatMap(Int.init) : nil
+        daemon.shardCells[index].value.store(pipeline.detector.cellCount, ordering: .relaxed)
+    }
+
+    /// Handles one work item; false when the thread should stop (the stall hook).
+    mutating func handle(_ item: WorkItem, daemon: Daemon) -> Bool {
+        let metrics = daemon.metrics
+        switch item {
+        case .sample(let sample, let newNames, let receivedAt):
+            if let newNames { names = newNames }
+            if let stallAfter, processed >= stallAfter {
+                // Test-only fault hook: a stalled loop, so the watchdog stops pinging.
+                daemon.logger.warning("SPIKEWATCH_TEST_STALL_AFTER: detection stalls on purpose")
+                while !daemon.stopping.load(ordering: .relaxed) { usleep(50_000) }
+                return false
+            }
+            let gapsBefore = pipeline.gaps
+            let restartsBefore = pipeline.restarts
+            switch pipeline.process(sample, names: names) {
+            case .failure(let rejection):
+                metrics.reject(rejection.reason)
+                limiter.log(rejection, logger: daemon.logger)
+            case .success(let output):
+                processed += 1
+                daemon.shardCells[index].value.store(pipeline.detector.cellCount, ordering: .relaxed)
+                metrics.processed.increment()
+                metrics.processedTotal.add(1, ordering: .relaxed)
+                if output.synapticEvents > 0 { metrics.synapticEvents.increment(by: Int64(output.synapticEvents)) }
+                for var transition in output.transitions {
+                    transition.sequence = daemon.alertSequence.add(1, ordering: .relaxed).oldValue
+                    daemon.alertQueue.append(transition)
+                }
+                if !output.transitions.isEmpty { daemon.wakePublisher() }
+                metrics.processing.record(ContinuousClock.now - receivedAt)
+            }
+            if pipeline.gaps != gapsBefore {
+                let missing = Int(pipeline.gaps - gapsBefore)
+                metrics.gaps.increment(by: Int64(missing))
+                metrics.gapsTotal.add(missing, ordering: .relaxed)
+            }
+            if pipeline.restarts != restartsBefore {
+                metrics.publisherRestarts.increment()
+                metrics.restartsTotal.add(1, ordering: .relaxed)
+            }
+        case .snapshot(let collector):
+            collector.deliver(index, Checkpoint(tracker: pipeline.tracker, detector: pipeline.detector))
+        case .reconfigure(let settings, let classifier, let maximumCells, let idleEviction):
+            pipeline.detector.reconfigure(settings: settings, classifier: classifier)
+            pipeline.tracker.maximumCells = max(1, maximumCells / daemon.shardQueues.count)
+            pipeline.tracker.idleEviction = idleEviction
+        }
+        return true
+    }
 }
