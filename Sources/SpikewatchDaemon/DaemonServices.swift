@@ -71,7 +71,7 @@ struct MainService: Service {
         // the final snapshot request queued behind it; then they stop, and the publisher
         // sends the last transitions and stops.
         daemon.stopping.store(true, ordering: .relaxed)
-        while !daemon.ingestHealth.finished.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(5)) }
+        while !daemon.ingestStopped.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(5)) }
         await daemon.checkpoint()
         for queue in daemon.shardQueues { queue.close() }
         let deadline = ContinuousClock.now + .seconds(10)
