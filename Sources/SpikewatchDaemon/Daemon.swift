@@ -483,6 +483,7 @@ public final class Daemon: Sendable {
             let data = try merged.encoded()
             try StateStore(directory: directory).save(data)
             checkpointedAt.store(processed, ordering: .relaxed)
+            releaseFreeMemory()  // the encoded state is a large transient; hand it back now
             logger.debug("checkpoint written", metadata: ["state.cells": "\(merged.tracker.cells.count)", "state.bytes": "\(data.count)"])
         } catch {
             logger.error("checkpoint failed: \(error)")
