@@ -74,13 +74,9 @@ struct CellModel: Codable, Sendable {
     var alert: ActiveAlert?
     /// Per event key ("gap", "reset"): evidence sent in the current episode.
     var episodeEvents: [String: Int] = [:]
-    var lastGap = 0.0
     var alertAcceptedUntil = -Double.infinity
     /// Metric values ignored because the cell already carries the most metrics it may.
     var ignoredMetrics = 0
-    /// The dead zones that normal ranges in evidence are drawn with (set each sample).
-    var evidenceDeadZone = 5.0
-    var envelopeDeadZone = 3.0
 
     /// Global metric id -> track index; rebuilt from names after a restore.
     var trackOfMetric: [Int32] = []
@@ -90,8 +86,7 @@ struct CellModel: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, evidenceTrace, traceTime
-        case activityHistory, period, lastTime, alert, episodeEvents, lastGap, alertAcceptedUntil, ignoredMetrics
-        case evidenceDeadZone, envelopeDeadZone
+        case activityHistory, period, lastTime, alert, episodeEvents, alertAcceptedUntil, ignoredMetrics
     }
 
     init(cell: String, settings: DetectorSettings) {
@@ -110,8 +105,6 @@ struct CellModel: Codable, Sendable {
         var readings: [ProbeRecord.FeatureReading] = []
         let t = sample.timestamp
         let micros = Int64((t * 1_000_000).rounded())
-        evidenceDeadZone = settings.deadZone
-        envelopeDeadZone = settings.envelopeDeadZone
         var synapticEvents = 0
         var surpriseSpikes = 0
         var eventWeight = 0.0
@@ -124,7 +117,6 @@ struct CellModel: Codable, Sendable {
                 period = max(dt, 1e-3)
             } else if dt > 2.5 * period {
                 eventWeight += settings.eventWeight
-                lastGap = dt
                 events.append(("reporting_gap_s", dt, 0, 2.5 * period))
             } else if dt > 0 {
                 period += 0.05 * (dt - period)
@@ -228,7 +220,7 @@ struct CellModel: Codable, Sendable {
         let quietMask = UInt64(1) << UInt64(min(max(settings.clearAfter, 1), 63)) - 1
         if var active = alert {
             if activityHistory & quietMask == 0 || t >= alertAcceptedUntil {
-                transitions.append(makeAlert(.cleared, severity: active.severity, active: active, score: score, time: t,
+                transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
                                              sequence: &nextSequence, names: names))
                 for topic in active.topics where topic != active.severity {
                     var extra = transitions[transitions.count - 1]
@@ -240,7 +232,7 @@ struct CellModel: Codable, Sendable {
             } else {
                 let severity = Self.severity(score: score, active: active)
                 let kind = classifier?.classify(spikeCounts()) ?? active.kind
-                let evidenceNames = topEvidence(events: events).map(\.metric)
+                let evidenceNames = topEvidence(events: events, settings: settings).map(\.metric)
                 let changed = severity != active.severity || kind != active.kind || evidenceNames != active.evidenceNames
                 if changed && t - active.lastPublished >= settings.updateInterval {
                     active.severity = severity
@@ -248,7 +240,7 @@ struct CellModel: Codable, Sendable {
                     active.evidenceNames = evidenceNames
                     active.lastPublished = t
                     if !active.topics.contains(severity) { active.topics.append(severity) }
-                    transitions.append(makeAlert(.updated, severity: severity, active: active, score: score, time: t,
+                    transitions.append(makeAlert(.updated, settings: settings, severity: severity, active: active, score: score, time: t,
                                                  sequence: &nextSequence, names: names, events: events))
                 }
                 alert = active
@@ -256,13 +248,13 @@ struct CellModel: Codable, Sendable {
         } else if evidenceFired {
             let severity = Self.severity(score: score, active: nil)
             let kind = classifier?.classify(spikeCounts()) ?? "anomaly"
-            let evidence = topEvidence(events: events)
+            let evidence = topEvidence(events: events, settings: settings)
             let active = ActiveAlert(
                 startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
                 topics: [severity])
             alert = active
             alertAcceptedUntil = t + settings.maximumAlertHours * 3600
-            transitions.append(makeAlert(.raised, severity: severity, active: active, score: score, time: t,
+            transitions.append(makeAlert(.raised, settings: settings, severity: severity, active: active, score: score, time: t,
                                          sequence: &nextSequence, names: names, events: events))
         } else if activityHistory & quietMask == 0 {
             resetEpisode()
@@ -317,13 +309,13 @@ struct CellModel: Codable, Sendable {
         return counts
     }
 
-    func topEvidence(events: [(key: String, value: Double, low: Double, high: Double)]) -> [Alert.Evidence] {
-        let deadZone = evidenceDeadZone
-        let envelopeDeadZone = self.envelopeDeadZone
+    func topEvidence(events: [(key: String, value: Double, low: Double, high: Double)], settings: DetectorSettings)
+        -> [Alert.Evidence]
+    {
         var ranked = features.filter { $0.alertSpikes.on + $0.alertSpikes.off > 0 }
         ranked.sort { ($0.alertSpikes.on + $0.alertSpikes.off, $1.name) > ($1.alertSpikes.on + $1.alertSpikes.off, $0.name) }
         var evidence = ranked.prefix(5).map { feature in
-            let (low, high) = feature.normalRange(deadZone: deadZone, envelopeDeadZone: envelopeDeadZone)
+            let (low, high) = feature.normalRange(deadZone: settings.deadZone, envelopeDeadZone: settings.envelopeDeadZone)
             return Alert.Evidence(metric: feature.name, value: rounded(feature.lastValue), low: rounded(low), high: rounded(high))
         }
         for event in events { evidence.append(.init(metric: event.key, value: event.value, low: event.low, high: event.high)) }
@@ -331,13 +323,13 @@ struct CellModel: Codable, Sendable {
     }
 
     func makeAlert(
-        _ state: Alert.State, severity: Alert.Severity, active: ActiveAlert, score: Double, time: Double,
+        _ state: Alert.State, settings: DetectorSettings, severity: Alert.Severity, active: ActiveAlert, score: Double, time: Double,
         sequence: inout Int64, names: MetricNames, events: [(key: String, value: Double, low: Double, high: Double)] = []
     ) -> Alert {
         defer { sequence += 1 }
         return Alert(
             cell: cell, state: state, severity: severity, kind: active.kind, score: score, timestamp: time,
-            startedAt: active.startedAt, sequence: sequence, evidence: topEvidence(events: events))
+            startedAt: active.startedAt, sequence: sequence, evidence: topEvidence(events: events, settings: settings))
     }
 
     // MARK: Metrics to features

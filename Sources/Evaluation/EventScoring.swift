@@ -195,10 +195,3 @@ public func scoreEvents(
     report.cellDays = spans.values.map { max(0, $0.last - $0.first - learning) / 86_400 }.reduce(0, +)
     return report
 }
-
-/// The median of all detected faults' delays, overall (seconds).
-public func medianDelay(_ report: EvaluationReport, kinds: Set<String>) -> Double? {
-    let values = report.perKind.filter { kinds.contains($0.key) }.compactMap(\.value.medianDelaySamples)
-    guard !values.isEmpty else { return nil }
-    return values.sorted()[values.count / 2]
-}

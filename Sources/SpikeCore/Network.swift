@@ -182,18 +182,4 @@ public struct Network: Sendable {
         self.targets = targets
         self.weights = weights
     }
-
-    /// Total weight onto each neuron from each input, a dense `inputs x neurons` matrix
-    /// (row-major), for dense-equivalent cost comparisons and readout inspection.
-    public func inputWeightMatrix() -> [Double] {
-        var matrix = [Double](repeating: 0, count: inputCount * neuronCount)
-        for input in 0..<inputCount {
-            for group in Int(sourceGroupStart[input])..<Int(sourceGroupStart[input + 1]) {
-                for synapse in Int(groupSynapseStart[group])..<Int(groupSynapseStart[group + 1]) {
-                    matrix[input * neuronCount + Int(targets[synapse])] += weights[synapse]
-                }
-            }
-        }
-        return matrix
-    }
 }
