@@ -106,7 +106,14 @@ struct DemoCommand: AsyncParsableCommand {
             while try publisher.receiveMultipart(dontWait: true) != nil {}
             try publisher.send(topic: "telemetry." + sample.cell, payload: sample.json(names: names, includeLabel: false))
         }
-        try await Task.sleep(for: .seconds(1))
+        // Stop only once the daemon has processed every sample (a slow or loaded machine
+        // falls behind the pacing); give up if it makes no progress for 10 s.
+        var lastProgress = (count: daemon.processedCount, at: ContinuousClock.now)
+        while daemon.processedCount < samples.count, ContinuousClock.now - lastProgress.at < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(20))
+            if daemon.processedCount != lastProgress.count { lastProgress = (daemon.processedCount, ContinuousClock.now) }
+        }
+        try await Task.sleep(for: .milliseconds(200))
         daemon.stop()
         _ = try? await running.value
         try await Task.sleep(for: .milliseconds(300))
