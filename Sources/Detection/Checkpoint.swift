@@ -4,12 +4,13 @@ public import Telemetry
 /// Everything a daemon has learned, in a versioned file: the per-cell sequence records,
 /// the detector's per-cell state and the alert sequence counter. Restoring it and
 /// replaying the rest of a stream gives the same alerts as never having stopped.
-public struct Checkpoint: Codable, Sendable {
-    /// The format version this build writes and reads.
-    public static let formatVersion = 1
-    /// Identifies the file type.
-    public var format = "spikewatch-checkpoint"
-    public var version = Checkpoint.formatVersion
+///
+/// The file is one JSON object whose `cells` array holds a line per cell, written cell by
+/// cell (``write(_:)``), so writing it never holds more than one cell's encoding in
+/// memory. Version 1 files (one JSON object encoded whole) are still read.
+public struct Checkpoint: Sendable {
+    /// The format version this build writes; it reads this one and version 1.
+    public static let formatVersion = 2
     /// Telemetry time of the newest sample learned from.
     public var latestTimestamp: Double
     public var tracker: SequenceTracker
@@ -21,12 +22,49 @@ public struct Checkpoint: Codable, Sendable {
         latestTimestamp = tracker.latestTimestamp
     }
 
-    /// The checkpoint as bytes (JSON; doubles round-trip exactly).
+    /// One cell's line: its `seq` record and its learned model.
+    struct CellEntry: Codable {
+        var cell: String
+        var sequence: SequenceTracker.CellRecord?
+        var model: CellModel?
+    }
+
+    /// The file's fields other than `cells`.
+    struct Header: Encodable {
+        var format = "spikewatch-checkpoint"
+        var version = Checkpoint.formatVersion
+        var latestTimestamp: Double
+        var tracker: SequenceTracker
+        var detector: SpikingDetector
+    }
+
+    /// Encodes the checkpoint in pieces, in order, handing each to `emit`: the header,
+    /// then one line per cell (sorted by cell id, so equal states give equal files).
+    public func write(_ emit: (Data) throws -> Void) throws {
+        let encoder = Self.encoder()
+        var bareTracker = tracker
+        bareTracker.restore([:])
+        var bareDetector = detector
+        bareDetector.cells = [:]
+        var header = try encoder.encode(
+            Header(latestTimestamp: latestTimestamp, tracker: bareTracker, detector: bareDetector))
+        header.removeLast()  // the closing brace; the cells follow
+        header.append(contentsOf: Array(#","cells":["#.utf8))
+        try emit(header)
+        let ids = Set(tracker.cells.keys).union(detector.cells.keys).sorted()
+        for (index, id) in ids.enumerated() {
+            var line = Data(index == 0 ? "\n".utf8 : ",\n".utf8)
+            line.append(try encoder.encode(CellEntry(cell: id, sequence: tracker.cells[id], model: detector.cells[id])))
+            try emit(line)
+        }
+        try emit(Data("\n]}\n".utf8))
+    }
+
+    /// The checkpoint as bytes (tests and benchmarks; the daemon streams ``write(_:)``).
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(self)
+        var data = Data()
+        try write { data.append($0) }
+        return data
     }
 
     /// Reads a checkpoint, refusing another format or version with a clear message.
@@ -44,15 +82,52 @@ public struct Checkpoint: Codable, Sendable {
         guard header.format == "spikewatch-checkpoint" else {
             throw CheckpointError("not a spikewatch checkpoint (format \(header.format.map { "\"\($0)\"" } ?? "missing"))")
         }
-        guard header.version == formatVersion else {
-            throw CheckpointError(
-                "checkpoint format version \(header.version.map(String.init) ?? "missing"); this build reads version \(formatVersion)")
-        }
         do {
-            return try decoder.decode(Checkpoint.self, from: data)
+            switch header.version {
+            case 1:
+                let file = try decoder.decode(VersionOne.self, from: data)
+                return Checkpoint(tracker: file.tracker, detector: file.detector)
+            case formatVersion:
+                let file = try decoder.decode(VersionTwo.self, from: data)
+                var tracker = file.tracker
+                var detector = file.detector
+                var records: [String: SequenceTracker.CellRecord] = [:]
+                for entry in file.cells {
+                    if let record = entry.sequence { records[entry.cell] = record }
+                    if let model = entry.model { detector.cells[entry.cell] = model }
+                }
+                tracker.restore(records)
+                return Checkpoint(tracker: tracker, detector: detector)
+            default:
+                throw CheckpointError(
+                    "checkpoint format version \(header.version.map(String.init) ?? "missing"); this build reads versions 1 and \(formatVersion)")
+            }
+        } catch let error as CheckpointError {
+            throw error
         } catch {
             throw CheckpointError("corrupted checkpoint: \(error)")
         }
+    }
+
+    /// Version 1: tracker and detector encoded whole.
+    struct VersionOne: Decodable {
+        var tracker: SequenceTracker
+        var detector: SpikingDetector
+    }
+
+    /// Version 2: tracker and detector without their cells, then a line per cell.
+    struct VersionTwo: Decodable {
+        var tracker: SequenceTracker
+        var detector: SpikingDetector
+        var cells: [CellEntry]
+    }
+
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // equal states, equal files
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
     }
 }
 

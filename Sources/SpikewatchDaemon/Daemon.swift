@@ -480,11 +480,10 @@ public final class Daemon: Sendable {
         guard let parts = collector.complete else { return }
         let merged = Checkpoint.merging(parts, alertSequence: alertSequence.load(ordering: .relaxed))
         do {
-            let data = try merged.encoded()
-            try StateStore(directory: directory).save(data)
+            try StateStore(directory: directory).save(merged)
             checkpointedAt.store(processed, ordering: .relaxed)
-            releaseFreeMemory()  // the encoded state is a large transient; hand it back now
-            logger.debug("checkpoint written", metadata: ["state.cells": "\(merged.tracker.cells.count)", "state.bytes": "\(data.count)"])
+            releaseFreeMemory()  // the shards' copy-on-write copies are freed by now; hand them back
+            logger.debug("checkpoint written", metadata: ["state.cells": "\(merged.tracker.cells.count)"])
         } catch {
             logger.error("checkpoint failed: \(error)")
             notifier.notify(.status("checkpoint failed: \(error)"))

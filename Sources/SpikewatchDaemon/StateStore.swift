@@ -34,9 +34,14 @@ struct StateStore: Sendable {
         }
     }
 
-    /// Writes a checkpoint atomically.
-    /// - Throws: ``StateStoreError`` naming the path and the system error.
-    func save(_ data: Data) throws(StateStoreError) {
+    /// Writes a checkpoint atomically, streaming its pieces to the file.
+    /// - Throws: ``StateStoreError`` naming the path and the system or encoding error.
+    func save(_ checkpoint: Checkpoint) throws(StateStoreError) {
+        try save { emit in try checkpoint.write(emit) }
+    }
+
+    /// Writes the bytes `produce` hands to its sink as the new checkpoint, atomically.
+    func save(_ produce: ((Data) throws -> Void) throws -> Void) throws(StateStoreError) {
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
             do {
@@ -48,17 +53,30 @@ struct StateStore: Sendable {
         let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw StateStoreError("cannot write \(temporaryPath): \(String(cString: strerror(errno)))") }
         var failure: String?
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
+        /// Pieces are gathered to about 256 KiB per write(2).
+        var pending = Data()
+        func flush() throws {
+            try pending.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw StateStoreError(String(cString: strerror(errno)))
+                    }
+                    offset += written
                 }
-                offset += written
             }
+            pending.removeAll(keepingCapacity: true)
+        }
+        do {
+            try produce { piece in
+                pending.append(piece)
+                if pending.count >= 256 * 1024 { try flush() }
+            }
+            try flush()
+        } catch {
+            failure = "\(error)"
         }
         if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
         close(fd)

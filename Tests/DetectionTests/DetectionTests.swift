@@ -266,6 +266,23 @@ struct DetectionTests {
         var second = Pipeline(detector: restored.detector, tracker: restored.tracker)
         resumed += run(lines[split...], decoder: &secondDecoder, pipeline: &second)
         #expect(resumed == uninterrupted)
+        // The file holds one line per cell after its header, and re-encodes identically.
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.split(separator: "\n").count == first.tracker.cells.count + 2)
+        #expect(try restored.encoded() == bytes)
+
+        // A version 1 file (tracker and detector encoded whole) is still read.
+        struct VersionOne: Encodable {
+            var format = "spikewatch-checkpoint"
+            var version = 1
+            var latestTimestamp: Double
+            var tracker: SequenceTracker
+            var detector: SpikingDetector
+        }
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let old = try encoder.encode(VersionOne(latestTimestamp: first.tracker.latestTimestamp, tracker: first.tracker, detector: first.detector))
+        #expect(try Checkpoint.decode(old).encoded() == bytes)
     }
 
     @Test("a corrupted or other-version checkpoint is refused with a clear message")
