@@ -97,6 +97,53 @@ public struct EngineWorkload: Sendable {
     }
 }
 
+extension EngineWorkload {
+    /// The workload, the engine's output spikes and its timing as JSON, for another
+    /// simulator to run the same network on the same input (`benchmarks/brian2_engine.py`).
+    /// Times are in steps of 0.1 ms (every input and output spike lies on that grid).
+    public func exportJSON(seconds: Double, events: Int) -> String {
+        var simulator = Simulator(network: network)
+        for spike in inputSpikes { simulator.inject(input: spike.input, at: spike.time) }
+        simulator.run(until: duration)
+        let parameters = network.parameters[0]
+        var synapseSources: [Int] = []
+        var synapseTargets: [Int] = []
+        var weights = Set<Double>()
+        for (input, targets) in fanout.enumerated() {
+            for (target, weight) in targets {
+                synapseSources.append(input)
+                synapseTargets.append(Int(target))
+                weights.insert(weight)
+            }
+        }
+        precondition(weights.count <= 1, "the export assumes one weight")
+        precondition(simulator.spikes.allSatisfy { $0.time % 100 == 0 }, "an output spike off the 0.1 ms grid")
+        func list(_ values: some Sequence<Int>) -> String { "[" + values.map(String.init).joined(separator: ",") + "]" }
+        let fields: [(String, String)] = [
+            ("name", "\"\(name)\""),
+            ("inputs", "\(network.inputCount)"),
+            ("neurons", "\(network.neuronCount)"),
+            ("tau_ms", "\(parameters.tau / 1000)"),
+            ("refractory_ms", "\(Double(parameters.refractory) / 1000)"),
+            ("v_rest", "\(parameters.vRest)"),
+            ("v_reset", "\(parameters.vReset)"),
+            ("v_thresh", "\(parameters.vThresh)"),
+            ("weight", "\(weights.first ?? 0)"),
+            ("dt_ms", "0.1"),
+            ("duration_ms", "\(Double(duration) / 1000)"),
+            ("synaptic_events", "\(events)"),
+            ("engine_seconds", "\(seconds)"),
+            ("syn_i", list(synapseSources)),
+            ("syn_j", list(synapseTargets)),
+            ("input_index", list(inputSpikes.map(\.input))),
+            ("input_step", list(inputSpikes.map { Int($0.time / 100) })),
+            ("spike_index", list(simulator.spikes.map { Int($0.neuron) })),
+            ("spike_step", list(simulator.spikes.map { Int($0.time / 100) })),
+        ]
+        return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "}\n"
+    }
+}
+
 /// Times `body` `repetitions` times and returns the fastest run in seconds.
 public func fastest<T>(of repetitions: Int, _ body: () -> T) -> (seconds: Double, result: T) {
     var best = Double.infinity

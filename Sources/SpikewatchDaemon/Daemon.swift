@@ -477,12 +477,19 @@ public final class Daemon: Sendable {
             }
             try? await Task.sleep(for: .milliseconds(2))
         }
-        guard let parts = collector.complete else { return }
+        guard collector.complete != nil else { return }
+        writeCheckpoint(collector.take(), to: directory, processed: processed)
+        // The snapshot is gone now, and with it the copies the detection threads made of
+        // every cell they touched meanwhile; hand that memory back.
+        releaseFreeMemory()
+    }
+
+    /// Merges the shards' snapshots and writes them; the snapshot dies with this call.
+    private func writeCheckpoint(_ parts: [Checkpoint], to directory: String, processed: Int) {
         let merged = Checkpoint.merging(parts, alertSequence: alertSequence.load(ordering: .relaxed))
         do {
             try StateStore(directory: directory).save(merged)
             checkpointedAt.store(processed, ordering: .relaxed)
-            releaseFreeMemory()  // the shards' copy-on-write copies are freed by now; hand them back
             logger.debug("checkpoint written", metadata: ["state.cells": "\(merged.tracker.cells.count)"])
         } catch {
             logger.error("checkpoint failed: \(error)")

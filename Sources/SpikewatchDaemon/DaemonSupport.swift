@@ -37,6 +37,14 @@ final class SnapshotCollector: Sendable {
     var complete: [Checkpoint]? {
         parts.withLock { parts in parts.contains { $0 == nil } ? nil : parts.map { $0! } }
     }
+
+    /// Moves the delivered parts out, so that they die with their new owner.
+    func take() -> [Checkpoint] {
+        parts.withLock { parts in
+            defer { parts = [] }
+            return parts.compactMap { $0 }
+        }
+    }
 }
 
 /// Logs rejections at most once per reason per 10 seconds, with how many were suppressed.

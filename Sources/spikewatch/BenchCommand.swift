@@ -29,6 +29,12 @@ struct EngineBench: ParsableCommand {
     @Option(help: "Seed of the Poisson inputs and connectivity.")
     var seed: UInt64 = 1
 
+    @Option(help: ArgumentHelp(
+        "Also write each regime's network, input and output spikes and timing to <directory>/<regime>.json.",
+        discussion: "benchmarks/brian2_engine.py runs Brian2 on these files and compares spike trains.",
+        valueName: "directory"))
+    var export: String?
+
     func run() throws {
         #if DEBUG
         print("warning: this is a debug build; figures are meaningless. Use `swift build -c release`.")
@@ -47,6 +53,12 @@ struct EngineBench: ParsableCommand {
                     rate / baselineRate))
             if engine.result.spikes != baseline.result.spikes {
                 print("  note: the baseline ignores same-instant summing, so its spike count differs (\(baseline.result.spikes))")
+            }
+            if let export {
+                try FileManager.default.createDirectory(atPath: export, withIntermediateDirectories: true)
+                let path = export + "/" + workload.name + ".json"
+                try workload.exportJSON(seconds: engine.seconds, events: engine.result.events)
+                    .write(toFile: path, atomically: true, encoding: .utf8)
             }
         }
     }
