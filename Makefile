@@ -10,7 +10,9 @@ CONFIG     := configs/spikewatch.yaml
 APT_PACKAGES := libzmq3-dev libsystemd-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release demo test install uninstall clean
+PY_PACKAGES  := brian2==2.9.0 numpy<2.4
+
+.PHONY: all deps pydeps build release demo test install uninstall clean
 
 all: build
 
@@ -24,6 +26,11 @@ deps:
 	  $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; \
 	fi
 
+## pydeps: Brian2 for the test that checks the engine's spike trains against it (skipped without)
+pydeps:
+	@python3 -c "import brian2" 2>/dev/null || python3 -m pip install --quiet $(foreach p,$(PY_PACKAGES),"$(p)") \
+	  || echo "note: could not install Brian2; the Brian2 cross-check test will be skipped"
+
 build: deps
 	$(SWIFT) build
 
@@ -35,7 +42,7 @@ demo: release
 	$$($(SWIFT) build -c release --show-bin-path)/spikewatch demo
 
 ## test: the whole test suite (what CI runs)
-test: deps
+test: deps pydeps
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test
 

@@ -14,13 +14,13 @@ public struct EngineWorkload: Sendable {
     var fanout: [[(target: Int32, weight: Double)]]
 
     /// 100 Poisson inputs at 20 Hz -> 1,000 LIF neurons, 10% connectivity, 10 s.
-    public static func dense(seed: UInt64 = 1) -> EngineWorkload {
-        make(name: "dense", inputs: 100, rateHz: 20, neurons: 1000, seed: seed, weight: 0.12)
+    public static func dense(seed: UInt64 = 1, seconds: Double = 10) -> EngineWorkload {
+        make(name: "dense", inputs: 100, rateHz: 20, neurons: 1000, seed: seed, weight: 0.12, seconds: seconds)
     }
 
     /// 1,000 Poisson inputs at 1 Hz -> 10,000 LIF neurons, 10% connectivity, 10 s.
-    public static func sparse(seed: UInt64 = 1) -> EngineWorkload {
-        make(name: "sparse", inputs: 1000, rateHz: 1, neurons: 10_000, seed: seed, weight: 0.3)
+    public static func sparse(seed: UInt64 = 1, seconds: Double = 10) -> EngineWorkload {
+        make(name: "sparse", inputs: 1000, rateHz: 1, neurons: 10_000, seed: seed, weight: 0.3, seconds: seconds)
     }
 
     /// Builds a feed-forward network: each input-neuron pair connected with p = 0.1,
@@ -45,9 +45,13 @@ public struct EngineWorkload: Sendable {
         let duration = Microseconds(seconds * 1_000_000)
         var spikes: [(input: Int, time: Microseconds)] = []
         for input in 0..<inputs {
+            var previous: Microseconds = -1
             for time in PoissonEncoder(rateHz: rateHz).spikeTimes(duration: duration, using: &rng) {
-                // Put spikes on Brian2's 0.1 ms grid so both simulators see the same input.
-                spikes.append((input, (time / 100) * 100))
+                // Put spikes on Brian2's 0.1 ms grid so both simulators see the same input;
+                // at most one per input and step, as Brian2's spike generator requires.
+                let onGrid = (time / 100) * 100
+                if onGrid != previous { spikes.append((input, onGrid)) }
+                previous = onGrid
             }
         }
         spikes.sort { $0.time != $1.time ? $0.time < $1.time : $0.input < $1.input }

@@ -35,12 +35,28 @@ struct EngineBench: ParsableCommand {
         valueName: "directory"))
     var export: String?
 
+    @Option(help: "Regimes to run (comma-separated): dense (100 inputs at 20 Hz -> 1,000 neurons), sparse (1,000 at 1 Hz -> 10,000).")
+    var regimes = "dense,sparse"
+
+    @Option(help: "Simulated seconds per regime.")
+    var seconds = 10.0
+
+    func validate() throws {
+        guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be in (0, 3600], got \(seconds)") }
+        for regime in regimes.split(separator: ",") where !["dense", "sparse"].contains(regime) {
+            throw ValidationError("--regimes: unknown regime \"\(regime)\" (dense, sparse)")
+        }
+    }
+
     func run() throws {
         #if DEBUG
         print("warning: this is a debug build; figures are meaningless. Use `swift build -c release`.")
         #endif
         print("regime  synapses  input-spikes  syn-events  out-spikes  engine-s  events/s  baseline-events/s  ratio")
-        for workload in [EngineWorkload.dense(seed: seed), EngineWorkload.sparse(seed: seed)] {
+        let workloads = regimes.split(separator: ",").map {
+            $0 == "dense" ? EngineWorkload.dense(seed: seed, seconds: seconds) : EngineWorkload.sparse(seed: seed, seconds: seconds)
+        }
+        for workload in workloads {
             let engine = fastest(of: repetitions) { workload.runEngine() }
             let baseline = fastest(of: repetitions) { workload.runBaseline() }
             let rate = Double(engine.result.events) / engine.seconds
