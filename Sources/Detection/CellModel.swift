@@ -156,39 +156,48 @@ struct CellModel: Codable, Sendable {
             trackSeenAt[Int(trackOfMetric[Int(metric.id)])] = sampleStamp
         }
         let present = PresentTracks(seenAt: trackSeenAt, stamp: sampleStamp)
-        for index in features.indices {
-            guard let (x, noise) = Self.value(of: &features[index], tracks: tracks, present: present, settings: settings)
-            else { continue }
-            guard x.isFinite else { continue }
-            guard let surprise = features[index].observe(
-                x, modelNoise: noise, settings: settings, samplesPerHour: samplesPerHour,
-                // Freeze what carries the alert, so the fault is not learned as normal.
-                frozen: alerting && features[index].alertSpikes.on + features[index].alertSpikes.off > 0)
-            else { continue }
-            let on = max(
-                spikes(surprise.fast, settings.deadZone, settings), spikes(surprise.slow, settings.slowDeadZone, settings),
-                spikes(surprise.envelope, settings.envelopeDeadZone, settings))
-            let off = max(
-                spikes(-surprise.fast, settings.deadZone, settings), spikes(-surprise.slow, settings.slowDeadZone, settings),
-                spikes(-surprise.envelope, settings.envelopeDeadZone, settings))
-            if probe != nil {
-                readings.append(.init(
-                    name: features[index].name, value: x, fast: surprise.fast, slow: surprise.slow, spikesOn: on,
-                    spikesOff: off,
-                    potentialOn: featureNeurons.potential(features[index].onNeuron, at: micros, tau: featureTau) + Double(on) * settings.surpriseWeight,
-                    potentialOff: featureNeurons.potential(features[index].offNeuron, at: micros, tau: featureTau) + Double(off) * settings.surpriseWeight,
-                    firedOn: false, firedOff: false))
+        // The features are moved out for the loop and walked through one buffer: no
+        // uniqueness check or copy-on-write per access.
+        do {
+            var features: [Feature] = []
+            swap(&features, &self.features)
+            defer { swap(&features, &self.features) }
+            features.withUnsafeMutableBufferPointer { features in
+                for index in features.indices {
+                    guard let (x, noise) = Self.value(of: &features[index], tracks: tracks, present: present, settings: settings)
+                    else { continue }
+                    guard x.isFinite else { continue }
+                    guard let surprise = features[index].observe(
+                        x, modelNoise: noise, settings: settings, samplesPerHour: samplesPerHour,
+                        // Freeze what carries the alert, so the fault is not learned as normal.
+                        frozen: alerting && features[index].alertSpikes.on + features[index].alertSpikes.off > 0)
+                    else { continue }
+                    let on = max(
+                        spikes(surprise.fast, settings.deadZone, settings), spikes(surprise.slow, settings.slowDeadZone, settings),
+                        spikes(surprise.envelope, settings.envelopeDeadZone, settings))
+                    let off = max(
+                        spikes(-surprise.fast, settings.deadZone, settings), spikes(-surprise.slow, settings.slowDeadZone, settings),
+                        spikes(-surprise.envelope, settings.envelopeDeadZone, settings))
+                    if probe != nil {
+                        readings.append(.init(
+                            name: features[index].name, value: x, fast: surprise.fast, slow: surprise.slow, spikesOn: on,
+                            spikesOff: off,
+                            potentialOn: featureNeurons.potential(features[index].onNeuron, at: micros, tau: featureTau) + Double(on) * settings.surpriseWeight,
+                            potentialOff: featureNeurons.potential(features[index].offNeuron, at: micros, tau: featureTau) + Double(off) * settings.surpriseWeight,
+                            firedOn: false, firedOff: false))
+                    }
+                    if on > 0 {
+                        featureNeurons.receive(features[index].onNeuron, weight: Double(on) * settings.surpriseWeight, at: micros, tau: featureTau)
+                        features[index].alertSpikes.on += on
+                    }
+                    if off > 0 {
+                        featureNeurons.receive(features[index].offNeuron, weight: Double(off) * settings.surpriseWeight, at: micros, tau: featureTau)
+                        features[index].alertSpikes.off += off
+                    }
+                    synapticEvents += on + off
+                    surpriseSpikes += on + off
+                }
             }
-            if on > 0 {
-                featureNeurons.receive(features[index].onNeuron, weight: Double(on) * settings.surpriseWeight, at: micros, tau: featureTau)
-                features[index].alertSpikes.on += on
-            }
-            if off > 0 {
-                featureNeurons.receive(features[index].offNeuron, weight: Double(off) * settings.surpriseWeight, at: micros, tau: featureTau)
-                features[index].alertSpikes.off += off
-            }
-            synapticEvents += on + off
-            surpriseSpikes += on + off
         }
         let firedFeatures = featureNeurons.settle(at: micros)
 
@@ -359,16 +368,22 @@ struct CellModel: Codable, Sendable {
     /// The denominator a metric is the numerator of, by 3GPP naming: `...Succ`/`...Att`,
     /// `...Fail`/`...Att`, `...Err...`/`...` with the same prefix.
     static func denominatorName(of name: String) -> [String] {
+        let bytes = Array(name.utf8)
+        /// Byte offset of `word` in `bytes`: the last occurrence, or the first.
+        func find(_ word: StaticString, last: Bool) -> Int? {
+            let pattern = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+            guard bytes.count >= pattern.count else { return nil }
+            let starts = 0...(bytes.count - pattern.count)
+            let matches = { (start: Int) in pattern.indices.allSatisfy { bytes[start + $0] == pattern[$0] } }
+            return last ? starts.reversed().first(where: matches) : starts.first(where: matches)
+        }
+        func replacing(at start: Int, length: Int, with replacement: String) -> String {
+            String(decoding: bytes[..<start] + Array(replacement.utf8) + bytes[(start + length)...], as: UTF8.self)
+        }
         var candidates: [String] = []
-        if let range = name.range(of: "Succ", options: .backwards) {
-            candidates.append(name.replacingCharacters(in: range, with: "Att"))
-        }
-        if let range = name.range(of: "Fail", options: .backwards) {
-            candidates.append(name.replacingCharacters(in: range, with: "Att"))
-        }
-        if let range = name.range(of: "Err") {
-            candidates.append(name.replacingCharacters(in: range, with: ""))
-        }
+        if let at = find("Succ", last: true) { candidates.append(replacing(at: at, length: 4, with: "Att")) }
+        if let at = find("Fail", last: true) { candidates.append(replacing(at: at, length: 4, with: "Att")) }
+        if let at = find("Err", last: false) { candidates.append(replacing(at: at, length: 3, with: "")) }
         return candidates
     }
 

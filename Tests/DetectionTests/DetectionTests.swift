@@ -109,6 +109,23 @@ struct DetectionTests {
         #expect(!harness.raised.isEmpty)
     }
 
+    @Test(
+        "a ratio's denominator is named by 3GPP convention",
+        arguments: [
+            ("RRC.ConnEstabSucc", ["RRC.ConnEstabAtt"]),
+            ("HO.ExeSucc", ["HO.ExeAtt"]),
+            ("RRC.ConnEstabFail", ["RRC.ConnEstabAtt"]),
+            ("TB.ErrTotNbrDl", ["TB.TotNbrDl"]),
+            ("Succ.SuccCount", ["Succ.AttCount"]),  // the last "Succ"
+            ("Err.ErrCount", [".ErrCount"]),  // the first "Err"
+            ("Zé.SuccFail", ["Zé.AttFail", "Zé.SuccAtt"]),
+            ("RRU.PrbTotDl", []),
+            ("", []),
+        ])
+    func denominatorNames(name: String, expected: [String]) {
+        #expect(CellModel.denominatorName(of: name) == expected)
+    }
+
     @Test("counters become rates, success/attempt pairs become ratios, a reset and a gap are events")
     func countersRatiosResetsGaps() throws {
         var harness = Harness()
