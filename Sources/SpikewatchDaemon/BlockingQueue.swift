@@ -28,6 +28,19 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
         return true
     }
 
+    /// Appends items in one hand-over (one lock, one wake-up); waits while the queue is
+    /// full. Returns false once closed.
+    @discardableResult
+    func append(contentsOf batch: [Element]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while capacity > 0 && items.count - head >= capacity && !closed { condition.wait() }
+        guard !closed else { return false }
+        items.append(contentsOf: batch)
+        condition.broadcast()
+        return true
+    }
+
     /// Takes every waiting item, waiting up to `timeout` seconds for the first.
     /// Returns an empty array on timeout, nil once closed and drained.
     func takeAll(timeout: Double) -> [Element]? {

@@ -268,6 +268,8 @@ public final class Daemon: Sendable {
         var limiter = RejectionLogLimiter()
         let prefix = Array(config.topicPrefix.utf8)
         var items = [socket.pollItem()]
+        var pending = [[WorkItem]](repeating: [], count: shardQueues.count)
+        var pendingCount = 0
         while !stopping.load(ordering: .relaxed) {
             ingestHealth.idle.store(true, ordering: .relaxed)
             do {
@@ -280,9 +282,21 @@ public final class Daemon: Sendable {
             if shard != nil, let control = shardQueues[0].takeAll(timeout: 0) {
                 for item in control where shard?.handle(item, daemon: self) == false { return }
             }
+            // With detection threads, samples are handed over in small batches (one lock
+            // and one wake-up per batch): a batch goes when it holds 64 samples or the
+            // socket has nothing more, so a quiet stream waits for nothing.
+            func flush() {
+                for index in pending.indices where !pending[index].isEmpty {
+                    shardQueues[index].append(contentsOf: pending[index])
+                    pending[index].removeAll(keepingCapacity: true)
+                }
+                pendingCount = 0
+            }
+            defer { flush() }
             var budget = 4096
             while budget > 0, !stopping.load(ordering: .relaxed) {
                 budget -= 1
+                if pendingCount >= 64 { flush() }
                 guard let frames = try? socket.receiveMultipart(dontWait: true) else { break }
                 let receivedAt = ContinuousClock.now
                 metrics.received.increment()
@@ -318,7 +332,8 @@ public final class Daemon: Sendable {
                     if shard != nil {
                         if shard?.handle(item, daemon: self) == false { return }
                     } else {
-                        shardQueues[index].append(item)
+                        pending[index].append(item)
+                        pendingCount += 1
                     }
                 }
             }

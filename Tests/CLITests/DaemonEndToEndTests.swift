@@ -157,6 +157,57 @@ struct DaemonEndToEndTests {
         #expect(restored.contains("\"nextSequence\":\(lastSequence + 1)"))
     }
 
+    @Test("with several detection threads the daemon raises the same alerts as with one, and checkpoints every cell")
+    func detectionThreads() throws {
+        let directory = temporaryDirectory()
+        let fixture = directory.appendingPathComponent("eight-cells.jsonl").path
+        let synth = try SpikewatchProcess.run([
+            "synth", "--seed", "3", "--cells", "8", "--days", "1.2", "--learning-hours", "10", "--faults-per-day", "3",
+            "--out", fixture,
+        ])
+        #expect(synth.status == 0, "\(synth.stderr)")
+        let lines = try String(contentsOfFile: fixture, encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
+        var cellOf: [String] = []
+        var decoder = TelemetryDecoder()
+        for line in lines { cellOf.append(try decoder.decode(line).cell) }
+
+        /// What a run with `workers` detection threads raised, without the alert `seq`
+        /// (threads number their alerts in the order they happen to publish them).
+        func alerts(workers: Int) throws -> [String] {
+            let run = temporaryDirectory()
+            let telemetry = "ipc://" + run.appendingPathComponent("telemetry").path
+            let alertsEndpoint = "ipc://" + run.appendingPathComponent("alerts").path
+            let state = run.appendingPathComponent("state").path
+            let config = run.appendingPathComponent("spikewatch.yaml").path
+            try "workers: \(workers)\n".write(toFile: config, atomically: true, encoding: .utf8)
+            let port = freeTCPPort()
+            let daemon = try DaemonProcess([
+                "run", "--config", config, "--telemetry", "@" + telemetry, "--alerts", "@" + alertsEndpoint,
+                "--state-dir", state, "--metrics-listen", "127.0.0.1:\(port)",
+            ])
+            #expect(daemon.waitForNotification { $0.contains("READY=1") } != nil, "stderr: \(daemon.stderr)")
+            let peers = try Peers(telemetry: telemetry, alerts: alertsEndpoint)
+            #expect(try peers.awaitSubscription())
+            usleep(200_000)  // the alert subscription's slow-joiner window
+            for (line, cell) in zip(lines, cellOf) { try peers.publish(line, cell: cell) }
+            let processed = waitForMetric(port: port, "spikewatch_samples_processed_total", atLeast: Double(lines.count), timeout: 60)
+            #expect(processed == Double(lines.count))
+            let received = try peers.drainAlerts()
+            daemon.signal(SIGTERM)
+            #expect(daemon.waitForExit(timeout: 20) == 0)
+            let checkpoint = try String(contentsOfFile: state + "/state.json", encoding: .utf8)
+            #expect(checkpoint.split(separator: "\n").count == Set(cellOf).count + 2, "a line per cell after the header")
+            return received.map { alert in
+                var copy = alert
+                copy.sequence = 0
+                return String(decoding: copy.json(), as: UTF8.self)
+            }.sorted()
+        }
+        let one = try alerts(workers: 1)
+        #expect(one.contains { $0.contains("\"state\":\"raised\"") }, "the fixture's faults raise alerts")
+        #expect(try alerts(workers: 3) == one)
+    }
+
     @Test("a publisher that restarts (seq drops) or loses messages (seq gaps) is counted, not fatal; bad messages are counted by reason")
     func sequenceAndRejections() throws {
         let directory = temporaryDirectory()
