@@ -1,5 +1,7 @@
 import ArgumentParser
 import Benchmarks
+import Detection
+import Scenarios
 import Foundation
 import Logging
 import SpikewatchDaemon
@@ -15,7 +17,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Release-mode benchmarks; every figure is a ratio against a baseline run in the same process.",
         discussion: "Build with `swift build -c release` first: debug builds are 10-50x slower.",
-        subcommands: [EngineBench.self, DecodeBench.self, MemoryBench.self, IngestBench.self, LatencyBench.self])
+        subcommands: [EngineBench.self, DecodeBench.self, MemoryBench.self, SparsityBench.self, IngestBench.self, LatencyBench.self])
 }
 
 struct EngineBench: ParsableCommand {
@@ -158,6 +160,85 @@ struct MemoryBench: ParsableCommand {
                 process.arguments = ["bench", "memory", "--single", "\(cellCount)x\(metricCount)"]
                 try process.run()
                 process.waitUntilExit()
+            }
+        }
+    }
+}
+
+struct SparsityBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sparsity",
+        abstract: "Synaptic operations per sample against the dense network of the same shape, by cells and metrics.",
+        discussion: """
+            Generated telemetry (the scenario generator: daily load, noise, injected faults \
+            after a 12-hour learning period) goes through the detection pipeline in this \
+            process. For each number of cells and of metrics per cell (the first N of the \
+            generator's 20), it prints the per-cell network's size, the synaptic operations \
+            (spike deliveries) per sample against the multiply-accumulates a dense network \
+            of the same shape does per sample, and the time per sample.
+            """)
+
+    @Option(help: "Cell counts (comma-separated).")
+    var cells = "10,100,1000"
+
+    @Option(help: "Metrics per cell (comma-separated, at most 20).")
+    var metrics = "5,10,20"
+
+    @Option(help: "Days of telemetry per cell (one sample a minute).")
+    var days = 2.0
+
+    @Option(help: "Scenario seed.")
+    var seed: UInt64 = 1
+
+    func run() throws {
+        #if DEBUG
+        print("warning: this is a debug build; figures are meaningless. Use `swift build -c release`.")
+        #endif
+        let cellCounts = cells.split(separator: ",").compactMap { Int($0) }
+        let metricCounts = metrics.split(separator: ",").compactMap { Int($0) }
+        guard !cellCounts.isEmpty, !metricCounts.isEmpty, metricCounts.allSatisfy({ (1...20).contains($0) }), days > 0 else {
+            throw ValidationError("--cells and --metrics need positive counts (metrics at most 20), --days > 0")
+        }
+        print(" cells  metrics  neurons/cell  synapses/cell  samples    synops/sample  dense-MACs/sample  dense/synops  raised  µs/sample")
+        for cellCount in cellCounts {
+            var settings = ScenarioSettings()
+            settings.seed = seed
+            settings.cells = cellCount
+            settings.days = days
+            settings.learningHours = 12
+            var generator = ScenarioGenerator(settings: settings)
+            let all = generator.all()
+            let names = generator.names
+            for metricCount in metricCounts {
+                let samples = all.map { sample in
+                    var copy = sample
+                    copy.metrics = sample.metrics.filter { $0.id < Int32(metricCount) }
+                    return copy
+                }
+                var pipeline = Pipeline(detector: SpikingDetector(), tracker: SequenceTracker(maximumCells: cellCount + 1))
+                var synops = 0
+                var dense = 0
+                var raised = 0
+                var processed = 0
+                let start = ContinuousClock.now
+                for sample in samples {
+                    guard case .success(let output) = pipeline.process(sample, names: names) else { continue }
+                    processed += 1
+                    synops += output.synapticEvents
+                    dense += output.denseOperations
+                    raised += output.transitions.filter { $0.state == Alert.State.raised }.count
+                }
+                let elapsed = ContinuousClock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                // The per-cell network: an ON and an OFF neuron per feature, one evidence
+                // neuron; a synapse from each input to its neuron and from each to the evidence.
+                let features = Double(dense) / Double(max(processed, 1)) / 4
+                print(String(
+                    format: "%6d  %7d  %12.1f  %13.1f  %8d  %15.3f  %17.1f  %12.0f  %6d  %9.2f",
+                    cellCount, metricCount, 2 * features + 1, 4 * features, processed,
+                    Double(synops) / Double(max(processed, 1)), Double(dense) / Double(max(processed, 1)),
+                    Double(dense) / Double(max(synops, 1)), raised, seconds / Double(max(processed, 1)) * 1e6))
+                flushStandardOutput()
             }
         }
     }
