@@ -227,6 +227,10 @@ struct LatencyBench: AsyncParsableCommand {
             each --rates value while, spread over the run, one faulty sample per cell (every \
             metric x10) is published; the time from sending that sample to receiving its \
             `raised` alert is the latency. Percentiles over the probes.
+
+            The baseline, in the same run and on the same sockets and load: a relay that \
+            receives and decodes each message and answers a faulty one at once, instead of \
+            the daemon. The ratio is what detection and the daemon's threads add.
             """)
 
     @Option(help: "Background rates, messages per second (comma-separated).")
@@ -247,7 +251,7 @@ struct LatencyBench: AsyncParsableCommand {
             handler.logLevel = .error
             return handler
         }
-        print("rate msg/s  probes  received  p50 µs  p99 µs  p99.9 µs  max µs")
+        print("rate msg/s  through    probes  received  p50 µs  p99 µs  p99.9 µs  max µs")
         for rateText in rates.split(separator: ",") {
             guard let rate = Double(rateText) else { throw ValidationError("--rates: \(rateText)") }
             try await measure(rate: rate)
@@ -255,15 +259,73 @@ struct LatencyBench: AsyncParsableCommand {
     }
 
     func measure(rate: Double) async throws {
+        let transport = try await measure(rate: rate, relay: true)
+        let daemon = try await measure(rate: rate, relay: false)
+        func row(_ name: String, _ latencies: [Double]) -> String {
+            func percentile(_ p: Double) -> Double {
+                latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+            }
+            return String(format: "%10.0f  %-9@  %6d  %8d  %6.0f  %6.0f  %8.0f  %6.0f", rate, name as NSString, probes, latencies.count,
+                          percentile(0.5), percentile(0.99), percentile(0.999), latencies.last ?? .nan)
+        }
+        print(row("relay", transport))
+        print(row("daemon", daemon))
+        if let a = daemon.isEmpty ? nil : daemon[daemon.count / 2], let b = transport.isEmpty ? nil : transport[transport.count / 2] {
+            print(String(format: "            p50 daemon / relay %.2fx; p99 %.2fx", a / b,
+                         daemon[min(daemon.count - 1, daemon.count * 99 / 100)] / transport[min(transport.count - 1, transport.count * 99 / 100)]))
+        }
+    }
+
+    /// One run: the latencies (µs, sorted) of the probes through the daemon, or with
+    /// `relay` through a stand-in that only receives, decodes and answers each faulty
+    /// sample at once (the transport and decoding alone, same sockets, same load).
+    func measure(rate: Double, relay: Bool) async throws -> [Double] {
         let ingest = IngestBench()
         let telemetryPort = try ingest.freePort()
         let alertsPort = try ingest.freePort()
-        var settings = DaemonConfiguration()
-        try settings.set("telemetry.endpoints", text: "@tcp://127.0.0.1:\(telemetryPort)", source: "bench")
-        try settings.set("alerts.endpoint", text: "@tcp://127.0.0.1:\(alertsPort)", source: "bench")
-        try settings.set("alerts.resend_interval_s", text: "3600", source: "bench")
-        let daemon = try Daemon(configuration: settings, configurationPath: nil, logger: Logger(label: "spikewatch"))
-        let running = Task { try await daemon.run() }
+        var daemon: Daemon?
+        var running: Task<Void, any Error>?
+        let relayed = Atomic<Int>(0)
+        let relayDone = Atomic<Bool>(false)
+        if relay {
+            let relayReady = Atomic<Bool>(false)
+            Thread {
+                do {
+                    let context = try Context()
+                    let input = try Socket(context, type: .subscriber)
+                    try input.setReceiveHighWaterMark(100_000)
+                    try input.subscribe("telemetry.")
+                    try input.bind("tcp://127.0.0.1:\(telemetryPort)")
+                    let output = try Socket(context, type: .publisher)
+                    try output.bind("tcp://127.0.0.1:\(alertsPort)")
+                    relayReady.store(true, ordering: .releasing)
+                    var decoder = TelemetryDecoder()
+                    var items = [input.pollItem()]
+                    while !relayDone.load(ordering: .acquiring) {
+                        guard try poll(&items, timeoutMilliseconds: 50) > 0 else { continue }
+                        while let frames = try input.receiveMultipart(dontWait: true) {
+                            relayed.add(1, ordering: .relaxed)
+                            guard frames.count == 2, let sample = try? decoder.decode(frames[1].bytes) else { continue }
+                            if sample.metrics.contains(where: { $0.value > 300 }) {  // a faulty sample (x10)
+                                try output.send(topic: "alert.relay", payload: Array(sample.cell.utf8))
+                            }
+                        }
+                    }
+                } catch {
+                    print("relay failed: \(error)")
+                }
+            }.start()
+            while !relayReady.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
+        } else {
+            var settings = DaemonConfiguration()
+            try settings.set("telemetry.endpoints", text: "@tcp://127.0.0.1:\(telemetryPort)", source: "bench")
+            try settings.set("alerts.endpoint", text: "@tcp://127.0.0.1:\(alertsPort)", source: "bench")
+            try settings.set("alerts.resend_interval_s", text: "3600", source: "bench")
+            let made = try Daemon(configuration: settings, configurationPath: nil, logger: Logger(label: "spikewatch"))
+            daemon = made
+            running = Task { try await made.run() }
+        }
+        func processed() -> Int { daemon?.processedCount ?? relayed.load(ordering: .relaxed) }
         let received = ReceiptLog()
         let subscriberThread = Thread {
             do {
@@ -277,7 +339,12 @@ struct LatencyBench: AsyncParsableCommand {
                     guard try poll(&items, timeoutMilliseconds: 50) > 0 else { continue }
                     while let frames = try socket.receiveMultipart(dontWait: true) {
                         let now = ContinuousClock.now
-                        guard frames.count == 2, let alert = try? Alert(json: frames[1].bytes), alert.state == .raised else { continue }
+                        guard frames.count == 2 else { continue }
+                        if relay {
+                            received.record(cell: String(decoding: frames[1].bytes, as: UTF8.self), at: now)
+                            continue
+                        }
+                        guard let alert = try? Alert(json: frames[1].bytes), alert.state == .raised else { continue }
                         received.record(cell: alert.cell, at: now)
                     }
                 }
@@ -310,7 +377,7 @@ struct LatencyBench: AsyncParsableCommand {
         for _ in 0..<100 {
             for cell in 0..<probes { try publisher.send(topic: "telemetry.p\(cell)", payload: payload(cell, faulty: false)) }
         }
-        while daemon.processedCount < probes * 100 { try await Task.sleep(for: .milliseconds(10)) }
+        while processed() < probes * 100 { try await Task.sleep(for: .milliseconds(10)) }
 
         // The run: background load at `rate`, one probe per cell spread evenly.
         let total = max(Int(rate * 3), probes * 20)
@@ -338,15 +405,11 @@ struct LatencyBench: AsyncParsableCommand {
         }
         try await Task.sleep(for: .seconds(1))
         received.done.store(true, ordering: .releasing)
-        daemon.stop()
-        _ = try? await running.value
-        let latencies = sentAt.compactMap { cell, sent in received.time(of: cell).map { ingest.seconds($0 - sent) * 1e6 } }.sorted()
-        func percentile(_ p: Double) -> Double {
-            latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
-        }
-        print(String(format: "%10.0f  %6d  %8d  %6.0f  %6.0f  %8.0f  %6.0f", rate, sentAt.count, latencies.count,
-                     percentile(0.5), percentile(0.99), percentile(0.999), latencies.last ?? .nan))
-        if verbose { print("  daemon: \(daemon.statusLine)") }
+        relayDone.store(true, ordering: .releasing)
+        daemon?.stop()
+        _ = try? await running?.value
+        if verbose, let daemon { print("  daemon: \(daemon.statusLine)") }
+        return sentAt.compactMap { cell, sent in received.time(of: cell).map { ingest.seconds($0 - sent) * 1e6 } }.sorted()
     }
 
     final class ReceiptLog: Sendable {
