@@ -120,10 +120,17 @@ struct Feature: Codable, Sendable {
     var lastEnvelope = (low: 0.0, high: 0.0, unit: 0.0)
     /// The range the level kept over the last day: its max and min per hour, 24 slots
     /// (transformed units), the current slot, and samples in it.
+    /// The current slot's entry lives in `currentHourHigh`/`currentHourLow` while its hour
+    /// runs (the arrays' entry is written back when it ends), so a sample touches no array:
+    /// 40 separately allocated buffers per cell were the detector's main cache misses.
     var hourHigh: [Double] = []
     var hourLow: [Double] = []
     var hourSlot = 0
     var hourSamples = 0
+    /// Slots in use (`hourHigh.count`, kept here so a sample need not read the array).
+    var hourCount = 0
+    var currentHourHigh = 0.0
+    var currentHourLow = 0.0
     /// Max and min over the slots other than the current one (recomputed once an hour).
     var otherHoursHigh = -Double.infinity
     var otherHoursLow = Double.infinity
@@ -171,6 +178,14 @@ struct Feature: Codable, Sendable {
         hourHigh = try c.decode([Double].self, forKey: .hourHigh)
         hourLow = try c.decode([Double].self, forKey: .hourLow)
         hourSlot = try c.decode(Int.self, forKey: .hourSlot)
+        guard hourHigh.count == hourLow.count, hourHigh.count <= 24, hourSlot >= 0, samples < 10 || !hourHigh.isEmpty else {
+            throw DecodingError.dataCorruptedError(forKey: .hourHigh, in: c, debugDescription: "hourly envelope slots do not match")
+        }
+        hourCount = hourHigh.count
+        if hourCount > 0 {
+            currentHourHigh = hourHigh[hourSlot % hourCount]
+            currentHourLow = hourLow[hourSlot % hourCount]
+        }
         hourSamples = try c.decode(Int.self, forKey: .hourSamples)
         otherHoursHigh = try c.decode(Double.self, forKey: .otherHoursHigh)
         otherHoursLow = try c.decode(Double.self, forKey: .otherHoursLow)
@@ -203,8 +218,14 @@ struct Feature: Codable, Sendable {
         try c.encode(lastEnvelope.low, forKey: .envelopeLow)
         try c.encode(lastEnvelope.high, forKey: .envelopeHigh)
         try c.encode(lastEnvelope.unit, forKey: .envelopeUnit)
-        try c.encode(hourHigh, forKey: .hourHigh)
-        try c.encode(hourLow, forKey: .hourLow)
+        var high = hourHigh
+        var low = hourLow
+        if hourCount > 0 {
+            high[hourSlot % hourCount] = currentHourHigh
+            low[hourSlot % hourCount] = currentHourLow
+        }
+        try c.encode(high, forKey: .hourHigh)
+        try c.encode(low, forKey: .hourLow)
         try c.encode(hourSlot, forKey: .hourSlot)
         try c.encode(hourSamples, forKey: .hourSamples)
         try c.encode(otherHoursHigh, forKey: .otherHoursHigh)
@@ -279,6 +300,9 @@ struct Feature: Codable, Sendable {
             slowLevel = level
             hourHigh = [level]
             hourLow = [level]
+            hourCount = 1
+            currentHourHigh = level
+            currentHourLow = level
             let deviations = ys.map { abs($0 - level) }
             meanAbsoluteError = max(deviations.reduce(0, +) / Double(ys.count), 1e-9)
             slowMeanAbsoluteDeviation = meanAbsoluteError
@@ -345,33 +369,36 @@ struct Feature: Codable, Sendable {
         // and not while surprising: a slightly hotter day is absorbed, a fault's drift
         // outruns it.
         let levelNoise = sigma * (levelAlpha / (2 - levelAlpha)).squareRoot()
-        let slotIndex = hourSlot % max(hourHigh.count, 1)
-        let envelopeHigh = max(otherHoursHigh, hourHigh.isEmpty ? level : hourHigh[slotIndex])
-        let envelopeLow = min(otherHoursLow, hourLow.isEmpty ? level : hourLow[slotIndex])
+        let envelopeHigh = max(otherHoursHigh, hourCount == 0 ? level : currentHourHigh)
+        let envelopeLow = min(otherHoursLow, hourCount == 0 ? level : currentHourLow)
         let envelopeUnit = 0.1 * (envelopeHigh - envelopeLow) + 3 * levelNoise
         var envelope = 0.0
-        lastEnvelope = hourHigh.count >= 20 ? (envelopeLow, envelopeHigh, envelopeUnit) : (0, 0, 0)
+        lastEnvelope = hourCount >= 20 ? (envelopeLow, envelopeHigh, envelopeUnit) : (0, 0, 0)
         if level > envelopeHigh { envelope = (level - envelopeHigh) / envelopeUnit }
         if level < envelopeLow { envelope = (level - envelopeLow) / envelopeUnit }
         let widening = 0.5 * envelopeUnit / max(samplesPerHour, 1)
         if !surprising {
-            let slot = hourSlot % hourHigh.count
-            hourHigh[slot] = level > envelopeHigh ? max(hourHigh[slot], envelopeHigh + min(level - envelopeHigh, widening)) : max(hourHigh[slot], level)
-            hourLow[slot] = level < envelopeLow ? min(hourLow[slot], envelopeLow - min(envelopeLow - level, widening)) : min(hourLow[slot], level)
+            currentHourHigh = level > envelopeHigh ? max(currentHourHigh, envelopeHigh + min(level - envelopeHigh, widening)) : max(currentHourHigh, level)
+            currentHourLow = level < envelopeLow ? min(currentHourLow, envelopeLow - min(envelopeLow - level, widening)) : min(currentHourLow, level)
         }
         hourSamples += 1
         if Double(hourSamples) >= samplesPerHour {
             hourSamples = 0
+            hourHigh[hourSlot % hourCount] = currentHourHigh  // the hour ends: write its slot back
+            hourLow[hourSlot % hourCount] = currentHourLow
             hourSlot += 1
             let start = min(max(level, envelopeLow), envelopeHigh)
-            if hourHigh.count < 24 {
+            if hourCount < 24 {
                 hourHigh.append(start)
                 hourLow.append(start)
+                hourCount += 1
             } else {
                 hourHigh[hourSlot % 24] = start
                 hourLow[hourSlot % 24] = start
             }
-            let current = hourSlot % hourHigh.count
+            currentHourHigh = start
+            currentHourLow = start
+            let current = hourSlot % hourCount
             otherHoursHigh = -.infinity
             otherHoursLow = .infinity
             for slot in hourHigh.indices where slot != current {
@@ -384,7 +411,7 @@ struct Feature: Codable, Sendable {
         // The slow baseline needs a few of its spans of history before it may speak, the
         // envelope most of a day.
         let slowReady = Double(samples) >= 2 * slowSpan
-        let envelopeReady = hourHigh.count >= 20
+        let envelopeReady = hourCount >= 20
         return Surprise(fast: z, slow: slowReady ? zSlow : 0, envelope: envelopeReady ? envelope : 0)
     }
 }
