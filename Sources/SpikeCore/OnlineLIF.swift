@@ -3,73 +3,136 @@
 /// update, same-instant inputs summed before the threshold test, reset and refractory.
 ///
 /// The streaming detector uses it where the network grows as metrics appear: add the
-/// instant's input with ``receive(_:weight:at:)``, then ``settle(at:)`` to test thresholds.
-/// Nothing is computed for a neuron no spike reaches. Codable, so it checkpoints exactly.
-public struct OnlineLIF: Sendable, Codable, Equatable {
+/// instant's input with ``receive(_:weight:at:tau:)``, then ``settle(at:)`` to test
+/// thresholds. Nothing is computed for a neuron no spike reaches. Codable, so it
+/// checkpoints exactly.
+///
+/// Each neuron's state is one element of one array, and an instant with no input is
+/// settled without touching memory outside the struct: the detector keeps a population
+/// per cell, and at a thousand cells every separate buffer read per sample is a cache
+/// miss.
+public struct OnlineLIF: Sendable, Equatable {
     /// Shared parameters (time constant and refractory period in microseconds).
     public let parameters: LIFParameters
-    public private(set) var v: [Double] = []
-    public private(set) var lastUpdate: [Int64] = []
-    public private(set) var refractoryUntil: [Int64] = []
+
+    /// One neuron's state.
+    struct Neuron: Sendable, Equatable {
+        var v: Double
+        var lastUpdate: Int64
+        var refractoryUntil: Int64
+        var spikeCount: Int
+    }
+
+    private var neurons: [Neuron] = []
+    /// Neurons that received input at the current instant, in arrival order.
     private var touched: [Int32] = []
-    /// Spikes fired so far, per neuron.
-    public private(set) var spikeCounts: [Int] = []
+    /// Whether `touched` is non-empty (read without loading the array).
+    private var anyTouched = false
 
     public init(parameters: LIFParameters) {
         self.parameters = parameters
     }
 
     /// Number of neurons.
-    public var count: Int { v.count }
+    public var count: Int { neurons.count }
+
+    /// Membrane potentials as of each neuron's last update.
+    public var v: [Double] { neurons.map(\.v) }
+    /// Each neuron's last update time (microseconds).
+    public var lastUpdate: [Int64] { neurons.map(\.lastUpdate) }
+    /// Each neuron's end of refractory period (microseconds; `Int64.min` if never fired).
+    public var refractoryUntil: [Int64] { neurons.map(\.refractoryUntil) }
+    /// Spikes fired so far, per neuron.
+    public var spikeCounts: [Int] { neurons.map(\.spikeCount) }
 
     /// Adds a neuron at rest; returns its index.
     @discardableResult
     public mutating func add() -> Int {
-        v.append(parameters.vRest)
-        lastUpdate.append(0)
-        refractoryUntil.append(.min)
-        spikeCounts.append(0)
-        return v.count - 1
+        neurons.append(Neuron(v: parameters.vRest, lastUpdate: 0, refractoryUntil: .min, spikeCount: 0))
+        return neurons.count - 1
     }
 
     /// V of neuron `index` at `time` (>= its last update), without changing state.
     /// - Parameter tau: a time constant (microseconds) overriding the parameters' one.
     public func potential(_ index: Int, at time: Int64, tau: Double? = nil) -> Double {
-        if time < refractoryUntil[index] { return parameters.vReset }
-        let dt = max(0, time - lastUpdate[index])
-        return parameters.vRest + (v[index] - parameters.vRest) * exp(-Double(dt) / (tau ?? parameters.tau))
+        Self.potential(of: neurons[index], at: time, tau: tau ?? parameters.tau, parameters: parameters)
+    }
+
+    static func potential(of neuron: Neuron, at time: Int64, tau: Double, parameters: LIFParameters) -> Double {
+        if time < neuron.refractoryUntil { return parameters.vReset }
+        let dt = max(0, time - neuron.lastUpdate)
+        return parameters.vRest + (neuron.v - parameters.vRest) * exp(-Double(dt) / tau)
     }
 
     /// Adds `weight` to neuron `index` at `time`; ignored while refractory.
     /// - Precondition: `time` is not before the neuron's last update.
     /// - Parameter tau: a time constant (microseconds) overriding the parameters' one.
     public mutating func receive(_ index: Int, weight: Double, at time: Int64, tau: Double? = nil) {
-        if time < refractoryUntil[index] { return }
-        if !touched.contains(Int32(index)) {
+        if time < neurons[index].refractoryUntil { return }
+        if !anyTouched || !touched.contains(Int32(index)) {
             // First input of this instant: apply the leak since the last update.
-            v[index] = potential(index, at: time, tau: tau)
-            lastUpdate[index] = time
+            neurons[index].v = Self.potential(of: neurons[index], at: time, tau: tau ?? parameters.tau, parameters: parameters)
+            neurons[index].lastUpdate = time
             touched.append(Int32(index))
+            anyTouched = true
         }
-        v[index] += weight
+        neurons[index].v += weight
     }
 
     /// Tests the threshold of every neuron that received input at `time`; returns the
     /// indices that fired, in increasing order, each reset and made refractory.
     public mutating func settle(at time: Int64) -> [Int] {
+        guard anyTouched else { return [] }
         var fired: [Int] = []
         for index32 in touched {
             let index = Int(index32)
-            if v[index] >= parameters.vThresh {
-                v[index] = parameters.vReset
-                refractoryUntil[index] = time + parameters.refractory
-                lastUpdate[index] = time + parameters.refractory
-                spikeCounts[index] += 1
+            if neurons[index].v >= parameters.vThresh {
+                neurons[index].v = parameters.vReset
+                neurons[index].refractoryUntil = time + parameters.refractory
+                neurons[index].lastUpdate = time + parameters.refractory
+                neurons[index].spikeCount += 1
                 fired.append(index)
             }
         }
         touched.removeAll(keepingCapacity: true)
+        anyTouched = false
         return fired.sorted()
+    }
+}
+
+/// Encoded as parallel arrays (the checkpoint format of every version so far).
+extension OnlineLIF: Codable {
+    enum CodingKeys: String, CodingKey {
+        case parameters, v, lastUpdate, refractoryUntil, touched, spikeCounts
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        parameters = try c.decode(LIFParameters.self, forKey: .parameters)
+        let v = try c.decode([Double].self, forKey: .v)
+        let lastUpdate = try c.decode([Int64].self, forKey: .lastUpdate)
+        let refractoryUntil = try c.decode([Int64].self, forKey: .refractoryUntil)
+        let spikeCounts = try c.decode([Int].self, forKey: .spikeCounts)
+        touched = try c.decode([Int32].self, forKey: .touched)
+        guard lastUpdate.count == v.count, refractoryUntil.count == v.count, spikeCounts.count == v.count,
+            touched.allSatisfy({ $0 >= 0 && Int($0) < v.count })
+        else {
+            throw DecodingError.dataCorruptedError(forKey: .v, in: c, debugDescription: "neuron arrays differ in length")
+        }
+        anyTouched = !touched.isEmpty
+        neurons = v.indices.map {
+            Neuron(v: v[$0], lastUpdate: lastUpdate[$0], refractoryUntil: refractoryUntil[$0], spikeCount: spikeCounts[$0])
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(parameters, forKey: .parameters)
+        try c.encode(v, forKey: .v)
+        try c.encode(lastUpdate, forKey: .lastUpdate)
+        try c.encode(refractoryUntil, forKey: .refractoryUntil)
+        try c.encode(touched, forKey: .touched)
+        try c.encode(spikeCounts, forKey: .spikeCounts)
     }
 }
 
