@@ -10,9 +10,9 @@ CONFIG     := configs/spikewatch.yaml
 APT_PACKAGES := libzmq3-dev libsystemd-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-PY_PACKAGES  := brian2==2.9.0 numpy<2.4
+PY_PACKAGES  := brian2==2.9.0 numpy<2.4 cython
 
-.PHONY: all deps pydeps build release demo test install uninstall clean
+.PHONY: all deps pydeps build release demo test bench install uninstall clean
 
 all: build
 
@@ -45,6 +45,21 @@ demo: release
 test: deps pydeps
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test
+
+## bench: every benchmark of BENCHMARKS.md in one go (release build; about 10 minutes).
+## Brian2's cpp_standalone target needs a C++ compiler (g++).
+bench: release pydeps
+	@command -v g++ >/dev/null || { echo "installing: g++"; $(SUDO) apt-get install -y --no-install-recommends g++; }
+	B="$$($(SWIFT) build -c release --show-bin-path)/spikewatch"; set -e; \
+	$$B bench engine; \
+	python3 benchmarks/brian2_engine.py --spikewatch "$$B" --repetitions 3; \
+	python3 benchmarks/brian2_engine.py --spikewatch "$$B" --regimes dense --targets numpy --repetitions 1; \
+	$$B bench decode; \
+	$$B bench memory --cells 100,1000,10000 --metrics 5,10,20,40; \
+	$$B bench sparsity; \
+	$$B bench ingest --messages 600000; \
+	$$B bench ingest --messages 600000 --workers 2; \
+	$$B bench latency
 
 ## install: binary, systemd unit and default config where systemd expects them
 install: release
