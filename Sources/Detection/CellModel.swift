@@ -89,6 +89,32 @@ struct CellModel: Codable, Sendable {
         case activityHistory, period, lastTime, alert, episodeEvents, alertAcceptedUntil, ignoredMetrics
     }
 
+    /// What makes a decoded cell unusable (indices that point nowhere), or nil: a
+    /// checkpoint whose JSON parses can still be damaged, and must be refused rather than
+    /// crash the daemon on its next sample.
+    var inconsistency: String? {
+        guard featureOfTrack.count == tracks.count else {
+            return "\(featureOfTrack.count) feature links for \(tracks.count) metrics"
+        }
+        if let bad = featureOfTrack.first(where: { $0 < -2 || $0 >= features.count }) {
+            return "a metric links to feature \(bad) of \(features.count)"
+        }
+        guard evidence.count == 1 else { return "\(evidence.count) evidence neurons, expected 1" }
+        for feature in features {
+            guard (0..<featureNeurons.count).contains(feature.onNeuron), (0..<featureNeurons.count).contains(feature.offNeuron)
+            else { return "feature \"\(feature.name)\" names neurons outside the \(featureNeurons.count) there are" }
+            let metrics: [Int]
+            switch feature.source {
+            case .gauge(let metric), .rate(let metric): metrics = [metric]
+            case .ratio(let numerator, let denominator): metrics = [numerator, denominator]
+            }
+            guard metrics.allSatisfy({ (0..<tracks.count).contains($0) }) else {
+                return "feature \"\(feature.name)\" reads a metric outside the \(tracks.count) there are"
+            }
+        }
+        return nil
+    }
+
     init(cell: String, settings: DetectorSettings) {
         self.cell = cell
         featureNeurons = OnlineLIF(parameters: LIFParameters(tau: 1, vRest: 0, vReset: 0, vThresh: 1, refractory: 0))

@@ -82,8 +82,17 @@ public struct Checkpoint: Sendable {
         guard header.format == "spikewatch-checkpoint" else {
             throw CheckpointError("not a spikewatch checkpoint (format \(header.format.map { "\"\($0)\"" } ?? "missing"))")
         }
+        let checkpoint = try decodeVersion(header.version, data, decoder)
+        for (id, model) in checkpoint.detector.cells {
+            guard model.cell == id else { throw CheckpointError("corrupted checkpoint: cell \"\(id)\" holds the model of \"\(model.cell)\"") }
+            if let problem = model.inconsistency { throw CheckpointError("corrupted checkpoint: cell \"\(id)\": \(problem)") }
+        }
+        return checkpoint
+    }
+
+    private static func decodeVersion(_ version: Int?, _ data: Data, _ decoder: JSONDecoder) throws(CheckpointError) -> Checkpoint {
         do {
-            switch header.version {
+            switch version {
             case 1:
                 let file = try decoder.decode(VersionOne.self, from: data)
                 return Checkpoint(tracker: file.tracker, detector: file.detector)
@@ -100,7 +109,7 @@ public struct Checkpoint: Sendable {
                 return Checkpoint(tracker: tracker, detector: detector)
             default:
                 throw CheckpointError(
-                    "checkpoint format version \(header.version.map(String.init) ?? "missing"); this build reads versions 1 and \(formatVersion)")
+                    "checkpoint format version \(version.map(String.init) ?? "missing"); this build reads versions 1 and \(formatVersion)")
             }
         } catch let error as CheckpointError {
             throw error

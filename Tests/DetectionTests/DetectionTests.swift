@@ -300,6 +300,23 @@ struct DetectionTests {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let old = try encoder.encode(VersionOne(latestTimestamp: first.tracker.latestTimestamp, tracker: first.tracker, detector: first.detector))
         #expect(try Checkpoint.decode(old).encoded() == bytes)
+
+        // Damage that still parses is refused with the cell named, not left to crash later.
+        let damaged = [
+            (text.replacing("\"onNeuron\":0,", with: "\"onNeuron\":999,"), "names neurons outside"),
+            (text.replacing("\"featureOfTrack\":[", with: "\"featureOfTrack\":[7,"), "feature links for"),
+            (text.replacing("\"hourSlot\":", with: "\"hourSlot\":-"), "hourly envelope"),
+        ]
+        for (bad, expected) in damaged {
+            #expect(bad != text)
+            do {
+                _ = try Checkpoint.decode(Data(bad.utf8))
+                Issue.record("accepted a checkpoint with \(expected)")
+            } catch {
+                #expect(error.description.contains(expected), "\(error)")
+                #expect(error.description.contains("corrupted checkpoint"), "\(error)")
+            }
+        }
     }
 
     @Test("a corrupted or other-version checkpoint is refused with a clear message")
