@@ -109,6 +109,48 @@ struct DetectionTests {
         #expect(!harness.raised.isEmpty)
     }
 
+    @Test("hostile numbers and timing neither crash the model nor make its score or alerts non-finite")
+    func hostileSeries() throws {
+        var harness = Harness()
+        var rng = SeededGenerator(seed: 99)
+        let extremes: [Double] = [
+            0, -0.0, .leastNormalMagnitude, -.leastNonzeroMagnitude, 1e308, -1e308, .greatestFiniteMagnitude,
+            .leastNonzeroMagnitude, 1, -1, 1e15, -1e15,
+        ]
+        var time = start
+        var processed = 0
+        for step in 0..<1500 {
+            // Gaps from a microsecond to a week; values from extremes, wild jumps and steady runs.
+            time += [1e-6, 0.5, 60, 60, 60, 3600, 604_800][Int(rng.next() % 7)]
+            let pick = { extremes[Int(rng.next() % UInt64(extremes.count))] }
+            var metrics: [String: Double] = [
+                "wild": pick(),
+                "steady": 42,
+                "Att": Double(step * 1000),  // a counter
+                "Succ": step % 50 == 0 ? 0 : Double(step * 990),  // its numerator, resetting
+                "sign": step % 2 == 0 ? 1e300 : -1e300,
+            ]
+            if step % 7 == 0 { metrics["sometimes"] = rng.nextUnit() * 1e12 }
+            if step > 800 { metrics["late-\(step % 300)"] = Double(step) }  // metrics keep appearing
+            if let output = harness.feed(time: time, metrics) {
+                processed += 1
+                #expect(output.score.isFinite && (0...1).contains(output.score), "score \(output.score) at step \(step)")
+            }
+        }
+        #expect(processed == 1500)
+        #expect(!harness.raised.isEmpty, "wild values should raise something")
+        for alert in harness.transitions {
+            #expect(alert.score.isFinite)
+            for evidence in alert.evidence {
+                #expect(evidence.value.isFinite && evidence.low.isFinite && evidence.high.isFinite, "\(evidence)")
+            }
+            #expect(!alert.json().isEmpty)
+        }
+        // What it learned still checkpoints and restores.
+        let bytes = try Checkpoint(tracker: harness.pipeline.tracker, detector: harness.pipeline.detector).encoded()
+        #expect(try Checkpoint.decode(bytes).encoded() == bytes)
+    }
+
     @Test(
         "a ratio's denominator is named by 3GPP convention",
         arguments: [
