@@ -230,7 +230,9 @@ struct LatencyBench: AsyncParsableCommand {
 
             The baseline, in the same run and on the same sockets and load: a relay that \
             receives and decodes each message and answers a faulty one at once, instead of \
-            the daemon. The ratio is what detection and the daemon's threads add.
+            the daemon. The ratio is what detection and the daemon's threads add. A second \
+            relay hands its answer to another thread through a wake-up pipe, as the daemon \
+            hands alerts to its publisher thread: the cost of that one hop.
             """)
 
     @Option(help: "Background rates, messages per second (comma-separated).")
@@ -259,8 +261,9 @@ struct LatencyBench: AsyncParsableCommand {
     }
 
     func measure(rate: Double) async throws {
-        let transport = try await measure(rate: rate, relay: true)
-        let daemon = try await measure(rate: rate, relay: false)
+        let transport = try await measure(rate: rate, relay: .direct)
+        let hop = try await measure(rate: rate, relay: .threadHop)
+        let daemon = try await measure(rate: rate, relay: nil)
         func row(_ name: String, _ latencies: [Double]) -> String {
             func percentile(_ p: Double) -> Double {
                 latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
@@ -269,6 +272,7 @@ struct LatencyBench: AsyncParsableCommand {
                           percentile(0.5), percentile(0.99), percentile(0.999), latencies.last ?? .nan)
         }
         print(row("relay", transport))
+        print(row("relay+hop", hop))
         print(row("daemon", daemon))
         if let a = daemon.isEmpty ? nil : daemon[daemon.count / 2], let b = transport.isEmpty ? nil : transport[transport.count / 2] {
             print(String(format: "            p50 daemon / relay %.2fx; p99 %.2fx", a / b,
@@ -276,10 +280,18 @@ struct LatencyBench: AsyncParsableCommand {
         }
     }
 
-    /// One run: the latencies (µs, sorted) of the probes through the daemon, or with
-    /// `relay` through a stand-in that only receives, decodes and answers each faulty
-    /// sample at once (the transport and decoding alone, same sockets, same load).
-    func measure(rate: Double, relay: Bool) async throws -> [Double] {
+    /// A stand-in for the daemon that only receives, decodes and answers each faulty sample.
+    enum Relay {
+        /// Answers from the receiving thread: the transport and decoding alone.
+        case direct
+        /// Hands the answer to a second thread that owns the answering socket, woken
+        /// through a pipe, as the daemon hands alerts to its publisher thread.
+        case threadHop
+    }
+
+    /// One run: the latencies (µs, sorted) of the probes through the daemon, or through
+    /// a relay (same sockets, same load).
+    func measure(rate: Double, relay: Relay?) async throws -> [Double] {
         let ingest = IngestBench()
         let telemetryPort = try ingest.freePort()
         let alertsPort = try ingest.freePort()
@@ -287,18 +299,43 @@ struct LatencyBench: AsyncParsableCommand {
         var running: Task<Void, any Error>?
         let relayed = Atomic<Int>(0)
         let relayDone = Atomic<Bool>(false)
-        if relay {
-            let relayReady = Atomic<Bool>(false)
+        if let relay {
+            let relayReady = Atomic<Int>(0)
+            var pipeEnds: [Int32] = [0, 0]
+            guard pipe(&pipeEnds) == 0 else { throw CommandFailure("pipe: \(String(cString: strerror(errno)))") }
+            _ = fcntl(pipeEnds[0], F_SETFL, O_NONBLOCK)
+            let wake = (read: pipeEnds[0], write: pipeEnds[1])
+            let handed = Mutex<[[UInt8]]>([])
+            let context = try Context()
+            if relay == .threadHop {
+                Thread {
+                    do {
+                        let output = try Socket(context, type: .publisher)
+                        try output.bind("tcp://127.0.0.1:\(alertsPort)")
+                        relayReady.add(1, ordering: .releasing)
+                        var items = [PollItem.fileDescriptor(wake.read)]
+                        var drained = [UInt8](repeating: 0, count: 256)
+                        while !relayDone.load(ordering: .acquiring) {
+                            guard try poll(&items, timeoutMilliseconds: 50) > 0 else { continue }
+                            while read(wake.read, &drained, drained.count) > 0 {}
+                            for cell in handed.withLock({ list in defer { list = [] }; return list }) {
+                                try output.send(topic: "alert.relay", payload: cell)
+                            }
+                        }
+                    } catch {
+                        print("relay failed: \(error)")
+                    }
+                }.start()
+            }
             Thread {
                 do {
-                    let context = try Context()
                     let input = try Socket(context, type: .subscriber)
                     try input.setReceiveHighWaterMark(100_000)
                     try input.subscribe("telemetry.")
                     try input.bind("tcp://127.0.0.1:\(telemetryPort)")
-                    let output = try Socket(context, type: .publisher)
-                    try output.bind("tcp://127.0.0.1:\(alertsPort)")
-                    relayReady.store(true, ordering: .releasing)
+                    let output = relay == .direct ? SocketBox(try Socket(context, type: .publisher)) : nil
+                    try output?.socket.bind("tcp://127.0.0.1:\(alertsPort)")
+                    relayReady.add(1, ordering: .releasing)
                     var decoder = TelemetryDecoder()
                     var items = [input.pollItem()]
                     while !relayDone.load(ordering: .acquiring) {
@@ -306,8 +343,13 @@ struct LatencyBench: AsyncParsableCommand {
                         while let frames = try input.receiveMultipart(dontWait: true) {
                             relayed.add(1, ordering: .relaxed)
                             guard frames.count == 2, let sample = try? decoder.decode(frames[1].bytes) else { continue }
-                            if sample.metrics.contains(where: { $0.value > 300 }) {  // a faulty sample (x10)
-                                try output.send(topic: "alert.relay", payload: Array(sample.cell.utf8))
+                            guard sample.metrics.contains(where: { $0.value > 300 }) else { continue }  // a faulty sample (x10)
+                            if let output {
+                                try output.socket.send(topic: "alert.relay", payload: Array(sample.cell.utf8))
+                            } else {
+                                handed.withLock { $0.append(Array(sample.cell.utf8)) }
+                                var one: UInt8 = 1
+                                _ = write(wake.write, &one, 1)
                             }
                         }
                     }
@@ -315,7 +357,8 @@ struct LatencyBench: AsyncParsableCommand {
                     print("relay failed: \(error)")
                 }
             }.start()
-            while !relayReady.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
+            let threads = relay == .threadHop ? 2 : 1
+            while relayReady.load(ordering: .acquiring) < threads { try await Task.sleep(for: .milliseconds(5)) }
         } else {
             var settings = DaemonConfiguration()
             try settings.set("telemetry.endpoints", text: "@tcp://127.0.0.1:\(telemetryPort)", source: "bench")
@@ -340,7 +383,7 @@ struct LatencyBench: AsyncParsableCommand {
                     while let frames = try socket.receiveMultipart(dontWait: true) {
                         let now = ContinuousClock.now
                         guard frames.count == 2 else { continue }
-                        if relay {
+                        if relay != nil {
                             received.record(cell: String(decoding: frames[1].bytes, as: UTF8.self), at: now)
                             continue
                         }
@@ -410,6 +453,12 @@ struct LatencyBench: AsyncParsableCommand {
         _ = try? await running?.value
         if verbose, let daemon { print("  daemon: \(daemon.statusLine)") }
         return sentAt.compactMap { cell, sent in received.time(of: cell).map { ingest.seconds($0 - sent) * 1e6 } }.sorted()
+    }
+
+    /// A socket held by reference, so an optional one can be used without consuming it.
+    final class SocketBox {
+        let socket: Socket
+        init(_ socket: consuming Socket) { self.socket = socket }
     }
 
     final class ReceiptLog: Sendable {
