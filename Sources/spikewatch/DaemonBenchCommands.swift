@@ -241,6 +241,11 @@ struct LatencyBench: AsyncParsableCommand {
     @Option(help: "Probe cells (one alert each).")
     var probes = 2000
 
+    @Option(help: ArgumentHelp(
+        "Messages sent back to back between pauses (comma-separated: one run per value).",
+        discussion: "A probe waits behind the messages of its burst that arrived before it, so latency grows with the burst."))
+    var bursts = "8,64"
+
     @Flag(help: "Print the daemon's counts after each run.")
     var verbose = false
 
@@ -253,29 +258,32 @@ struct LatencyBench: AsyncParsableCommand {
             handler.logLevel = .error
             return handler
         }
-        print("rate msg/s  through    probes  received  p50 µs  p99 µs  p99.9 µs  max µs")
+        print("rate msg/s  burst  through    probes  received  p50 µs  p99 µs  p99.9 µs  max µs")
         for rateText in rates.split(separator: ",") {
-            guard let rate = Double(rateText) else { throw ValidationError("--rates: \(rateText)") }
-            try await measure(rate: rate)
+            guard let rate = Double(rateText), rate > 0 else { throw ValidationError("--rates: \(rateText)") }
+            for burstText in bursts.split(separator: ",") {
+                guard let burst = Int(burstText), burst > 0 else { throw ValidationError("--bursts: \(burstText)") }
+                try await measure(rate: rate, burst: burst)
+            }
         }
     }
 
-    func measure(rate: Double) async throws {
-        let transport = try await measure(rate: rate, relay: .direct)
-        let hop = try await measure(rate: rate, relay: .threadHop)
-        let daemon = try await measure(rate: rate, relay: nil)
+    func measure(rate: Double, burst: Int) async throws {
+        let transport = try await measure(rate: rate, burst: burst, relay: .direct)
+        let hop = try await measure(rate: rate, burst: burst, relay: .threadHop)
+        let daemon = try await measure(rate: rate, burst: burst, relay: nil)
         func row(_ name: String, _ latencies: [Double]) -> String {
             func percentile(_ p: Double) -> Double {
                 latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
             }
-            return String(format: "%10.0f  %-9@  %6d  %8d  %6.0f  %6.0f  %8.0f  %6.0f", rate, name as NSString, probes, latencies.count,
+            return String(format: "%10.0f  %5d  %-9@  %6d  %8d  %6.0f  %6.0f  %8.0f  %6.0f", rate, burst, name as NSString, probes, latencies.count,
                           percentile(0.5), percentile(0.99), percentile(0.999), latencies.last ?? .nan)
         }
         print(row("relay", transport))
         print(row("relay+hop", hop))
         print(row("daemon", daemon))
         if let a = daemon.isEmpty ? nil : daemon[daemon.count / 2], let b = transport.isEmpty ? nil : transport[transport.count / 2] {
-            print(String(format: "            p50 daemon / relay %.2fx; p99 %.2fx", a / b,
+            print(String(format: "                   p50 daemon / relay %.2fx; p99 %.2fx", a / b,
                          daemon[min(daemon.count - 1, daemon.count * 99 / 100)] / transport[min(transport.count - 1, transport.count * 99 / 100)]))
         }
     }
@@ -291,7 +299,7 @@ struct LatencyBench: AsyncParsableCommand {
 
     /// One run: the latencies (µs, sorted) of the probes through the daemon, or through
     /// a relay (same sockets, same load).
-    func measure(rate: Double, relay: Relay?) async throws -> [Double] {
+    func measure(rate: Double, burst: Int, relay: Relay?) async throws -> [Double] {
         let ingest = IngestBench()
         let telemetryPort = try ingest.freePort()
         let alertsPort = try ingest.freePort()
@@ -429,7 +437,7 @@ struct LatencyBench: AsyncParsableCommand {
         let start = ContinuousClock.now
         var nextProbe = 0
         for index in 0..<total {
-            if index % 64 == 0 {
+            if index % burst == 0 {
                 let due = start + .seconds(Double(index) / rate)
                 let wait = due - ContinuousClock.now
                 if wait > .microseconds(200) { try await Task.sleep(for: wait) }
