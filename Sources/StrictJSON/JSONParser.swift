@@ -226,32 +226,25 @@ private struct Reader {
             guard index < bytes.count else { throw fail("unterminated escape") }
             let escape = bytes[index]
             index += 1
-            switch escape {
-            case UInt8(ascii: "\""): utf8.append(0x22)
-            case UInt8(ascii: "\\"): utf8.append(0x5C)
-            case UInt8(ascii: "/"): utf8.append(0x2F)
-            case UInt8(ascii: "b"): utf8.append(0x08)
-            case UInt8(ascii: "f"): utf8.append(0x0C)
-            case UInt8(ascii: "n"): utf8.append(0x0A)
-            case UInt8(ascii: "r"): utf8.append(0x0D)
-            case UInt8(ascii: "t"): utf8.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800...0xDBFF).contains(scalar) {
-                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                        bytes[index + 1] == UInt8(ascii: "u")
-                    else { throw fail("lone surrogate escape") }
-                    index += 2
-                    let low = try hex4()
-                    guard (0xDC00...0xDFFF).contains(low) else { throw fail("lone surrogate escape") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if (0xDC00...0xDFFF).contains(scalar) {
-                    throw fail("lone surrogate escape")
-                }
-                utf8.append(contentsOf: String(Character(UnicodeScalar(scalar)!)).utf8)
-            default:
+            if let simple = JSONEscapes.simple(escape) {
+                utf8.append(simple)
+                continue
+            }
+            guard escape == UInt8(ascii: "u") else {
                 throw fail("invalid escape '\\\(Self.printable(escape))'", at: index - 2)
             }
+            var scalar = try hex4()
+            if JSONEscapes.isHighSurrogate(scalar) {
+                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                else { throw fail("lone surrogate escape") }
+                index += 2
+                let low = try hex4()
+                guard JSONEscapes.isLowSurrogate(low) else { throw fail("lone surrogate escape") }
+                scalar = JSONEscapes.scalar(high: scalar, low: low)
+            } else if JSONEscapes.isLowSurrogate(scalar) {
+                throw fail("lone surrogate escape")
+            }
+            JSONEscapes.appendUTF8(scalar, to: &utf8)
         }
     }
 
@@ -259,15 +252,8 @@ private struct Reader {
         guard index + 4 <= bytes.count else { throw fail("truncated \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw fail("invalid \\u escape")
-            }
-            value = value << 4 | UInt32(digit)
+            guard let digit = JSONEscapes.hexDigit(bytes[index]) else { throw fail("invalid \\u escape") }
+            value = value << 4 | digit
             index += 1
         }
         return value

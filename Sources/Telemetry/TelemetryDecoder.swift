@@ -1,3 +1,5 @@
+import StrictJSON
+
 /// Decodes telemetry payloads (INTERFACES.md section 1) in one strict pass over the bytes.
 ///
 /// Every rule of strict JSON is kept (no byte-order mark, no duplicate keys at any depth,
@@ -563,29 +565,23 @@ private struct Scanner {
             }
             guard let escape = peek() else { break }
             index += 1
-            switch escape {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded.append(escape)
-            case UInt8(ascii: "b"): decoded.append(0x08)
-            case UInt8(ascii: "f"): decoded.append(0x0C)
-            case UInt8(ascii: "n"): decoded.append(0x0A)
-            case UInt8(ascii: "r"): decoded.append(0x0D)
-            case UInt8(ascii: "t"): decoded.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if scalar >= 0xD800 && scalar <= 0xDBFF {
-                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
-                    else { throw syntax("lone surrogate escape") }
-                    index += 2
-                    let low = try hex4()
-                    guard low >= 0xDC00 && low <= 0xDFFF else { throw syntax("lone surrogate escape") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if scalar >= 0xDC00 && scalar <= 0xDFFF {
-                    throw syntax("lone surrogate escape")
-                }
-                appendUTF8(scalar, to: &decoded)
-            default:
-                throw syntax("invalid escape")
+            if let simple = JSONEscapes.simple(escape) {
+                decoded.append(simple)
+                continue
             }
+            guard escape == UInt8(ascii: "u") else { throw syntax("invalid escape") }
+            var scalar = try hex4()
+            if JSONEscapes.isHighSurrogate(scalar) {
+                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                else { throw syntax("lone surrogate escape") }
+                index += 2
+                let low = try hex4()
+                guard JSONEscapes.isLowSurrogate(low) else { throw syntax("lone surrogate escape") }
+                scalar = JSONEscapes.scalar(high: scalar, low: low)
+            } else if JSONEscapes.isLowSurrogate(scalar) {
+                throw syntax("lone surrogate escape")
+            }
+            JSONEscapes.appendUTF8(scalar, to: &decoded)
         }
         throw syntax("unterminated string")
     }
@@ -594,14 +590,7 @@ private struct Scanner {
         guard index + 4 <= bytes.count else { throw syntax("truncated \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt32
-            switch byte {
-            case 0x30...0x39: digit = UInt32(byte - 0x30)
-            case 0x61...0x66: digit = UInt32(byte - 0x61 + 10)
-            case 0x41...0x46: digit = UInt32(byte - 0x41 + 10)
-            default: throw syntax("invalid \\u escape")
-            }
+            guard let digit = JSONEscapes.hexDigit(bytes[index]) else { throw syntax("invalid \\u escape") }
             value = value << 4 | digit
             index += 1
         }
@@ -710,25 +699,6 @@ private let powersOfTen: [Double] = (0...22).map { exponent in
     var value = 1.0
     for _ in 0..<exponent { value *= 10 }
     return value
-}
-
-private func appendUTF8(_ scalar: UInt32, to bytes: inout [UInt8]) {
-    switch scalar {
-    case 0..<0x80:
-        bytes.append(UInt8(scalar))
-    case 0x80..<0x800:
-        bytes.append(UInt8(0xC0 | (scalar >> 6)))
-        bytes.append(UInt8(0x80 | (scalar & 0x3F)))
-    case 0x800..<0x10000:
-        bytes.append(UInt8(0xE0 | (scalar >> 12)))
-        bytes.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-        bytes.append(UInt8(0x80 | (scalar & 0x3F)))
-    default:
-        bytes.append(UInt8(0xF0 | (scalar >> 18)))
-        bytes.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
-        bytes.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-        bytes.append(UInt8(0x80 | (scalar & 0x3F)))
-    }
 }
 
 /// Whether bytes are well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
