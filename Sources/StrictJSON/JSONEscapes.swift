@@ -1,4 +1,4 @@
-/// The byte-level pieces of JSON string escapes that every strict reader here shares
+/// The byte-level rules of JSON string escapes that every strict reader here shares
 /// (this module's parser and the telemetry decoder); each reader keeps its own error
 /// type and position, and calls these for the rules.
 public enum JSONEscapes {
@@ -17,30 +17,54 @@ public enum JSONEscapes {
         }
     }
 
-    /// The value of a hexadecimal digit, or nil.
-    @inlinable
-    public static func hexDigit(_ byte: UInt8) -> UInt32? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(byte - UInt8(ascii: "A") + 10)
-        default: nil
+    /// Why a `\u` escape is refused (each reader turns it into its own error type).
+    public enum UnicodeEscapeError: Error, Sendable {
+        case truncated, invalidHexDigit, loneSurrogate
+
+        /// The message the readers report.
+        public var message: String {
+            switch self {
+            case .truncated: "truncated \\u escape"
+            case .invalidHexDigit: "invalid \\u escape"
+            case .loneSurrogate: "lone surrogate escape"
+            }
         }
     }
 
-    /// Whether a `\u` code unit is a high (leading) surrogate, which must be followed by
-    /// a `\u` low surrogate.
+    /// Reads the four hex digits of a `\u` escape starting at `index` (just after the
+    /// `u`), and the `\uXXXX` low surrogate that must follow a high one; returns the
+    /// scalar. `index` ends after what was read, or at the offending byte.
     @inlinable
-    public static func isHighSurrogate(_ unit: UInt32) -> Bool { (0xD800...0xDBFF).contains(unit) }
+    public static func unicodeEscape(_ bytes: UnsafeRawBufferPointer, at index: inout Int) throws(UnicodeEscapeError) -> UInt32 {
+        let unit = try hex4(bytes, at: &index)
+        if (0xDC00...0xDFFF).contains(unit) { throw .loneSurrogate }
+        guard (0xD800...0xDBFF).contains(unit) else { return unit }
+        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+            throw .loneSurrogate
+        }
+        index += 2
+        let low = try hex4(bytes, at: &index)
+        guard (0xDC00...0xDFFF).contains(low) else { throw .loneSurrogate }
+        return 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+    }
 
-    /// Whether a `\u` code unit is a low (trailing) surrogate; alone it is an error.
     @inlinable
-    public static func isLowSurrogate(_ unit: UInt32) -> Bool { (0xDC00...0xDFFF).contains(unit) }
-
-    /// The scalar a surrogate pair encodes.
-    @inlinable
-    public static func scalar(high: UInt32, low: UInt32) -> UInt32 {
-        0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+    static func hex4(_ bytes: UnsafeRawBufferPointer, at index: inout Int) throws(UnicodeEscapeError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw .truncated }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: throw .invalidHexDigit
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
     }
 
     /// Appends a Unicode scalar value (not a surrogate, <= U+10FFFF) as UTF-8.

@@ -233,30 +233,14 @@ private struct Reader {
             guard escape == UInt8(ascii: "u") else {
                 throw fail("invalid escape '\\\(Self.printable(escape))'", at: index - 2)
             }
-            var scalar = try hex4()
-            if JSONEscapes.isHighSurrogate(scalar) {
-                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
-                else { throw fail("lone surrogate escape") }
-                index += 2
-                let low = try hex4()
-                guard JSONEscapes.isLowSurrogate(low) else { throw fail("lone surrogate escape") }
-                scalar = JSONEscapes.scalar(high: scalar, low: low)
-            } else if JSONEscapes.isLowSurrogate(scalar) {
-                throw fail("lone surrogate escape")
+            let scalar: UInt32
+            do throws(JSONEscapes.UnicodeEscapeError) {
+                scalar = try JSONEscapes.unicodeEscape(bytes, at: &index)
+            } catch {
+                throw fail(error.message)
             }
             JSONEscapes.appendUTF8(scalar, to: &utf8)
         }
-    }
-
-    mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw fail("truncated \\u escape") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            guard let digit = JSONEscapes.hexDigit(bytes[index]) else { throw fail("invalid \\u escape") }
-            value = value << 4 | digit
-            index += 1
-        }
-        return value
     }
 
     mutating func number() throws(JSONSyntaxError) -> JSONNumber {

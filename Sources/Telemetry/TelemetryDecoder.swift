@@ -570,31 +570,15 @@ private struct Scanner {
                 continue
             }
             guard escape == UInt8(ascii: "u") else { throw syntax("invalid escape") }
-            var scalar = try hex4()
-            if JSONEscapes.isHighSurrogate(scalar) {
-                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
-                else { throw syntax("lone surrogate escape") }
-                index += 2
-                let low = try hex4()
-                guard JSONEscapes.isLowSurrogate(low) else { throw syntax("lone surrogate escape") }
-                scalar = JSONEscapes.scalar(high: scalar, low: low)
-            } else if JSONEscapes.isLowSurrogate(scalar) {
-                throw syntax("lone surrogate escape")
+            let scalar: UInt32
+            do throws(JSONEscapes.UnicodeEscapeError) {
+                scalar = try JSONEscapes.unicodeEscape(bytes, at: &index)
+            } catch {
+                throw syntax(error.message)
             }
             JSONEscapes.appendUTF8(scalar, to: &decoded)
         }
         throw syntax("unterminated string")
-    }
-
-    mutating func hex4() throws(Rejection) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw syntax("truncated \\u escape") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            guard let digit = JSONEscapes.hexDigit(bytes[index]) else { throw syntax("invalid \\u escape") }
-            value = value << 4 | digit
-            index += 1
-        }
-        return value
     }
 
     /// Reads a number: strict grammar, exact conversion (Clinger's fast path for up to
