@@ -65,6 +65,10 @@ struct CellModel: Codable, Sendable {
     var featureOfTrack: [Int] = []
     var featureNeurons: OnlineLIF
     var evidence: OnlineLIF
+    /// The onset neuron: fires when something new happens in the cell (novel contexts,
+    /// range breaks, forecast surprise, gaps and resets), then stays refractory. Its
+    /// spikes are the per-sample score.
+    var onset: OnlineLIF
     var evidenceTrace = 0.0
     var traceTime = 0.0
     /// Bit i set: a feature neuron fired or a cell event arrived i samples ago.
@@ -85,7 +89,7 @@ struct CellModel: Codable, Sendable {
     var sampleStamp: UInt32 = 0
 
     enum CodingKeys: String, CodingKey {
-        case cell, tracks, features, featureOfTrack, featureNeurons, evidence, evidenceTrace, traceTime
+        case cell, tracks, features, featureOfTrack, featureNeurons, evidence, onset, evidenceTrace, traceTime
         case activityHistory, period, lastTime, alert, episodeEvents, alertAcceptedUntil, ignoredMetrics
     }
 
@@ -100,6 +104,7 @@ struct CellModel: Codable, Sendable {
             return "a metric links to feature \(bad) of \(features.count)"
         }
         guard evidence.count == 1 else { return "\(evidence.count) evidence neurons, expected 1" }
+        guard onset.count == 1 else { return "\(onset.count) onset neurons, expected 1" }
         for feature in features {
             guard (0..<featureNeurons.count).contains(feature.onNeuron), (0..<featureNeurons.count).contains(feature.offNeuron)
             else { return "feature \"\(feature.name)\" names neurons outside the \(featureNeurons.count) there are" }
@@ -120,6 +125,8 @@ struct CellModel: Codable, Sendable {
         featureNeurons = OnlineLIF(parameters: LIFParameters(tau: 1, vRest: 0, vReset: 0, vThresh: 1, refractory: 0))
         evidence = OnlineLIF(parameters: LIFParameters(tau: 1, vRest: 0, vReset: 0, vThresh: settings.evidenceThreshold, refractory: 0))
         evidence.add()
+        onset = OnlineLIF(parameters: LIFParameters(tau: 1, vRest: 0, vReset: 0, vThresh: settings.onsetThreshold, refractory: 0))
+        onset.add()
     }
 
     // MARK: The sample
@@ -135,6 +142,9 @@ struct CellModel: Codable, Sendable {
         var surpriseSpikes = 0
         var eventWeight = 0.0
         var events: [(key: String, value: Double, low: Double, high: Double)] = []
+        // Drive onto the onset neuron: the strongest feature's, plus a share of the others'.
+        var strongestDrive = 0.0
+        var totalDrive = 0.0
 
         // Reporting period and gaps.
         if let last = lastTime {
@@ -212,6 +222,9 @@ struct CellModel: Codable, Sendable {
                             potentialOff: featureNeurons.potential(features[index].offNeuron, at: micros, tau: featureTau) + Double(off) * settings.surpriseWeight,
                             firedOn: false, firedOff: false))
                     }
+                    let drive = features[index].onsetDrive(surprise, spikes: on + off, settings: settings)
+                    strongestDrive = max(strongestDrive, drive)
+                    totalDrive += drive
                     if on > 0 {
                         featureNeurons.receive(features[index].onNeuron, weight: Double(on) * settings.surpriseWeight, at: micros, tau: featureTau)
                         features[index].alertSpikes.on += on
@@ -241,7 +254,7 @@ struct CellModel: Codable, Sendable {
         let evidenceFired = !evidence.settle(at: evidenceTime).isEmpty
         activityHistory = activityHistory << 1 | (firedFeatures.isEmpty && eventWeight == 0 ? 0 : 1)
 
-        // Score: the evidence neuron's leaky-integrated firing plus its sub-threshold drive.
+        // Alert score: the evidence neuron's leaky-integrated firing plus its sub-threshold drive.
         if traceTime > 0 { evidenceTrace *= exp(-(t - traceTime) / (2 * max(period, 1) * settings.evidenceTauPeriods)) }
         traceTime = t
         if evidenceFired { evidenceTrace += 1 }
@@ -249,6 +262,22 @@ struct CellModel: Codable, Sendable {
         let drive = max(0, evidenceFired ? evidencePotential - settings.evidenceThreshold
                                           : evidence.potential(0, at: evidenceTime, tau: evidenceTau)) / settings.evidenceThreshold
         let score = 1 - exp(-(evidenceTrace + drive))
+
+        // The per-sample score: the onset neuron's spike, graded by how far past its
+        // threshold the drive went; 0 when it does not fire (or is refractory).
+        var sampleScore = 0.0
+        let onsetDrive = strongestDrive + 0.3 * (totalDrive - strongestDrive) + (eventWeight > 0 ? settings.rangeBreakWeight : 0)
+        if onsetDrive > 0 {
+            let onsetTime = micros + 2
+            let onsetTau = max(period, 1) * 1_000_000
+            onset.receive(0, weight: onsetDrive, at: onsetTime, tau: onsetTau)
+            let potential = onset.potential(0, at: onsetTime, tau: onsetTau)
+            let refractory = Int64(min(max(period, 1) * settings.onsetRefractoryPeriods, 1e12) * 1_000_000)
+            if !onset.settle(at: onsetTime, refractory: refractory, threshold: settings.onsetThreshold).isEmpty {
+                sampleScore = 1 - 0.5 * exp(-(potential - settings.onsetThreshold) / settings.onsetThreshold)
+            }
+            synapticEvents += 1
+        }
 
         // Alert state machine.
         var transitions: [Alert] = []
@@ -310,7 +339,7 @@ struct CellModel: Codable, Sendable {
         }
         let featureCount = features.count
         let dense = 2 * featureCount + 2 * featureCount + (classifier.map { 2 * featureCount * $0.kinds.count } ?? 0)
-        return CellStep(score: score, transitions: transitions, synapticEvents: synapticEvents, denseOperations: dense,
+        return CellStep(score: sampleScore, transitions: transitions, synapticEvents: synapticEvents, denseOperations: dense,
                         surpriseSpikes: surpriseSpikes)
     }
 

@@ -51,6 +51,24 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// Weight of a reporting gap or counter reset onto the evidence neuron.
     public var eventWeight = 1.6
 
+    // MARK: Onset neuron (the per-sample score)
+
+    /// Weight onto the onset neuron of a feature whose contexts are all new (its share
+    /// of new contexts scales it).
+    public var noveltyWeight = 1.0
+    /// Weight of a range break (a value beyond everything the feature has shown), per
+    /// margin beyond the range, capped at three margins.
+    public var rangeBreakWeight = 1.0
+    /// Weight of a feature's surprise spikes (forecast error), at the most spikes.
+    public var surpriseDriveWeight = 1.0
+    /// Samples over which a feature's habituation (its recent novelty) fades.
+    public var habituationSamples = 500.0
+    /// The onset neuron's threshold (drive of one fully novel feature: 1).
+    public var onsetThreshold = 1.0
+    /// The onset neuron's refractory period, in sample periods: after it fires, the score
+    /// stays 0 this long (something new was said; repeating it is noise).
+    public var onsetRefractoryPeriods = 100.0
+
     // MARK: Alerts
 
     /// Consecutive samples without a feature-neuron spike or cell event needed to clear.

@@ -67,13 +67,28 @@ public struct FaultClassifier: Sendable, Codable, Equatable {
         return (simulator.spikeCounts, kinds.indices.map { simulator.potential(of: $0, at: Self.window) })
     }
 
-    /// The kind whose neuron fires most for these counts (ties: the higher potential).
+    /// Fewest spikes the winning kind's neuron must fire, and its lead over the runner-up,
+    /// for its name to be given (a fifth of the training target, and two spikes).
+    static let minimumWinnerSpikes = 3
+    static let minimumLead = 2
+    /// Share of the episode's spikes that must come from inputs the model was trained on.
+    static let minimumKnownShare = 0.5
+
+    /// The kind whose neuron fires most for these counts, or `anomaly` when the readout
+    /// cannot tell honestly: most of the episode's spikes come from features the model
+    /// was not trained on (another metric set), or no kind's neuron fires clearly ahead.
     public func classify(_ counts: [String: Int]) -> String {
         guard !kinds.isEmpty, counts.values.contains(where: { $0 > 0 }) else { return "anomaly" }
+        let total = counts.values.reduce(0, +)
+        let known = counts.reduce(0) { $0 + (keys.contains($1.key) ? $1.value : 0) }
+        guard Double(known) >= Self.minimumKnownShare * Double(total) else { return "anomaly" }
         let (spikes, potentials) = respond(inputSpikes(counts), network: network())
-        let best = kinds.indices.max { a, b in
-            spikes[a] != spikes[b] ? spikes[a] < spikes[b] : potentials[a] < potentials[b]
-        }!
+        let order = kinds.indices.sorted { a, b in
+            spikes[a] != spikes[b] ? spikes[a] > spikes[b] : potentials[a] > potentials[b]
+        }
+        let best = order[0]
+        let runnerUp = order.count > 1 ? spikes[order[1]] : 0
+        guard spikes[best] >= Self.minimumWinnerSpikes, spikes[best] - runnerUp >= Self.minimumLead else { return "anomaly" }
         return kinds[best]
     }
 

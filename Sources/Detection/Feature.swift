@@ -134,11 +134,17 @@ struct Feature: Codable, Sendable {
     /// Max and min over the slots other than the current one (recomputed once an hour).
     var otherHoursHigh = -Double.infinity
     var otherHoursLow = Double.infinity
+    /// Contexts the feature has shown (the novelty pathway).
+    var contexts = ContextNovelty()
+    /// Habituation: a leaky count of this feature's recent novelty; a feature that is
+    /// often novel needs more to drive the onset neuron.
+    var habituation = 0.0
 
     enum CodingKeys: String, CodingKey {
         case name, source, onNeuron, offNeuron, warmupValues, scale, samples, level, trend, meanAbsoluteError
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastForecast, lastSigma, alertOn, alertOff
         case numeratorSum, denominatorSum, surprisingStreak, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
+        case contexts, habituation
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -189,6 +195,8 @@ struct Feature: Codable, Sendable {
         hourSamples = try c.decode(Int.self, forKey: .hourSamples)
         otherHoursHigh = try c.decode(Double.self, forKey: .otherHoursHigh)
         otherHoursLow = try c.decode(Double.self, forKey: .otherHoursLow)
+        contexts = try c.decode(ContextNovelty.self, forKey: .contexts)
+        habituation = try c.decode(Double.self, forKey: .habituation)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -230,6 +238,8 @@ struct Feature: Codable, Sendable {
         try c.encode(hourSamples, forKey: .hourSamples)
         try c.encode(otherHoursHigh, forKey: .otherHoursHigh)
         try c.encode(otherHoursLow, forKey: .otherHoursLow)
+        try c.encode(contexts, forKey: .contexts)
+        try c.encode(habituation, forKey: .habituation)
     }
 
     var isRatio: Bool {
@@ -272,6 +282,10 @@ struct Feature: Codable, Sendable {
         /// How far the level left the range it kept over the last day, in envelope units
         /// (a tenth of the range's width plus the level's noise); 0 inside the range.
         var envelope: Double
+        /// Share of this value's contexts never seen before (0...1).
+        var novelty = 0.0
+        /// How far the value broke the running range (0 inside), in margins.
+        var rangeBreak = 0.0
     }
 
     /// Observes a value; returns the surprise (nil while warming up).
@@ -310,6 +324,7 @@ struct Feature: Codable, Sendable {
             return nil
         }
         let y = transform(x)
+        if !contexts.isSetUp { contexts.widen(y) }
         let derivative = scale == 0 ? 1 : 1 / (scale * scale + x * x).squareRoot()
         let floor = max(resolution * 0.5, 1e-9) * derivative
         let modelSigma = modelNoise * derivative
@@ -325,6 +340,10 @@ struct Feature: Codable, Sendable {
 
         lastForecast = forecast
         lastSigma = sigma
+        var novelty = (novelty: 0.0, rangeBreak: 0.0)
+        if samples >= settings.warmupSamples {
+            if !contexts.isSetUp { contexts.setUp(noise: sigma) } else { novelty = contexts.observe(y) }
+        }
 
         // Learn: full gain when the value is expected, a small one while surprising or
         // while the cell is alerting, so a fault is not learned as normal. Residuals are
@@ -333,20 +352,27 @@ struct Feature: Codable, Sendable {
         // baseline's normal band (a fault ended while the expectation was frozen). Trust
         // the long-term baseline and re-anchor, so a stale expectation cannot hold an
         // alert open.
-        if abs(z) > settings.deadZone && Double(samples) >= 2 * max(settings.slowBaselineHours * samplesPerHour, 10)
+        // The value must have moved back towards the baseline, not away from the forecast:
+        // a new step on a wide daily cycle is inside the slow band too, and is no return.
+        if surprisingStreak > 0 && abs(z) > settings.deadZone
+            && abs(y - slowLevel) < 0.5 * abs(forecast - slowLevel)
+            && Double(samples) >= 2 * max(settings.slowBaselineHours * samplesPerHour, 10)
             && abs(y - slowLevel) < settings.deadZone * max(sigma, 1.2533 * slowMeanAbsoluteDeviation) * 0.5
         {
             level = y
             trend = 0
             lastForecast = y
             lastSigma = sigma
-            return samples < settings.warmupSamples ? nil : Surprise(fast: 0, slow: 0, envelope: 0)
+            return samples < settings.warmupSamples
+                ? nil : Surprise(fast: 0, slow: 0, envelope: 0, novelty: novelty.novelty, rangeBreak: novelty.rangeBreak)
         }
         let surprising = abs(z) > settings.deadZone || frozen
         surprisingStreak = surprising ? surprisingStreak + 1 : 0
         // Frozen while surprising, but not for ever: after `freezeHours` the new level is
         // accepted here; the slow baseline and the envelope still hold the old normal.
-        let accepting = Double(surprisingStreak) > settings.freezeHours * samplesPerHour
+        // A feature that carries an open alert stays frozen for the alert's whole life (a long
+        // fault must not be learned as normal and cleared while still at fault).
+        let accepting = !frozen && Double(surprisingStreak) > settings.freezeHours * samplesPerHour
         let gain = surprising && !accepting ? settings.frozenGain : 1
         let alpha = 2 / (settings.levelSpan + 1) * gain
         let beta = alpha * 0.05
@@ -412,6 +438,24 @@ struct Feature: Codable, Sendable {
         // envelope most of a day.
         let slowReady = Double(samples) >= 2 * slowSpan
         let envelopeReady = hourCount >= 20
-        return Surprise(fast: z, slow: slowReady ? zSlow : 0, envelope: envelopeReady ? envelope : 0)
+        return Surprise(
+            fast: z, slow: slowReady ? zSlow : 0, envelope: envelopeReady ? envelope : 0, novelty: novelty.novelty,
+            rangeBreak: novelty.rangeBreak)
+    }
+}
+
+extension Feature {
+    /// This feature's drive onto the cell's onset neuron for one observation: the share of
+    /// new contexts, a range break and forecast surprise, divided by the feature's
+    /// habituation (a feature that is often new needs more to count: an adaptive
+    /// threshold per input). Updates the habituation.
+    mutating func onsetDrive(_ surprise: Surprise, spikes: Int, settings: DetectorSettings) -> Double {
+        let raw = settings.noveltyWeight * surprise.novelty
+            + settings.rangeBreakWeight * min(surprise.rangeBreak, 3)
+            + settings.surpriseDriveWeight * Double(min(spikes, settings.maximumSpikes)) / Double(max(settings.maximumSpikes, 1))
+        guard settings.habituationSamples > 0 else { return raw }
+        let drive = raw / (1 + habituation)
+        habituation = habituation * (1 - 1 / settings.habituationSamples) + surprise.novelty
+        return drive
     }
 }

@@ -81,15 +81,21 @@ public struct OnlineLIF: Sendable, Equatable {
 
     /// Tests the threshold of every neuron that received input at `time`; returns the
     /// indices that fired, in increasing order, each reset and made refractory.
-    public mutating func settle(at time: Int64) -> [Int] {
+    /// - Parameters:
+    ///   - refractory: a refractory period (microseconds) overriding the parameters' one.
+    ///   - threshold: a threshold overriding the parameters' one (an adaptive threshold
+    ///     kept by the caller).
+    public mutating func settle(at time: Int64, refractory: Int64? = nil, threshold: Double? = nil) -> [Int] {
         guard anyTouched else { return [] }
         var fired: [Int] = []
+        let refractory = refractory ?? parameters.refractory
+        let threshold = threshold ?? parameters.vThresh
         for index32 in touched {
             let index = Int(index32)
-            if neurons[index].v >= parameters.vThresh {
+            if neurons[index].v >= threshold {
                 neurons[index].v = parameters.vReset
-                neurons[index].refractoryUntil = time + parameters.refractory
-                neurons[index].lastUpdate = time + parameters.refractory
+                neurons[index].refractoryUntil = time &+ refractory
+                neurons[index].lastUpdate = time &+ refractory
                 neurons[index].spikeCount += 1
                 fired.append(index)
             }
