@@ -67,3 +67,27 @@ struct ReplayDetectorCLITests {
         #expect(model.status != 0)
     }
 }
+
+@Suite("synth realism flags")
+struct SynthRealismCLITests {
+    @Test("--realism on adds the extended metrics and is reproducible; single knobs with it are refused")
+    func realism() throws {
+        let directory = temporaryDirectory()
+        let a = directory.appendingPathComponent("a.jsonl").path, b = directory.appendingPathComponent("b.jsonl").path
+        for out in [a, b] {
+            let result = try SpikewatchProcess.run(["synth", "--cells", "2", "--days", "0.2", "--realism", "on", "--out", out])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let text = try String(contentsOfFile: a, encoding: .utf8)
+        #expect(text.contains("\"RACH.PreambleACell\"") && text.contains("\"DRB.PdcpSduVolumeUl\""))
+        #expect(try text == String(contentsOfFile: b, encoding: .utf8))
+        let plain = try SpikewatchProcess.run(["synth", "--cells", "2", "--days", "0.2", "--weather", "--holiday"])
+        #expect(plain.status == 0)
+        #expect(!plain.stdout.contains("RACH."))
+        let refused = try SpikewatchProcess.run(["synth", "--cells", "2", "--days", "0.2", "--realism", "on", "--weather"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--realism on"))
+        let bad = try SpikewatchProcess.run(["synth", "--subtle-share", "2"])
+        #expect(bad.status != 0)
+    }
+}
