@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Scenarios", dependencies: ["Telemetry", "SpikeCore"]),
 
         /// Replay, event scoring and baseline detectors (`spikewatch evaluate`).
-        .target(name: "Evaluation", dependencies: ["Telemetry", "Detection", "Scenarios"]),
+        .target(name: "Evaluation", dependencies: ["Telemetry", "Detection", "Scenarios", "StrictJSON"]),
 
         // MARK: - Adapters
 

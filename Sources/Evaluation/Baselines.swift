@@ -5,6 +5,27 @@ public import Telemetry
 import Glibc
 #endif
 
+/// The knobs of the baseline detectors (each method reads the ones it uses).
+public struct BaselineSettings: Sendable, Equatable, Codable {
+    /// |z| above this flags a sample.
+    public var threshold = 3.0
+    /// Flagged samples in a row that raise an alert.
+    public var raiseAfter = 2
+    /// Unflagged samples in a row that clear it.
+    public var clearAfter = 8
+    /// Rolling z-score: samples in the window.
+    public var window = 60
+    /// EWMA: span of the mean and variance, samples.
+    public var ewmaSpan = 40.0
+    /// Static threshold: hours over which each metric's mean and deviation are learned
+    /// (silent meanwhile), then fixed.
+    public var learningHours = 24.0
+    /// The per-sample score is `1 - exp(-|z| / scoreScale)`.
+    public var scoreScale = 10.0
+
+    public init() {}
+}
+
 /// The classic streaming detectors the spiking model is measured against, behind the
 /// same facade. Each watches every metric of a cell (counters, recognised as never
 /// decreasing integers, as per-second rates), flags a sample when any metric's |z|
@@ -22,13 +43,23 @@ public struct BaselineDetector: AnomalyDetector {
     }
 
     public let method: Method
+    /// Every knob, Codable so the command line can set any of them by name.
+    public var settings: BaselineSettings
+
     /// |z| above this flags a sample.
-    public var threshold: Double
-    public var raiseAfter: Int
-    public var clearAfter: Int
-    public var window = 60
-    public var ewmaSpan = 40.0
-    public var learningSeconds = 86_400.0
+    public var threshold: Double {
+        get { settings.threshold }
+        set { settings.threshold = newValue }
+    }
+    public var raiseAfter: Int { settings.raiseAfter }
+    public var clearAfter: Int { settings.clearAfter }
+    var window: Int { max(settings.window, 2) }
+    var ewmaSpan: Double { settings.ewmaSpan }
+    /// The static threshold's learning period, seconds.
+    public var learningSeconds: Double {
+        get { settings.learningHours * 3600 }
+        set { settings.learningHours = newValue / 3600 }
+    }
 
     public var name: String { method.rawValue }
 
@@ -63,10 +94,23 @@ public struct BaselineDetector: AnomalyDetector {
     var nextSequence: Int64 = 0
 
     public init(method: Method, threshold: Double, raiseAfter: Int = 2, clearAfter: Int = 8) {
+        var settings = BaselineSettings()
+        settings.threshold = threshold
+        settings.raiseAfter = raiseAfter
+        settings.clearAfter = clearAfter
+        self.init(method: method, settings: settings)
+    }
+
+    public init(method: Method, settings: BaselineSettings) {
         self.method = method
-        self.threshold = threshold
-        self.raiseAfter = raiseAfter
-        self.clearAfter = clearAfter
+        self.settings = settings
+    }
+
+    /// The per-sample score: a monotone map of the largest |z| into 0..<1 that does not
+    /// saturate at the alert threshold, so a threshold search over scores (NAB's) can
+    /// still rank large deviations.
+    public func score(forZ z: Double) -> Double {
+        1 - exp(-abs(z) / max(settings.scoreScale, 1e-9))
     }
 
     public mutating func forget(cell: String) {
@@ -110,7 +154,7 @@ public struct BaselineDetector: AnomalyDetector {
             let evidence = worstMetric.map {
                 [Alert.Evidence(metric: names.names[Int($0.0)], value: $0.1, low: $0.2, high: $0.3)]
             } ?? []
-            return Alert(cell: sample.cell, state: state, severity: severity, kind: "anomaly", score: min(1, worst / (2 * threshold)),
+            return Alert(cell: sample.cell, state: state, severity: severity, kind: "anomaly", score: score(forZ: worst),
                          timestamp: t, startedAt: cell.alertStart ?? t, sequence: nextSequence, evidence: evidence)
         }
         if flagged {
@@ -128,7 +172,7 @@ public struct BaselineDetector: AnomalyDetector {
             transitions.append(alert(.cleared, severity: cell.severity))
             cell.alertStart = nil
         }
-        return DetectorOutput(score: min(1, worst / (2 * threshold)), transitions: transitions)
+        return DetectorOutput(score: score(forZ: worst), transitions: transitions)
     }
 
     /// The z of `x` against the method's statistics, then learns from `x`.
@@ -173,8 +217,10 @@ public struct BaselineDetector: AnomalyDetector {
             let sd = max(state.m2.squareRoot(), 1e-9 + abs(state.mean) * 1e-6)
             let z = (x - state.mean) / sd
             // Clip the update so one outlier cannot drag the statistics (the same care
-            // the spiking model's forecaster gets).
-            let residual = max(-threshold * sd, min(threshold * sd, x - state.mean))
+            // the spiking model's forecaster gets); not while warming up, or a variance
+            // that starts at zero could only grow a few percent a sample and every sample
+            // after the warm-up would look extreme.
+            let residual = state.count < 30 ? x - state.mean : max(-threshold * sd, min(threshold * sd, x - state.mean))
             state.mean += alpha * residual
             state.m2 = (1 - alpha) * (state.m2 + alpha * residual * residual)
             return state.count < 30 ? nil : (z, state.mean - threshold * sd, state.mean + threshold * sd)

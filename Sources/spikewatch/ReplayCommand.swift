@@ -45,8 +45,16 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Write alert transitions here (JSON Lines).")
     var alerts: String?
 
-    @Option(help: "A fault-class model from `spikewatch train`.")
+    @Option(help: "A fault-class model from `spikewatch train` (spiking detector only).")
     var model: String?
+
+    @Option(help: "The detector: spiking, rolling_zscore, ewma or static_threshold.")
+    var detector: DetectorChoice = .spiking
+
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Set a knob of the chosen detector's settings (repeatable), e.g. deadZone=4 or threshold=3.5.",
+        valueName: "KEY=VALUE"))
+    var assignments: [String] = []
 
     @Option(help: "With --to: CURVE server secret key file (the daemon connects with this key's public half).")
     var curveSecretKeyFile: String?
@@ -57,6 +65,9 @@ struct ReplayCommand: ParsableCommand {
         if to != nil && (scores != nil || alerts != nil) {
             throw ValidationError("--scores and --alerts go with in-process replay, not with --to")
         }
+        if model != nil && detector != .spiking {
+            throw ValidationError("--model goes with --detector spiking")
+        }
     }
 
     func run() throws {
@@ -66,7 +77,14 @@ struct ReplayCommand: ParsableCommand {
             return
         }
         let classifier = try model.map { try FaultClassifier(json: Data(try readInput($0))) }
-        var pipeline = Pipeline(detector: SpikingDetector(classifier: classifier))
+        switch try detector.make(assignments: assignments, classifier: classifier) {
+        case .spiking(let spiking): try detect(records, names: names, detector: spiking)
+        case .baseline(let baseline): try detect(records, names: names, detector: baseline)
+        }
+    }
+
+    func detect<Detector: AnomalyDetector>(_ records: [RecordedSample], names: MetricNames, detector: Detector) throws {
+        var pipeline = Pipeline(detector: detector)
         let progress = ProgressBar(total: records.count, label: "replay")
         let outcome = replay(records, names: names, pipeline: &pipeline, progress: { progress.update($0) })
         progress.finish()
@@ -89,9 +107,11 @@ struct ReplayCommand: ParsableCommand {
         var summary = "\(records.count) samples: \(outcome.samples) processed"
         for (reason, count) in outcome.rejected.sorted(by: { $0.key < $1.key }) { summary += ", \(count) \(reason.rawValue)" }
         summary += "; \(raised) alerts raised, \(outcome.transitions.count) transitions"
-        summary += String(format: "; %.2f synaptic events per sample (a dense network of the same shape: %.1f multiply-accumulates)",
-                          Double(outcome.synapticEvents) / Double(max(outcome.samples, 1)),
-                          Double(outcome.denseOperations) / Double(max(outcome.samples, 1)))
+        if detector.name == "spiking" {
+            summary += String(format: "; %.2f synaptic events per sample (a dense network of the same shape: %.1f multiply-accumulates)",
+                              Double(outcome.synapticEvents) / Double(max(outcome.samples, 1)),
+                              Double(outcome.denseOperations) / Double(max(outcome.samples, 1)))
+        }
         FileHandle.standardError.write(Data((summary + "\n").utf8))
     }
 

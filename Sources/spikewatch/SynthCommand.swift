@@ -41,12 +41,16 @@ struct SynthCommand: ParsableCommand {
     var out: String?
     @Option(help: "Also write the injected faults (one JSON object per line) here.")
     var faultsOut: String?
+    @Option(help: "Also write the benign events (crowds at venue cells, the holiday; not labelled) here, one JSON object per line.")
+    var eventsOut: String?
     @Option(help: "Write one SVG per fault kind into this directory: the fault's signature metrics, shaded.")
     var plotFaults: String?
     @Option(help: "Publish onto this ZeroMQ endpoint instead of writing a file (@ binds, > connects; bare connects).")
     var to: String?
     @Option(help: "With --to: messages per second (wall clock), regardless of the samples' timestamps.")
     var rate = 1000.0
+    @OptionGroup(title: "Realism (docs/telemetry.md; all off by default)")
+    var realism: RealismOptions
 
     func run() throws {
         let settings = try scenarioSettings()
@@ -94,12 +98,40 @@ struct SynthCommand: ParsableCommand {
                 writer.number(fault.end)
                 writer.key("severity")
                 writer.number((fault.severity * 100).rounded() / 100)
+                if fault.onset > 0 {
+                    writer.key("onset")
+                    writer.number(fault.onset)
+                }
+                if fault.strength != 1 {
+                    writer.key("strength")
+                    writer.number(fault.strength)
+                }
                 writer.byte(UInt8(ascii: "}"))
                 lines += writer.text + "\n"
             }
             try writeFile(faultsOut, lines)
         }
         if let plotFaults { try plot(settings: settings, directory: plotFaults) }
+        if let eventsOut {
+            var lines = ""
+            for event in generator.crowdEvents {
+                var writer = JSONWriter()
+                writer.raw("{\"cell\":")
+                writer.string(event.cell)
+                writer.key("event")
+                writer.string("crowd")
+                writer.key("start")
+                writer.number(event.start)
+                writer.key("end")
+                writer.number(event.end)
+                writer.key("multiplier")
+                writer.number((event.multiplier * 100).rounded() / 100)
+                writer.byte(UInt8(ascii: "}"))
+                lines += writer.text + "\n"
+            }
+            if let holiday = generator.holiday { lines += "{\"event\":\"holiday\",\"start\":\(Int(holiday)),\"end\":\(Int(holiday) + 86_400)}\n" }
+            try writeFile(eventsOut, lines)
+        }
         if out != nil {
             FileHandle.standardError.write(Data("wrote \(count) samples of \(settings.cells) cells, \(generator.faults.count) faults\n".utf8))
         }
@@ -126,6 +158,7 @@ struct SynthCommand: ParsableCommand {
                 return kind
             }
         }
+        settings.realism = try realism.settings()
         if let start {
             guard let value = parseTimestamp(start), value > 0 else {
                 throw ValidationError("--start: \"\(start)\" is not epoch seconds or ISO-8601")
@@ -237,6 +270,65 @@ extension SynthCommand {
         }
         print("sent \(sent) refused \(refused)")
         flushStandardOutput()
+    }
+}
+
+/// The generator's realism knobs on the command line.
+struct RealismOptions: ParsableArguments {
+    enum Switch: String, ExpressibleByArgument, CaseIterable {
+        case off, on
+    }
+
+    @Option(help: "on: realism mode, every phenomenon drawn per cell from the seed (the single knobs below are then refused).")
+    var realism: Switch = .off
+    @Flag(help: "Outdoor weather wandering from day to day; the enclosure temperature follows weather and load with a thermal lag.")
+    var weather = false
+    @Option(help: "With --weather: day-to-day standard deviation of the outdoor daily mean, °C.")
+    var weatherSwing = 3.0
+    @Option(help: "Share of cells that are venues with benign crowd events (5-10x users for 1-4 hours).")
+    var venueShare = 0.0
+    @Option(help: "Crowd events per venue cell per day.")
+    var crowdEventsPerDay = 0.5
+    @Flag(help: "One weekday of the run (not the first day) behaves like a Sunday.")
+    var holiday = false
+    @Option(help: "Share of faults that ramp in over 5-60 minutes instead of stepping in.")
+    var gradualOnsetShare = 0.0
+    @Option(help: "Share of faults at half their deviation.")
+    var subtleShare = 0.0
+    @Flag(help: "Leave out metrics that are undefined in a sample (per-UE throughput and RLC delay with no active UE).")
+    var absentMetrics = false
+    @Flag(help: "Sleeping cells drain to 10-20% of users within minutes, RACH and RRC setups stop, the cell keeps reporting.")
+    var drainingSleepingCell = false
+    @Flag(help: "Also report RACH preambles and PDCP volumes.")
+    var extendedMetrics = false
+
+    func settings() throws -> Realism {
+        var result = Realism()
+        guard weatherSwing >= 0, weatherSwing.isFinite else { throw ValidationError("--weather-swing must be >= 0") }
+        for (name, share) in [("--venue-share", venueShare), ("--gradual-onset-share", gradualOnsetShare), ("--subtle-share", subtleShare)]
+        where !(0...1).contains(share) {
+            throw ValidationError("\(name) must be in 0...1, got \(share)")
+        }
+        guard crowdEventsPerDay >= 0, crowdEventsPerDay <= 1 else { throw ValidationError("--crowd-events-per-day must be in 0...1") }
+        result.weather = weather
+        result.weatherSwing = weatherSwing
+        result.venueShare = venueShare
+        result.crowdEventsPerDay = crowdEventsPerDay
+        result.holiday = holiday
+        result.gradualOnsetShare = gradualOnsetShare
+        result.subtleShare = subtleShare
+        result.absentWhenUndefined = absentMetrics
+        result.drainingSleepingCell = drainingSleepingCell
+        result.extendedMetrics = extendedMetrics
+        if realism == .on {
+            var single = result
+            single.weatherSwing = Realism().weatherSwing
+            guard !single.isOn else {
+                throw ValidationError("--realism on draws every phenomenon per cell; give single knobs with --realism off")
+            }
+            result.perCell = true
+        }
+        return result
     }
 }
 

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Detection
+import Evaluation
+
+/// A detector `replay` and `evaluate` can run, by its report name.
+enum DetectorChoice: String, CaseIterable, ExpressibleByArgument {
+    case spiking
+    case rollingZScore = "rolling_zscore"
+    case ewma
+    case staticThreshold = "static_threshold"
+
+    /// A built detector: the spiking model or one of the baselines.
+    enum Built {
+        case spiking(SpikingDetector)
+        case baseline(BaselineDetector)
+    }
+
+    /// The detector with its default settings changed by `--set KEY=VALUE` assignments.
+    func make(assignments: [String], classifier: FaultClassifier? = nil) throws -> Built {
+        do {
+            switch self {
+            case .spiking:
+                let settings = try SettingsOverride.apply(assignments, to: DetectorSettings())
+                return .spiking(SpikingDetector(settings: settings, classifier: classifier))
+            case .rollingZScore, .ewma, .staticThreshold:
+                let method = BaselineDetector.Method(rawValue: rawValue)!
+                let settings = try SettingsOverride.apply(assignments, to: BaselineSettings())
+                return .baseline(BaselineDetector(method: method, settings: settings))
+            }
+        } catch let failure as SettingsOverride.Failure {
+            throw ValidationError("\(rawValue) detector: \(failure.description)")
+        }
+    }
+
+    static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}

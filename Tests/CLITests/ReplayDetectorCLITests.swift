@@ -1,0 +1,93 @@
+import Foundation
+import SpikewatchTestSupport
+import Testing
+
+@Suite("replay --detector and --set")
+struct ReplayDetectorCLITests {
+    /// A CSV series with a level shift at sample 400.
+    func series() throws -> String {
+        var csv = "timestamp,kpi\n"
+        for i in 0..<500 {
+            let noise = Double((i * 7919) % 97) / 97 - 0.5
+            csv += "\(1_793_923_200 + i * 60),\((i < 400 ? 100.0 : 140.0) + noise * 4)\n"
+        }
+        let file = temporaryDirectory().appendingPathComponent("kpi.csv").path
+        try csv.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    func scores(_ path: String) throws -> [Double] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { Double($0.split(separator: ",", omittingEmptySubsequences: false).last ?? "") ?? -1 }
+    }
+
+    @Test("each baseline writes a score in 0..1 per row, higher at the shift than anywhere before it; --set changes its knob")
+    func baselines() throws {
+        let file = try series()
+        let directory = temporaryDirectory()
+        for detector in ["rolling_zscore", "ewma", "static_threshold"] {
+            let out = directory.appendingPathComponent("\(detector).csv").path
+            var arguments = ["replay", file, "--detector", detector, "--scores", out]
+            if detector == "static_threshold" { arguments += ["--set", "learning_hours=2"] }
+            let result = try SpikewatchProcess.run(arguments)
+            #expect(result.status == 0, "\(detector): \(result.stderr)")
+            let values = try scores(out)
+            #expect(values.count == 500)
+            #expect(values.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(detector)")
+            #expect(values[..<400].allSatisfy { $0 < values[400] }, "\(detector): a score before the shift is as high")
+            #expect(values[400] > 0.5, "\(detector)")
+        }
+        // A larger score scale gives a lower score for the same deviation.
+        let scaled = directory.appendingPathComponent("scaled.csv").path
+        let result = try SpikewatchProcess.run(["replay", file, "--detector", "ewma", "--set", "scoreScale=100", "--scores", scaled])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try scores(scaled)[400] < scores(directory.appendingPathComponent("ewma.csv").path)[400])
+    }
+
+    @Test("--set on the spiking detector changes its alerts; an unknown key or bad value is refused with the valid keys")
+    func spikingKnobs() throws {
+        let file = try series()
+        let directory = temporaryDirectory()
+        let normal = directory.appendingPathComponent("normal.jsonl").path
+        let deaf = directory.appendingPathComponent("deaf.jsonl").path
+        #expect(try SpikewatchProcess.run(["replay", file, "--alerts", normal]).status == 0)
+        let result = try SpikewatchProcess.run(["replay", file, "--detector", "spiking", "--set", "deadZone=1000",
+                                                "--set", "slow_dead_zone=1000", "--set", "envelopeDeadZone=1000", "--alerts", deaf])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try String(contentsOfFile: normal, encoding: .utf8).contains("\"raised\""))
+        #expect(try !String(contentsOfFile: deaf, encoding: .utf8).contains("\"raised\""))
+
+        let unknown = try SpikewatchProcess.run(["replay", file, "--set", "deadzon=3"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("unknown key") && unknown.stderr.contains("deadZone") && unknown.stderr.contains("evidenceThreshold"))
+        let bad = try SpikewatchProcess.run(["replay", file, "--detector", "rolling_zscore", "--set", "window=wide"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("window"))
+        let model = try SpikewatchProcess.run(["replay", file, "--detector", "ewma", "--model", "models/fault-classes.json"])
+        #expect(model.status != 0)
+    }
+}
+
+@Suite("synth realism flags")
+struct SynthRealismCLITests {
+    @Test("--realism on adds the extended metrics and is reproducible; single knobs with it are refused")
+    func realism() throws {
+        let directory = temporaryDirectory()
+        let a = directory.appendingPathComponent("a.jsonl").path, b = directory.appendingPathComponent("b.jsonl").path
+        for out in [a, b] {
+            let result = try SpikewatchProcess.run(["synth", "--cells", "2", "--days", "0.2", "--realism", "on", "--out", out])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let text = try String(contentsOfFile: a, encoding: .utf8)
+        #expect(text.contains("\"RACH.PreambleACell\"") && text.contains("\"DRB.PdcpSduVolumeUl\""))
+        #expect(try text == String(contentsOfFile: b, encoding: .utf8))
+        let plain = try SpikewatchProcess.run(["synth", "--cells", "2", "--days", "0.2", "--weather", "--holiday"])
+        #expect(plain.status == 0)
+        #expect(!plain.stdout.contains("RACH."))
+        let refused = try SpikewatchProcess.run(["synth", "--cells", "2", "--days", "0.2", "--realism", "on", "--weather"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--realism on"))
+        let bad = try SpikewatchProcess.run(["synth", "--subtle-share", "2"])
+        #expect(bad.status != 0)
+    }
+}
