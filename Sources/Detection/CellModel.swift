@@ -266,7 +266,7 @@ struct CellModel: Codable, Sendable {
         // The per-sample score: the onset neuron's spike, graded by how far past its
         // threshold the drive went; 0 when it does not fire (or is refractory).
         var sampleScore = 0.0
-        let onsetDrive = strongestDrive + 0.3 * (totalDrive - strongestDrive) + (eventWeight > 0 ? settings.rangeBreakWeight : 0)
+        let onsetDrive = strongestDrive + 0.3 * (totalDrive - strongestDrive) + (eventWeight > 0 ? settings.onsetEventWeight : 0)
         if onsetDrive > 0 {
             let onsetTime = micros + 2
             let onsetTau = max(period, 1) * 1_000_000

@@ -16,8 +16,6 @@ import Glibc
 struct ContextNovelty: Sendable {
     /// Bits of context memory per feature.
     static let bits = 2048
-    /// Bins across the value range seen while the code is set up.
-    static let binsAcrossRange = 10.0
     /// A value is a range break when it leaves the running range by more than this share
     /// of the range's width.
     static let rangeMargin = 0.05
@@ -45,9 +43,9 @@ struct ContextNovelty: Sendable {
     }
 
     /// Sets the code up from the range seen so far and a noise floor (transformed units).
-    mutating func setUp(noise: Double) {
+    mutating func setUp(noise: Double, bins: Double) {
         let range = high - low
-        width = max(range / Self.binsAcrossRange, noise, 1e-9)
+        width = max(range / max(bins, 1), noise, 1e-9)
         anchor = low
         rangeAtSetup = max(range, width)
         memory = Array(repeating: 0, count: Self.bits / 64)

@@ -60,9 +60,15 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// margin beyond the range, capped at three margins.
     public var rangeBreakWeight = 1.0
     /// Weight of a feature's surprise spikes (forecast error), at the most spikes.
-    public var surpriseDriveWeight = 1.0
+    public var surpriseDriveWeight = 0.0
     /// Samples over which a feature's habituation (its recent novelty) fades.
-    public var habituationSamples = 500.0
+    public var habituationSamples = 0.0
+    /// Drive of a reporting gap or counter reset onto the onset neuron.
+    public var onsetEventWeight = 0.0
+    /// Bins of the value's population code across the range seen while warming up.
+    public var noveltyBins = 10.0
+    /// Code the value in its own units (true) or in the transformed (asinh) space.
+    public var noveltyRawUnits = true
     /// The onset neuron's threshold (drive of one fully novel feature: 1).
     public var onsetThreshold = 1.0
     /// The onset neuron's refractory period, in sample periods: after it fires, the score

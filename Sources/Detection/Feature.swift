@@ -242,6 +242,9 @@ struct Feature: Codable, Sendable {
         try c.encode(habituation, forKey: .habituation)
     }
 
+    /// Hourly slots the day's envelope needs before it may speak.
+    static let envelopeReadyHours = 20
+
     var isRatio: Bool {
         if case .ratio = source { return true }
         return false
@@ -324,7 +327,8 @@ struct Feature: Codable, Sendable {
             return nil
         }
         let y = transform(x)
-        if !contexts.isSetUp { contexts.widen(y) }
+        let coded = settings.noveltyRawUnits ? x : y
+        if !contexts.isSetUp { contexts.widen(coded) }
         let derivative = scale == 0 ? 1 : 1 / (scale * scale + x * x).squareRoot()
         let floor = max(resolution * 0.5, 1e-9) * derivative
         let modelSigma = modelNoise * derivative
@@ -342,7 +346,11 @@ struct Feature: Codable, Sendable {
         lastSigma = sigma
         var novelty = (novelty: 0.0, rangeBreak: 0.0)
         if samples >= settings.warmupSamples {
-            if !contexts.isSetUp { contexts.setUp(noise: sigma) } else { novelty = contexts.observe(y) }
+            if !contexts.isSetUp {
+                contexts.setUp(noise: settings.noveltyRawUnits ? sigma / derivative : sigma, bins: settings.noveltyBins)
+            } else {
+                novelty = contexts.observe(coded)
+            }
         }
 
         // Learn: full gain when the value is expected, a small one while surprising or
@@ -370,9 +378,7 @@ struct Feature: Codable, Sendable {
         surprisingStreak = surprising ? surprisingStreak + 1 : 0
         // Frozen while surprising, but not for ever: after `freezeHours` the new level is
         // accepted here; the slow baseline and the envelope still hold the old normal.
-        // A feature that carries an open alert stays frozen for the alert's whole life (a long
-        // fault must not be learned as normal and cleared while still at fault).
-        let accepting = !frozen && Double(surprisingStreak) > settings.freezeHours * samplesPerHour
+        let accepting = Double(surprisingStreak) > settings.freezeHours * samplesPerHour
         let gain = surprising && !accepting ? settings.frozenGain : 1
         let alpha = 2 / (settings.levelSpan + 1) * gain
         let beta = alpha * 0.05
@@ -399,11 +405,13 @@ struct Feature: Codable, Sendable {
         let envelopeLow = min(otherHoursLow, hourCount == 0 ? level : currentHourLow)
         let envelopeUnit = 0.1 * (envelopeHigh - envelopeLow) + 3 * levelNoise
         var envelope = 0.0
-        lastEnvelope = hourCount >= 20 ? (envelopeLow, envelopeHigh, envelopeUnit) : (0, 0, 0)
+        lastEnvelope = hourCount >= Self.envelopeReadyHours ? (envelopeLow, envelopeHigh, envelopeUnit) : (0, 0, 0)
         if level > envelopeHigh { envelope = (level - envelopeHigh) / envelopeUnit }
         if level < envelopeLow { envelope = (level - envelopeLow) / envelopeUnit }
-        let widening = 0.5 * envelopeUnit / max(samplesPerHour, 1)
-        if !surprising {
+        // Until the envelope speaks (most of a day), it records the level's true range:
+        // limiting its widening then would leave it too narrow on the day it starts.
+        let widening = hourCount >= Self.envelopeReadyHours ? 0.5 * envelopeUnit / max(samplesPerHour, 1) : Double.infinity
+        if !surprising || hourCount < Self.envelopeReadyHours {
             currentHourHigh = level > envelopeHigh ? max(currentHourHigh, envelopeHigh + min(level - envelopeHigh, widening)) : max(currentHourHigh, level)
             currentHourLow = level < envelopeLow ? min(currentHourLow, envelopeLow - min(envelopeLow - level, widening)) : min(currentHourLow, level)
         }
@@ -437,7 +445,7 @@ struct Feature: Codable, Sendable {
         // The slow baseline needs a few of its spans of history before it may speak, the
         // envelope most of a day.
         let slowReady = Double(samples) >= 2 * slowSpan
-        let envelopeReady = hourCount >= 20
+        let envelopeReady = hourCount >= Self.envelopeReadyHours
         return Surprise(
             fast: z, slow: slowReady ? zSlow : 0, envelope: envelopeReady ? envelope : 0, novelty: novelty.novelty,
             rangeBreak: novelty.rangeBreak)
