@@ -114,6 +114,10 @@ struct Feature: Codable, Sendable {
     var denominatorSum = 0.0
     /// Consecutive surprising samples (the fast expectation's freeze has a time limit).
     var surprisingStreak = 0
+    /// The fast expectation accepted a surprising level (after `freezeHours`) that the
+    /// slow baseline has not absorbed: a return towards the old normal is then the end of
+    /// an episode, not a new one.
+    var acceptedShift = false
     /// The smallest value seen (normal ranges of never-negative metrics stop at 0).
     var minimumSeen = Double.infinity
     /// The day's range at the last sample (transformed units; unit 0 until it is ready).
@@ -143,7 +147,7 @@ struct Feature: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name, source, onNeuron, offNeuron, warmupValues, scale, samples, level, trend, meanAbsoluteError
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastForecast, lastSigma, alertOn, alertOff
-        case numeratorSum, denominatorSum, surprisingStreak, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
+        case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
         case contexts, habituation
     }
 
@@ -176,6 +180,7 @@ struct Feature: Codable, Sendable {
         numeratorSum = try c.decode(Double.self, forKey: .numeratorSum)
         denominatorSum = try c.decode(Double.self, forKey: .denominatorSum)
         surprisingStreak = try c.decode(Int.self, forKey: .surprisingStreak)
+        acceptedShift = try c.decode(Bool.self, forKey: .acceptedShift)
         minimumSeen = try c.decode(Double.self, forKey: .minimumSeen)
         lastEnvelope = (
             try c.decode(Double.self, forKey: .envelopeLow), try c.decode(Double.self, forKey: .envelopeHigh),
@@ -222,6 +227,7 @@ struct Feature: Codable, Sendable {
         try c.encode(numeratorSum, forKey: .numeratorSum)
         try c.encode(denominatorSum, forKey: .denominatorSum)
         try c.encode(surprisingStreak, forKey: .surprisingStreak)
+        try c.encode(acceptedShift, forKey: .acceptedShift)
         try c.encode(minimumSeen, forKey: .minimumSeen)
         try c.encode(lastEnvelope.low, forKey: .envelopeLow)
         try c.encode(lastEnvelope.high, forKey: .envelopeHigh)
@@ -360,9 +366,10 @@ struct Feature: Codable, Sendable {
         // baseline's normal band (a fault ended while the expectation was frozen). Trust
         // the long-term baseline and re-anchor, so a stale expectation cannot hold an
         // alert open.
-        // The value must have moved back towards the baseline, not away from the forecast:
-        // a new step on a wide daily cycle is inside the slow band too, and is no return.
-        if surprisingStreak > 0 && abs(z) > settings.deadZone
+        // Only after the forecast accepted a shifted level, and only when the value moved
+        // back towards the baseline: a new step on a wide daily cycle can sit inside the
+        // slow band too, and is no return.
+        if acceptedShift && abs(z) > settings.deadZone
             && abs(y - slowLevel) < 0.5 * abs(forecast - slowLevel)
             && Double(samples) >= 2 * max(settings.slowBaselineHours * samplesPerHour, 10)
             && abs(y - slowLevel) < settings.deadZone * max(sigma, 1.2533 * slowMeanAbsoluteDeviation) * 0.5
@@ -371,6 +378,8 @@ struct Feature: Codable, Sendable {
             trend = 0
             lastForecast = y
             lastSigma = sigma
+            acceptedShift = false
+            surprisingStreak = 0
             return samples < settings.warmupSamples
                 ? nil : Surprise(fast: 0, slow: 0, envelope: 0, novelty: novelty.novelty, rangeBreak: novelty.rangeBreak)
         }
@@ -379,6 +388,7 @@ struct Feature: Codable, Sendable {
         // Frozen while surprising, but not for ever: after `freezeHours` the new level is
         // accepted here; the slow baseline and the envelope still hold the old normal.
         let accepting = Double(surprisingStreak) > settings.freezeHours * samplesPerHour
+        if accepting { acceptedShift = true } else if !surprising && abs(zSlow) < settings.slowDeadZone { acceptedShift = false }
         let gain = surprising && !accepting ? settings.frozenGain : 1
         let alpha = 2 / (settings.levelSpan + 1) * gain
         let beta = alpha * 0.05

@@ -1,0 +1,158 @@
+import Foundation
+import SpikeCore
+import Telemetry
+import Testing
+@testable import Detection
+
+/// Each case is a thing real cells do that an earlier model got wrong: ordinary change
+/// that must not alert, and faults that must alert from their start to their end.
+@Suite("Ordinary change and real faults")
+struct OrdinaryChangeTests {
+    /// A smooth daily load shape in 0...1 (peak in the evening).
+    static func load(_ minute: Int) -> Double {
+        let hour = Double(minute % 1440) / 60
+        return 0.15 + 0.85 * pow(max(0, sin((hour - 6) / 18 * .pi)), 2)
+    }
+
+    @Test("enclosure temperature that follows the weather and the load with a thermal lag raises nothing")
+    func temperatureFollowsWeather() {
+        var harness = Harness()
+        var noise = Noise(11)
+        // Daily mean outdoor temperature wanders by several degrees from day to day.
+        let dailyMeans = [12.0, 16.5, 11.0, 17.5, 13.0]
+        var enclosure = 30.0
+        for minute in 0..<(4 * 1440) {
+            let day = Double(minute) / 1440
+            let index = min(Int(day), dailyMeans.count - 2)
+            let mix = day - Double(index)
+            let mean = dailyMeans[index] * (1 - mix) + dailyMeans[index + 1] * mix
+            let outdoor = mean + 5 * sin((Double(minute % 1440) / 1440 - 0.375) * 2 * .pi)
+            let target = outdoor + 14 + 10 * Self.load(minute)
+            enclosure += (target - enclosure) / 90  // first-order lag, 90 minutes
+            let reported = ((enclosure + noise.next(0.05)) * 10).rounded() / 10
+            _ = harness.feed(time: start + Double(minute) * 60, ["PEE.AvgTemperature": reported])
+        }
+        #expect(harness.raised.isEmpty, "raised: \(harness.raised.map { ($0.timestamp - start) / 3600 })")
+    }
+
+    /// One sample of a cell's load-driven metrics for `users` active users.
+    static func cellMetrics(users: Double, perUserThroughput: Double, noise: inout Noise) -> [String: Double] {
+        let u = max(users * (1 + noise.next(0.05)), 0)
+        return [
+            "RRC.ConnMean": u.rounded(),
+            "RRU.PrbTotDl": min(95, 3 + 1.1 * u + noise.next(1)),
+            "RRU.PrbTotUl": min(95, 2 + 0.6 * u + noise.next(1)),
+            "DRB.UEThpDl": perUserThroughput * (1 + noise.next(0.08)),
+            "DRB.PdcpSduVolumeDl": u * 40 * (1 + noise.next(0.1)),
+            "DRB.PdcpSduVolumeUl": u * 6 * (1 + noise.next(0.1)),
+        ]
+    }
+
+    @Test("a benign crowd event (six times the users for two hours, all load metrics together) raises nothing")
+    func crowdEvent() {
+        var harness = Harness()
+        var noise = Noise(12)
+        for minute in 0..<(3 * 1440) {
+            var users = 4 + 40 * Self.load(minute)
+            var throughput = 30_000.0
+            // Day 3, 14:00-16:00: a crowd arrives over 15 minutes and leaves over 15.
+            let sinceStart = minute - (2 * 1440 + 14 * 60)
+            if sinceStart >= 0 && sinceStart < 120 {
+                let ramp = min(1, Double(sinceStart) / 15, Double(120 - sinceStart) / 15)
+                users *= 1 + 5 * ramp
+                throughput *= 1 - 0.3 * ramp
+            }
+            _ = harness.feed(time: start + Double(minute) * 60, Self.cellMetrics(users: users, perUserThroughput: throughput, noise: &noise))
+        }
+        let crowdStart = start + Double(2 * 1440 + 14 * 60) * 60
+        let raisedInCrowd = harness.raised.filter { $0.timestamp >= crowdStart - 600 && $0.timestamp < crowdStart + 3 * 3600 }
+        #expect(raisedInCrowd.isEmpty, "raised: \(raisedInCrowd.map { ($0.timestamp - start) / 3600 })")
+    }
+
+    @Test("a sleeping cell that drains over minutes at a busy hour, still reporting, is raised")
+    func slowDrain() throws {
+        var harness = Harness()
+        var noise = Noise(13)
+        var raises = 0
+        let faultStart = 2 * 1440 + 17 * 60  // day 3, 17:00
+        for minute in 0..<(faultStart + 120) {
+            var users = 4 + 40 * Self.load(minute)
+            var attempts = users * 3
+            let since = minute - faultStart
+            if since >= 0 {
+                let drain = min(1, Double(since) / 6)
+                users *= 1 - 0.85 * drain
+                attempts *= 1 - drain
+            }
+            var metrics = Self.cellMetrics(users: users, perUserThroughput: since >= 0 ? 40_000 : 30_000, noise: &noise)
+            metrics["RRC.ConnEstabAtt"] = (attempts * (1 + noise.next(0.1))).rounded()
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+            if minute == faultStart - 1 { raises = harness.raised.count }
+        }
+        #expect(raises == 0, "false alarms before the fault")
+        let alert = try #require(harness.raised.first)
+        #expect(alert.timestamp >= start + Double(faultStart) * 60)
+        #expect(alert.timestamp <= start + Double(faultStart + 30) * 60, "raised \((alert.timestamp - start) / 60 - Double(faultStart)) minutes in")
+    }
+
+    @Test("a step mid-series on a daily cycle is scored and raised at its start, and held until it ends")
+    func stepOnDailyCycle() throws {
+        var harness = Harness()
+        var noise = Noise(14)
+        var scores: [Double] = []
+        for i in 0..<1440 {
+            let step = (800..<1100).contains(i) ? 20.0 : 0
+            let value = 100 + 30 * sin(Double(i) / 1440 * 2 * .pi) + step + noise.next(1)
+            scores.append(harness.feed(time: start + Double(i) * 60, ["kpi": value])?.score ?? 0)
+        }
+        #expect(scores[800..<805].contains { $0 > 0 }, "no score at the step's start")
+        #expect(scores[805..<1100].allSatisfy { $0 == 0 }, "the score stays up after the onset")
+        let raised = harness.raised
+        #expect(raised.count >= 1)
+        let first = try #require(raised.first { $0.timestamp >= start + 800 * 60 })
+        #expect(first.timestamp <= start + 803 * 60)
+        let cleared = harness.transitions.first { $0.id == first.id && $0.state == .cleared }
+        if let cleared {
+            #expect(cleared.timestamp >= start + 1100 * 60, "cleared \(Int((cleared.timestamp - start) / 60) - 800) samples into a 300-sample step")
+        }
+        let insideStep = raised.filter { $0.timestamp > first.timestamp && $0.timestamp < start + 1100 * 60 }
+        #expect(insideStep.isEmpty, "the same step raised again under a new id")
+    }
+
+    @Test("a long fault keeps one alert, cleared only after it ends")
+    func longFault() throws {
+        var harness = Harness()
+        var noise = Noise(15)
+        let faultStart = 1440
+        let faultEnd = faultStart + 8 * 60
+        for i in 0..<(faultEnd + 120) {
+            let shift = (faultStart..<faultEnd).contains(i) ? 25.0 : 0
+            _ = harness.feed(time: start + Double(i) * 60, ["kpi": 100 + 10 * Self.load(i) + shift + noise.next(1)])
+        }
+        let during = harness.raised.filter { $0.timestamp >= start + Double(faultStart) * 60 && $0.timestamp < start + Double(faultEnd) * 60 }
+        #expect(during.count == 1, "\(during.count) alerts for one fault")
+        let alert = try #require(during.first)
+        let cleared = try #require(harness.transitions.first { $0.id == alert.id && $0.state == .cleared })
+        #expect(cleared.timestamp >= start + Double(faultEnd) * 60, "cleared \(Int((cleared.timestamp - start) / 60) - faultStart) minutes into an 8-hour fault")
+        #expect(cleared.timestamp <= start + Double(faultEnd + 60) * 60)
+    }
+
+    @Test("with the bundled model, a fault on a metric set the model never saw is named anomaly")
+    func unknownMetricSet() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("models/fault-classes.json")
+        let model = try FaultClassifier(json: Data(contentsOf: url))
+        var harness = Harness()
+        harness.pipeline = Pipeline(detector: SpikingDetector(classifier: model))
+        var noise = Noise(16)
+        for i in 0..<900 {
+            let users = i >= 800 ? 3.0 : 60
+            _ = harness.feed(time: start + Double(i) * 60, [
+                "ues_connected": (users + noise.next(2)).rounded(), "cell_load_pct": users * 1.2 + noise.next(1),
+            ])
+        }
+        let alert = try #require(harness.raised.first)
+        #expect(alert.kind == "anomaly")
+        #expect(harness.transitions.allSatisfy { $0.kind == "anomaly" })
+    }
+}
