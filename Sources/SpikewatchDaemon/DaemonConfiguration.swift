@@ -13,7 +13,8 @@ import Yams
 /// - `alerts.endpoint` / `SPIKEWATCH_ALERTS_ENDPOINT` / `@tcp://127.0.0.1:5557`
 /// - `alerts.update_interval_s` 300, `alerts.resend_interval_s` 30, `alerts.heartbeat_interval_s` 5,
 ///   `alerts.send_high_water_mark` 1000
-/// - `cells.max_cells` 10000, `cells.idle_eviction_s` 86400
+/// - `cells.max_cells` 10000, `cells.idle_eviction_s` 86400, `cells.max_time_jump_s` 3600,
+///   `cells.max_future_s` 86400
 /// - `timezone` `UTC`
 /// - `state.directory` (none), `state.checkpoint_interval_s` 300
 /// - `metrics.listen` (off)
@@ -33,6 +34,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var heartbeatInterval = 5.0
     public var maximumCells = 10_000
     public var idleEviction = 86_400.0
+    /// A `ts` further ahead of its cell's last one needs the cell's next sample to confirm it.
+    public var maximumTimeJump = 3600.0
+    /// A `ts` further ahead of the wall clock is `implausible_time`.
+    public var maximumFutureLead = 86_400.0
     public var timezone = "UTC"
     public var stateDirectory: String?
     public var checkpointInterval = 300.0
@@ -63,7 +68,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         "telemetry.endpoints", "telemetry.topic_prefix", "telemetry.max_payload_bytes",
         "alerts.endpoint", "alerts.update_interval_s", "alerts.resend_interval_s", "alerts.heartbeat_interval_s",
         "alerts.send_high_water_mark",
-        "cells.max_cells", "cells.idle_eviction_s", "timezone", "state.directory", "state.checkpoint_interval_s",
+        "cells.max_cells", "cells.idle_eviction_s", "cells.max_time_jump_s", "cells.max_future_s", "timezone", "state.directory", "state.checkpoint_interval_s",
         "metrics.listen", "model", "workers", "log_level",
         "detector.dead_zone", "detector.slow_dead_zone", "detector.envelope_dead_zone",
         "detector.evidence_threshold", "detector.clear_after", "detector.warmup_samples",
@@ -186,6 +191,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case "alerts.send_high_water_mark": alertHighWaterMark = try integer(minimum: 1)
         case "cells.max_cells": maximumCells = try integer(minimum: 1)
         case "cells.idle_eviction_s": idleEviction = try number(minimum: 0)
+        case "cells.max_time_jump_s": maximumTimeJump = try number(minimum: 0)
+        case "cells.max_future_s": maximumFutureLead = try number(minimum: 0)
         case "timezone":
             guard let text = value.string, TimeZone(identifier: text) != nil else {
                 throw fail("must be an IANA time zone name such as UTC or Europe/Paris")
