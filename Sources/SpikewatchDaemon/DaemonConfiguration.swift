@@ -207,7 +207,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if text.isEmpty {
                 metricsListen = nil
             } else {
-                guard MetricsServer.parse(text) != nil else { throw fail("must be HOST:PORT (e.g. 127.0.0.1:9464) or empty") }
+                guard MetricsServer.parse(text) != nil else {
+                    throw fail("must be HOST:PORT with a port from 1 to 65535 (e.g. 127.0.0.1:9464) or empty")
+                }
                 metricsListen = text
             }
         case "model":
@@ -241,7 +243,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             }
             if key == "security.telemetry_server_key" { telemetryServerKey = parsed } else { alertsServerKey = parsed }
         default:
-            throw ConfigurationError("\(location): unknown key \"\(key)\" (known keys: \(Self.keys.joined(separator: ", ")))")
+            throw ConfigurationError("\(location): unknown key \"\(key)\"\(Self.suggestion(for: key, among: Self.keys)) (known keys: \(Self.keys.joined(separator: ", ")))")
         }
     }
 
@@ -270,7 +272,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
             let location = "\(source):\(valueNode.mark?.line ?? keyNode.mark?.line ?? 0)"
             if case .mapping(let nested) = valueNode, !["telemetry.endpoints"].contains(key) {
                 guard Self.keys.contains(where: { $0.hasPrefix(key + ".") }) else {
-                    throw ConfigurationError("\(location): unknown section \"\(key)\" (known keys: \(Self.keys.joined(separator: ", ")))")
+                    let sections = Set(Self.keys.compactMap { $0.split(separator: ".").count > 1 ? String($0.split(separator: ".")[0]) : nil })
+                    throw ConfigurationError("\(location): unknown section \"\(key)\"\(Self.suggestion(for: key, among: sections.sorted())) (known keys: \(Self.keys.joined(separator: ", ")))")
                 }
                 try walk(nested, prefix: key, source: source)
                 continue
@@ -286,8 +289,20 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
     }
 
+    /// `SPIKEWATCH_*` variables that are not settings: the test-only stall hook and the
+    /// switch that adds the fuzz target to a build.
+    public static let otherEnvironmentNames: Set<String> = ["SPIKEWATCH_TEST_STALL_AFTER", "SPIKEWATCH_FUZZ"]
+
     /// Applies every `SPIKEWATCH_*` variable that names a key.
+    /// - Throws: for an invalid value, and for a `SPIKEWATCH_*` variable that names no
+    ///   key (a misspelling never silently becomes a default).
     public mutating func apply(environment: [String: String]) throws(ConfigurationError) {
+        let known = Set(Self.keys.map(Self.environmentName)).union(Self.otherEnvironmentNames)
+        for name in environment.keys.sorted() where name.hasPrefix("SPIKEWATCH_") && !known.contains(name) {
+            throw ConfigurationError(
+                "environment \(name): unknown variable\(Self.suggestion(for: name, among: Self.keys.map(Self.environmentName))) "
+                    + "(settings are SPIKEWATCH_ + the key in capitals with _ for ., e.g. SPIKEWATCH_ALERTS_ENDPOINT)")
+        }
         for key in Self.keys {
             let name = Self.environmentName(key)
             if let text = environment[name] {
@@ -296,8 +311,42 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The closest of `candidates` to a misspelled `name`, as `" (did you mean ...?)"`, or
+    /// nothing when none is close (edit distance at most a third of the name, and 3).
+    static func suggestion(for name: String, among candidates: [String]) -> String {
+        let target = Array(name.lowercased().utf8)
+        var best: (candidate: String, distance: Int)?
+        for candidate in candidates {
+            let distance = editDistance(target, Array(candidate.lowercased().utf8))
+            if distance < (best?.distance ?? .max) { best = (candidate, distance) }
+        }
+        guard let best, best.distance <= min(3, max(1, target.count / 3)) else { return "" }
+        return "; did you mean \"\(best.candidate)\"?"
+    }
+
+    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, y) in b.enumerated() {
+                current[j + 1] = Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
     /// Checks settings that depend on each other, and that key files can be read.
     public func validate() throws(ConfigurationError) {
+        // Endpoints set in code rather than read from text are checked here too.
+        for endpoint in telemetryEndpoints + [alertsEndpoint] {
+            do { _ = try Endpoint(parsing: endpoint.description, defaultAction: endpoint.action) } catch {
+                throw ConfigurationError("\(endpoint == alertsEndpoint ? "alerts.endpoint" : "telemetry.endpoints"): \(error)")
+            }
+        }
+        if let metricsListen, MetricsServer.parse(metricsListen) == nil {
+            throw ConfigurationError("metrics.listen: must be HOST:PORT with a port from 1 to 65535, got \"\(metricsListen)\"")
+        }
         if topicPrefix.utf8.count > 255 {
             throw ConfigurationError("telemetry.topic_prefix: longer than 255 bytes")
         }
