@@ -376,10 +376,36 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The file a key setting names: a path, or `credential:NAME`, a systemd credential
+    /// (`LoadCredential=NAME` in the unit), read from `$CREDENTIALS_DIRECTORY/NAME`.
+    public static func keyFilePath(_ setting: String, key: String, environment: [String: String]? = nil)
+        throws(ConfigurationError) -> String
+    {
+        guard setting.hasPrefix("credential:") else { return setting }
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        let name = String(setting.dropFirst("credential:".count))
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw ConfigurationError("\(key): \"\(setting)\" must name a credential, e.g. credential:spikewatch.key")
+        }
+        guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty else {
+            throw ConfigurationError(
+                "\(key): \(setting) is a systemd credential, but $CREDENTIALS_DIRECTORY is not set "
+                    + "(the unit passes it with LoadCredential=\(name), from /etc/credstore/\(name))")
+        }
+        return directory + "/" + name
+    }
+
+    /// Why a file cannot be read: missing, or not readable by this user.
+    static func unreadable(_ path: String) -> String {
+        FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file"
+    }
+
     /// Reads a secret key file: one 40-character Z85 key (a trailing newline is fine).
-    public static func readSecretKey(_ path: String) throws(ConfigurationError) -> CurveKeyPair {
+    /// `credential:NAME` reads the systemd credential NAME.
+    public static func readSecretKey(_ setting: String) throws(ConfigurationError) -> CurveKeyPair {
+        let path = try keyFilePath(setting, key: "security.secret_key_file")
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigurationError("security.secret_key_file: cannot read \(path)")
+            throw ConfigurationError("security.secret_key_file: cannot read \(path) (\(unreadable(path)))")
         }
         guard let key = CurveKey(z85: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw ConfigurationError("security.secret_key_file: \(path) does not hold a 40-character Z85 key (`spikewatch keygen` writes one)")
@@ -393,9 +419,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     /// Reads an allow-list: one Z85 public key per line (anything after a blank ignored);
     /// blank lines and lines starting with `#` are skipped.
-    public static func readKeyList(_ path: String) throws(ConfigurationError) -> Set<CurveKey> {
+    public static func readKeyList(_ setting: String) throws(ConfigurationError) -> Set<CurveKey> {
+        let path = try keyFilePath(setting, key: "security allow-list")
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigurationError("cannot read the key list \(path)")
+            throw ConfigurationError("cannot read the key list \(path) (\(unreadable(path)))")
         }
         var keys = Set<CurveKey>()
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
