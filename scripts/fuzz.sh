@@ -26,7 +26,7 @@ SWIFT_BACKTRACE=enable=no .build-fuzz/debug/spikewatch-fuzz "$NEW/decoders" fuzz
 echo "fuzz: decoders, $DECODER_SECONDS s without a crash"
 if [ "$PIPELINE_SECONDS" -gt 0 ]; then
     SWIFT_BACKTRACE=enable=no .build-fuzz/debug/spikewatch-fuzz-pipeline "$NEW/pipeline" fuzz/pipeline-corpus \
-        -max_total_time="$PIPELINE_SECONDS" -max_len=131072 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+        -max_total_time="$PIPELINE_SECONDS" -max_len=32768 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
         -artifact_prefix="$NEW/"
     echo "fuzz: pipeline, $PIPELINE_SECONDS s without a crash"
 fi
