@@ -119,9 +119,12 @@ let package = Package(
 
 if ProcessInfo.processInfo.environment["SPIKEWATCH_FUZZ"] != nil {
     package.products.append(.executable(name: "spikewatch-fuzz", targets: ["TelemetryFuzz"]))
+    package.products.append(.executable(name: "spikewatch-fuzz-pipeline", targets: ["PipelineFuzz"]))
     package.targets += [
         .target(name: "CFuzzerDriver"),
         .executableTarget(name: "TelemetryFuzz", dependencies: ["CFuzzerDriver", "Telemetry", "StrictJSON"]),
+        /// The whole pipeline (decode -> model -> alerts -> checkpoint), structure-aware.
+        .executableTarget(name: "PipelineFuzz", dependencies: ["CFuzzerDriver", "Telemetry", "Detection"]),
     ]
 }
 

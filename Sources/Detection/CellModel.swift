@@ -137,7 +137,7 @@ struct CellModel: Codable, Sendable {
     ) -> CellStep {
         var readings: [ProbeRecord.FeatureReading] = []
         let t = sample.timestamp
-        let micros = Int64((t * 1_000_000).rounded())
+        let micros = Int64(max(-4e18, min(4e18, (t * 1_000_000).rounded())))  // checked: any t converts
         var synapticEvents = 0
         var surpriseSpikes = 0
         var eventWeight = 0.0
@@ -347,7 +347,7 @@ struct CellModel: Codable, Sendable {
     /// more per `spikeUnit` sigmas, capped.
     func spikes(_ z: Double, _ deadZone: Double, _ settings: DetectorSettings) -> Int {
         guard z > deadZone else { return 0 }
-        return min(settings.maximumSpikes, 1 + Int((z - deadZone) / settings.spikeUnit))
+        return min(settings.maximumSpikes, 1 + Int(min(Double(settings.maximumSpikes), (z - deadZone) / settings.spikeUnit)))
     }
 
     static func severity(score: Double, active: ActiveAlert?) -> Alert.Severity {

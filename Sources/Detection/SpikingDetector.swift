@@ -131,7 +131,7 @@ public struct Pipeline<Detector: AnomalyDetector>: Sendable {
         do {
             let (admission, evicted) = try tracker.admit(cell: sample.cell, sequence: sample.sequence, timestamp: sample.timestamp)
             for cell in evicted { detector.forget(cell: cell) }
-            gaps += admission.gap
+            gaps = gaps.addingReportingOverflow(admission.gap).overflow ? .max : gaps + admission.gap
             if admission.publisherRestarted { restarts += 1 }
             return .success(detector.process(sample, names: names))
         } catch {

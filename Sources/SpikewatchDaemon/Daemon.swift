@@ -144,12 +144,12 @@ public final class Daemon: Sendable {
         let config = configuration.withLock { $0 }
         var parts: [Checkpoint]
         let classifier = self.classifier.withLock { $0 }
+        let limits = CellLimits(config, shards: shardQueues.count)
         func fresh() -> [Checkpoint] {
             shardQueues.indices.map { _ in
-                Checkpoint(
-                    tracker: SequenceTracker(
-                        maximumCells: max(1, config.maximumCells / shardQueues.count), idleEviction: config.idleEviction),
-                    detector: SpikingDetector(settings: config.detector, classifier: classifier))
+                var tracker = SequenceTracker()
+                limits.apply(to: &tracker)
+                return Checkpoint(tracker: tracker, detector: SpikingDetector(settings: config.detector, classifier: classifier))
             }
         }
         parts = fresh()
@@ -162,10 +162,22 @@ public final class Daemon: Sendable {
                 notifier.notify(.status("checkpoint refused, starting fresh: \(message)"))
             case .loaded(let checkpoint):
                 parts = checkpoint.partitioned(into: shardQueues.count) { self.shard(of: $0) }
+                let now = Date().timeIntervalSince1970
                 for index in parts.indices {
-                    parts[index].tracker.maximumCells = max(1, config.maximumCells / shardQueues.count)
-                    parts[index].tracker.idleEviction = config.idleEviction
+                    limits.apply(to: &parts[index].tracker)
                     parts[index].detector.reconfigure(settings: config.detector, classifier: classifier)
+                    // A checkpoint written before implausible times were refused may hold
+                    // one: that cell starts afresh rather than refusing its samples.
+                    parts[index].tracker.now = now
+                    for eviction in parts[index].tracker.evictImplausible() {
+                        parts[index].detector.forget(cell: eviction.cell)
+                        metrics.evicted(eviction.reason)
+                        logger.warning("cell evicted with what it learned: its checkpointed time cannot be right: \(eviction.detail)", metadata: [
+                            "cell": "\(loggable(eviction.cell))", "reason": "\(eviction.reason.rawValue)",
+                        ])
+                    }
+                    // Nobody was listening while the daemon was down: idleness counts from now.
+                    parts[index].tracker.markAllSeen(at: now)
                 }
                 alertSequence.store(checkpoint.alertSequence, ordering: .relaxed)
                 logger.info(
@@ -313,14 +325,31 @@ public final class Daemon: Sendable {
                     guard frames[1].count <= maximumPayload else {
                         return .failure(Rejection(.oversized, "\(frames[1].count) bytes > \(maximumPayload)"))
                     }
-                    return frames[1].withUnsafeBytes { bytes in
+                    let decoded = frames[1].withUnsafeBytes { bytes in
                         Result { () throws(Rejection) in try decoder.decode(bytes) }
                     }
+                    // The topic names the payload's cell: `<prefix><cell>`, byte for byte.
+                    if case .success(let sample) = decoded {
+                        var cell = sample.cell
+                        let matches = cell.withUTF8 { cellBytes in
+                            frames[0].withUnsafeBytes { topic in
+                                topic.count == prefix.count + cellBytes.count && topic.dropFirst(prefix.count).elementsEqual(cellBytes)
+                            }
+                        }
+                        if !matches {
+                            return .failure(Rejection(
+                                .topicMismatch,
+                                "payload of cell \"\(loggable(sample.cell))\" under topic \"\(loggable(frames[0].string))\" (expected \"\(loggable(config.topicPrefix + sample.cell))\")"))
+                        }
+                    }
+                    return decoded
                 }()
                 switch outcome {
                 case .failure(let rejection):
                     metrics.reject(rejection.reason)
-                    limiter.log(rejection, logger: logger)
+                    limiter.log(
+                        rejection, cell: rejection.reason > .oversized ? payloadCell(frames[1], decoder.lastCellRange) : nil,
+                        topic: frames.isEmpty ? nil : frames[0].string, logger: logger)
                 case .success(let sample):
                     let index = self.shard(of: sample.cell)
                     var names: MetricNames?
@@ -540,7 +569,7 @@ public final class Daemon: Sendable {
             configuration.withLock { $0 = next }
             classifier.withLock { $0 = model }
             for queue in shardQueues {
-                queue.append(.reconfigure(next.detector, model, maximumCells: next.maximumCells, idleEviction: next.idleEviction))
+                queue.append(.reconfigure(next.detector, model, limits: CellLimits(next, shards: shardQueues.count)))
             }
             logger.info("configuration reloaded", metadata: ["config.path": "\(path)"])
             notifier.notify(.status("configuration reloaded from \(path); " + metrics.statusLine()))
@@ -565,6 +594,15 @@ public final class Daemon: Sendable {
     public var statusLine: String { metrics.statusLine() }
 }
 
+/// The `cell` of a payload the decoder read (its raw bytes), when it found one.
+func payloadCell(_ payload: Message, _ range: Range<Int>?) -> String? {
+    guard let range else { return nil }
+    return payload.withUnsafeBytes { bytes in
+        range.lowerBound >= 0 && range.upperBound <= bytes.count
+            ? String(validating: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self) : nil
+    }
+}
+
 /// glibc's `malloc_trim(0)`: returns free heap memory to the system. Glibc's Swift module
 /// does not export it, so it is looked up once; elsewhere it is a no-op.
 func releaseFreeMemory() {
@@ -582,10 +620,16 @@ struct Shard {
     var limiter = RejectionLogLimiter()
     let stallAfter: Int?
     var processed = 0
+    let topicPrefix: String
+    /// Per cell with an open alert: every severity topic it was published on (a clear
+    /// the daemon sends itself goes to each, like the detector's own).
+    var openTopics: [String: [Alert.Severity]] = [:]
+    var lastCapSweep = ContinuousClock.now
 
     init(index: Int, initial: Checkpoint, daemon: Daemon) {
         self.index = index
         pipeline = Pipeline(detector: initial.detector, tracker: initial.tracker)
+        topicPrefix = daemon.configuration.withLock { $0.topicPrefix }
         stallAfter = index == 0 ? ProcessInfo.processInfo.environment["SPIKEWATCH_TEST_STALL_AFTER"].flatMap(Int.init) : nil
         daemon.shardCells[index].value.store(pipeline.detector.cellCount, ordering: .relaxed)
     }
@@ -604,10 +648,17 @@ struct Shard {
             }
             let gapsBefore = pipeline.gaps
             let restartsBefore = pipeline.restarts
+            // The daemon's clock: plausibility of `ts` and idleness are judged on it.
+            pipeline.tracker.now = Date().timeIntervalSince1970
             switch pipeline.process(sample, names: names) {
             case .failure(let rejection):
                 metrics.reject(rejection.reason)
-                limiter.log(rejection, logger: daemon.logger)
+                limiter.log(rejection, cell: sample.cell, topic: topicPrefix + sample.cell, logger: daemon.logger)
+                if rejection.reason == .tooManyCells && ContinuousClock.now - lastCapSweep >= .seconds(1) {
+                    // At the cap: make room now if idle cells can go (at most once a second).
+                    lastCapSweep = ContinuousClock.now
+                    sweep(daemon: daemon)
+                }
             case .success(let output):
                 processed += 1
                 daemon.shardCells[index].value.store(pipeline.detector.cellCount, ordering: .relaxed)
@@ -615,6 +666,14 @@ struct Shard {
                 metrics.processedTotal.add(1, ordering: .relaxed)
                 if output.synapticEvents > 0 { metrics.synapticEvents.increment(by: Int64(output.synapticEvents)) }
                 for var transition in output.transitions {
+                    switch transition.state {
+                    case .raised: openTopics[transition.cell] = [transition.severity]
+                    case .updated:
+                        if !(openTopics[transition.cell]?.contains(transition.severity) ?? false) {
+                            openTopics[transition.cell, default: []].append(transition.severity)
+                        }
+                    case .cleared: openTopics[transition.cell] = nil
+                    }
                     transition.sequence = daemon.alertSequence.add(1, ordering: .relaxed).oldValue
                     daemon.alertQueue.append(transition)
                 }
@@ -622,9 +681,11 @@ struct Shard {
                 metrics.processing.record(ContinuousClock.now - receivedAt)
             }
             if pipeline.gaps != gapsBefore {
-                let missing = Int(pipeline.gaps - gapsBefore)
-                metrics.gaps.increment(by: Int64(missing))
-                metrics.gapsTotal.add(missing, ordering: .relaxed)
+                // Both are in [0, Int64.max] (the pipeline saturates), so this cannot overflow.
+                let missing = pipeline.gaps - gapsBefore
+                metrics.gaps.increment(by: missing)
+                let total = metrics.gapsTotal.load(ordering: .relaxed)
+                metrics.gapsTotal.store(Int(total.addingReportingOverflow(Int(missing)).overflow ? .max : total + Int(missing)), ordering: .relaxed)
             }
             if pipeline.restarts != restartsBefore {
                 metrics.publisherRestarts.increment()
@@ -632,11 +693,63 @@ struct Shard {
             }
         case .snapshot(let collector):
             collector.deliver(index, Checkpoint(tracker: pipeline.tracker, detector: pipeline.detector))
-        case .reconfigure(let settings, let classifier, let maximumCells, let idleEviction):
+        case .reconfigure(let settings, let classifier, let limits):
             pipeline.detector.reconfigure(settings: settings, classifier: classifier)
-            pipeline.tracker.maximumCells = max(1, maximumCells / daemon.shardQueues.count)
-            pipeline.tracker.idleEviction = idleEviction
+            limits.apply(to: &pipeline.tracker)
+        case .sweep:
+            sweep(daemon: daemon)
+        case .clearAlerts(let reason):
+            let active = pipeline.detector.activeAlerts
+            for alert in active {
+                let time = pipeline.tracker.cells[alert.cell]?.lastTimestamp ?? alert.startedAt
+                clear(cell: alert.cell, startedAt: alert.startedAt, severity: alert.severity, kind: alert.kind, at: time, daemon: daemon)
+            }
+            if !active.isEmpty {
+                daemon.logger.notice("cleared \(active.count) active alerts: \(reason)", metadata: ["shard": "\(index)"])
+            }
         }
         return true
+    }
+
+    /// Evicts the cells silent longer than the idle limit on the daemon's clock.
+    mutating func sweep(daemon: Daemon) {
+        pipeline.tracker.now = Date().timeIntervalSince1970
+        let evictions = pipeline.tracker.sweep()
+        guard !evictions.isEmpty else { return }
+        var active: [String: (cell: String, startedAt: Double, severity: Alert.Severity, kind: String)] = [:]
+        for alert in pipeline.detector.activeAlerts { active[alert.cell] = alert }
+        for eviction in evictions {
+            var cleared = false
+            if let alert = active[eviction.cell] {
+                clear(cell: eviction.cell, startedAt: alert.startedAt, severity: alert.severity, kind: alert.kind,
+                      at: eviction.lastTimestamp, daemon: daemon)
+                cleared = true
+            }
+            pipeline.detector.forget(cell: eviction.cell)
+            daemon.metrics.evicted(eviction.reason)
+            daemon.logger.notice("cell evicted with what it learned: \(eviction.detail)", metadata: [
+                "cell": "\(loggable(eviction.cell))", "reason": "\(eviction.reason.rawValue)", "alert_cleared": "\(cleared)",
+            ])
+        }
+        daemon.shardCells[index].value.store(pipeline.detector.cellCount, ordering: .relaxed)
+    }
+
+    /// Publishes a `cleared` for an alert the detector will not clear itself (its cell is
+    /// evicted, or the daemon stops without keeping what it learned), on every severity
+    /// topic it was published on.
+    mutating func clear(
+        cell: String, startedAt: Double, severity: Alert.Severity, kind: String, at time: Double, daemon: Daemon
+    ) {
+        var topics = openTopics[cell] ?? []
+        if !topics.contains(severity) { topics.append(severity) }
+        for topic in topics {
+            var alert = Alert(
+                cell: cell, state: .cleared, severity: topic, kind: kind, score: 0, timestamp: time, startedAt: startedAt,
+                sequence: 0, evidence: [])
+            alert.sequence = daemon.alertSequence.add(1, ordering: .relaxed).oldValue
+            daemon.alertQueue.append(alert)
+        }
+        openTopics[cell] = nil
+        daemon.wakePublisher()
     }
 }

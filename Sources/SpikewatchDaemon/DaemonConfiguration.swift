@@ -13,7 +13,8 @@ import Yams
 /// - `alerts.endpoint` / `SPIKEWATCH_ALERTS_ENDPOINT` / `@tcp://127.0.0.1:5557`
 /// - `alerts.update_interval_s` 300, `alerts.resend_interval_s` 30, `alerts.heartbeat_interval_s` 5,
 ///   `alerts.send_high_water_mark` 1000
-/// - `cells.max_cells` 10000, `cells.idle_eviction_s` 86400
+/// - `cells.max_cells` 10000, `cells.idle_eviction_s` 86400, `cells.max_time_jump_s` 3600,
+///   `cells.max_future_s` 86400
 /// - `timezone` `UTC`
 /// - `state.directory` (none), `state.checkpoint_interval_s` 300
 /// - `metrics.listen` (off)
@@ -33,6 +34,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var heartbeatInterval = 5.0
     public var maximumCells = 10_000
     public var idleEviction = 86_400.0
+    /// A `ts` further ahead of its cell's last one needs the cell's next sample to confirm it.
+    public var maximumTimeJump = 3600.0
+    /// A `ts` further ahead of the wall clock is `implausible_time`.
+    public var maximumFutureLead = 86_400.0
     public var timezone = "UTC"
     public var stateDirectory: String?
     public var checkpointInterval = 300.0
@@ -63,7 +68,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         "telemetry.endpoints", "telemetry.topic_prefix", "telemetry.max_payload_bytes",
         "alerts.endpoint", "alerts.update_interval_s", "alerts.resend_interval_s", "alerts.heartbeat_interval_s",
         "alerts.send_high_water_mark",
-        "cells.max_cells", "cells.idle_eviction_s", "timezone", "state.directory", "state.checkpoint_interval_s",
+        "cells.max_cells", "cells.idle_eviction_s", "cells.max_time_jump_s", "cells.max_future_s", "timezone", "state.directory", "state.checkpoint_interval_s",
         "metrics.listen", "model", "workers", "log_level",
         "detector.dead_zone", "detector.slow_dead_zone", "detector.envelope_dead_zone",
         "detector.evidence_threshold", "detector.clear_after", "detector.warmup_samples",
@@ -186,6 +191,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case "alerts.send_high_water_mark": alertHighWaterMark = try integer(minimum: 1)
         case "cells.max_cells": maximumCells = try integer(minimum: 1)
         case "cells.idle_eviction_s": idleEviction = try number(minimum: 0)
+        case "cells.max_time_jump_s": maximumTimeJump = try number(minimum: 0)
+        case "cells.max_future_s": maximumFutureLead = try number(minimum: 0)
         case "timezone":
             guard let text = value.string, TimeZone(identifier: text) != nil else {
                 throw fail("must be an IANA time zone name such as UTC or Europe/Paris")
@@ -200,7 +207,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if text.isEmpty {
                 metricsListen = nil
             } else {
-                guard MetricsServer.parse(text) != nil else { throw fail("must be HOST:PORT (e.g. 127.0.0.1:9464) or empty") }
+                guard MetricsServer.parse(text) != nil else {
+                    throw fail("must be HOST:PORT with a port from 1 to 65535 (e.g. 127.0.0.1:9464) or empty")
+                }
                 metricsListen = text
             }
         case "model":
@@ -234,7 +243,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             }
             if key == "security.telemetry_server_key" { telemetryServerKey = parsed } else { alertsServerKey = parsed }
         default:
-            throw ConfigurationError("\(location): unknown key \"\(key)\" (known keys: \(Self.keys.joined(separator: ", ")))")
+            throw ConfigurationError("\(location): unknown key \"\(key)\"\(Self.suggestion(for: key, among: Self.keys)) (known keys: \(Self.keys.joined(separator: ", ")))")
         }
     }
 
@@ -263,7 +272,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
             let location = "\(source):\(valueNode.mark?.line ?? keyNode.mark?.line ?? 0)"
             if case .mapping(let nested) = valueNode, !["telemetry.endpoints"].contains(key) {
                 guard Self.keys.contains(where: { $0.hasPrefix(key + ".") }) else {
-                    throw ConfigurationError("\(location): unknown section \"\(key)\" (known keys: \(Self.keys.joined(separator: ", ")))")
+                    let sections = Set(Self.keys.compactMap { $0.split(separator: ".").count > 1 ? String($0.split(separator: ".")[0]) : nil })
+                    throw ConfigurationError("\(location): unknown section \"\(key)\"\(Self.suggestion(for: key, among: sections.sorted())) (known keys: \(Self.keys.joined(separator: ", ")))")
                 }
                 try walk(nested, prefix: key, source: source)
                 continue
@@ -279,8 +289,20 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
     }
 
+    /// `SPIKEWATCH_*` variables that are not settings: the test-only stall hook and the
+    /// switch that adds the fuzz target to a build.
+    public static let otherEnvironmentNames: Set<String> = ["SPIKEWATCH_TEST_STALL_AFTER", "SPIKEWATCH_FUZZ"]
+
     /// Applies every `SPIKEWATCH_*` variable that names a key.
+    /// - Throws: for an invalid value, and for a `SPIKEWATCH_*` variable that names no
+    ///   key (a misspelling never silently becomes a default).
     public mutating func apply(environment: [String: String]) throws(ConfigurationError) {
+        let known = Set(Self.keys.map(Self.environmentName)).union(Self.otherEnvironmentNames)
+        for name in environment.keys.sorted() where name.hasPrefix("SPIKEWATCH_") && !known.contains(name) {
+            throw ConfigurationError(
+                "environment \(name): unknown variable\(Self.suggestion(for: name, among: Self.keys.map(Self.environmentName))) "
+                    + "(settings are SPIKEWATCH_ + the key in capitals with _ for ., e.g. SPIKEWATCH_ALERTS_ENDPOINT)")
+        }
         for key in Self.keys {
             let name = Self.environmentName(key)
             if let text = environment[name] {
@@ -289,8 +311,42 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The closest of `candidates` to a misspelled `name`, as `" (did you mean ...?)"`, or
+    /// nothing when none is close (edit distance at most a third of the name, and 3).
+    static func suggestion(for name: String, among candidates: [String]) -> String {
+        let target = Array(name.lowercased().utf8)
+        var best: (candidate: String, distance: Int)?
+        for candidate in candidates {
+            let distance = editDistance(target, Array(candidate.lowercased().utf8))
+            if distance < (best?.distance ?? .max) { best = (candidate, distance) }
+        }
+        guard let best, best.distance <= min(3, max(1, target.count / 3)) else { return "" }
+        return "; did you mean \"\(best.candidate)\"?"
+    }
+
+    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, y) in b.enumerated() {
+                current[j + 1] = Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
     /// Checks settings that depend on each other, and that key files can be read.
     public func validate() throws(ConfigurationError) {
+        // Endpoints set in code rather than read from text are checked here too.
+        for endpoint in telemetryEndpoints + [alertsEndpoint] {
+            do { _ = try Endpoint(parsing: endpoint.description, defaultAction: endpoint.action) } catch {
+                throw ConfigurationError("\(endpoint == alertsEndpoint ? "alerts.endpoint" : "telemetry.endpoints"): \(error)")
+            }
+        }
+        if let metricsListen, MetricsServer.parse(metricsListen) == nil {
+            throw ConfigurationError("metrics.listen: must be HOST:PORT with a port from 1 to 65535, got \"\(metricsListen)\"")
+        }
         if topicPrefix.utf8.count > 255 {
             throw ConfigurationError("telemetry.topic_prefix: longer than 255 bytes")
         }
@@ -320,10 +376,36 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The file a key setting names: a path, or `credential:NAME`, a systemd credential
+    /// (`LoadCredential=NAME` in the unit), read from `$CREDENTIALS_DIRECTORY/NAME`.
+    public static func keyFilePath(_ setting: String, key: String, environment: [String: String]? = nil)
+        throws(ConfigurationError) -> String
+    {
+        guard setting.hasPrefix("credential:") else { return setting }
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        let name = String(setting.dropFirst("credential:".count))
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw ConfigurationError("\(key): \"\(setting)\" must name a credential, e.g. credential:spikewatch.key")
+        }
+        guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty else {
+            throw ConfigurationError(
+                "\(key): \(setting) is a systemd credential, but $CREDENTIALS_DIRECTORY is not set "
+                    + "(the unit passes it with LoadCredential=\(name), from /etc/credstore/\(name))")
+        }
+        return directory + "/" + name
+    }
+
+    /// Why a file cannot be read: missing, or not readable by this user.
+    static func unreadable(_ path: String) -> String {
+        FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file"
+    }
+
     /// Reads a secret key file: one 40-character Z85 key (a trailing newline is fine).
-    public static func readSecretKey(_ path: String) throws(ConfigurationError) -> CurveKeyPair {
+    /// `credential:NAME` reads the systemd credential NAME.
+    public static func readSecretKey(_ setting: String) throws(ConfigurationError) -> CurveKeyPair {
+        let path = try keyFilePath(setting, key: "security.secret_key_file")
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigurationError("security.secret_key_file: cannot read \(path)")
+            throw ConfigurationError("security.secret_key_file: cannot read \(path) (\(unreadable(path)))")
         }
         guard let key = CurveKey(z85: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw ConfigurationError("security.secret_key_file: \(path) does not hold a 40-character Z85 key (`spikewatch keygen` writes one)")
@@ -337,9 +419,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     /// Reads an allow-list: one Z85 public key per line (anything after a blank ignored);
     /// blank lines and lines starting with `#` are skipped.
-    public static func readKeyList(_ path: String) throws(ConfigurationError) -> Set<CurveKey> {
+    public static func readKeyList(_ setting: String) throws(ConfigurationError) -> Set<CurveKey> {
+        let path = try keyFilePath(setting, key: "security allow-list")
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigurationError("cannot read the key list \(path)")
+            throw ConfigurationError("cannot read the key list \(path) (\(unreadable(path)))")
         }
         var keys = Set<CurveKey>()
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

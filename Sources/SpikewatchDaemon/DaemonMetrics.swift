@@ -2,7 +2,7 @@ import Prometheus
 import Synchronization
 import Telemetry
 
-/// The daemon's counters (INTERFACES.md section 6), exported in the Prometheus text
+/// The daemon's counters (README.md, "Metrics"), exported in the Prometheus text
 /// format, with plain atomic totals alongside for STATUS lines and tests.
 final class DaemonMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
@@ -17,6 +17,7 @@ final class DaemonMetrics: Sendable {
     let gaps: Counter
     let publisherRestarts: Counter
     let processing: DurationHistogram
+    let cellsEvicted: [SequenceTracker.EvictionReason: Counter]
 
     let receivedTotal = Atomic<Int>(0)
     let rejectedTotal = Atomic<Int>(0)
@@ -28,6 +29,7 @@ final class DaemonMetrics: Sendable {
     let cellCount = Atomic<Int>(0)
     let activeCount = Atomic<Int>(0)
     let rejectedByReason: [RejectionReason: AtomicCount]
+    let evictedByReason: [SequenceTracker.EvictionReason: AtomicCount]
 
     init() {
         let registry = self.registry
@@ -51,12 +53,21 @@ final class DaemonMetrics: Sendable {
         processing = registry.makeDurationHistogram(descriptor: d("processing", "seconds", "Time from receipt to a processed sample, per message."), buckets: [.microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100),
                       .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25)])
         rejectedByReason = Dictionary(uniqueKeysWithValues: RejectionReason.allCases.map { ($0, AtomicCount()) })
+        cellsEvicted = Dictionary(uniqueKeysWithValues: SequenceTracker.EvictionReason.allCases.map {
+            ($0, registry.makeCounter(descriptor: d("cells_evicted", "total", "Cells forgotten with what they learned, by reason."), labels: [("reason", $0.rawValue)]))
+        })
+        evictedByReason = Dictionary(uniqueKeysWithValues: SequenceTracker.EvictionReason.allCases.map { ($0, AtomicCount()) })
     }
 
     func reject(_ reason: RejectionReason) {
         rejected[reason]!.increment()
         rejectedTotal.add(1, ordering: .relaxed)
         rejectedByReason[reason]!.value.add(1, ordering: .relaxed)
+    }
+
+    func evicted(_ reason: SequenceTracker.EvictionReason) {
+        cellsEvicted[reason]!.increment()
+        evictedByReason[reason]!.value.add(1, ordering: .relaxed)
     }
 
     /// The text exposition of every metric.

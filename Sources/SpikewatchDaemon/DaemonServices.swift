@@ -20,7 +20,13 @@ struct MainService: Service {
         daemon.notifier.notify(.ready, .status("ready; " + daemon.metrics.statusLine()))
         daemon.logger.notice("spikewatch ready")
         let watchdog = daemon.notifier.watchdogInterval
-        let checkpointInterval = daemon.configuration.withLock { $0.checkpointInterval }
+        let (checkpointInterval, idleEviction, stateDirectory) = daemon.configuration.withLock {
+            ($0.checkpointInterval, $0.idleEviction, $0.stateDirectory)
+        }
+        // Idle cells are evicted on the daemon's clock, a few times per idle limit (at
+        // most every minute, at least every half second).
+        var lastSweep = ContinuousClock.now
+        let sweepEvery = Duration.seconds(min(60, max(0.5, idleEviction / 4)))
         let loops = [daemon.ingestHealth, daemon.publisherHealth] + daemon.workerHealth
         var seen = loops.map { $0.progress.load(ordering: .relaxed) }
         var lastPing = ContinuousClock.now - .seconds(3600)
@@ -57,6 +63,10 @@ struct MainService: Service {
                     lastTrim = now
                     releaseFreeMemory()
                 }
+                if now - lastSweep >= sweepEvery {
+                    lastSweep = now
+                    for queue in daemon.shardQueues { queue.append(.sweep) }
+                }
                 if checkpointInterval > 0 && now - lastCheckpoint >= .seconds(checkpointInterval) {
                     lastCheckpoint = now
                     await daemon.checkpoint()
@@ -64,7 +74,11 @@ struct MainService: Service {
             }
         } onGracefulShutdown: {
             daemon.notifier.notify(.stopping)
-            daemon.logger.notice("stopping: draining, checkpointing")
+            if stateDirectory != nil {
+                daemon.logger.notice("stopping: draining, checkpointing (active alerts stay open: the learned state, and with it each alert, resumes on restart)")
+            } else {
+                daemon.logger.notice("stopping: draining; learning is not kept (no state directory), so active alerts are cleared")
+            }
             daemon.stopping.store(true, ordering: .relaxed)
         }
         // Shutdown: input stops first; the workers process what is queued, then answer
@@ -72,6 +86,13 @@ struct MainService: Service {
         // sends the last transitions and stops.
         daemon.stopping.store(true, ordering: .relaxed)
         while !daemon.ingestStopped.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(5)) }
+        if stateDirectory == nil {
+            // Nothing learned survives this stop, so no alert can ever be cleared later:
+            // each detection thread clears its open alerts behind the samples it has queued.
+            for queue in daemon.shardQueues {
+                queue.append(.clearAlerts(reason: "the daemon stops and learning is not kept without a state directory"))
+            }
+        }
         await daemon.checkpoint()
         for queue in daemon.shardQueues { queue.close() }
         let deadline = ContinuousClock.now + .seconds(10)

@@ -21,7 +21,35 @@ final class LoopHealth: Sendable {
 enum WorkItem: Sendable {
     case sample(TelemetrySample, names: MetricNames?, receivedAt: ContinuousClock.Instant)
     case snapshot(SnapshotCollector)
-    case reconfigure(DetectorSettings, FaultClassifier?, maximumCells: Int, idleEviction: Double)
+    case reconfigure(DetectorSettings, FaultClassifier?, limits: CellLimits)
+    /// Evict the cells silent longer than the idle limit (the daemon's clock: wall time).
+    case sweep
+    /// The daemon stops without keeping what it learned: clear every active alert.
+    case clearAlerts(reason: String)
+}
+
+/// The per-shard settings of the sequence tracker, from the configuration.
+struct CellLimits: Sendable {
+    var maximumCells: Int
+    var idleEviction: Double
+    var maximumTimeJump: Double
+    var maximumFutureLead: Double
+
+    init(_ configuration: DaemonConfiguration, shards: Int) {
+        maximumCells = max(1, configuration.maximumCells / max(1, shards))
+        idleEviction = configuration.idleEviction
+        maximumTimeJump = configuration.maximumTimeJump
+        maximumFutureLead = configuration.maximumFutureLead
+    }
+
+    func apply(to tracker: inout SequenceTracker) {
+        tracker.maximumCells = maximumCells
+        tracker.idleEviction = idleEviction
+        tracker.maximumTimeJump = maximumTimeJump
+        tracker.maximumFutureLead = maximumFutureLead
+        // The daemon sweeps on its own schedule, so evicted cells' alerts can be closed.
+        tracker.sweepsOnAdmission = false
+    }
 }
 
 /// Gathers one checkpoint from every shard.
@@ -47,11 +75,12 @@ final class SnapshotCollector: Sendable {
     }
 }
 
-/// Logs rejections at most once per reason per 10 seconds, with how many were suppressed.
+/// Logs rejections at most once per reason per 10 seconds, with how many were suppressed,
+/// naming the cell (when known) and the topic of the message logged.
 struct RejectionLogLimiter {
     var last: [RejectionReason: (time: ContinuousClock.Instant, suppressed: Int)] = [:]
 
-    mutating func log(_ rejection: Rejection, logger: Logger) {
+    mutating func log(_ rejection: Rejection, cell: String?, topic: String?, logger: Logger) {
         let now = ContinuousClock.now
         if let entry = last[rejection.reason], now - entry.time < .seconds(10) {
             last[rejection.reason] = (entry.time, entry.suppressed + 1)
@@ -59,9 +88,26 @@ struct RejectionLogLimiter {
         }
         let suppressed = last[rejection.reason]?.suppressed ?? 0
         last[rejection.reason] = (now, 0)
-        logger.warning(
-            "rejected telemetry: \(rejection.detail)",
-            metadata: ["reason": "\(rejection.reason.rawValue)", "suppressed_since_last": "\(suppressed)"])
+        var metadata: Logger.Metadata = [
+            "reason": "\(rejection.reason.rawValue)", "suppressed_since_last": "\(suppressed)",
+        ]
+        if let cell { metadata["cell"] = "\(loggable(cell))" }
+        if let topic { metadata["topic"] = "\(loggable(topic))" }
+        logger.warning("rejected telemetry: \(rejection.detail)", metadata: metadata)
     }
+}
+
+/// Text a publisher chose, made safe for one log line: at most 160 characters, control
+/// characters escaped.
+func loggable(_ text: String) -> String {
+    var result = ""
+    for scalar in text.unicodeScalars.prefix(160) {
+        if scalar.value < 0x20 || scalar.value == 0x7F {
+            result += "\\u{\(String(scalar.value, radix: 16))}"
+        } else {
+            result.unicodeScalars.append(scalar)
+        }
+    }
+    return text.unicodeScalars.count > 160 ? result + "..." : result
 }
 

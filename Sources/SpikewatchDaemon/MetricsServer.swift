@@ -18,16 +18,20 @@ final class MetricsServer: Sendable {
 
     /// Splits `HOST:PORT` (IPv6 as `[::1]:9464`).
     static func parse(_ text: String) -> (host: String, port: UInt16)? {
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { return nil }
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]), port >= 1 else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { return nil }
+        guard !host.isEmpty,
+            host.utf8.allSatisfy({
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || [0x2D, 0x2E, 0x5F, 0x3A, 0x2A].contains($0)
+            })
+        else { return nil }
         return (host, port)
     }
 
     /// Binds and listens; throws a message naming the address on failure.
     init(listen: String, metrics: DaemonMetrics, logger: Logger) throws {
-        guard let (host, port) = Self.parse(listen) else { throw ConfigurationError("metrics.listen: \"\(listen)\" is not HOST:PORT") }
+        guard let (host, port) = Self.parse(listen) else { throw ConfigurationError("metrics.listen: \"\(listen)\" is not HOST:PORT (port 1-65535)") }
         self.host = host
         self.port = port
         self.metrics = metrics

@@ -1,6 +1,6 @@
 import StrictJSON
 
-/// An alert transition (INTERFACES.md section 2).
+/// An alert transition (the alert format of README.md, "Alerts out").
 public struct Alert: Sendable, Equatable {
     public enum State: String, Sendable, Codable, CaseIterable {
         case raised, updated, cleared
@@ -164,7 +164,12 @@ public struct Alert: Sendable, Equatable {
         self.score = try number("score")
         self.timestamp = try number("ts")
         self.startedAt = try number("started_at")
-        self.sequence = Int64(try number("seq"))
+        let sequence = try number("seq")
+        // Checked: a received number becomes an integer only when it is one that fits.
+        guard let exact = Int64(exactly: sequence), exact >= 0 else {
+            throw AlertDecodingError(message: "\"seq\" must be an integer in [0, 2^63), got \(sequence)")
+        }
+        self.sequence = exact
         self.evidence = evidence
         self.resent = value["resent"] == .bool(true)
     }

@@ -1,4 +1,4 @@
-/// Reads a CSV time series (INTERFACES.md section 3): a header row, a timestamp column
+/// Reads a CSV time series (docs/telemetry.md, "Fixtures"): a header row, a timestamp column
 /// (ISO-8601 with `T` or a space, or epoch seconds) and numeric metric columns, one
 /// cell's samples per file (the cell id is given).
 ///

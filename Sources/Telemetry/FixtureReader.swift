@@ -17,7 +17,7 @@ public struct RecordedSample: Sendable {
     }
 }
 
-/// Reads JSON Lines fixtures (INTERFACES.md section 3): one telemetry payload per line,
+/// Reads JSON Lines fixtures (docs/telemetry.md, "Fixtures"): one telemetry payload per line,
 /// optionally with `"label"`. Blank lines are skipped; every other line yields one
 /// ``RecordedSample``, so a malformed line is reported and the next one is read.
 public struct FixtureReader: Sendable {

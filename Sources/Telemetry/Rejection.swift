@@ -1,5 +1,5 @@
-/// Why a telemetry message was rejected, in the precedence order of INTERFACES.md
-/// section 1: when several apply, the earliest in this list is reported.
+/// Why a telemetry message was rejected, in the contract's precedence order (listed in
+/// docs/telemetry.md): when several apply, the earliest in this list is reported.
 public enum RejectionReason: String, Sendable, CaseIterable, Comparable, Codable {
     case badFrames = "bad_frames"
     case badTopic = "bad_topic"
@@ -10,7 +10,12 @@ public enum RejectionReason: String, Sendable, CaseIterable, Comparable, Codable
     case badType = "bad_type"
     case notFinite = "not_finite"
     case noMetrics = "no_metrics"
+    /// The topic is not the prefix followed by the payload's `cell`.
+    case topicMismatch = "topic_mismatch"
     case tooManyCells = "too_many_cells"
+    /// A `ts` that cannot be right: milliseconds or microseconds since the epoch, far in
+    /// the future of the wall clock (live), or far ahead of the cell's own history.
+    case implausibleTime = "implausible_time"
     case duplicate = "duplicate"
     case timeBackwards = "time_backwards"
 

@@ -1,12 +1,35 @@
-/// The per-cell checks of INTERFACES.md section 1 that need memory: duplicates, time
-/// going backwards, publisher restarts, sequence gaps, the cap on cells and idle eviction.
+/// The per-cell checks of the telemetry contract that need memory (docs/telemetry.md):
+/// implausible times, duplicates, time going backwards, publisher restarts, sequence
+/// gaps, the cap on cells and idle eviction.
 ///
-/// Pure: "now" is the latest telemetry time seen, never the wall clock.
+/// Pure: it never reads a clock itself. Two kinds of time meet here, and they are kept
+/// apart so that no single message can harm another cell:
+/// - a sample's `ts` is only ever compared with its own cell's history (and, while live,
+///   with the wall clock the caller passes in ``now``);
+/// - idleness is judged on the tracker's own clock: ``now`` while live, otherwise the
+///   stream's time as a whole (``streamTime``: the median of the last 17 accepted
+///   timestamps, never going back), which one outlying `ts` cannot move.
 public struct SequenceTracker: Sendable, Codable {
     /// What the tracker knows of one cell.
     public struct CellRecord: Sendable, Equatable, Codable {
         public var lastSequence: Int64
         public var lastTimestamp: Double
+        /// When the cell last had a sample accepted, on the tracker's clock (not kept in
+        /// checkpoints: a restored cell counts as seen when the daemon starts).
+        public var lastSeen: Double = 0
+        /// A `ts` refused for jumping too far ahead of `lastTimestamp`; the cell's next
+        /// sample that agrees with it confirms the jump (not kept in checkpoints).
+        public var suspectTimestamp: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case lastSequence, lastTimestamp
+        }
+
+        public init(lastSequence: Int64, lastTimestamp: Double, lastSeen: Double = 0) {
+            self.lastSequence = lastSequence
+            self.lastTimestamp = lastTimestamp
+            self.lastSeen = lastSeen
+        }
     }
 
     /// What an accepted sample meant for its stream.
@@ -19,44 +42,137 @@ public struct SequenceTracker: Sendable, Codable {
         public var publisherRestarted: Bool
     }
 
+    /// Why a cell was forgotten (the `reason` label of `spikewatch_cells_evicted_total`).
+    public enum EvictionReason: String, Sendable, CaseIterable {
+        /// Silent for longer than ``idleEviction`` on the tracker's clock.
+        case idle
+        /// Restored from a checkpoint holding a time that cannot be right.
+        case implausibleTime = "implausible_time"
+    }
+
+    /// One forgotten cell.
+    public struct Eviction: Sendable, Equatable {
+        public var cell: String
+        public var reason: EvictionReason
+        /// The cell's last accepted `ts`.
+        public var lastTimestamp: Double
+        /// Why, for the log.
+        public var detail: String
+    }
+
+    /// A `ts` at or above this is not epoch seconds (1e11 s is the year 5138), but
+    /// milliseconds or microseconds since the epoch (1e12 and more today).
+    public static let epochSecondsLimit = 1e11
+
     /// New cells beyond this many are rejected as `too_many_cells`.
     public var maximumCells: Int
-    /// Cells silent this many telemetry seconds are forgotten.
+    /// Cells silent this many seconds of the tracker's clock are forgotten.
     public var idleEviction: Double
+    /// A `ts` more than this many seconds ahead of its cell's last one is refused as
+    /// `implausible_time` unless the cell's next sample confirms it (lies at or after it
+    /// and within this many seconds of it): one outlier never moves a cell's clock.
+    public var maximumTimeJump: Double = 3600
+    /// While live: a `ts` more than this many seconds ahead of ``now`` is `implausible_time`.
+    public var maximumFutureLead: Double = 86_400
+    /// The wall clock (epoch seconds), set by the caller before each admission while
+    /// live; nil in replay, where the stream's own time is the clock.
+    public var now: Double?
+    /// Whether ``admit(cell:sequence:timestamp:)`` evicts idle cells itself (replay). A
+    /// daemon sweeps on its own schedule with ``sweep()`` instead, so it can close what
+    /// the evicted cells left open.
+    public var sweepsOnAdmission = true
     public private(set) var cells: [String: CellRecord] = [:]
-    /// The latest telemetry time seen on any cell.
+    /// The latest accepted telemetry time of any cell (informational: it decides nothing).
     public private(set) var latestTimestamp: Double = 0
+    /// The stream's time as a whole: the median of the last accepted timestamps.
+    public private(set) var streamTime: Double = 0
+    private var recent: [Double] = []
+    private var recentNext = 0
+    private var admissionsSinceClock = 0
     private var lastSweep: Double = 0
+    /// Cells evicted by a sweep during an admission that was then refused: returned by the
+    /// next accepted admission, so the caller forgets their learned state too.
+    private var unreported: [String] = []
+
+    static let recentCount = 17
+
+    /// The clock idleness is judged on.
+    public var clock: Double { now ?? streamTime }
 
     public init(maximumCells: Int = 10_000, idleEviction: Double = 86_400) {
         self.maximumCells = maximumCells
         self.idleEviction = idleEviction
     }
 
+    enum CodingKeys: String, CodingKey {
+        case maximumCells, idleEviction, cells, latestTimestamp, lastSweep
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        maximumCells = try container.decode(Int.self, forKey: .maximumCells)
+        idleEviction = try container.decode(Double.self, forKey: .idleEviction)
+        cells = try container.decodeIfPresent([String: CellRecord].self, forKey: .cells) ?? [:]
+        latestTimestamp = try container.decodeIfPresent(Double.self, forKey: .latestTimestamp) ?? 0
+        restoreClock()
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(maximumCells, forKey: .maximumCells)
+        try container.encode(idleEviction, forKey: .idleEviction)
+        try container.encode(cells, forKey: .cells)
+        try container.encode(latestTimestamp, forKey: .latestTimestamp)
+        try container.encode(0.0, forKey: .lastSweep)  // read by earlier versions
+    }
+
+    /// Why `timestamp` cannot be right whatever the cell's history, or nil.
+    public func absoluteProblem(_ timestamp: Double) -> String? {
+        guard timestamp.isFinite, timestamp > 0 else { return "ts \(timestamp) is not a time" }
+        if timestamp >= Self.epochSecondsLimit {
+            return "ts \(timestamp) is not seconds since the epoch (milliseconds or microseconds?)"
+        }
+        if let now, timestamp > now + maximumFutureLead {
+            return "ts \(timestamp) is \(formatSeconds((timestamp - now).rounded())) s ahead of the wall clock (at most \(formatSeconds((maximumFutureLead).rounded())))"
+        }
+        return nil
+    }
+
     /// Checks and records a decoded sample.
     /// - Returns: the admission, and the cells evicted for idleness on the way (their
     ///   learned state should go too).
-    /// - Throws: ``Rejection`` for `too_many_cells`, `duplicate` or `time_backwards`.
+    /// - Throws: ``Rejection`` for `too_many_cells`, `implausible_time`, `duplicate` or
+    ///   `time_backwards`, in that precedence.
     public mutating func admit(cell: String, sequence: Int64, timestamp: Double) throws(Rejection)
         -> (admission: Admission, evicted: [String])
     {
-        var evicted: [String] = []
-        if timestamp > latestTimestamp { latestTimestamp = timestamp }
-        if latestTimestamp - lastSweep >= min(idleEviction, 3600) {
-            evicted = evictIdle()
-        }
         guard let index = cells.index(forKey: cell) else {
             if cells.count >= maximumCells {
-                evicted += evictIdle()
+                // Make room if idle cells can go (at most once per second of the clock:
+                // a flood of new cells at the cap costs no sweep per message).
+                if sweepsOnAdmission && clock >= lastSweep + 1 { unreported += sweep().map(\.cell) }
                 if cells.count >= maximumCells {
                     throw Rejection(.tooManyCells, "cell \"\(cell)\" would exceed the cap of \(maximumCells) cells")
                 }
             }
-            cells[cell] = CellRecord(lastSequence: sequence, lastTimestamp: timestamp)
-            return (Admission(isNewCell: true, gap: 0, publisherRestarted: false), evicted)
+            if let problem = absoluteProblem(timestamp) { throw Rejection(.implausibleTime, "cell \"\(cell)\": \(problem)") }
+            advanceClock(timestamp)
+            cells[cell] = CellRecord(lastSequence: sequence, lastTimestamp: timestamp, lastSeen: clock)
+            return (Admission(isNewCell: true, gap: 0, publisherRestarted: false), takeEvicted())
         }
         // A known cell: one hash lookup, the record updated in place.
         let record = cells.values[index]
+        if let problem = absoluteProblem(timestamp) { throw Rejection(.implausibleTime, "cell \"\(cell)\": \(problem)") }
+        if timestamp - record.lastTimestamp > maximumTimeJump {
+            let confirmed = record.suspectTimestamp.map { timestamp >= $0 && timestamp - $0 <= maximumTimeJump } ?? false
+            if !confirmed {
+                cells.values[index].suspectTimestamp = timestamp
+                throw Rejection(
+                    .implausibleTime,
+                    "cell \"\(cell)\": ts \(timestamp) is \(formatSeconds((timestamp - record.lastTimestamp).rounded())) s after its last ts \(record.lastTimestamp) "
+                        + "(more than \(formatSeconds((maximumTimeJump).rounded())) s: accepted once its next sample confirms it)")
+            }
+        }
         if sequence == record.lastSequence {
             throw Rejection(.duplicate, "cell \"\(cell)\" seq \(sequence) was already received")
         }
@@ -65,24 +181,101 @@ public struct SequenceTracker: Sendable, Codable {
                 .timeBackwards, "cell \"\(cell)\" ts \(timestamp) is before its last ts \(record.lastTimestamp)")
         }
         let restarted = sequence < record.lastSequence
+        // Both are in [0, 2^63), so the difference cannot overflow.
         let gap = restarted ? 0 : sequence - record.lastSequence - 1
-        cells.values[index] = CellRecord(lastSequence: sequence, lastTimestamp: timestamp)
-        return (Admission(isNewCell: false, gap: gap, publisherRestarted: restarted), evicted)
+        advanceClock(timestamp)
+        cells.values[index] = CellRecord(lastSequence: sequence, lastTimestamp: timestamp, lastSeen: clock)
+        if sweepsOnAdmission && clock - lastSweep >= min(idleEviction, 3600) {
+            unreported += sweep().map(\.cell)
+        }
+        return (Admission(isNewCell: false, gap: gap, publisherRestarted: restarted), takeEvicted())
     }
 
-    /// Forgets cells silent for longer than ``idleEviction``; returns their ids.
+    private mutating func takeEvicted() -> [String] {
+        guard !unreported.isEmpty else { return [] }
+        defer { unreported = [] }
+        return unreported
+    }
+
+    /// Moves the stream clock with an accepted `ts` (replay only: live, the clock is ``now``).
+    private mutating func advanceClock(_ timestamp: Double) {
+        if timestamp > latestTimestamp { latestTimestamp = timestamp }
+        guard now == nil else { return }
+        if recent.count < Self.recentCount {
+            recent.append(timestamp)
+        } else {
+            recent[recentNext] = timestamp
+            recentNext = (recentNext + 1) % Self.recentCount
+        }
+        admissionsSinceClock += 1
+        // The median of a handful of values, every few samples: cheap, and one outlier
+        // (or a few, fewer than half the window) cannot move it.
+        if admissionsSinceClock >= 4 || recent.count < Self.recentCount {
+            admissionsSinceClock = 0
+            let median = recent.sorted()[(recent.count - 1) / 2]
+            if median > streamTime { streamTime = median }
+        }
+    }
+
+    /// Forgets every cell silent for longer than ``idleEviction`` on ``clock``.
+    /// - Returns: the evicted cells, sorted by id.
+    public mutating func sweep() -> [Eviction] {
+        let clock = self.clock
+        lastSweep = clock
+        let horizon = clock - idleEviction
+        var evicted: [Eviction] = []
+        for (cell, record) in cells where record.lastSeen < horizon {
+            evicted.append(Eviction(
+                cell: cell, reason: .idle, lastTimestamp: record.lastTimestamp,
+                detail: "silent for \(formatSeconds((clock - record.lastSeen).rounded())) s (cells.idle_eviction_s \(formatSeconds(idleEviction)))"))
+        }
+        for eviction in evicted { cells[eviction.cell] = nil }
+        return evicted.sorted { $0.cell < $1.cell }
+    }
+
+    /// Forgets idle cells; returns their ids (kept for callers of earlier versions).
     public mutating func evictIdle() -> [String] {
-        lastSweep = latestTimestamp
-        let horizon = latestTimestamp - idleEviction
-        let idle = cells.filter { $0.value.lastTimestamp < horizon }.map(\.key)
-        for cell in idle { cells[cell] = nil }
-        return idle.sorted()
+        sweep().map(\.cell)
+    }
+
+    /// Forgets cells whose last `ts` cannot be right (a checkpoint written before such
+    /// times were refused): they start afresh.
+    public mutating func evictImplausible() -> [Eviction] {
+        var evicted: [Eviction] = []
+        for (cell, record) in cells {
+            if let problem = absoluteProblem(record.lastTimestamp) {
+                evicted.append(Eviction(cell: cell, reason: .implausibleTime, lastTimestamp: record.lastTimestamp, detail: problem))
+            }
+        }
+        for eviction in evicted { cells[eviction.cell] = nil }
+        if !evicted.isEmpty { latestTimestamp = cells.values.map(\.lastTimestamp).max() ?? 0 }
+        return evicted.sorted { $0.cell < $1.cell }
+    }
+
+    /// Counts every cell as seen at `time` on the tracker's clock (after a restore: the
+    /// daemon was not listening while it was down, so nobody has been silent yet).
+    public mutating func markAllSeen(at time: Double) {
+        for index in cells.values.indices { cells.values[index].lastSeen = time }
+        lastSweep = time
     }
 
     /// Restores records from a checkpoint.
     public mutating func restore(_ records: [String: CellRecord]) {
         cells = records
         latestTimestamp = records.values.map(\.lastTimestamp).max() ?? 0
-        lastSweep = latestTimestamp
+        restoreClock()
     }
+
+    private mutating func restoreClock() {
+        let times = cells.values.map(\.lastTimestamp).sorted()
+        streamTime = times.isEmpty ? 0 : times[(times.count - 1) / 2]
+        recent = []
+        recentNext = 0
+        for index in cells.values.indices { cells.values[index].lastSeen = streamTime }
+        lastSweep = streamTime
+    }
+}
+
+private func formatSeconds(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
 }

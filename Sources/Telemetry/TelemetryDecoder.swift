@@ -1,11 +1,11 @@
 import StrictJSON
 
-/// Decodes telemetry payloads (INTERFACES.md section 1) in one strict pass over the bytes.
+/// Decodes telemetry payloads (the wire format of docs/telemetry.md) in one strict pass over the bytes.
 ///
 /// Every rule of strict JSON is kept (no byte-order mark, no duplicate keys at any depth,
 /// no lone surrogates, valid UTF-8, no control characters in strings, bounded nesting,
 /// nothing after the value), and every field rule, with the rejection reason chosen by
-/// INTERFACES.md's precedence. Speed comes from not building a document tree, interning
+/// the contract's precedence (docs/telemetry.md). Speed comes from not building a document tree, interning
 /// metric names without making a `String` for a name seen before, and exact fast-path
 /// number conversion, never from skipping a check.
 public struct TelemetryDecoder: Sendable {
@@ -31,7 +31,7 @@ public struct TelemetryDecoder: Sendable {
     }
 
     /// Decodes one payload.
-    /// - Throws: a ``Rejection`` with the reason INTERFACES.md section 1 assigns.
+    /// - Throws: a ``Rejection`` with the reason the precedence of docs/telemetry.md assigns.
     public mutating func decode(_ payload: UnsafeRawBufferPointer) throws(Rejection) -> TelemetrySample {
         stamp &+= 1
         if stamp == 0 {
@@ -257,14 +257,16 @@ private struct Scanner {
     // MARK: Field values
 
     mutating func versionValue() throws(Rejection) -> Double? {
+        // The version is checked before anything else about the payload: a `v` that is
+        // not the number 1, whatever its type, is `unsupported_version`.
         guard isNumberStart(peek()) else {
             let type = try skipValueType(depth: 2)
-            note(.badType, "\"v\" must be the number 1, got \(type)")
+            note(.unsupportedVersion, "\"v\" must be the number 1, got \(type)")
             return nil
         }
         let number = try number()
         if !number.value.isFinite {
-            note(.notFinite, "\"v\" overflows a double")
+            note(.unsupportedVersion, "\"v\" must be the number 1, got a number that overflows a double")
             return nil
         }
         return number.value

@@ -1,4 +1,4 @@
-/// One decoded telemetry message (INTERFACES.md section 1), metric names resolved to ids.
+/// One decoded telemetry message (docs/telemetry.md), metric names resolved to ids.
 public struct TelemetrySample: Sendable, Equatable {
     /// The cell id (1..128 bytes of UTF-8).
     public var cell: String

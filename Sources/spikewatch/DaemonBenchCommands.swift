@@ -167,6 +167,9 @@ struct IngestBench: AsyncParsableCommand {
         try settings.set("telemetry.endpoints", text: "@" + endpoint, source: "bench")
         try settings.set("alerts.endpoint", text: "@tcp://127.0.0.1:\(alertsPort)", source: "bench")
         try settings.set("workers", text: String(workers), source: "bench")
+        // A recording (or synthetic times), not live telemetry: its times are not compared
+        // with the wall clock (the per-cell rules still apply).
+        settings.maximumFutureLead = .infinity
         LoggingSystem.bootstrap { label in
             var handler = JournaldLogHandler(label: label, journalPrefixes: false)
             handler.logLevel = .error
@@ -372,6 +375,7 @@ struct LatencyBench: AsyncParsableCommand {
             try settings.set("telemetry.endpoints", text: "@tcp://127.0.0.1:\(telemetryPort)", source: "bench")
             try settings.set("alerts.endpoint", text: "@tcp://127.0.0.1:\(alertsPort)", source: "bench")
             try settings.set("alerts.resend_interval_s", text: "3600", source: "bench")
+            settings.maximumFutureLead = .infinity  // synthetic times, not live telemetry
             let made = try Daemon(configuration: settings, configurationPath: nil, logger: Logger(label: "spikewatch"))
             daemon = made
             running = Task { try await made.run() }

@@ -48,6 +48,9 @@ struct DemoCommand: AsyncParsableCommand {
         var settings = DaemonConfiguration()
         try settings.set("telemetry.endpoints", text: "@" + telemetryEndpoint, source: "demo")
         try settings.set("alerts.endpoint", text: "@" + alertsEndpoint, source: "demo")
+        // A recording (or synthetic times), not live telemetry: its times are not compared
+        // with the wall clock (the per-cell rules still apply).
+        settings.maximumFutureLead = .infinity
         try settings.set("model", text: modelPath, source: "demo")
         try settings.set("alerts.resend_interval_s", text: "3600", source: "demo")
         // At thousands of times real time, updates every 5 telemetry minutes would scroll

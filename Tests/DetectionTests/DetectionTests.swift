@@ -112,6 +112,9 @@ struct DetectionTests {
     @Test("hostile numbers and timing neither crash the model nor make its score or alerts non-finite")
     func hostileSeries() throws {
         var harness = Harness()
+        // Week-long gaps reach the model here (the tracker would ask a second sample to
+        // confirm each; this test is about the model).
+        harness.pipeline.tracker.maximumTimeJump = .infinity
         var rng = SeededGenerator(seed: 99)
         let extremes: [Double] = [
             0, -0.0, .leastNormalMagnitude, -.leastNonzeroMagnitude, 1e308, -1e308, .greatestFiniteMagnitude,
@@ -394,5 +397,38 @@ struct DetectionTests {
         // The model file round-trips.
         let reread = try? FaultClassifier(json: model.json())
         #expect(reread == model)
+    }
+}
+
+@Suite("Received numbers at their extremes reach the model without trapping")
+struct ExtremeInputTests {
+    @Test("ts in microseconds, seq at 2^63-1, a metric learned small jumping to -1e308: no trap, other cells untouched")
+    func extremes() throws {
+        var harness = Harness()
+        // The model itself, without the tracker's plausibility rule in front of it.
+        harness.pipeline.tracker.maximumTimeJump = .infinity
+        var time = 1_793_923_200.0
+        for step in 0..<200 {
+            _ = harness.feed(cell: "victim", time: time, ["m": 1 + Double(step % 3) * 0.01, "n": 5])
+            time += 60
+        }
+        let direct = TelemetrySample(
+            cell: "victim", timestamp: 1_793_923_200_000_000, sequence: .max,
+            metrics: [.init(id: harness.names.id(for: "m")!, value: -1e308), .init(id: harness.names.id(for: "n")!, value: 1e308)])
+        var detector = harness.pipeline.detector
+        for timestamp in [1_793_923_200_000_000, 1e308, .greatestFiniteMagnitude] {
+            var sample = direct
+            sample.timestamp = timestamp
+            let output = detector.process(sample, names: harness.names)
+            #expect(output.score.isFinite)
+        }
+        // Through the pipeline, seq 2^63-1 and a huge gap count saturate rather than trap.
+        _ = harness.pipeline.process(
+            TelemetrySample(cell: "victim", timestamp: time, sequence: .max, metrics: direct.metrics), names: harness.names)
+        _ = harness.pipeline.process(
+            TelemetrySample(cell: "other", timestamp: time, sequence: 0, metrics: direct.metrics), names: harness.names)
+        _ = harness.pipeline.process(
+            TelemetrySample(cell: "other", timestamp: time + 60, sequence: .max, metrics: direct.metrics), names: harness.names)
+        #expect(harness.pipeline.gaps == .max)
     }
 }

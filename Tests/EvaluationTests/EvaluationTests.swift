@@ -214,3 +214,93 @@ struct CSVTests {
         #expect(records[2].timestampText == "bad-time")
     }
 }
+
+@Suite("Isolation: one corrupted message changes its own cell's transitions only")
+struct IsolationPropertyTests {
+    /// SplitMix64: a seeded generator for reproducible trials.
+    struct Mix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let lines: [String] = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("fixtures/demo.jsonl")
+        // The first 20 hours: every cell's first fault is in them.
+        return ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(separator: "\n").prefix(3600).map(String.init)
+    }()
+
+    /// Each cell's transitions, as text without the global alert `seq`, and the rejections.
+    func run(_ lines: [String]) -> (byCell: [String: [String]], rejected: Int) {
+        var reader = FixtureReader()
+        var records: [RecordedSample] = []
+        reader.read(Array(lines.joined(separator: "\n").utf8), name: "trial") { records.append($0) }
+        var pipeline = Pipeline(detector: SpikingDetector())
+        let outcome = replay(records, names: reader.decoder.metricNames, pipeline: &pipeline, keepScores: false)
+        var byCell: [String: [String]] = [:]
+        for transition in outcome.transitions {
+            var copy = transition
+            copy.sequence = 0
+            byCell[transition.cell, default: []].append(String(decoding: copy.json(), as: UTF8.self))
+        }
+        return (byCell, outcome.rejected.values.reduce(0, +))
+    }
+
+    /// Replaces the JSON value of `field` (the first one of that name) in a line.
+    func replacing(_ line: String, _ field: String, _ make: (String) -> String) -> String {
+        guard let start = line.range(of: "\"\(field)\":") else { return line }
+        let rest = line[start.upperBound...]
+        let end = rest.firstIndex(where: { $0 == "," || $0 == "}" }) ?? rest.endIndex
+        return String(line[..<start.upperBound]) + make(String(line[start.upperBound..<end])) + String(line[end...])
+    }
+
+    @Test("random single-field corruptions of one message in the demo stream (3 cells)")
+    func corruptions() throws {
+        let clean = run(Self.lines)
+        #expect(clean.byCell.count == 3, "the demo raises alerts on all three cells")
+        var random = Mix(state: 12)
+        let mutations: [(String, (String) -> String)] = [
+            ("ts", { String(Int64((Double($0)! * 1000).rounded())) }),  // milliseconds
+            ("ts", { String(Double($0)! * 1_000_000) }),  // microseconds
+            ("ts", { _ in "1e308" }),
+            ("ts", { String(Double($0)! + 5 * 86_400) }),  // days ahead
+            ("ts", { String(Double($0)! + 2400) }),  // within the jump limit: a reporting gap
+            ("ts", { String(Double($0)! - 86_400) }),
+            ("ts", { _ in "0" }),
+            ("seq", { _ in "9223372036854775807" }),
+            ("seq", { _ in "-1" }),
+            ("seq", { _ in "0" }),
+            ("seq", { String(Int64($0)! + 100_000) }),
+            ("v", { _ in "\"1\"" }),
+            ("v", { _ in "2" }),
+            ("DRB.UEThpDl", { _ in "-1e308" }),
+            ("RRU.PrbTotDl", { _ in "1e308" }),
+            ("TB.TotNbrDl", { _ in "0" }),
+            ("PEE.AvgTemperature", { String(Double($0)! * 1e6) }),
+            ("HO.ExeSucc", { _ in "1e400" }),
+            ("RRC.ConnMean", { _ in "null" }),
+        ]
+        var changedOwnCell = 0
+        for trial in 0..<mutations.count {
+            let index = 300 + Int(random.next() % UInt64(Self.lines.count - 300))
+            let (field, mutate) = mutations[trial % mutations.count]
+            var lines = Self.lines
+            lines[index] = replacing(lines[index], field, mutate)
+            guard let cellRange = lines[index].range(of: #""cell":""#) else { continue }
+            let cell = String(lines[index][cellRange.upperBound...].prefix { $0 != "\"" })
+            let corrupted = run(lines)
+            for other in Set(clean.byCell.keys).union(corrupted.byCell.keys) where other != cell {
+                #expect(corrupted.byCell[other] == clean.byCell[other], "trial \(trial): \(field) of line \(index + 1) (\(cell)) changed \(other)")
+            }
+            if corrupted.byCell[cell] != clean.byCell[cell] || corrupted.rejected != clean.rejected { changedOwnCell += 1 }
+        }
+        // The corruptions do something: most are rejected or change their own cell.
+        #expect(changedOwnCell >= mutations.count / 2, "only \(changedOwnCell) of \(mutations.count) corruptions had any effect")
+    }
+}

@@ -12,7 +12,7 @@ struct ConfigurationTests {
         return configuration
     }
 
-    @Test("defaults are INTERFACES.md's")
+    @Test("defaults are the documented ones")
     func defaults() {
         let configuration = DaemonConfiguration()
         #expect(configuration.telemetryEndpoints == [Endpoint(.connect, "tcp://127.0.0.1:5556")])
@@ -94,5 +94,101 @@ struct ConfigurationTests {
         #expect(try DaemonConfiguration.readKeyList(path) == [key, other])
         try "\(key.z85)\nbroken\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: ConfigurationError.self) { try DaemonConfiguration.readKeyList(path) }
+    }
+}
+
+@Suite("Configuration that fails safe")
+struct FailSafeConfigurationTests {
+    @Test("endpoints: ports, hosts and paths are checked when read, wherever they come from", arguments: [
+        ("@tcp://127.0.0.1:99999", "port must be a whole number from 1 to 65535, got \"99999\""),
+        ("@tcp://127.0.0.1:65536", "got \"65536\""),
+        (">tcp://127.0.0.1:0", "only works when binding"),
+        (">tcp://*:5557", "host * (every interface) only works when binding"),
+        ("@tcp://127.0.0.1:", "port must be"),
+        ("@tcp://:5557", "no host before the port"),
+        ("@tcp://127.0.0.1", "is not HOST:PORT"),
+        ("@tcp://256.1.1.1:5557", "is not an IPv4 address"),
+        ("@tcp://[::1:5557", "is not a bracketed IPv6 address"),
+        ("@tcp://host name:5557", "is not a host name"),
+        ("@tcp://127.0.0.1:55a7", "port must be"),
+        ("@ipc://", "expected [@|>]transport://address"),
+        (">ipc://*", "only binds"),
+    ])
+    func badEndpoints(text: String, message: String) {
+        var configuration = DaemonConfiguration()
+        do {
+            try configuration.set("alerts.endpoint", text: text, source: "test")
+            Issue.record("\(text) was accepted")
+        } catch {
+            #expect(error.description.contains(message), "\(error)")
+        }
+        do {
+            try configuration.apply(environment: ["SPIKEWATCH_TELEMETRY_ENDPOINTS": text])
+            Issue.record("\(text) was accepted from the environment")
+        } catch {
+            #expect(error.description.contains("SPIKEWATCH_TELEMETRY_ENDPOINTS"), "\(error)")
+        }
+    }
+
+    @Test("good endpoints of every shape are accepted", arguments: [
+        "@tcp://127.0.0.1:5557", "@tcp://*:5557", "@tcp://0.0.0.0:*", "@tcp://eth0:5557", ">tcp://[::1]:5556",
+        ">tcp://[fe80::1]:5556", ">tcp://10.0.0.1;10.0.0.5:5556",
+        ">tcp://gnb-17.example.net:5556", "@ipc:///run/spikewatch/alerts", "@ipc://@abstract", "inproc://x",
+    ])
+    func goodEndpoints(text: String) throws {
+        var configuration = DaemonConfiguration()
+        try configuration.set("telemetry.endpoints", text: text, source: "test")
+        try configuration.validate()
+    }
+
+    @Test("validate() checks endpoints and metrics.listen set in code too")
+    func validateInCode() {
+        var configuration = DaemonConfiguration()
+        configuration.alertsEndpoint = Endpoint(.bind, "tcp://127.0.0.1:99999")
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        configuration = DaemonConfiguration()
+        configuration.metricsListen = "127.0.0.1:0"
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        for bad in ["127.0.0.1:0", "127.0.0.1:70000", "127.0.0.1", ":9464", "local host:9464"] {
+            #expect(throws: ConfigurationError.self) { try configuration.set("metrics.listen", text: bad, source: "test") }
+        }
+    }
+
+    @Test("an unknown SPIKEWATCH_ variable is refused with the nearest known one; other variables are not ours")
+    func unknownEnvironment() throws {
+        var configuration = DaemonConfiguration()
+        do {
+            try configuration.apply(environment: ["SPIKEWATCH_ALERT_ENDPOINT": "@tcp://127.0.0.1:5557"])
+            Issue.record("a misspelled variable was ignored")
+        } catch {
+            #expect(error.description.contains("SPIKEWATCH_ALERT_ENDPOINT: unknown variable"))
+            #expect(error.description.contains("did you mean \"SPIKEWATCH_ALERTS_ENDPOINT\"?"))
+        }
+        try configuration.apply(environment: ["PATH": "/bin", "SPIKEWATCH_TEST_STALL_AFTER": "5", "SPIKEWATCH_CELLS_MAX_TIME_JUMP_S": "60"])
+        #expect(configuration.maximumTimeJump == 60)
+    }
+
+    @Test("an unknown key or section in the file names the nearest known one")
+    func suggestions() {
+        var configuration = DaemonConfiguration()
+        for (yaml, expected) in [
+            ("alerts:\n  endpont: \"@tcp://*:5557\"\n", "unknown key \"alerts.endpont\"; did you mean \"alerts.endpoint\"?"),
+            ("cells:\n  idle_evicton_s: 5\n", "did you mean \"cells.idle_eviction_s\"?"),
+            ("alert:\n  endpoint: \"@tcp://*:5557\"\n", "unknown section \"alert\"; did you mean \"alerts\"?"),
+            ("wrokers: 2\n", "did you mean \"workers\"?"),
+        ] {
+            do {
+                try configuration.apply(yaml: yaml, source: "test.yaml")
+                Issue.record("accepted \(yaml)")
+            } catch {
+                #expect(error.description.contains(expected), "\(error)")
+            }
+        }
+        // Nothing close: no suggestion.
+        do {
+            try configuration.apply(yaml: "zzzzzzzz: 1\n", source: "test.yaml")
+        } catch {
+            #expect(!error.description.contains("did you mean"))
+        }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Telemetry
 
-@Suite("Telemetry decoding: strict, with INTERFACES.md reason codes")
+@Suite("Telemetry decoding: strict, with the contract's reason codes")
 struct TelemetryDecoderTests {
     let good = #"{"v": 1, "cell": "gnb-0017/cell-2", "ts": 1764331200.25, "seq": 1042, "metrics": {"RRU.PrbTotDl": 63.5, "DRB.UEThpDl": 84210.0, "RRC.ConnMean": 37}}"#
 
@@ -26,7 +26,7 @@ struct TelemetryDecoderTests {
         }
     }
 
-    @Test("the INTERFACES.md example decodes with its values and metric names")
+    @Test("the documented example decodes with its values and metric names")
     func example() throws {
         var decoder = TelemetryDecoder()
         let sample = try decoder.decode(good)
@@ -99,7 +99,12 @@ struct TelemetryDecoderTests {
         ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":[1]}", .badType),
         ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":\"1\"}}", .badType),
         ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":null}}", .badType),
-        ("{\"v\":\"1\",\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}}", .badType),
+        // `v` is checked first: anything but the number 1 is unsupported_version.
+        ("{\"v\":\"1\",\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}}", .unsupportedVersion),
+        ("{\"v\":null,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}}", .unsupportedVersion),
+        ("{\"v\":[1],\"cell\":5,\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}}", .unsupportedVersion),
+        ("{\"v\":1e400,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1}}", .unsupportedVersion),
+        ("{\"v\":1.0,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":\"x\"}}", .badType),
         ("[1,2]", .badType),
         ("{\"v\":1,\"cell\":\"c\",\"ts\":1e400,\"seq\":0,\"metrics\":{\"m\":1}}", .notFinite),
         ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1e400}}", .notFinite),
@@ -176,17 +181,130 @@ struct SequenceTrackerTests {
         } catch {
             #expect(error.reason == .tooManyCells)
         }
-        // Once "b" falls silent past the idle limit it is evicted and "c" fits.
+        // One sample of "a" far ahead does not make "b" idle: the stream's clock is the
+        // median of recent times. Once the stream as a whole has moved on, "b" goes.
         _ = try tracker.admit(cell: "a", sequence: 2, timestamp: 200)
-        let result = try tracker.admit(cell: "c", sequence: 0, timestamp: 201)
+        #expect(throws: Rejection.self) { try tracker.admit(cell: "c", sequence: 0, timestamp: 201) }
+        var evicted: [String] = []
+        for step in 0..<20 { evicted += try tracker.admit(cell: "a", sequence: Int64(3 + step), timestamp: 200 + Double(step)).evicted }
+        let result = try tracker.admit(cell: "c", sequence: 0, timestamp: 230)
         #expect(result.admission.isNewCell)
+        #expect(evicted + result.evicted == ["b"])
         #expect(tracker.cells["b"] == nil)
+    }
+
+    @Test("seq at the top of its range: gaps and restarts without overflow")
+    func extremeSequence() throws {
+        var tracker = SequenceTracker()
+        _ = try tracker.admit(cell: "a", sequence: 0, timestamp: 10)
+        #expect(try tracker.admit(cell: "a", sequence: .max, timestamp: 11).admission.gap == .max - 1)
+        #expect(try tracker.admit(cell: "a", sequence: 1, timestamp: 12).admission.publisherRestarted)
+    }
+
+    @Test("a ts in milliseconds or microseconds is implausible_time; the cell goes on, no other cell notices")
+    func epochUnits() throws {
+        var tracker = SequenceTracker(maximumCells: 10, idleEviction: 86_400)
+        for (index, cell) in ["a", "b", "c"].enumerated() {
+            _ = try tracker.admit(cell: cell, sequence: 0, timestamp: 1_793_923_200 + Double(index))
+        }
+        for bad in [1_764_400_000_000.0, 1_793_923_200_000_000.0, 1e308, 1e11] {
+            #expect(throws: Rejection.self) {
+                try tracker.admit(cell: "a", sequence: 1, timestamp: bad)
+            }
+            do {
+                _ = try tracker.admit(cell: "new", sequence: 0, timestamp: bad)
+                Issue.record("a new cell was admitted at ts \(bad)")
+            } catch {
+                #expect(error.reason == .implausibleTime)
+            }
+        }
+        #expect(tracker.cells["new"] == nil)
+        // The sender's cell goes on, and nothing was evicted.
+        let next = try tracker.admit(cell: "a", sequence: 1, timestamp: 1_793_923_260)
+        #expect(next.evicted.isEmpty)
+        #expect(tracker.cells.count == 3)
+        #expect(tracker.cells["a"]?.lastTimestamp == 1_793_923_260)
+        #expect(tracker.latestTimestamp == 1_793_923_260)
+    }
+
+    @Test("a ts far ahead of the cell's history needs the next sample to confirm it")
+    func timeJumps() throws {
+        var tracker = SequenceTracker()
+        _ = try tracker.admit(cell: "a", sequence: 0, timestamp: 1_000_000)
+        // One outlier five days ahead: refused, and the cell's next good sample is taken.
+        do {
+            _ = try tracker.admit(cell: "a", sequence: 1, timestamp: 1_000_000 + 5 * 86_400)
+            Issue.record("a jump of five days was accepted on one sample")
+        } catch {
+            #expect(error.reason == .implausibleTime)
+        }
+        _ = try tracker.admit(cell: "a", sequence: 2, timestamp: 1_000_060)
+        #expect(tracker.cells["a"]?.lastTimestamp == 1_000_060)
+        // A real jump (the cell was off for two days): the second sample confirms it.
+        #expect(throws: Rejection.self) { try tracker.admit(cell: "a", sequence: 3, timestamp: 1_200_000) }
+        _ = try tracker.admit(cell: "a", sequence: 4, timestamp: 1_200_060)
+        #expect(tracker.cells["a"]?.lastTimestamp == 1_200_060)
+        // A gap within the limit is an ordinary reporting gap.
+        _ = try tracker.admit(cell: "a", sequence: 5, timestamp: 1_200_060 + 3000)
+        // Precedence: implausible_time before duplicate.
+        do {
+            _ = try tracker.admit(cell: "a", sequence: 5, timestamp: 1e12)
+        } catch {
+            #expect(error.reason == .implausibleTime)
+        }
+    }
+
+    @Test("live: a ts far in the future of the wall clock is implausible_time; too_many_cells comes first")
+    func wallClock() throws {
+        var tracker = SequenceTracker(maximumCells: 1)
+        tracker.now = 1_800_000_000
+        _ = try tracker.admit(cell: "a", sequence: 0, timestamp: 1_700_000_000)  // the past is fine
+        do {
+            _ = try tracker.admit(cell: "a", sequence: 1, timestamp: 1_800_000_000 + 2 * 86_400)
+            Issue.record("two days ahead of the wall clock was accepted")
+        } catch {
+            #expect(error.reason == .implausibleTime)
+        }
+        do {
+            _ = try tracker.admit(cell: "b", sequence: 0, timestamp: 1e12)
+            Issue.record("a new cell over the cap was accepted")
+        } catch {
+            #expect(error.reason == .tooManyCells)
+        }
+    }
+
+    @Test("idleness is the daemon's clock, not any sample's ts; a checkpoint keeps only plausible times")
+    func daemonClock() throws {
+        var tracker = SequenceTracker(maximumCells: 10, idleEviction: 100)
+        tracker.sweepsOnAdmission = false
+        tracker.now = 5000
+        _ = try tracker.admit(cell: "old", sequence: 0, timestamp: 1_000)  // a replayed past: not idle
+        tracker.now = 5050
+        _ = try tracker.admit(cell: "b", sequence: 0, timestamp: 1_010)
+        #expect(tracker.sweep().isEmpty)
+        tracker.now = 5120
+        let evicted = tracker.sweep()
+        #expect(evicted.map(\.cell) == ["old"])
+        #expect(evicted.first?.reason == .idle)
+        #expect(tracker.cells.keys.sorted() == ["b"])
+
+        // A record restored from an earlier build's checkpoint with a time in milliseconds
+        // is evicted; the rest stay, and a checkpoint holds neither clock nor suspects.
+        let encoded = try JSONEncoder().encode(tracker)
+        var restored = try JSONDecoder().decode(SequenceTracker.self, from: encoded)
+        #expect(restored.cells["b"]?.lastTimestamp == 1_010)
+        #expect(!String(decoding: encoded, as: UTF8.self).contains("lastSeen"))
+        restored.restore(["b": .init(lastSequence: 0, lastTimestamp: 1_010), "ms": .init(lastSequence: 0, lastTimestamp: 1_764_400_000_000)])
+        let implausible = restored.evictImplausible()
+        #expect(implausible.map(\.cell) == ["ms"])
+        #expect(implausible.first?.reason == .implausibleTime)
+        #expect(restored.latestTimestamp == 1_010)
     }
 }
 
 @Suite("Alert payloads")
 struct AlertTests {
-    @Test("alerts encode every INTERFACES.md field and decode back")
+    @Test("alerts encode every documented field and decode back")
     func roundTrip() throws {
         let alert = Alert(
             cell: "gnb-1/cell-2", state: .raised, severity: .major, kind: "congestion", score: 0.8123456,

@@ -7,4 +7,7 @@
 /// main hides libFuzzer's). Provided by the fuzzer runtime (-sanitize=fuzzer).
 int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));
 
+/// libFuzzer's own byte-level mutation, for a custom mutator to fall back on.
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t maxSize);
+
 #endif
