@@ -18,7 +18,10 @@ struct SynthCommand: ParsableCommand {
             ul_interference, congestion, backhaul_degradation, hardware_fault, \
             software_restart, misconfiguration. Busy hours, weekend dips and one-sample \
             blips are normal and unlabelled. The same seed gives the same file. \
-            See docs/telemetry.md for every signature.
+            Realism (weather, crowd events, a holiday, gradual and subtle faults, absent \
+            metrics, draining sleeping cells, RACH and PDCP metrics) is off unless a flag \
+            below turns a phenomenon on, or --realism on draws them per cell. \
+            See docs/telemetry.md for every signature and knob.
             """)
 
     @Option(help: "Random seed.")
