@@ -222,7 +222,7 @@ struct CellModel: Codable, Sendable {
                             potentialOff: featureNeurons.potential(features[index].offNeuron, at: micros, tau: featureTau) + Double(off) * settings.surpriseWeight,
                             firedOn: false, firedOff: false))
                     }
-                    let drive = features[index].onsetDrive(surprise, spikes: on + off, settings: settings)
+                    let drive = features[index].onsetDrive(surprise, settings: settings)
                     strongestDrive = max(strongestDrive, drive)
                     totalDrive += drive
                     if on > 0 {
@@ -266,13 +266,20 @@ struct CellModel: Codable, Sendable {
         // The per-sample score: the onset neuron's spike, graded by how far past its
         // threshold the drive went; 0 when it does not fire (or is refractory).
         var sampleScore = 0.0
+        if !firedFeatures.isEmpty {
+            // A feature neuron's spike (sustained or strong forecast surprise) drives the
+            // onset neuron too: with a third of the contexts new at the same sample, it fires.
+            strongestDrive = max(strongestDrive, settings.surpriseDriveWeight)
+            totalDrive += settings.surpriseDriveWeight
+        }
         let onsetDrive = strongestDrive + 0.3 * (totalDrive - strongestDrive) + (eventWeight > 0 ? settings.onsetEventWeight : 0)
         if onsetDrive > 0 {
             let onsetTime = micros + 2
             let onsetTau = max(period, 1) * 1_000_000
             onset.receive(0, weight: onsetDrive, at: onsetTime, tau: onsetTau)
             let potential = onset.potential(0, at: onsetTime, tau: onsetTau)
-            let refractory = Int64(min(max(period, 1) * settings.onsetRefractoryPeriods, 1e12) * 1_000_000)
+            let periods = settings.onsetRefractoryPeriods.isFinite ? max(settings.onsetRefractoryPeriods, 0) : 0
+            let refractory = Int64(min(max(period, 1) * periods, 1e12) * 1_000_000)  // checked: at most 1e18
             if !onset.settle(at: onsetTime, refractory: refractory, threshold: settings.onsetThreshold).isEmpty {
                 sampleScore = 1 - 0.5 * exp(-(potential - settings.onsetThreshold) / settings.onsetThreshold)
             }
@@ -283,7 +290,11 @@ struct CellModel: Codable, Sendable {
         var transitions: [Alert] = []
         let quietMask = UInt64(1) << UInt64(min(max(settings.clearAfter, 1), 63)) - 1
         if var active = alert {
-            if activityHistory & quietMask == 0 || t >= alertAcceptedUntil {
+            // Quiet is not enough while a feature that carries the alert is still at the
+            // shifted level its forecast accepted (a long fault): hold until it steps back.
+            let held = settings.holdShiftedAlerts && t < alertAcceptedUntil
+                && features.contains { $0.acceptedShift != 0 && $0.alertSpikes.on + $0.alertSpikes.off > 0 }
+            if (activityHistory & quietMask == 0 && !held) || t >= alertAcceptedUntil {
                 transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
                                              sequence: &nextSequence, names: names))
                 for topic in active.topics where topic != active.severity {

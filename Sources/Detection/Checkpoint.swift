@@ -9,8 +9,9 @@ public import Telemetry
 /// cell (``write(_:)``), so writing it never holds more than one cell's encoding in
 /// memory. Version 1 files (one JSON object encoded whole) are still read.
 public struct Checkpoint: Sendable {
-    /// The format version this build writes; it reads this one and version 1.
-    public static let formatVersion = 2
+    /// The format version this build writes and reads. Versions 1 and 2 were written by
+    /// the earlier model (no context memory, no onset neuron): refused with a message.
+    public static let formatVersion = 3
     /// Telemetry time of the newest sample learned from.
     public var latestTimestamp: Double
     public var tracker: SequenceTracker
@@ -93,11 +94,11 @@ public struct Checkpoint: Sendable {
     private static func decodeVersion(_ version: Int?, _ data: Data, _ decoder: JSONDecoder) throws(CheckpointError) -> Checkpoint {
         do {
             switch version {
-            case 1:
-                let file = try decoder.decode(VersionOne.self, from: data)
-                return Checkpoint(tracker: file.tracker, detector: file.detector)
+            case 1, 2:
+                throw CheckpointError(
+                    "checkpoint format version \(version ?? 0) was written by an earlier detector whose learned state this build cannot use; it is left in place and replaced by the next checkpoint while the cells learn afresh")
             case formatVersion:
-                let file = try decoder.decode(VersionTwo.self, from: data)
+                let file = try decoder.decode(Streamed.self, from: data)
                 var tracker = file.tracker
                 var detector = file.detector
                 var records: [String: SequenceTracker.CellRecord] = [:]
@@ -109,7 +110,7 @@ public struct Checkpoint: Sendable {
                 return Checkpoint(tracker: tracker, detector: detector)
             default:
                 throw CheckpointError(
-                    "checkpoint format version \(version.map(String.init) ?? "missing"); this build reads versions 1 and \(formatVersion)")
+                    "checkpoint format version \(version.map(String.init) ?? "missing"); this build reads version \(formatVersion)")
             }
         } catch let error as CheckpointError {
             throw error
@@ -118,14 +119,8 @@ public struct Checkpoint: Sendable {
         }
     }
 
-    /// Version 1: tracker and detector encoded whole.
-    struct VersionOne: Decodable {
-        var tracker: SequenceTracker
-        var detector: SpikingDetector
-    }
-
-    /// Version 2: tracker and detector without their cells, then a line per cell.
-    struct VersionTwo: Decodable {
+    /// The header's tracker and detector without their cells, then a line per cell.
+    struct Streamed: Decodable {
         var tracker: SequenceTracker
         var detector: SpikingDetector
         var cells: [CellEntry]

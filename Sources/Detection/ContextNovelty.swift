@@ -45,7 +45,7 @@ struct ContextNovelty: Sendable {
     /// Sets the code up from the range seen so far and a noise floor (transformed units).
     mutating func setUp(noise: Double, bins: Double) {
         let range = high - low
-        width = max(range / max(bins, 1), noise, 1e-9)
+        width = min(max(range / max(bins, 1), noise, 1e-9), .greatestFiniteMagnitude)
         anchor = low
         rangeAtSetup = max(range, width)
         memory = Array(repeating: 0, count: Self.bits / 64)
@@ -66,13 +66,14 @@ struct ContextNovelty: Sendable {
         high = max(high, y)
         if high - low > 4 * rangeAtSetup {
             // Re-bin coarser, and relearn: the old contexts meant other values.
-            width *= 2
+            width = min(width * 2, .greatestFiniteMagnitude)
             anchor = low
             rangeAtSetup = high - low
             for index in memory.indices { memory[index] = 0 }
             filled = 0
         }
-        let bin = Int32(clamping: Int(max(-1e9, min(1e9, ((y - anchor) / width).rounded(.down)))))
+        let position = ((y - anchor) / width).rounded(.down)
+        let bin = position.isNaN ? 0 : Int32(clamping: Int(max(-1e9, min(1e9, position))))
         var novel = 0
         var contexts = 1
         if remember(Self.hash(bin)) { novel += 1 }

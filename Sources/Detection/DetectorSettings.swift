@@ -59,8 +59,9 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// Weight of a range break (a value beyond everything the feature has shown), per
     /// margin beyond the range, capped at three margins.
     public var rangeBreakWeight = 1.0
-    /// Weight of a feature's surprise spikes (forecast error), at the most spikes.
-    public var surpriseDriveWeight = 0.0
+    /// Drive of a feature neuron's spike (sustained or strong forecast surprise): with two
+    /// thirds of the contexts new at the same sample (0.35 + 0.67 >= 1), the onset fires.
+    public var surpriseDriveWeight = 0.35
     /// Samples over which a feature's habituation (its recent novelty) fades.
     public var habituationSamples = 0.0
     /// Drive of a reporting gap or counter reset onto the onset neuron.
@@ -81,6 +82,9 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var clearAfter = 10
     /// An active alert is re-published as `updated` at most this often, telemetry seconds.
     public var updateInterval = 300.0
+    /// Hold an alert open while a feature that carries it stays at the shifted level its
+    /// forecast accepted (instead of clearing once its neurons fall quiet).
+    public var holdShiftedAlerts = false
     /// After this many hours an alert's condition is accepted as the new normal.
     public var maximumAlertHours = 12.0
 

@@ -114,10 +114,12 @@ struct Feature: Codable, Sendable {
     var denominatorSum = 0.0
     /// Consecutive surprising samples (the fast expectation's freeze has a time limit).
     var surprisingStreak = 0
-    /// The fast expectation accepted a surprising level (after `freezeHours`) that the
-    /// slow baseline has not absorbed: a return towards the old normal is then the end of
-    /// an episode, not a new one.
-    var acceptedShift = false
+    /// The shift (transformed units, signed; 0 = none) the fast expectation accepted after
+    /// `freezeHours` of surprise, kept until the value steps back by about as much (the
+    /// episode ended: re-anchor, no new surprise) or, outside an alert, the slow baseline
+    /// has absorbed it. While it is kept, an alert this feature carries stays open: the
+    /// cell is still at the shifted level.
+    var acceptedShift = 0.0
     /// The smallest value seen (normal ranges of never-negative metrics stop at 0).
     var minimumSeen = Double.infinity
     /// The day's range at the last sample (transformed units; unit 0 until it is ready).
@@ -180,7 +182,7 @@ struct Feature: Codable, Sendable {
         numeratorSum = try c.decode(Double.self, forKey: .numeratorSum)
         denominatorSum = try c.decode(Double.self, forKey: .denominatorSum)
         surprisingStreak = try c.decode(Int.self, forKey: .surprisingStreak)
-        acceptedShift = try c.decode(Bool.self, forKey: .acceptedShift)
+        acceptedShift = try c.decode(Double.self, forKey: .acceptedShift)
         minimumSeen = try c.decode(Double.self, forKey: .minimumSeen)
         lastEnvelope = (
             try c.decode(Double.self, forKey: .envelopeLow), try c.decode(Double.self, forKey: .envelopeHigh),
@@ -369,16 +371,16 @@ struct Feature: Codable, Sendable {
         // Only after the forecast accepted a shifted level, and only when the value moved
         // back towards the baseline: a new step on a wide daily cycle can sit inside the
         // slow band too, and is no return.
-        if acceptedShift && abs(z) > settings.deadZone
-            && abs(y - slowLevel) < 0.5 * abs(forecast - slowLevel)
-            && Double(samples) >= 2 * max(settings.slowBaselineHours * samplesPerHour, 10)
-            && abs(y - slowLevel) < settings.deadZone * max(sigma, 1.2533 * slowMeanAbsoluteDeviation) * 0.5
+        // Only a step back by about the accepted shift ends the episode here: on a wide
+        // daily cycle the slow baseline's band holds a fresh step too, and is no return.
+        let stepsBack = abs(residual + acceptedShift) < 0.5 * abs(acceptedShift)
+        if acceptedShift != 0 && abs(z) > settings.deadZone && stepsBack
         {
             level = y
             trend = 0
             lastForecast = y
             lastSigma = sigma
-            acceptedShift = false
+            acceptedShift = 0
             surprisingStreak = 0
             return samples < settings.warmupSamples
                 ? nil : Surprise(fast: 0, slow: 0, envelope: 0, novelty: novelty.novelty, rangeBreak: novelty.rangeBreak)
@@ -388,7 +390,16 @@ struct Feature: Codable, Sendable {
         // Frozen while surprising, but not for ever: after `freezeHours` the new level is
         // accepted here; the slow baseline and the envelope still hold the old normal.
         let accepting = Double(surprisingStreak) > settings.freezeHours * samplesPerHour
-        if accepting { acceptedShift = true } else if !surprising && abs(zSlow) < settings.slowDeadZone { acceptedShift = false }
+        if accepting && acceptedShift == 0 {
+            acceptedShift = residual
+        } else if acceptedShift != 0 && abs(z) <= settings.deadZone {
+            // Absorbed: outside an alert, the slow baseline caught up with the shift; or the
+            // level came back gradually inside the day's range (once that speaks).
+            let absorbed = !frozen && abs(level - slowLevel) < 0.5 * abs(acceptedShift)
+            let margin = settings.envelopeDeadZone * lastEnvelope.unit
+            let backInRange = lastEnvelope.unit > 0 && level <= lastEnvelope.high + margin && level >= lastEnvelope.low - margin
+            if absorbed || backInRange { acceptedShift = 0 }
+        }
         let gain = surprising && !accepting ? settings.frozenGain : 1
         let alpha = 2 / (settings.levelSpan + 1) * gain
         let beta = alpha * 0.05
@@ -464,13 +475,11 @@ struct Feature: Codable, Sendable {
 
 extension Feature {
     /// This feature's drive onto the cell's onset neuron for one observation: the share of
-    /// new contexts, a range break and forecast surprise, divided by the feature's
-    /// habituation (a feature that is often new needs more to count: an adaptive
-    /// threshold per input). Updates the habituation.
-    mutating func onsetDrive(_ surprise: Surprise, spikes: Int, settings: DetectorSettings) -> Double {
-        let raw = settings.noveltyWeight * surprise.novelty
-            + settings.rangeBreakWeight * min(surprise.rangeBreak, 3)
-            + settings.surpriseDriveWeight * Double(min(spikes, settings.maximumSpikes)) / Double(max(settings.maximumSpikes, 1))
+    /// new contexts and a range break, divided by the feature's habituation when that is
+    /// on (a feature that is often new needs more to count: an adaptive threshold per
+    /// input). Updates the habituation.
+    mutating func onsetDrive(_ surprise: Surprise, settings: DetectorSettings) -> Double {
+        let raw = settings.noveltyWeight * surprise.novelty + settings.rangeBreakWeight * min(surprise.rangeBreak, 3)
         guard settings.habituationSamples > 0 else { return raw }
         let drive = raw / (1 + habituation)
         habituation = habituation * (1 - 1 / settings.habituationSamples) + surprise.novelty

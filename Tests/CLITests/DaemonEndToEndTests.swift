@@ -633,7 +633,7 @@ struct StateFaultTests {
         let deadline = Date().addingTimeInterval(10)
         var replaced = false
         while Date() < deadline && !replaced {
-            replaced = (try? String(contentsOfFile: state + "/state.json", encoding: .utf8))?.contains("\"version\":2") ?? false
+            replaced = (try? String(contentsOfFile: state + "/state.json", encoding: .utf8))?.contains("\"version\":3") ?? false
             usleep(50_000)
         }
         #expect(replaced)

@@ -44,7 +44,9 @@ struct DetectionTests {
         for i in 0..<600 { _ = harness.feed(time: start + Double(i) * 60, ["kpi": 100 + noise.next(2)]) }
         #expect(harness.raised.isEmpty)
         let silent = harness.synapticEvents.dropFirst(100).filter { $0 == 0 }.count
-        #expect(Double(silent) / 500 > 0.95)
+        // Most samples send nothing; the rest are the context neurons meeting a new
+        // succession of values while the memory fills (the novelty pathway).
+        #expect(Double(silent) / 500 > 0.75)
     }
 
     @Test("a one-sample blip does not alert; a level shift does, within three samples, with evidence")
@@ -333,7 +335,8 @@ struct DetectionTests {
         #expect(text.split(separator: "\n").count == first.tracker.cells.count + 2)
         #expect(try restored.encoded() == bytes)
 
-        // A version 1 file (tracker and detector encoded whole) is still read.
+        // A version 1 file (tracker and detector encoded whole, by the earlier detector)
+        // is refused with a message that says why, not mistaken for damage.
         struct VersionOne: Encodable {
             var format = "spikewatch-checkpoint"
             var version = 1
@@ -344,7 +347,12 @@ struct DetectionTests {
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let old = try encoder.encode(VersionOne(latestTimestamp: first.tracker.latestTimestamp, tracker: first.tracker, detector: first.detector))
-        #expect(try Checkpoint.decode(old).encoded() == bytes)
+        do {
+            _ = try Checkpoint.decode(old)
+            Issue.record("accepted a version 1 checkpoint")
+        } catch {
+            #expect(error.description.contains("earlier detector"), "\(error)")
+        }
 
         // Damage that still parses is refused with the cell named, not left to crash later.
         let damaged = [
