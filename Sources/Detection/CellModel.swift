@@ -71,6 +71,10 @@ struct CellModel: Codable, Sendable {
     var onset: OnlineLIF
     var evidenceTrace = 0.0
     var traceTime = 0.0
+    /// The common mode's leaky second moment, and samples it has learned from (features'
+    /// load coupling is judged only after `couplingSamples`).
+    var commonMoment = 0.0
+    var couplingSamples = 0
     /// Bit i set: a feature neuron fired or a cell event arrived i samples ago.
     var activityHistory: UInt64 = 0
     var period = 0.0
@@ -91,6 +95,7 @@ struct CellModel: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, onset, evidenceTrace, traceTime
         case activityHistory, period, lastTime, alert, episodeEvents, alertAcceptedUntil, ignoredMetrics
+        case commonMoment, couplingSamples
     }
 
     /// What makes a decoded cell unusable (indices that point nowhere), or nil: a
@@ -145,6 +150,11 @@ struct CellModel: Codable, Sendable {
         // Drive onto the onset neuron: the strongest feature's, plus a share of the others'.
         var strongestDrive = 0.0
         var totalDrive = 0.0
+        var commonSum = 0.0
+        var commonCount = 0
+        var coupled = 0
+        var coupledUp = 0
+        var coupledDown = 0
 
         // Reporting period and gaps.
         if let last = lastTime {
@@ -225,6 +235,53 @@ struct CellModel: Codable, Sendable {
                     let drive = features[index].onsetDrive(surprise, settings: settings)
                     strongestDrive = max(strongestDrive, drive)
                     totalDrive += drive
+                    features[index].pendingOn = on
+                    features[index].pendingOff = off
+                    // The cell's common mode: the features' slow deviations, clipped.
+                    if surprise.slow != 0 {
+                        let deviation = max(-3, min(3, surprise.slow))
+                        commonSum += deviation
+                        commonCount += 1
+                        features[index].lastSlowDeviation = deviation
+                    } else {
+                        features[index].lastSlowDeviation = .nan
+                    }
+                    if couplingSamples >= settings.couplingSamples && features[index].isLoadCoupled(commonMoment: commonMoment) {
+                        coupled += 1
+                        if on > 0 { coupledUp += 1 }
+                        if off > 0 { coupledDown += 1 }
+                    }
+                }
+                // A load event: most load-coupled features rise together and none falls (a
+                // crowd). Their rise is explained by load and sends nothing; features not
+                // coupled to load (delay, error and success ratios, temperature) still speak.
+                let loadEvent = settings.explainLoad && coupled >= 3 && 2 * coupledUp >= coupled && coupledDown == 0
+                let common = commonCount > 0 ? commonSum / Double(commonCount) : 0
+                let learnCoupling = commonCount >= 3 && !alerting
+                if learnCoupling {
+                    let rate = 1 / Double(max(settings.couplingSamples, 1))
+                    commonMoment += rate * (common * common - commonMoment)
+                    couplingSamples += 1
+                }
+                for index in features.indices {
+                    if learnCoupling, features[index].lastSlowDeviation.isFinite {
+                        let deviation = features[index].lastSlowDeviation
+                        let rate = 1 / Double(max(settings.couplingSamples, 1))
+                        features[index].coMoment += rate * (deviation * common - features[index].coMoment)
+                        features[index].ownMoment += rate * (deviation * deviation - features[index].ownMoment)
+                    }
+                    var on = features[index].pendingOn
+                    var off = features[index].pendingOff
+                    guard on + off > 0 else { continue }
+                    features[index].pendingOn = 0
+                    features[index].pendingOff = 0
+                    if loadEvent {
+                        // Explained by load: a rise of what rises with load, a fall of what
+                        // falls as load rises.
+                        let correlation = features[index].loadCorrelation(commonMoment: commonMoment)
+                        if correlation > Feature.loadCouplingCorrelation { on = 0 }
+                        if correlation < -Feature.loadCouplingCorrelation { off = 0 }
+                    }
                     if on > 0 {
                         featureNeurons.receive(features[index].onNeuron, weight: Double(on) * settings.surpriseWeight, at: micros, tau: featureTau)
                         features[index].alertSpikes.on += on

@@ -82,6 +82,13 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var clearAfter = 10
     /// An active alert is re-published as `updated` at most this often, telemetry seconds.
     public var updateInterval = 300.0
+    /// Explain a joint rise of the load-coupled features (a crowd) by load: their rise
+    /// sends no spikes. Off: on generated scenarios it cost recall (sleeping cells
+    /// 0.94 -> 0.82) and added false alarms; the coupling is learned either way.
+    public var explainLoad = false
+    /// Samples over which features learn how they move with the cell's load (and before
+    /// which no rise is explained by load): a day at one-minute reporting.
+    public var couplingSamples = 1440
     /// Hold an alert open while a feature that carries it stays at the shifted level its
     /// forecast accepted (instead of clearing once its neurons fall quiet).
     public var holdShiftedAlerts = false

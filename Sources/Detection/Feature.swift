@@ -120,6 +120,12 @@ struct Feature: Codable, Sendable {
     /// has absorbed it. While it is kept, an alert this feature carries stays open: the
     /// cell is still at the shifted level.
     var acceptedShift = 0.0
+    /// Samples since the shift was accepted: after the slow baseline's span it is the new
+    /// normal (outside an alert).
+    var acceptedShiftAge = 0
+    /// The residual at the first sample of the current surprising streak (the step as
+    /// first seen, before a cycle under it moved on).
+    var streakStartResidual = 0.0
     /// The smallest value seen (normal ranges of never-negative metrics stop at 0).
     var minimumSeen = Double.infinity
     /// The day's range at the last sample (transformed units; unit 0 until it is ready).
@@ -142,6 +148,16 @@ struct Feature: Codable, Sendable {
     var otherHoursLow = Double.infinity
     /// Contexts the feature has shown (the novelty pathway).
     var contexts = ContextNovelty()
+    /// How the feature's level moves with the cell's common mode (the mean of its
+    /// features' slow deviations): leaky moments over about a day, from samples outside
+    /// alerts. A feature that rises and falls with the cell's load correlates strongly.
+    var coMoment = 0.0
+    var ownMoment = 0.0
+    /// This sample's surprise spikes, held between the two passes over the features
+    /// (transient, not checkpointed).
+    var pendingOn = 0
+    var pendingOff = 0
+    var lastSlowDeviation = Double.nan
     /// Habituation: a leaky count of this feature's recent novelty; a feature that is
     /// often novel needs more to drive the onset neuron.
     var habituation = 0.0
@@ -149,8 +165,8 @@ struct Feature: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name, source, onNeuron, offNeuron, warmupValues, scale, samples, level, trend, meanAbsoluteError
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastForecast, lastSigma, alertOn, alertOff
-        case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
-        case contexts, habituation
+        case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, acceptedShiftAge, streakStartResidual, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
+        case contexts, habituation, coMoment, ownMoment
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -183,6 +199,8 @@ struct Feature: Codable, Sendable {
         denominatorSum = try c.decode(Double.self, forKey: .denominatorSum)
         surprisingStreak = try c.decode(Int.self, forKey: .surprisingStreak)
         acceptedShift = try c.decode(Double.self, forKey: .acceptedShift)
+        acceptedShiftAge = try c.decode(Int.self, forKey: .acceptedShiftAge)
+        streakStartResidual = try c.decode(Double.self, forKey: .streakStartResidual)
         minimumSeen = try c.decode(Double.self, forKey: .minimumSeen)
         lastEnvelope = (
             try c.decode(Double.self, forKey: .envelopeLow), try c.decode(Double.self, forKey: .envelopeHigh),
@@ -204,6 +222,8 @@ struct Feature: Codable, Sendable {
         otherHoursLow = try c.decode(Double.self, forKey: .otherHoursLow)
         contexts = try c.decode(ContextNovelty.self, forKey: .contexts)
         habituation = try c.decode(Double.self, forKey: .habituation)
+        coMoment = try c.decode(Double.self, forKey: .coMoment)
+        ownMoment = try c.decode(Double.self, forKey: .ownMoment)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -230,6 +250,8 @@ struct Feature: Codable, Sendable {
         try c.encode(denominatorSum, forKey: .denominatorSum)
         try c.encode(surprisingStreak, forKey: .surprisingStreak)
         try c.encode(acceptedShift, forKey: .acceptedShift)
+        try c.encode(acceptedShiftAge, forKey: .acceptedShiftAge)
+        try c.encode(streakStartResidual, forKey: .streakStartResidual)
         try c.encode(minimumSeen, forKey: .minimumSeen)
         try c.encode(lastEnvelope.low, forKey: .envelopeLow)
         try c.encode(lastEnvelope.high, forKey: .envelopeHigh)
@@ -248,6 +270,8 @@ struct Feature: Codable, Sendable {
         try c.encode(otherHoursLow, forKey: .otherHoursLow)
         try c.encode(contexts, forKey: .contexts)
         try c.encode(habituation, forKey: .habituation)
+        try c.encode(coMoment, forKey: .coMoment)
+        try c.encode(ownMoment, forKey: .ownMoment)
     }
 
     /// Hourly slots the day's envelope needs before it may speak.
@@ -381,21 +405,26 @@ struct Feature: Codable, Sendable {
             lastForecast = y
             lastSigma = sigma
             acceptedShift = 0
+            acceptedShiftAge = 0
             surprisingStreak = 0
             return samples < settings.warmupSamples
                 ? nil : Surprise(fast: 0, slow: 0, envelope: 0, novelty: novelty.novelty, rangeBreak: novelty.rangeBreak)
         }
         let surprising = abs(z) > settings.deadZone || frozen
+        if surprising && surprisingStreak == 0 { streakStartResidual = residual }
         surprisingStreak = surprising ? surprisingStreak + 1 : 0
         // Frozen while surprising, but not for ever: after `freezeHours` the new level is
         // accepted here; the slow baseline and the envelope still hold the old normal.
         let accepting = Double(surprisingStreak) > settings.freezeHours * samplesPerHour
         if accepting && acceptedShift == 0 {
-            acceptedShift = residual
+            acceptedShift = abs(streakStartResidual) > abs(residual) ? streakStartResidual : residual
+            acceptedShiftAge = 0
         } else if acceptedShift != 0 && abs(z) <= settings.deadZone {
-            // Absorbed: outside an alert, the slow baseline caught up with the shift; or the
-            // level came back gradually inside the day's range (once that speaks).
-            let absorbed = !frozen && abs(level - slowLevel) < 0.5 * abs(acceptedShift)
+            // Absorbed: outside an alert, the shifted level has lasted the slow baseline's
+            // span (it is the new normal); or the level came back gradually inside the
+            // day's range (once that speaks).
+            acceptedShiftAge += 1
+            let absorbed = !frozen && Double(acceptedShiftAge) > settings.slowBaselineHours * samplesPerHour
             let margin = settings.envelopeDeadZone * lastEnvelope.unit
             let backInRange = lastEnvelope.unit > 0 && level <= lastEnvelope.high + margin && level >= lastEnvelope.low - margin
             if absorbed || backInRange { acceptedShift = 0 }
@@ -484,5 +513,24 @@ extension Feature {
         let drive = raw / (1 + habituation)
         habituation = habituation * (1 - 1 / settings.habituationSamples) + surprise.novelty
         return drive
+    }
+}
+
+extension Feature {
+    /// Correlation with the cell's common mode above which a feature moves with the
+    /// cell's load.
+    static let loadCouplingCorrelation = 0.5
+
+    /// This feature's correlation with the cell's common mode (its load): near 1 for a
+    /// feature that rises and falls with load, near -1 for one that falls as load rises
+    /// (per-user throughput), 0 until learned.
+    func loadCorrelation(commonMoment: Double) -> Double {
+        let scale = (ownMoment * commonMoment).squareRoot()
+        return scale > 1e-9 ? coMoment / scale : 0
+    }
+
+    /// Whether this feature rises and falls with the cell's load.
+    func isLoadCoupled(commonMoment: Double) -> Bool {
+        loadCorrelation(commonMoment: commonMoment) > Self.loadCouplingCorrelation
     }
 }

@@ -49,13 +49,15 @@ struct OrdinaryChangeTests {
     }
 
     @Test("a benign crowd event (six times the users for two hours, all load metrics together) raises nothing")
-    func crowdEvent() {
+    func crowdEventExplained() {
+        var settings = DetectorSettings()
+        settings.explainLoad = true
         var harness = Harness()
+        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
         var noise = Noise(12)
         for minute in 0..<(3 * 1440) {
             var users = 4 + 40 * Self.load(minute)
-            var throughput = 30_000.0
-            // Day 3, 14:00-16:00: a crowd arrives over 15 minutes and leaves over 15.
+            var throughput = 30_000.0 * (1 - 0.3 * Self.load(minute))
             let sinceStart = minute - (2 * 1440 + 14 * 60)
             if sinceStart >= 0 && sinceStart < 120 {
                 let ramp = min(1, Double(sinceStart) / 15, Double(120 - sinceStart) / 15)
@@ -66,9 +68,10 @@ struct OrdinaryChangeTests {
         }
         let crowdStart = start + Double(2 * 1440 + 14 * 60) * 60
         let raisedInCrowd = harness.raised.filter { $0.timestamp >= crowdStart - 600 && $0.timestamp < crowdStart + 3 * 3600 }
-        // Not yet: the model does not learn how the cell's features move together, so a
-        // crowd's joint rise of users, PRB and volume reads as a fault (docs/model.md).
-        withKnownIssue("a benign crowd event is raised: no model of how features move together yet") {
+        // Not yet: with the load coupling explaining the joint rise (`explainLoad`, off by
+        // default) the crowd's arrival passes, but its departure (load features falling
+        // while their slow baselines still sit high) raises; by default both raise.
+        withKnownIssue("a benign crowd event is raised: features' co-movement is not yet modelled well enough") {
             #expect(raisedInCrowd.isEmpty, "raised: \(raisedInCrowd.map { ($0.timestamp - start) / 3600 })")
         }
     }
@@ -111,9 +114,15 @@ struct OrdinaryChangeTests {
         }
         let first = try #require(harness.raised.first { $0.timestamp >= start + 800 * 60 })
         #expect(first.timestamp <= start + 803 * 60, "raised \(Int((first.timestamp - start) / 60) - 800) samples into the step")
-        // The onset neuron may still be refractory from an earlier novelty when the step
-        // begins (it fired at the sine's new lows); it must speak early in the step.
-        #expect(scores[800..<860].contains { $0 > 0 }, "no score in the step's first hour")
+        // The score marks the step's start, unless the onset neuron is still refractory
+        // from an earlier onset (here the sine's new low near sample 744); it is never held
+        // up through the step.
+        let refractory = Int(DetectorSettings().onsetRefractoryPeriods)
+        let lastOnsetBefore = scores[..<800].lastIndex { $0 > 0 } ?? -refractory
+        if 800 - lastOnsetBefore >= refractory {
+            #expect(scores[800..<805].contains { $0 > 0 }, "no score at the step's start")
+        }
+        #expect(scores[800..<1100].filter { $0 > 0 }.count <= 2, "the score stays up through the step")
         let insideStep = harness.raised.filter { $0.timestamp > first.timestamp && $0.timestamp < start + 1100 * 60 }
         #expect(insideStep.isEmpty, "the same step raised again under a new id")
         let atEnd = harness.raised.filter { $0.timestamp >= start + 1100 * 60 && $0.timestamp < start + 1110 * 60 }
