@@ -257,7 +257,7 @@ struct CellModel: Codable, Sendable {
                 // coupled to load (delay, error and success ratios, temperature) still speak.
                 let loadEvent = settings.explainLoad && coupled >= 3 && 2 * coupledUp >= coupled && coupledDown == 0
                 let common = commonCount > 0 ? commonSum / Double(commonCount) : 0
-                let learnCoupling = commonCount >= 3 && !alerting
+                let learnCoupling = settings.explainLoad && commonCount >= 3 && !alerting
                 if learnCoupling {
                     let rate = 1 / Double(max(settings.couplingSamples, 1))
                     commonMoment += rate * (common * common - commonMoment)

@@ -15,7 +15,7 @@ import Glibc
 /// context look familiar), so a feature's cost does not grow with time.
 struct ContextNovelty: Sendable {
     /// Bits of context memory per feature.
-    static let bits = 2048
+    static let bits = 1024
     /// A value is a range break when it leaves the running range by more than this share
     /// of the range's width.
     static let rangeMargin = 0.05
@@ -76,14 +76,14 @@ struct ContextNovelty: Sendable {
         let bin = position.isNaN ? 0 : Int32(clamping: Int(max(-1e9, min(1e9, position))))
         var novel = 0
         var contexts = 1
-        if remember(Self.hash(bin)) { novel += 1 }
+        if remember(Self.hash(bin, length: 1)) { novel += 1 }
         if filled >= 1 {
             contexts += 1
-            if remember(Self.hash(bin, recent.0)) { novel += 1 }
+            if remember(Self.hash(bin, recent.0, length: 2)) { novel += 1 }
         }
         if filled >= 2 {
             contexts += 1
-            if remember(Self.hash(bin, recent.0, recent.1)) { novel += 1 }
+            if remember(Self.hash(bin, recent.0, recent.1, length: 3)) { novel += 1 }
         }
         recent = (bin, recent.0, recent.1)
         filled = min(filled + 1, 3)
@@ -100,15 +100,17 @@ struct ContextNovelty: Sendable {
         return new
     }
 
-    /// A deterministic hash of a context (not Swift's per-process seeded `Hasher`: the
-    /// same stream must give the same scores in every run).
-    static func hash(_ bins: Int32...) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 &+ UInt64(bins.count)
-        for bin in bins {
-            h ^= UInt64(UInt32(bitPattern: bin))
-            h &*= 0x0000_0100_0000_01b3
-            h ^= h >> 29
+    /// A deterministic hash of a context of up to three bins, `length` of them used (not
+    /// Swift's per-process seeded `Hasher`: the same stream must give the same scores in
+    /// every run; fixed arity, so nothing is allocated per sample).
+    static func hash(_ a: Int32, _ b: Int32 = 0, _ c: Int32 = 0, length: UInt64) -> UInt64 {
+        func mix(_ h: UInt64, _ bin: Int32) -> UInt64 {
+            let m = (h ^ UInt64(UInt32(bitPattern: bin))) &* 0x0000_0100_0000_01b3
+            return m ^ (m >> 29)
         }
+        var h = mix(0xcbf2_9ce4_8422_2325 &+ length, a)
+        if length > 1 { h = mix(h, b) }
+        if length > 2 { h = mix(h, c) }
         h &*= 0xbf58_476d_1ce4_e5b9
         return h ^ (h >> 31)
     }

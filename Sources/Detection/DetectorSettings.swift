@@ -84,7 +84,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var updateInterval = 300.0
     /// Explain a joint rise of the load-coupled features (a crowd) by load: their rise
     /// sends no spikes. Off: on generated scenarios it cost recall (sleeping cells
-    /// 0.94 -> 0.82) and added false alarms; the coupling is learned either way.
+    /// 0.94 -> 0.82) and added false alarms; the coupling is learned only when on.
     public var explainLoad = false
     /// Samples over which features learn how they move with the cell's load (and before
     /// which no rise is explained by load): a day at one-minute reporting.
