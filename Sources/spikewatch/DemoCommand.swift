@@ -85,11 +85,13 @@ struct DemoCommand: AsyncParsableCommand {
                 try socket.connect(alertsEndpoint)
                 collected.ready.store(true, ordering: .releasing)
                 var items = [socket.pollItem()]
+                var repeats = RepeatedClears()
                 while !collected.done.load(ordering: .acquiring) {
                     guard try poll(&items, timeoutMilliseconds: 100) > 0 else { continue }
                     while let frames = try socket.receiveMultipart(dontWait: true) {
                         guard frames.count == 2, let alert = try? Alert(json: frames[1].bytes) else { continue }
                         collected.add(alert)
+                        if repeats.isRepeat(alert) { continue }
                         print(printer.line(alert))
                         flushStandardOutput()
                     }
