@@ -22,8 +22,18 @@ OUT_DIR=${OUT_DIR:-$TOP}
 MAINTAINER=${DEB_MAINTAINER:-Spikewatch maintainers <maintainers@users.noreply.r-seed-f6bb601d.example>}
 ARCH=$(dpkg --print-architecture)
 
-echo "== static release build (swift build -c release --static-swift-stdlib)"
+STAGE=$(mktemp -d "${TMPDIR:-/tmp}/spikewatch-deb.XXXXXX")
+TOOL_PID=""
+trap 'rm -rf "$STAGE"; [ -z "$TOOL_PID" ] || kill "$TOOL_PID" 2>/dev/null || true' EXIT
+
 start=$(date +%s)
+"$SWIFT" package resolve
+# The man page's generator (scripts/manpage.sh) builds meanwhile: the release build
+# spends most of its time compiling one large module on one core.
+"$SWIFT" build --package-path .build/checkouts/swift-argument-parser --scratch-path .build/manual-tool \
+    --product generate-manual > "$STAGE/manual-tool.log" 2>&1 &
+TOOL_PID=$!
+echo "== static release build (swift build -c release --static-swift-stdlib)"
 # --disable-local-rpath: no RUNPATH ($ORIGIN) in the binary; it loads only system libraries.
 "$SWIFT" build -c release --static-swift-stdlib --disable-local-rpath --product spikewatch
 BIN_DIR=$("$SWIFT" build -c release --static-swift-stdlib --disable-local-rpath --show-bin-path)
@@ -41,8 +51,6 @@ if readelf -d "$BIN" | grep NEEDED | grep -Eq 'libswift|libFoundation|lib_Founda
     echo "error: $BIN needs a shared Swift runtime library:" >&2; readelf -d "$BIN" | grep NEEDED >&2; exit 1
 fi
 
-STAGE=$(mktemp -d "${TMPDIR:-/tmp}/spikewatch-deb.XXXXXX")
-trap 'rm -rf "$STAGE"' EXIT
 ROOT="$STAGE/root"
 PKG="spikewatch_${VERSION}_${ARCH}"
 echo "== staging $PKG"
@@ -83,6 +91,8 @@ install -D -m 0644 packaging/lintian-overrides "$ROOT/usr/share/lintian/override
 gzip -9n "$DOC/changelog"
 
 echo "== man page"
+wait "$TOOL_PID" || { cat "$STAGE/manual-tool.log" >&2; echo "building generate-manual failed" >&2; exit 1; }
+TOOL_PID=""
 install -d "$ROOT/usr/share/man/man1"
 scripts/manpage.sh "$ROOT/usr/bin/spikewatch" "$ROOT/usr/share/man/man1/spikewatch.1"
 gzip -9n "$ROOT/usr/share/man/man1/spikewatch.1"
