@@ -8,23 +8,36 @@ SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 CONFIG     := configs/spikewatch.yaml
 APT_PACKAGES := libzmq3-dev libsystemd-dev pkg-config
+# promtool, for the test that checks examples/prometheus (Debian ships it in `prometheus`).
+TEST_APT_PACKAGES := prometheus
+# dpkg-shlibdeps (the package's Depends:), readelf and strip.
+DEB_APT_PACKAGES := dpkg-dev binutils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PY_PACKAGES  := brian2==2.9.0 numpy<2.4 cython
 
-.PHONY: all deps pydeps build release demo test bench install uninstall clean
+.PHONY: all deps testdeps pydeps build release demo test bench deb install uninstall clean
 
 all: build
 
-## deps: install the system packages (libzmq, libsystemd, pkg-config) if any is missing
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+# $(call apt_ensure,PACKAGES): apt-get install those of PACKAGES not installed yet.
+define apt_ensure
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; \
 	fi
+endef
+
+## deps: install the system packages (libzmq, libsystemd, pkg-config) if any is missing
+deps:
+	$(call apt_ensure,$(APT_PACKAGES))
+
+## testdeps: what only the tests need (promtool)
+testdeps:
+	$(call apt_ensure,$(TEST_APT_PACKAGES))
 
 ## pydeps: Brian2 for the test that checks the engine's spike trains against it (skipped without)
 pydeps:
@@ -42,7 +55,7 @@ demo: release
 	$$($(SWIFT) build -c release --show-bin-path)/spikewatch demo
 
 ## test: the whole test suite (what CI runs)
-test: deps pydeps
+test: deps testdeps pydeps
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test
 
@@ -61,21 +74,29 @@ bench: release pydeps
 	$$B bench ingest --messages 600000 --workers 2; \
 	$$B bench latency
 
-## install: binary, systemd unit and default config where systemd expects them
+## deb: spikewatch_<version>_amd64.deb in this directory, the binary linked against a static
+## Swift runtime so it runs without Swift installed (scripts/build-deb.sh; README, "Debian package")
+deb: deps
+	$(call apt_ensure,$(DEB_APT_PACKAGES))
+	SWIFT="$(SWIFT)" scripts/build-deb.sh
+
+## install: from source: binary, systemd unit and default config where systemd expects them
 install: release
 	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/spikewatch" "$(DESTDIR)$(PREFIX)/bin/spikewatch"
 	install -d "$(DESTDIR)$(UNITDIR)"
-	sed 's|/usr/local/bin/spikewatch|$(PREFIX)/bin/spikewatch|g' systemd/spikewatch.service > "$(DESTDIR)$(UNITDIR)/spikewatch.service"
+	sed -e 's|/usr/local/bin/spikewatch|$(PREFIX)/bin/spikewatch|g' -e 's|/usr/local/share/doc/spikewatch|$(PREFIX)/share/doc/spikewatch|g' \
+	  systemd/spikewatch.service > "$(DESTDIR)$(UNITDIR)/spikewatch.service"
 	chmod 0644 "$(DESTDIR)$(UNITDIR)/spikewatch.service"
 	install -D -m 0644 models/fault-classes.json "$(DESTDIR)$(PREFIX)/share/spikewatch/fault-classes.json"
 	install -D -m 0644 fixtures/demo.jsonl "$(DESTDIR)$(PREFIX)/share/spikewatch/demo.jsonl"
+	install -D -m 0644 README.md "$(DESTDIR)$(PREFIX)/share/doc/spikewatch/README.md"
 	install -d "$(DESTDIR)$(SYSCONFDIR)/spikewatch"
 	sed 's|^model: ""|model: "$(PREFIX)/share/spikewatch/fault-classes.json"|' $(CONFIG) > "$(DESTDIR)$(SYSCONFDIR)/spikewatch/spikewatch.yaml"
 	chmod 0644 "$(DESTDIR)$(SYSCONFDIR)/spikewatch/spikewatch.yaml"
 
 uninstall:
 	rm -f "$(DESTDIR)$(PREFIX)/bin/spikewatch" "$(DESTDIR)$(UNITDIR)/spikewatch.service"
-	rm -rf "$(DESTDIR)$(PREFIX)/share/spikewatch"
+	rm -rf "$(DESTDIR)$(PREFIX)/share/spikewatch" "$(DESTDIR)$(PREFIX)/share/doc/spikewatch"
 
 clean:
-	rm -rf .build
+	rm -rf .build spikewatch_*.deb

@@ -24,6 +24,19 @@ public struct TraceFigure: Sendable {
         }
     }
 
+    /// An alert's life: raised at `raised`, cleared at `cleared` (nil: still active at the
+    /// end of the figure).
+    public struct AlertSpan: Sendable {
+        public var raised: Double
+        public var cleared: Double?
+        public var label: String
+        public init(raised: Double, cleared: Double?, label: String) {
+            self.raised = raised
+            self.cleared = cleared
+            self.label = label
+        }
+    }
+
     /// One V(t) panel.
     public struct Panel: Sendable {
         public var title: String
@@ -60,6 +73,14 @@ public struct TraceFigure: Sendable {
     /// The raster's label.
     public var rasterLabel = "inputs"
     public var panels: [Panel]
+    /// Labelled windows drawn as a row of bars, each named, above the panels (the panels
+    /// shade their own `windows`).
+    public var labelledWindows: [Window] = []
+    /// The row label of `labelledWindows`.
+    public var windowsLabel = "labelled faults"
+    /// Alerts drawn as a row of bars, each named at its raise, above the panels, and as a
+    /// line through every panel where each was raised (solid) and cleared (dashed).
+    public var alerts: [AlertSpan] = []
     /// Formats a time tick; defaults to the number itself.
     public var formatTime: @Sendable (Double) -> String = { formatTick($0) }
 
@@ -95,7 +116,8 @@ public struct TraceFigure: Sendable {
         let timeTicks = niceTicks(start, end, count: 8)
 
         if !raster.isEmpty {
-            body += text(Self.left - 8, y + 8, rasterLabel, size: 11, anchor: "end", fill: "#555")
+            // Above the raster, from the plot's left edge: never cut off by the margin.
+            body += text(Self.left, y + 4, rasterLabel, size: 11, fill: "#555", weight: "bold")
             let rows = raster.prefix(40)
             for (index, row) in rows.enumerated() {
                 let rowY = y + 10 + Double(index) * Self.rowHeight
@@ -114,6 +136,45 @@ public struct TraceFigure: Sendable {
         } else {
             y += 18
         }
+
+        // Rows of named bars: the labelled windows, then the alerts.
+        func barRow(_ bars: [(start: Double, end: Double, label: String, open: Bool)], rowLabel: String, fill: String, labelFill: String) {
+            // Labels above the bars, each left-aligned at its bar's start, on as many lines as
+            // it takes for no two to overlap (about 5.6 px per character at 10 px).
+            var lineEnds: [Double] = []
+            var placed: [(x: Double, line: Int, label: String)] = []
+            for bar in bars.sorted(by: { $0.start < $1.start }) where bar.end >= start && bar.start <= end {
+                let x0 = x(bar.start)
+                let width = Double(bar.label.count) * 5.6
+                let line = lineEnds.firstIndex { $0 + 6 <= x0 } ?? lineEnds.count
+                if line == lineEnds.count { lineEnds.append(0) }
+                lineEnds[line] = x0 + width
+                placed.append((x0, line, bar.label))
+            }
+            let lines = Double(max(lineEnds.count, 1))
+            let barY = y + lines * 12 + 2
+            body += text(Self.left + plotWidth + 6, barY + 9, rowLabel, size: 10, fill: labelFill, weight: "bold")
+            body += line(Self.left, barY + 5, Self.left + plotWidth, barY + 5, stroke: "#eee")
+            for item in placed {
+                body += text(item.x, barY - 4 - Double(lineEnds.count - 1 - item.line) * 12, item.label, size: 10, fill: labelFill)
+            }
+            for bar in bars where bar.end >= start && bar.start <= end {
+                let x0 = x(bar.start)
+                let x1 = max(x(bar.end), x0 + 2)
+                body += "<rect x=\"\(f(x0))\" y=\"\(f(barY))\" width=\"\(f(x1 - x0))\" height=\"10\" fill=\"\(fill)\"><title>\(escape(bar.label))</title></rect>\n"
+                body += line(x0, barY - 2, x0, barY + 12, stroke: labelFill, width: 1.2)
+                if !bar.open { body += line(x1, barY - 2, x1, barY + 12, stroke: labelFill, width: 1.2, dash: "2,2") }
+            }
+            y = barY + 10 + 14
+        }
+        if !labelledWindows.isEmpty {
+            barRow(labelledWindows.map { ($0.start, $0.end, $0.label, false) }, rowLabel: windowsLabel, fill: "#f5a623", labelFill: "#8a5300")
+        }
+        if !alerts.isEmpty {
+            barRow(alerts.map { ($0.raised, $0.cleared ?? end, $0.label, $0.cleared == nil) },
+                   rowLabel: "alerts (raised..cleared)", fill: "#d0312d", labelFill: "#8b1a1a")
+        }
+        if !labelledWindows.isEmpty || !alerts.isEmpty { y += 16 }
 
         for panel in panels {
             let values = panel.points.map(\.v) + (panel.referenceLines ? [panel.vRest, panel.vThresh] : [])
@@ -145,9 +206,15 @@ public struct TraceFigure: Sendable {
             body += line(Self.left, vy(panel.vThresh), Self.left + plotWidth, vy(panel.vThresh), stroke: "#d0312d", width: 1, dash: "6,4")
             body += text(Self.left + plotWidth + 6, vy(panel.vThresh) + 4, "v_thresh \(formatTick(panel.vThresh))", size: 10, fill: "#d0312d")
             }
-            // Spikes as vertical impulses from the threshold to the top.
-            for spike in panel.spikes where spike >= start && spike <= end {
-                body += line(x(spike), vy(panel.vThresh), x(spike), y + 2, stroke: "#d0312d", width: 1.4)
+            // Spikes: vertical impulses from the threshold to the top while they stand apart;
+            // when some are closer than 3 px (a burst fills the panel red and hides the
+            // shaded windows), ticks in a strip along the top instead.
+            let spikeXs = panel.spikes.filter { $0 >= start && $0 <= end }.map(x).sorted()
+            let crowded = zip(spikeXs, spikeXs.dropFirst()).contains { $1 - $0 < 3 }
+            for spikeX in spikeXs {
+                body += crowded
+                    ? line(spikeX, y + 2, spikeX, y + 12, stroke: "#d0312d", width: 1)
+                    : line(spikeX, vy(panel.vThresh), spikeX, y + 2, stroke: "#d0312d", width: 1.4)
             }
             // V(t).
             var path = ""
@@ -155,6 +222,22 @@ public struct TraceFigure: Sendable {
                 path += (index == 0 || path.isEmpty ? "M" : "L") + f(x(point.time)) + "," + f(vy(point.v)) + " "
             }
             body += "<path d=\"\(path)\" fill=\"none\" stroke=\"#222\" stroke-width=\"1.3\" stroke-linejoin=\"round\"/>\n"
+            // The windows' edges over everything, so a dense trace never hides where they are.
+            for window in panel.windows {
+                let x0 = x(window.start)
+                let x1 = max(x(window.end), x0 + 1.5)
+                body += line(x0, y, x0, y + Self.panelHeight, stroke: "#d98a00", width: 1, dash: "4,3")
+                body += line(x1, y, x1, y + Self.panelHeight, stroke: "#d98a00", width: 1, dash: "4,3")
+            }
+            // Each alert's raise (solid) and clear (dashed).
+            for alert in alerts {
+                if alert.raised >= start && alert.raised <= end {
+                    body += line(x(alert.raised), y, x(alert.raised), y + Self.panelHeight, stroke: "#8b1a1a", width: 1.2)
+                }
+                if let cleared = alert.cleared, cleared >= start && cleared <= end {
+                    body += line(x(cleared), y, x(cleared), y + Self.panelHeight, stroke: "#8b1a1a", width: 1.2, dash: "2,2")
+                }
+            }
             body += "<text x=\"\(f(Self.left - 60))\" y=\"\(f(y + Self.panelHeight / 2))\" font-size=\"11\" fill=\"#333\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(Self.left - 60)) \(f(y + Self.panelHeight / 2)))\">\(escape(panel.yLabel ?? voltageLabel))</text>\n"
             if panel.referenceLines {
                 body += text(Self.left + plotWidth + 6, y + 14, "\(panel.spikes.count) spike\(panel.spikes.count == 1 ? "" : "s")", size: 10, fill: "#d0312d")

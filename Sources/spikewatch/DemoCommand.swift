@@ -24,8 +24,11 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Times real time (default: 30 hours of telemetry in about 25 seconds).")
     var speed = 4500.0
 
-    @Option(help: "Fixture to replay (default: the bundled demo fixture).")
+    @Option(help: "Fixture to replay (default: the bundled demo fixture, found in ./fixtures, beside the executable's source tree or in ../share/spikewatch next to it, e.g. /usr/share/spikewatch).")
     var fixture: String?
+
+    @Option(help: "Fault-class model (default: the copy built into the binary, the same as models/fault-classes.json).")
+    var model: String?
 
     func run() async throws {
         let (records, names, source) = try demoRecords()
@@ -35,13 +38,20 @@ struct DemoCommand: AsyncParsableCommand {
         let printer = AlertPrinter(colour: colour)
         let cells = Set(samples.map(\.cell)).sorted()
         print("spikewatch demo: \(samples.count) samples of \(cells.count) cells over \(String(format: "%.0f", (last.timestamp - first.timestamp) / 3600)) hours from \(source)")
+        print("fault-class model: \(model ?? "the one built into the binary")")
         print("replaying at \(Int(speed))x real time through ZeroMQ; the detector learns each cell's normal first (no alerts in the first hours).\n")
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spikewatch-demo-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let modelPath = directory.appendingPathComponent("fault-classes.json").path
-        try Data(embeddedFaultModel.utf8).write(to: URL(fileURLWithPath: modelPath))
+        let modelPath: String
+        if let model {
+            guard FileManager.default.isReadableFile(atPath: model) else { throw CommandFailure("--model: cannot read \(model)") }
+            modelPath = model
+        } else {
+            modelPath = directory.appendingPathComponent("fault-classes.json").path
+            try Data(embeddedFaultModel.utf8).write(to: URL(fileURLWithPath: modelPath))
+        }
         let telemetryEndpoint = "ipc://" + directory.appendingPathComponent("telemetry").path
         let alertsEndpoint = "ipc://" + directory.appendingPathComponent("alerts").path
 
@@ -75,11 +85,13 @@ struct DemoCommand: AsyncParsableCommand {
                 try socket.connect(alertsEndpoint)
                 collected.ready.store(true, ordering: .releasing)
                 var items = [socket.pollItem()]
+                var repeats = RepeatedClears()
                 while !collected.done.load(ordering: .acquiring) {
                     guard try poll(&items, timeoutMilliseconds: 100) > 0 else { continue }
                     while let frames = try socket.receiveMultipart(dontWait: true) {
                         guard frames.count == 2, let alert = try? Alert(json: frames[1].bytes) else { continue }
                         collected.add(alert)
+                        if repeats.isRepeat(alert) { continue }
                         print(printer.line(alert))
                         flushStandardOutput()
                     }

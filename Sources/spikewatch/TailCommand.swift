@@ -13,8 +13,11 @@ struct TailCommand: ParsableCommand {
         abstract: "Subscribe to alerts and print them for a person (or as JSON).",
         discussion: """
             Connects to the daemon's alert endpoint (a bare endpoint connects) and prints \
-            every alert transition and re-send as it arrives: colour on a terminal, one \
-            JSON payload per line with --json. Stops on Ctrl-C, or after --count messages.
+            every alert transition and re-send as it arrives, one line each, the same on a \
+            terminal (with colour) and into a pipe or file: re-sends of active alerts are \
+            marked "(re-sent)"; a clear, which the daemon sends on every severity topic the \
+            alert was published on, is printed once. --json prints every payload as \
+            received, one per line. Stops on Ctrl-C, or after --count messages.
             """)
 
     @Option(help: "Alert endpoint (default >tcp://127.0.0.1:5557).")
@@ -47,6 +50,7 @@ struct TailCommand: ParsableCommand {
         try curve.apply(to: socket)
         try socket.attach(endpoint)
         let printer = AlertPrinter(colour: !json && isatty(STDOUT_FILENO) == 1)
+        var repeats = RepeatedClears()
         var received = 0
         var items = [socket.pollItem()]
         var lastMessage = ContinuousClock.now
@@ -66,6 +70,7 @@ struct TailCommand: ParsableCommand {
                 } else if topicText == "heartbeat" {
                     print(printer.heartbeat(frames[1].string))
                 } else if let alert = try? Alert(json: frames[1].bytes) {
+                    if repeats.isRepeat(alert) { continue }
                     print(printer.line(alert))
                 } else {
                     print("malformed alert on \(topicText): \(frames[1].string.prefix(200))")
@@ -91,8 +96,11 @@ struct AlertPrinter {
         let evidence = alert.evidence.prefix(3).map { item in
             "\(item.metric)=\(number(item.value)) (normal \(number(item.low))..\(number(item.high)))"
         }.joined(separator: ", ")
+        // Pad the visible text, never cut it ("updated (re-sent)" is longer than 8), and
+        // pad outside the colour codes so columns line up on a terminal and in a pipe.
+        let statePadding = String(repeating: " ", count: max(0, 8 - state.count))
         return "\(time) \(paint(alert.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0), severityColour)) "
-            + "\(stateText.padding(toLength: colour ? stateText.count : 8, withPad: " ", startingAt: 0)) \(alert.cell)  \(paint(alert.kind, "1"))  "
+            + "\(stateText)\(statePadding) \(alert.cell)  \(paint(alert.kind, "1"))  "
             + String(format: "score %.2f", alert.score) + (evidence.isEmpty ? "" : "  \(evidence)")
     }
 
@@ -103,6 +111,26 @@ struct AlertPrinter {
     func number(_ value: Double) -> String {
         if value == value.rounded() && abs(value) < 1e9 { return String(Int(value)) }
         return String(format: abs(value) >= 10_000 ? "%.0f" : "%.4g", value)
+    }
+}
+
+/// Recognises the copies of one clear: the daemon publishes a `cleared` on every severity
+/// topic the alert was published on (so a subscriber to one severity learns it), and a
+/// subscriber to all of them receives each copy. Remembers the ids of the last 4,096
+/// clears.
+struct RepeatedClears {
+    private var seen = Set<String>()
+    private var order: [String] = []
+
+    /// Whether `alert` is a further copy of a clear already seen.
+    mutating func isRepeat(_ alert: Alert) -> Bool {
+        guard alert.state == .cleared, !alert.resent else { return false }
+        guard seen.insert(alert.id).inserted else { return true }
+        order.append(alert.id)
+        if order.count > 4096 {
+            seen.remove(order.removeFirst())
+        }
+        return false
     }
 }
 

@@ -162,7 +162,9 @@ struct TraceReplay: ParsableCommand {
         discussion: """
             Draws the cell's evidence neuron V(t) with its threshold and spikes (an alert is \
             raised on its first spike), one feature's ON and OFF neurons, and a raster of \
-            which feature neurons fired, with the labelled fault windows shaded.
+            which feature neurons fired; the labelled fault windows are shaded and named by \
+            fault kind, and each alert is drawn from its raise to its clear, named by the \
+            kind the fault-class model gave it.
             """)
 
     @Argument(help: "Fixture files (JSON Lines, or CSV with --cell).")
@@ -180,18 +182,25 @@ struct TraceReplay: ParsableCommand {
     @Option(help: "End of the window (default: the last sample).")
     var to: String?
 
+    @Option(help: "Fault-class model naming the alerts' kinds (default: the one built into the binary).")
+    var model: String?
+
     @Option(help: "Where to write the SVG.")
     var out: String
 
     func run() throws {
         let (records, names) = try loadRecords(files, cell: cell)
+        let classifier: FaultClassifier
+        do {
+            classifier = try FaultClassifier(json: try model.map { Data(try readInput($0)) } ?? Data(embeddedFaultModel.utf8))
+        } catch { throw CommandFailure("\(model ?? "the built-in model"): \(error)") }
         let samples = records.compactMap { if case .success(let sample) = $0.result { sample } else { nil } }
         guard let first = samples.first else { throw CommandFailure("no samples in \(files.joined(separator: " "))") }
         let target = cell ?? first.cell
-        var detector = SpikingDetector()
+        var detector = SpikingDetector(classifier: classifier)
         detector.probeCell = target
         var pipeline = Pipeline(detector: detector)
-        _ = replay(records, names: names, pipeline: &pipeline, keepScores: false)
+        let result = replay(records, names: names, pipeline: &pipeline, keepScores: false)
         let log = pipeline.detector.probeLog
         guard !log.isEmpty else { throw CommandFailure("no samples of cell \"\(target)\" (cells: \(Set(samples.map(\.cell)).sorted().prefix(10).joined(separator: ", ")))") }
         let start = try from.map { try parseTime($0, "--from") } ?? log.first!.time
@@ -221,6 +230,20 @@ struct TraceReplay: ParsableCommand {
 
         let faults = LabelledData(records: records, names: names).windows.filter { $0.cell == target }
             .map { TraceFigure.Window(start: hours($0.start), end: hours($0.end), label: $0.kind) }
+        // Each alert of the cell from its raise to its clear, named by its last kind.
+        var alerts: [TraceFigure.AlertSpan] = []
+        var open: [String: Int] = [:]
+        for transition in result.transitions where transition.cell == target {
+            switch transition.state {
+            case .raised:
+                open[transition.id] = alerts.count
+                alerts.append(.init(raised: hours(transition.timestamp), cleared: nil, label: transition.kind))
+            case .updated:
+                if let index = open[transition.id] { alerts[index].label = transition.kind }
+            case .cleared:
+                if let index = open.removeValue(forKey: transition.id) { alerts[index].cleared = hours(transition.timestamp) }
+            }
+        }
         let evidence = TraceFigure.Panel(
             title: "\(target): evidence neuron (an alert is raised on its first spike)",
             points: curve(window.map { ($0.time, $0.evidencePotential, $0.evidenceFired) }, tau: evidenceTau, reset: 0),
@@ -249,13 +272,15 @@ struct TraceReplay: ParsableCommand {
             }.map { hours($0.time) })
         }
         var figure = TraceFigure(
-            title: "\(target): feature-neuron spikes and the evidence neuron, faults shaded",
+            title: "\(target): feature-neuron spikes, the evidence neuron, faults and alerts",
             timeLabel: "time (hours since \(isoTime(start)))", voltageLabel: "V", start: 0, end: hours(end),
             raster: Array(raster), panels: panels)
         figure.formatTime = { formatTick($0) }
         figure.rasterLabel = "feature neurons"
+        figure.labelledWindows = faults
+        figure.alerts = alerts
         try writeFile(out, figure.svg())
-        print("wrote \(out): \(window.count) samples of \(target), \(window.filter(\.evidenceFired).count) evidence spikes, \(faults.count) labelled faults")
+        print("wrote \(out): \(window.count) samples of \(target), \(window.filter(\.evidenceFired).count) evidence spikes, \(faults.count) labelled faults, \(alerts.count) alerts")
     }
 
     func parseTime(_ text: String, _ flag: String) throws -> Double {

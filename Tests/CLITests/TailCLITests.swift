@@ -1,0 +1,80 @@
+import Foundation
+import SpikewatchTestSupport
+import Telemetry
+import Testing
+import ZeroMQ
+
+@Suite("spikewatch tail: what a person (or a pipe) sees")
+struct TailCLITests {
+    /// One alert's life as the daemon publishes it: raised as a warning, updated to major,
+    /// re-sent while active, then cleared on both severity topics it was published on.
+    static func lifecycle() -> [Alert] {
+        let start = 1_793_967_780.0
+        let evidence = [Alert.Evidence(metric: "HO.ExeSucc/HO.ExeAtt", value: 0.6111, low: 0.9582, high: 1.0186)]
+        var alerts: [Alert] = []
+        func add(_ state: Alert.State, _ severity: Alert.Severity, at time: Double, sequence: Int64, resent: Bool = false) {
+            alerts.append(Alert(
+                cell: "gnb-0017/cell-2", state: state, severity: severity, kind: "misconfiguration",
+                score: state == .cleared ? 0 : 0.91, timestamp: time, startedAt: start, sequence: sequence,
+                evidence: state == .cleared ? [] : evidence, resent: resent))
+        }
+        add(.raised, .warning, at: start, sequence: 0)
+        add(.updated, .major, at: start + 300, sequence: 1)
+        add(.updated, .major, at: start + 300, sequence: 1, resent: true)
+        add(.cleared, .warning, at: start + 900, sequence: 2)
+        add(.cleared, .major, at: start + 900, sequence: 3)
+        return alerts
+    }
+
+    /// Runs `spikewatch tail` with its output in a file (not a terminal), publishing
+    /// `alerts` through a real ZeroMQ socket once it has subscribed.
+    func tail(_ alerts: [Alert], extraArguments: [String] = []) throws -> SpikewatchProcess.Result {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let endpoint = "ipc://" + directory.appendingPathComponent("alerts").path
+        let context = try Context()
+        let publisher = try Socket(context, type: .extendedPublisher)
+        try publisher.setLinger(milliseconds: 1000)
+        try publisher.bind(endpoint)
+        var sent = false
+        let result = try SpikewatchProcess.runWhile(
+            ["tail", "--alerts", ">" + endpoint, "--count", "\(alerts.count)", "--timeout", "10"] + extraArguments,
+            timeout: 30
+        ) {
+            guard !sent, (try? publisher.receiveMultipart(dontWait: true)) ?? nil != nil else { return }
+            for alert in alerts { _ = try? publisher.send(topic: alert.topic, payload: alert.json()) }
+            sent = true
+        }
+        #expect(sent, "tail never subscribed; stderr: \(result.stderr)")
+        return result
+    }
+
+    @Test("piped output: one line per transition, re-sends marked (re-sent), a clear on two topics printed once")
+    func pipedTransitions() throws {
+        let result = try tail(Self.lifecycle())
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(result.stdout)")
+        guard lines.count == 4 else { return }
+        #expect(lines[0].contains(" raised ") && lines[0].contains("warning"), "\(lines[0])")
+        #expect(lines[1].contains(" updated ") && lines[1].contains("major") && !lines[1].contains("re-sent"), "\(lines[1])")
+        #expect(lines[2].contains(" updated (re-sent) "), "\(lines[2])")
+        #expect(lines[3].contains(" cleared "), "\(lines[3])")
+        for line in lines {
+            #expect(line.contains("gnb-0017/cell-2  misconfiguration"), "\(line)")
+            #expect(!line.contains("\u{1B}["), "no colour codes into a pipe: \(line)")
+        }
+        // The columns line up: the cell starts at the same place on every line but the re-send.
+        let cellColumns = Set([0, 1, 3].map { lines[$0].range(of: "gnb-0017")!.lowerBound.utf16Offset(in: lines[$0]) })
+        #expect(cellColumns.count == 1, "\(result.stdout)")
+    }
+
+    @Test("--json prints every payload as received, one per line")
+    func jsonKeepsEveryMessage() throws {
+        let alerts = Self.lifecycle()
+        let result = try tail(alerts, extraArguments: ["--json"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines == alerts.map { String(decoding: $0.json(), as: UTF8.self) })
+    }
+}
