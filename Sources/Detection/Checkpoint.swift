@@ -7,18 +7,22 @@ public import Telemetry
 ///
 /// The file is one JSON object whose `cells` array holds a line per cell, written cell by
 /// cell (``write(_:)``), so writing it never holds more than one cell's encoding in
-/// memory. Version 1 files (one JSON object encoded whole) are still read.
+/// memory. Version 1 files (one JSON object encoded whole) and version 2 (the alert `seq`
+/// inside the detector) are still read.
 public struct Checkpoint: Sendable {
-    /// The format version this build writes; it reads this one and version 1.
-    public static let formatVersion = 2
+    /// The format version this build writes; it reads this one, 1 and 2.
+    public static let formatVersion = 3
     /// Telemetry time of the newest sample learned from.
     public var latestTimestamp: Double
     public var tracker: SequenceTracker
     public var detector: SpikingDetector
+    /// The next alert `seq`: the publisher's counter, so that it continues after a restart.
+    public var alertSequence: Int64
 
-    public init(tracker: SequenceTracker, detector: SpikingDetector) {
+    public init(tracker: SequenceTracker, detector: SpikingDetector, alertSequence: Int64 = 0) {
         self.tracker = tracker
         self.detector = detector
+        self.alertSequence = alertSequence
         latestTimestamp = tracker.latestTimestamp
     }
 
@@ -34,6 +38,7 @@ public struct Checkpoint: Sendable {
         var format = "spikewatch-checkpoint"
         var version = Checkpoint.formatVersion
         var latestTimestamp: Double
+        var alertSequence: Int64
         var tracker: SequenceTracker
         var detector: SpikingDetector
     }
@@ -47,7 +52,7 @@ public struct Checkpoint: Sendable {
         var bareDetector = detector
         bareDetector.cells = [:]
         var header = try encoder.encode(
-            Header(latestTimestamp: latestTimestamp, tracker: bareTracker, detector: bareDetector))
+            Header(latestTimestamp: latestTimestamp, alertSequence: alertSequence, tracker: bareTracker, detector: bareDetector))
         header.removeLast()  // the closing brace; the cells follow
         header.append(contentsOf: Array(#","cells":["#.utf8))
         try emit(header)
@@ -70,8 +75,12 @@ public struct Checkpoint: Sendable {
     /// Reads a checkpoint, refusing another format or version with a clear message.
     public static func decode(_ data: Data) throws(CheckpointError) -> Checkpoint {
         struct Header: Decodable {
+            /// Where versions 1 and 2 kept the alert `seq`.
+            struct LegacyDetector: Decodable { var nextSequence: Int64? }
             var format: String?
             var version: Int?
+            var alertSequence: Int64?
+            var detector: LegacyDetector?
         }
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
@@ -82,7 +91,8 @@ public struct Checkpoint: Sendable {
         guard header.format == "spikewatch-checkpoint" else {
             throw CheckpointError("not a spikewatch checkpoint (format \(header.format.map { "\"\($0)\"" } ?? "missing"))")
         }
-        let checkpoint = try decodeVersion(header.version, data, decoder)
+        var checkpoint = try decodeVersion(header.version, data, decoder)
+        checkpoint.alertSequence = max(0, header.alertSequence ?? header.detector?.nextSequence ?? 0)
         for (id, model) in checkpoint.detector.cells {
             guard model.cell == id else { throw CheckpointError("corrupted checkpoint: cell \"\(id)\" holds the model of \"\(model.cell)\"") }
             if let problem = model.inconsistency { throw CheckpointError("corrupted checkpoint: cell \"\(id)\": \(problem)") }
@@ -96,7 +106,7 @@ public struct Checkpoint: Sendable {
             case 1:
                 let file = try decoder.decode(VersionOne.self, from: data)
                 return Checkpoint(tracker: file.tracker, detector: file.detector)
-            case formatVersion:
+            case 2, formatVersion:
                 let file = try decoder.decode(VersionTwo.self, from: data)
                 var tracker = file.tracker
                 var detector = file.detector
@@ -109,7 +119,7 @@ public struct Checkpoint: Sendable {
                 return Checkpoint(tracker: tracker, detector: detector)
             default:
                 throw CheckpointError(
-                    "checkpoint format version \(version.map(String.init) ?? "missing"); this build reads versions 1 and \(formatVersion)")
+                    "checkpoint format version \(version.map(String.init) ?? "missing"); this build reads versions 1 to \(formatVersion)")
             }
         } catch let error as CheckpointError {
             throw error
@@ -124,7 +134,7 @@ public struct Checkpoint: Sendable {
         var detector: SpikingDetector
     }
 
-    /// Version 2: tracker and detector without their cells, then a line per cell.
+    /// Versions 2 and 3: tracker and detector without their cells, then a line per cell.
     struct VersionTwo: Decodable {
         var tracker: SequenceTracker
         var detector: SpikingDetector
@@ -158,8 +168,7 @@ extension Checkpoint {
             detector.cells.merge(part.detector.cells) { a, _ in a }
         }
         tracker.restore(records)
-        detector.nextSequence = alertSequence
-        return Checkpoint(tracker: tracker, detector: detector)
+        return Checkpoint(tracker: tracker, detector: detector, alertSequence: alertSequence)
     }
 
     /// Splits a checkpoint into `count` shards; `shard` names the shard of a cell.
@@ -169,12 +178,9 @@ extension Checkpoint {
             tracker.restore(self.tracker.cells.filter { shard($0.key) == index })
             var detector = self.detector
             detector.cells = self.detector.cells.filter { shard($0.key) == index }
-            return Checkpoint(tracker: tracker, detector: detector)
+            return Checkpoint(tracker: tracker, detector: detector, alertSequence: alertSequence)
         }
     }
-
-    /// The alert `seq` to continue from.
-    public var alertSequence: Int64 { detector.nextSequence }
 }
 
 extension SpikingDetector {

@@ -27,10 +27,11 @@ public final class Daemon: Sendable {
     let metrics = DaemonMetrics()
     let context: Context
     let shardQueues: [BlockingQueue<WorkItem>]
-    let alertQueue = BlockingQueue<Alert>()
+    let alertQueue = BlockingQueue<PublisherItem>()
     /// A pipe that wakes the publisher's poll when alerts are queued: [read, write].
     let alertWake: (read: Int32, write: Int32)
-    let alertSequence = Atomic<Int64>(0)
+    /// The alert `seq` the publisher starts from (the checkpoint's).
+    let initialSequence = Atomic<Int64>(0)
     let stopping = Atomic<Bool>(false)
     let ingestReady = Atomic<Int>(0)  // 0 pending, 1 ready, -1 failed
     let publisherReady = Atomic<Int>(0)
@@ -179,7 +180,7 @@ public final class Daemon: Sendable {
                     // Nobody was listening while the daemon was down: idleness counts from now.
                     parts[index].tracker.markAllSeen(at: now)
                 }
-                alertSequence.store(checkpoint.alertSequence, ordering: .relaxed)
+                initialSequence.store(checkpoint.alertSequence, ordering: .relaxed)
                 logger.info(
                     "restored learned state of \(checkpoint.tracker.cells.count) cells",
                     metadata: ["state.path": "\(directory)/state.json", "alert.seq": "\(checkpoint.alertSequence)"])
@@ -427,7 +428,7 @@ public final class Daemon: Sendable {
         }
         logger.info("publishing alerts", metadata: ["zmq.endpoint": "\(config.alertsEndpoint)"])
         publisherReady.store(1, ordering: .releasing)
-        var active: [String: Alert] = [:]
+        var ledger = AlertLedger(nextSequence: initialSequence.load(ordering: .relaxed))
         var lastHeartbeat = ContinuousClock.now
         var lastResend = ContinuousClock.now
         var items = [socket.pollItem(), PollItem.fileDescriptor(alertWake.read)]
@@ -451,26 +452,28 @@ public final class Daemon: Sendable {
             let closed = stopping.load(ordering: .relaxed) && ingestHealth.finished.load(ordering: .acquiring)
                 && workerHealth.allSatisfy { $0.finished.load(ordering: .acquiring) }
             let batch = alertQueue.takeAll(timeout: 0) ?? []
-            for alert in batch {
-                if publish(alert) {
-                    metrics.alertsPublished[alert.state]!.increment()
-                    if alert.state == .raised { metrics.raisedTotal.add(1, ordering: .relaxed) }
-                } else {
-                    metrics.droppedSubscriberFull.increment()
-                    metrics.droppedTotal.add(1, ordering: .relaxed)
-                }
-                switch alert.state {
-                case .raised, .updated: active[alert.id] = alert
-                case .cleared: active[alert.id] = nil
+            for item in batch {
+                switch item {
+                case .sequence(let barrier):
+                    barrier.deliver(ledger.nextSequence)
+                case .transition(let transition):
+                    // Numbered here, once; a repeated `cleared` is not published at all.
+                    guard let alert = ledger.admit(transition) else { continue }
+                    if publish(alert) {
+                        metrics.alertsPublished[alert.state]!.increment()
+                        if alert.state == .raised { metrics.raisedTotal.add(1, ordering: .relaxed) }
+                    } else {
+                        metrics.droppedSubscriberFull.increment()
+                        metrics.droppedTotal.add(1, ordering: .relaxed)
+                    }
                 }
             }
-            metrics.activeCount.store(active.count, ordering: .relaxed)
+            metrics.activeCount.store(ledger.open.count, ordering: .relaxed)
             metrics.cellCount.store(shardCells.reduce(0) { $0 + $1.current }, ordering: .relaxed)
             let now = ContinuousClock.now
             if now - lastResend >= .seconds(resendInterval) {
                 lastResend = now
-                for var alert in active.values.sorted(by: { $0.sequence < $1.sequence }) {
-                    alert.resent = true
+                for alert in ledger.resends {
                     if !publish(alert) {
                         metrics.droppedSubscriberFull.increment()
                         metrics.droppedTotal.add(1, ordering: .relaxed)
@@ -488,7 +491,7 @@ public final class Daemon: Sendable {
                 writer.key("cells")
                 writer.number(Int64(metrics.cellCount.load(ordering: .relaxed)))
                 writer.key("active_alerts")
-                writer.number(Int64(active.count))
+                writer.number(Int64(ledger.open.count))
                 writer.byte(UInt8(ascii: "}"))
                 _ = try? socket.send(topic: "heartbeat", payload: writer.bytes, dontWait: true)
             }
@@ -522,15 +525,27 @@ public final class Daemon: Sendable {
             try? await Task.sleep(for: .milliseconds(2))
         }
         guard collector.complete != nil else { return }
-        writeCheckpoint(collector.take(), to: directory, processed: processed)
+        // The publisher answers behind every transition queued before the snapshot, so the
+        // `seq` saved is past every one of them.
+        let barrier = SequenceBarrier()
+        guard alertQueue.append(.sequence(barrier)) else { return }
+        wakePublisher()
+        while barrier.value == nil {
+            if ContinuousClock.now > deadline {
+                logger.error("checkpoint skipped: the publisher did not answer within 8 s")
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        writeCheckpoint(collector.take(), alertSequence: barrier.value ?? 0, to: directory, processed: processed)
         // The snapshot is gone now, and with it the copies the detection threads made of
         // every cell they touched meanwhile; hand that memory back.
         releaseFreeMemory()
     }
 
     /// Merges the shards' snapshots and writes them; the snapshot dies with this call.
-    private func writeCheckpoint(_ parts: [Checkpoint], to directory: String, processed: Int) {
-        let merged = Checkpoint.merging(parts, alertSequence: alertSequence.load(ordering: .relaxed))
+    private func writeCheckpoint(_ parts: [Checkpoint], alertSequence: Int64, to directory: String, processed: Int) {
+        let merged = Checkpoint.merging(parts, alertSequence: alertSequence)
         do {
             try StateStore(directory: directory).save(merged)
             checkpointedAt.store(processed, ordering: .relaxed)
@@ -621,9 +636,6 @@ struct Shard {
     let stallAfter: Int?
     var processed = 0
     let topicPrefix: String
-    /// Per cell with an open alert: every severity topic it was published on (a clear
-    /// the daemon sends itself goes to each, like the detector's own).
-    var openTopics: [String: [Alert.Severity]] = [:]
     var lastCapSweep = ContinuousClock.now
 
     init(index: Int, initial: Checkpoint, daemon: Daemon) {
@@ -665,17 +677,8 @@ struct Shard {
                 metrics.processed.increment()
                 metrics.processedTotal.add(1, ordering: .relaxed)
                 if output.synapticEvents > 0 { metrics.synapticEvents.increment(by: Int64(output.synapticEvents)) }
-                for var transition in output.transitions {
-                    switch transition.state {
-                    case .raised: openTopics[transition.cell] = [transition.severity]
-                    case .updated:
-                        if !(openTopics[transition.cell]?.contains(transition.severity) ?? false) {
-                            openTopics[transition.cell, default: []].append(transition.severity)
-                        }
-                    case .cleared: openTopics[transition.cell] = nil
-                    }
-                    transition.sequence = daemon.alertSequence.add(1, ordering: .relaxed).oldValue
-                    daemon.alertQueue.append(transition)
+                if !output.transitions.isEmpty {
+                    daemon.alertQueue.append(contentsOf: output.transitions.map { PublisherItem.transition($0) })
                 }
                 if !output.transitions.isEmpty { daemon.wakePublisher() }
                 metrics.processing.record(ContinuousClock.now - receivedAt)
@@ -735,21 +738,14 @@ struct Shard {
     }
 
     /// Publishes a `cleared` for an alert the detector will not clear itself (its cell is
-    /// evicted, or the daemon stops without keeping what it learned), on every severity
-    /// topic it was published on.
-    mutating func clear(
+    /// evicted, or the daemon stops without keeping what it learned); the publisher sends
+    /// it on the topic of the alert's last severity.
+    func clear(
         cell: String, startedAt: Double, severity: Alert.Severity, kind: String, at time: Double, daemon: Daemon
     ) {
-        var topics = openTopics[cell] ?? []
-        if !topics.contains(severity) { topics.append(severity) }
-        for topic in topics {
-            var alert = Alert(
-                cell: cell, state: .cleared, severity: topic, kind: kind, score: 0, timestamp: time, startedAt: startedAt,
-                sequence: 0, evidence: [])
-            alert.sequence = daemon.alertSequence.add(1, ordering: .relaxed).oldValue
-            daemon.alertQueue.append(alert)
-        }
-        openTopics[cell] = nil
+        daemon.alertQueue.append(.transition(Alert(
+            cell: cell, state: .cleared, severity: severity, kind: kind, score: 0, timestamp: time, startedAt: startedAt,
+            sequence: 0, evidence: [])))
         daemon.wakePublisher()
     }
 }

@@ -28,6 +28,23 @@ enum WorkItem: Sendable {
     case clearAlerts(reason: String)
 }
 
+/// Work handed to the alert publisher.
+enum PublisherItem: Sendable {
+    /// A transition from a detection shard (its `seq` is assigned at publish).
+    case transition(Alert)
+    /// Report the next `seq` once every item queued before this one is published.
+    case sequence(SequenceBarrier)
+}
+
+/// The publisher's `seq` at a point of its queue, for the checkpoint.
+final class SequenceBarrier: Sendable {
+    let answer = Mutex<Int64?>(nil)
+
+    func deliver(_ sequence: Int64) { answer.withLock { $0 = sequence } }
+
+    var value: Int64? { answer.withLock { $0 } }
+}
+
 /// The per-shard settings of the sequence tracker, from the configuration.
 struct CellLimits: Sendable {
     var maximumCells: Int

@@ -98,15 +98,18 @@ struct ReplayCommand: ParsableCommand {
             }
             try writeFile(scores, csv)
         }
+        // Numbered and filtered as the daemon's publisher does, so the file holds what a
+        // subscriber of every alert topic would receive.
+        let transitions = AlertLedger.published(outcome.transitions)
         if let alerts {
             var lines = ""
-            for transition in outcome.transitions { lines += String(decoding: transition.json(), as: UTF8.self) + "\n" }
+            for transition in transitions { lines += String(decoding: transition.json(), as: UTF8.self) + "\n" }
             try writeFile(alerts, lines)
         }
-        let raised = outcome.transitions.filter { $0.state == .raised }.count
+        let raised = transitions.filter { $0.state == .raised }.count
         var summary = "\(records.count) samples: \(outcome.samples) processed"
         for (reason, count) in outcome.rejected.sorted(by: { $0.key < $1.key }) { summary += ", \(count) \(reason.rawValue)" }
-        summary += "; \(raised) alerts raised, \(outcome.transitions.count) transitions"
+        summary += "; \(raised) alerts raised, \(transitions.count) transitions"
         if detector.name == "spiking" {
             summary += String(format: "; %.2f synaptic events per sample (a dense network of the same shape: %.1f multiply-accumulates)",
                               Double(outcome.synapticEvents) / Double(max(outcome.samples, 1)),

@@ -111,7 +111,16 @@ struct DaemonEndToEndTests {
             if labelled { explained += 1 }
         }
         #expect(explained >= 1)
-        #expect(alerts.map(\.sequence) == alerts.map(\.sequence).sorted())
+        let transitions = alerts.filter { !$0.resent }
+        #expect(zip(transitions, transitions.dropFirst()).allSatisfy { $0.sequence < $1.sequence }, "seq strictly increases on the wire")
+        // A subscriber of every alert topic (`tail`) and the metrics count the same
+        // transitions; each alert is cleared once.
+        let exposition = try #require(httpGet(port: port, path: "/metrics"))
+        for state in Alert.State.allCases {
+            let counted = metricValue(exposition, "spikewatch_alerts_published_total{state=\"\(state.rawValue)\"}")
+            #expect(counted == Double(transitions.filter { $0.state == state }.count), "\(state.rawValue)")
+        }
+        #expect(Dictionary(grouping: transitions.filter { $0.state == .cleared }, by: \.id).values.allSatisfy { $0.count == 1 })
 
         // Watchdog: pings at half of WATCHDOG_USEC, only after READY.
         usleep(2_200_000)
@@ -154,7 +163,7 @@ struct DaemonEndToEndTests {
         again.signal(SIGTERM)
         #expect(again.waitForExit(timeout: 20) == 0)
         let restored = try String(contentsOfFile: state + "/state.json", encoding: .utf8)
-        #expect(restored.contains("\"nextSequence\":\(lastSequence + 1)"))
+        #expect(restored.contains("\"alertSequence\":\(lastSequence + 1)"))
     }
 
     @Test("with several detection threads the daemon raises the same alerts as with one, and checkpoints every cell")
@@ -172,7 +181,8 @@ struct DaemonEndToEndTests {
         for line in lines { cellOf.append(try decoder.decode(line).cell) }
 
         /// What a run with `workers` detection threads raised, without the alert `seq`
-        /// (threads number their alerts in the order they happen to publish them).
+        /// (the publisher numbers transitions in the order the threads hand them over, which
+        /// differs between runs; on the wire it always strictly increases).
         func alerts(workers: Int) throws -> [String] {
             let run = temporaryDirectory()
             let telemetry = "ipc://" + run.appendingPathComponent("telemetry").path
@@ -193,6 +203,8 @@ struct DaemonEndToEndTests {
             let processed = waitForMetric(port: port, "spikewatch_samples_processed_total", atLeast: Double(lines.count), timeout: 60)
             #expect(processed == Double(lines.count))
             let received = try peers.drainAlerts()
+            let transitions = received.filter { !$0.resent }
+            #expect(transitions.map(\.sequence) == Array(0..<Int64(transitions.count)), "seq is 0, 1, 2, ... on the wire")
             daemon.signal(SIGTERM)
             #expect(daemon.waitForExit(timeout: 20) == 0)
             let checkpoint = try String(contentsOfFile: state + "/state.json", encoding: .utf8)
@@ -633,7 +645,7 @@ struct StateFaultTests {
         let deadline = Date().addingTimeInterval(10)
         var replaced = false
         while Date() < deadline && !replaced {
-            replaced = (try? String(contentsOfFile: state + "/state.json", encoding: .utf8))?.contains("\"version\":2") ?? false
+            replaced = (try? String(contentsOfFile: state + "/state.json", encoding: .utf8))?.contains("\"version\":3") ?? false
             usleep(50_000)
         }
         #expect(replaced)
