@@ -207,7 +207,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if text.isEmpty {
                 metricsListen = nil
             } else {
-                guard MetricsServer.parse(text) != nil else {
+                guard MetricsEndpoint.parse(text) != nil else {
                     throw fail("must be HOST:PORT with a port from 1 to 65535 (e.g. 127.0.0.1:9464) or empty")
                 }
                 metricsListen = text
@@ -344,7 +344,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 throw ConfigurationError("\(endpoint == alertsEndpoint ? "alerts.endpoint" : "telemetry.endpoints"): \(error)")
             }
         }
-        if let metricsListen, MetricsServer.parse(metricsListen) == nil {
+        if let metricsListen, MetricsEndpoint.parse(metricsListen) == nil {
             throw ConfigurationError("metrics.listen: must be HOST:PORT with a port from 1 to 65535, got \"\(metricsListen)\"")
         }
         if topicPrefix.utf8.count > 255 {
