@@ -76,8 +76,14 @@ let package = Package(
         /// SVG figures (membrane traces), pure text formatting.
         .target(name: "Plot"),
 
-        /// Workloads and baselines for `spikewatch bench` (release builds only).
-        .target(name: "Benchmarks", dependencies: ["SpikeCore", "Telemetry", "Detection"]),
+        /// Workloads, baselines and the daemon harness for `spikewatch bench` (release builds only).
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "SpikeCore", "Telemetry", "Detection", "Scenarios", "SpikewatchDaemon", "ZeroMQ", "Systemd",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // MARK: - Executable
 
