@@ -2,9 +2,10 @@
 import Foundation
 import PackageDescription
 
+// Linux only (Debian 12 and alike): the daemon links libzmq and libsystemd and uses
+// glibc. SwiftPM has no Linux platform entry, so none is declared.
 let package = Package(
     name: "spikewatch",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "spikewatch", targets: ["spikewatch"])
     ],
@@ -12,7 +13,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
@@ -67,7 +67,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -91,7 +90,7 @@ let package = Package(
             name: "spikewatch",
             dependencies: [
                 "SpikeCore", "Detection", "Telemetry", "Scenarios", "Evaluation",
-                "ZeroMQ", "Systemd", "SpikewatchDaemon", "Benchmarks", "StrictJSON", "Plot",
+                "ZeroMQ", "Systemd", "SpikewatchDaemon", "Benchmarks", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

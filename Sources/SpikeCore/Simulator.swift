@@ -23,7 +23,7 @@ public struct VoltageSample: Sendable, Hashable {
 
 /// The event-driven simulator: a neuron is touched only when a spike reaches it.
 ///
-/// Semantics (INTERFACES.md section 5): between events V decays analytically towards
+/// Semantics (docs/network.md): between events V decays analytically towards
 /// `vRest`; all arrivals at a neuron at one instant are summed before the threshold test;
 /// `V >= vThresh` spikes, resets V to `vReset` and ignores arrivals in
 /// `[t, t + refractory)`, after which the leak restarts from `vReset`.

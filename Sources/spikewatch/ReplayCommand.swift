@@ -27,7 +27,7 @@ struct ReplayCommand: ParsableCommand {
     @Argument(help: "Fixture files (JSON Lines, or CSV with --cell).")
     var files: [String]
 
-    @Option(help: "Publish to this ZeroMQ endpoint instead of detecting (@ binds, > connects; bare binds).")
+    @Option(help: "Publish to this ZeroMQ endpoint instead of detecting (@ binds, > connects; bare binds, as for synth --to: the daemon's telemetry socket connects by default).")
     var to: String?
 
     @Option(help: "With --to: times real time (0 = as fast as possible).")

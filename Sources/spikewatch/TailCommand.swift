@@ -17,7 +17,7 @@ struct TailCommand: ParsableCommand {
             JSON payload per line with --json. Stops on Ctrl-C, or after --count messages.
             """)
 
-    @Option(help: "Alert endpoint (default >tcp://127.0.0.1:5557).")
+    @Option(help: "Alert endpoint (@ binds, > connects; bare connects).")
     var alerts = ">tcp://127.0.0.1:5557"
 
     @Flag(help: "Print each payload as one line of JSON.")
