@@ -99,8 +99,8 @@ let package = Package(
         // MARK: - Tests
 
         /// Helpers the end-to-end tests share: the binary as a child process, a stand-in
-        /// for systemd's notify socket, temporary endpoints.
-        .target(name: "SpikewatchTestSupport", dependencies: ["ZeroMQ"], path: "Tests/SpikewatchTestSupport"),
+        /// for systemd's notify socket, temporary endpoints, a running daemon with its peers.
+        .target(name: "SpikewatchTestSupport", dependencies: ["ZeroMQ", "Telemetry"], path: "Tests/SpikewatchTestSupport"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(
             name: "SystemdTests",
