@@ -120,9 +120,13 @@ final class Ingest: Sendable {
             do { _ = try poll(&items, timeoutMilliseconds: -1) } catch { break }
             health.idle.store(false, ordering: .relaxed)
             health.tick()
-            shards.inlineWake.drain()
-            if shard != nil, let control = shards.queues[0].takeAll(timeout: 0) {
-                for item in control where shard?.handle(item) == false { return }
+            if !items[1].ready.isEmpty {
+                // Woken by another thread (stop, or work for the shard this thread runs);
+                // the hot path (a message) costs no extra system call.
+                shards.inlineWake.drain()
+                if shard != nil, let control = shards.queues[0].takeAll(timeout: 0) {
+                    for item in control where shard?.handle(item) == false { return }
+                }
             }
             defer { flush() }
             var budget = Self.readBudget
