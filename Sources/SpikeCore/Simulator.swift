@@ -19,6 +19,13 @@ public struct VoltageSample: Sendable, Hashable {
     public var v: Double
     /// V after the arrivals were added, before any reset (equal to ``v`` without a spike).
     public var peak: Double
+
+    public init(time: Microseconds, neuron: Int32, v: Double, peak: Double) {
+        self.time = time
+        self.neuron = neuron
+        self.v = v
+        self.peak = peak
+    }
 }
 
 /// The event-driven simulator: a neuron is touched only when a spike reaches it.
