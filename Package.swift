@@ -2,9 +2,10 @@
 import Foundation
 import PackageDescription
 
+// Linux only (Debian 12 and alike): the daemon links libzmq and libsystemd and uses
+// glibc. SwiftPM has no Linux platform entry, so none is declared.
 let package = Package(
     name: "spikewatch",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "spikewatch", targets: ["spikewatch"])
     ],
@@ -12,7 +13,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
@@ -67,7 +67,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -76,8 +75,14 @@ let package = Package(
         /// SVG figures (membrane traces), pure text formatting.
         .target(name: "Plot"),
 
-        /// Workloads and baselines for `spikewatch bench` (release builds only).
-        .target(name: "Benchmarks", dependencies: ["SpikeCore", "Telemetry", "Detection"]),
+        /// Workloads, baselines and the daemon harness for `spikewatch bench` (release builds only).
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "SpikeCore", "Telemetry", "Detection", "Scenarios", "SpikewatchDaemon", "ZeroMQ", "Systemd",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // MARK: - Executable
 
@@ -85,7 +90,7 @@ let package = Package(
             name: "spikewatch",
             dependencies: [
                 "SpikeCore", "Detection", "Telemetry", "Scenarios", "Evaluation",
-                "ZeroMQ", "Systemd", "SpikewatchDaemon", "Benchmarks", "StrictJSON", "Plot",
+                "ZeroMQ", "Systemd", "SpikewatchDaemon", "Benchmarks", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -94,8 +99,8 @@ let package = Package(
         // MARK: - Tests
 
         /// Helpers the end-to-end tests share: the binary as a child process, a stand-in
-        /// for systemd's notify socket, temporary endpoints.
-        .target(name: "SpikewatchTestSupport", dependencies: ["ZeroMQ"], path: "Tests/SpikewatchTestSupport"),
+        /// for systemd's notify socket, temporary endpoints, a running daemon with its peers.
+        .target(name: "SpikewatchTestSupport", dependencies: ["ZeroMQ", "Telemetry"], path: "Tests/SpikewatchTestSupport"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(
             name: "SystemdTests",

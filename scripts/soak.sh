@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak test (issue #8): the daemon under sustained load with faults injected, on
+# Soak test: the daemon under sustained load with faults injected, on
 # loopback only. Bounded: it stops itself after DURATION seconds.
 #
 #   scripts/soak.sh                  # 10 minutes at 20,000 messages/s, 1,000 cells

@@ -3,7 +3,7 @@ public import SpikeCore
 import Glibc
 #endif
 
-/// The engine benchmark's two regimes (issue #7): a dense one and a sparse, telemetry-like one.
+/// The engine benchmark's two regimes (BENCHMARKS.md, "Engine"): a dense one and a sparse, telemetry-like one.
 public struct EngineWorkload: Sendable {
     public var name: String
     public var network: Network

@@ -138,7 +138,7 @@ struct CellModel: Codable, Sendable {
 
     mutating func process(
         _ sample: TelemetrySample, names: MetricNames, settings: DetectorSettings, classifier: FaultClassifier?,
-        nextSequence: inout Int64, probe: UnsafeMutablePointer<[ProbeRecord]>? = nil
+        probe: UnsafeMutablePointer<[ProbeRecord]>? = nil
     ) -> CellStep {
         var readings: [ProbeRecord.FeatureReading] = []
         let t = sample.timestamp
@@ -353,7 +353,7 @@ struct CellModel: Codable, Sendable {
                 && features.contains { $0.acceptedShift != 0 && $0.alertSpikes.on + $0.alertSpikes.off > 0 }
             if (activityHistory & quietMask == 0 && !held) || t >= alertAcceptedUntil {
                 transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
-                                             sequence: &nextSequence, names: names))
+                                             names: names))
                 for topic in active.topics where topic != active.severity {
                     var extra = transitions[transitions.count - 1]
                     extra.severity = topic
@@ -373,7 +373,7 @@ struct CellModel: Codable, Sendable {
                     active.lastPublished = t
                     if !active.topics.contains(severity) { active.topics.append(severity) }
                     transitions.append(makeAlert(.updated, settings: settings, severity: severity, active: active, score: score, time: t,
-                                                 sequence: &nextSequence, names: names, events: events))
+                                                 names: names, events: events))
                 }
                 alert = active
             }
@@ -387,7 +387,7 @@ struct CellModel: Codable, Sendable {
             alert = active
             alertAcceptedUntil = t + settings.maximumAlertHours * 3600
             transitions.append(makeAlert(.raised, settings: settings, severity: severity, active: active, score: score, time: t,
-                                         sequence: &nextSequence, names: names, events: events))
+                                         names: names, events: events))
         } else if activityHistory & quietMask == 0 {
             resetEpisode()
         }
@@ -456,12 +456,12 @@ struct CellModel: Codable, Sendable {
 
     func makeAlert(
         _ state: Alert.State, settings: DetectorSettings, severity: Alert.Severity, active: ActiveAlert, score: Double, time: Double,
-        sequence: inout Int64, names: MetricNames, events: [(key: String, value: Double, low: Double, high: Double)] = []
+        names: MetricNames, events: [(key: String, value: Double, low: Double, high: Double)] = []
     ) -> Alert {
-        defer { sequence += 1 }
-        return Alert(
+        // `seq` 0: the publisher numbers transitions (Telemetry's AlertLedger).
+        Alert(
             cell: cell, state: state, severity: severity, kind: active.kind, score: score, timestamp: time,
-            startedAt: active.startedAt, sequence: sequence, evidence: topEvidence(events: events, settings: settings))
+            startedAt: active.startedAt, sequence: 0, evidence: topEvidence(events: events, settings: settings))
     }
 
     // MARK: Metrics to features

@@ -7,7 +7,8 @@ public import Telemetry
 ///
 /// The file is one JSON object whose `cells` array holds a line per cell, written cell by
 /// cell (``write(_:)``), so writing it never holds more than one cell's encoding in
-/// memory. Version 1 files (one JSON object encoded whole) are still read.
+/// memory. Versions 1 and 2 were written by the earlier detector and are refused with a
+/// message that says so (docs/checkpoint.md).
 public struct Checkpoint: Sendable {
     /// The format version this build writes and reads. Versions 1 and 2 were written by
     /// the earlier model (no context memory, no onset neuron): refused with a message.
@@ -16,10 +17,13 @@ public struct Checkpoint: Sendable {
     public var latestTimestamp: Double
     public var tracker: SequenceTracker
     public var detector: SpikingDetector
+    /// The next alert `seq`: the publisher's counter, so that it continues after a restart.
+    public var alertSequence: Int64
 
-    public init(tracker: SequenceTracker, detector: SpikingDetector) {
+    public init(tracker: SequenceTracker, detector: SpikingDetector, alertSequence: Int64 = 0) {
         self.tracker = tracker
         self.detector = detector
+        self.alertSequence = alertSequence
         latestTimestamp = tracker.latestTimestamp
     }
 
@@ -35,6 +39,7 @@ public struct Checkpoint: Sendable {
         var format = "spikewatch-checkpoint"
         var version = Checkpoint.formatVersion
         var latestTimestamp: Double
+        var alertSequence: Int64
         var tracker: SequenceTracker
         var detector: SpikingDetector
     }
@@ -48,7 +53,7 @@ public struct Checkpoint: Sendable {
         var bareDetector = detector
         bareDetector.cells = [:]
         var header = try encoder.encode(
-            Header(latestTimestamp: latestTimestamp, tracker: bareTracker, detector: bareDetector))
+            Header(latestTimestamp: latestTimestamp, alertSequence: alertSequence, tracker: bareTracker, detector: bareDetector))
         header.removeLast()  // the closing brace; the cells follow
         header.append(contentsOf: Array(#","cells":["#.utf8))
         try emit(header)
@@ -71,8 +76,12 @@ public struct Checkpoint: Sendable {
     /// Reads a checkpoint, refusing another format or version with a clear message.
     public static func decode(_ data: Data) throws(CheckpointError) -> Checkpoint {
         struct Header: Decodable {
+            /// Where versions 1 and 2 kept the alert `seq`.
+            struct LegacyDetector: Decodable { var nextSequence: Int64? }
             var format: String?
             var version: Int?
+            var alertSequence: Int64?
+            var detector: LegacyDetector?
         }
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
@@ -83,7 +92,8 @@ public struct Checkpoint: Sendable {
         guard header.format == "spikewatch-checkpoint" else {
             throw CheckpointError("not a spikewatch checkpoint (format \(header.format.map { "\"\($0)\"" } ?? "missing"))")
         }
-        let checkpoint = try decodeVersion(header.version, data, decoder)
+        var checkpoint = try decodeVersion(header.version, data, decoder)
+        checkpoint.alertSequence = max(0, header.alertSequence ?? header.detector?.nextSequence ?? 0)
         for (id, model) in checkpoint.detector.cells {
             guard model.cell == id else { throw CheckpointError("corrupted checkpoint: cell \"\(id)\" holds the model of \"\(model.cell)\"") }
             if let problem = model.inconsistency { throw CheckpointError("corrupted checkpoint: cell \"\(id)\": \(problem)") }
@@ -153,8 +163,7 @@ extension Checkpoint {
             detector.cells.merge(part.detector.cells) { a, _ in a }
         }
         tracker.restore(records)
-        detector.nextSequence = alertSequence
-        return Checkpoint(tracker: tracker, detector: detector)
+        return Checkpoint(tracker: tracker, detector: detector, alertSequence: alertSequence)
     }
 
     /// Splits a checkpoint into `count` shards; `shard` names the shard of a cell.
@@ -164,12 +173,9 @@ extension Checkpoint {
             tracker.restore(self.tracker.cells.filter { shard($0.key) == index })
             var detector = self.detector
             detector.cells = self.detector.cells.filter { shard($0.key) == index }
-            return Checkpoint(tracker: tracker, detector: detector)
+            return Checkpoint(tracker: tracker, detector: detector, alertSequence: alertSequence)
         }
     }
-
-    /// The alert `seq` to continue from.
-    public var alertSequence: Int64 { detector.nextSequence }
 }
 
 extension SpikingDetector {

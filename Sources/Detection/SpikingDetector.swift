@@ -38,7 +38,7 @@ public protocol AnomalyDetector: Sendable {
 /// feature neurons -> an evidence neuron -> alerts; an optional fault-class readout.
 public struct SpikingDetector: AnomalyDetector, Codable {
     enum CodingKeys: String, CodingKey {
-        case settings, classifier, cells, nextSequence
+        case settings, classifier, cells
     }
 
     public var name: String { "spiking" }
@@ -49,8 +49,6 @@ public struct SpikingDetector: AnomalyDetector, Codable {
     /// Record every sample of this cell in ``probeLog`` (traces, diagnostics).
     public var probeCell: String?
     public var probeLog: [ProbeRecord] = []
-    /// The next alert `seq` (per daemon, continued across restarts by the checkpoint).
-    public internal(set) var nextSequence: Int64 = 0
 
     public init(settings: DetectorSettings = DetectorSettings(), classifier: FaultClassifier? = nil) {
         self.settings = settings
@@ -75,11 +73,11 @@ public struct SpikingDetector: AnomalyDetector, Codable {
         if sample.cell == probeCell {
             step = withUnsafeMutablePointer(to: &probeLog) { probe in
                 cells[sample.cell, default: CellModel(cell: sample.cell, settings: settings)].process(
-                    sample, names: names, settings: settings, classifier: classifier, nextSequence: &nextSequence, probe: probe)
+                    sample, names: names, settings: settings, classifier: classifier, probe: probe)
             }
         } else {
             step = cells[sample.cell, default: CellModel(cell: sample.cell, settings: settings)].process(
-                sample, names: names, settings: settings, classifier: classifier, nextSequence: &nextSequence)
+                sample, names: names, settings: settings, classifier: classifier)
         }
         return DetectorOutput(
             score: step.score, transitions: step.transitions, synapticEvents: step.synapticEvents,

@@ -15,7 +15,7 @@ public enum CellKind: String, Sendable, CaseIterable {
     case transport
 }
 
-/// The injected fault kinds (INTERFACES.md section 3).
+/// The injected fault kinds (docs/telemetry.md, "Fixtures": the `label` values).
 public enum FaultKind: String, Sendable, CaseIterable, Codable {
     case sleepingCell = "sleeping_cell"
     case ulInterference = "ul_interference"

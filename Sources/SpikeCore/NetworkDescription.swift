@@ -1,6 +1,6 @@
 import StrictJSON
 
-/// A network as `spikewatch network simulate` reads it (INTERFACES.md section 5).
+/// A network as `spikewatch network simulate` reads it (docs/network.md).
 ///
 /// Times are in milliseconds here, as in the JSON; ``compile()`` rounds them to whole
 /// microseconds (halves away from zero).
@@ -48,7 +48,7 @@ public struct NetworkDescription: Sendable, Equatable {
         public var neuronIndex: [String: Int]
     }
 
-    /// Checks every rule of INTERFACES.md section 5 and compiles the network.
+    /// Checks every rule of docs/network.md and compiles the network.
     /// - Throws: ``NetworkDescriptionError`` naming the first offending entry.
     public func compile() throws(NetworkDescriptionError) -> Compiled {
         var builder = NetworkBuilder()

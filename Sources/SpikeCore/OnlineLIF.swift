@@ -1,5 +1,5 @@
 /// A growable population of LIF neurons driven online, one instant at a time, with the
-/// same semantics as ``Simulator`` (INTERFACES.md section 5): exact decay since the last
+/// same semantics as ``Simulator`` (docs/network.md): exact decay since the last
 /// update, same-instant inputs summed before the threshold test, reset and refractory.
 ///
 /// The streaming detector uses it where the network grows as metrics appear: add the

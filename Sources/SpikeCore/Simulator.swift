@@ -19,11 +19,18 @@ public struct VoltageSample: Sendable, Hashable {
     public var v: Double
     /// V after the arrivals were added, before any reset (equal to ``v`` without a spike).
     public var peak: Double
+
+    public init(time: Microseconds, neuron: Int32, v: Double, peak: Double) {
+        self.time = time
+        self.neuron = neuron
+        self.v = v
+        self.peak = peak
+    }
 }
 
 /// The event-driven simulator: a neuron is touched only when a spike reaches it.
 ///
-/// Semantics (INTERFACES.md section 5): between events V decays analytically towards
+/// Semantics (docs/network.md): between events V decays analytically towards
 /// `vRest`; all arrivals at a neuron at one instant are summed before the threshold test;
 /// `V >= vThresh` spikes, resets V to `vReset` and ignores arrivals in
 /// `[t, t + refractory)`, after which the leak restarts from `vReset`.

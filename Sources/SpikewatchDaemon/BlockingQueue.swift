@@ -3,11 +3,10 @@ import Foundation
 /// A FIFO handed between threads: producers append, one consumer blocks until items
 /// arrive or a timeout passes.
 final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
-    // @unchecked Sendable: `items`, `head` and `closed` are only read or written while `condition`
+    // @unchecked Sendable: `items` and `closed` are only read or written while `condition`
     // is locked (every method takes the lock first), so all access is serialised.
     private let condition = NSCondition()
     private var items: [Element] = []
-    private var head = 0
     private var closed = false
     /// Items above which `append` waits (back-pressure on the producer); 0 = unbounded.
     let capacity: Int
@@ -21,7 +20,7 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     func append(_ item: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while capacity > 0 && items.count - head >= capacity && !closed { condition.wait() }
+        while capacity > 0 && items.count >= capacity && !closed { condition.wait() }
         guard !closed else { return false }
         items.append(item)
         condition.broadcast()
@@ -34,7 +33,7 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     func append(contentsOf batch: [Element]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while capacity > 0 && items.count - head >= capacity && !closed { condition.wait() }
+        while capacity > 0 && items.count >= capacity && !closed { condition.wait() }
         guard !closed else { return false }
         items.append(contentsOf: batch)
         condition.broadcast()
@@ -46,13 +45,12 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     func takeAll(timeout: Double) -> [Element]? {
         condition.lock()
         defer { condition.unlock() }
-        if items.count == head && !closed {
+        if items.isEmpty && !closed {
             _ = condition.wait(until: Date(timeIntervalSinceNow: timeout))
         }
-        if items.count == head { return closed ? nil : [] }
-        let taken = Array(items[head...])
+        if items.isEmpty { return closed ? nil : [] }
+        let taken = items
         items.removeAll(keepingCapacity: true)
-        head = 0
         condition.broadcast()
         return taken
     }
@@ -61,7 +59,7 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     var count: Int {
         condition.lock()
         defer { condition.unlock() }
-        return items.count - head
+        return items.count
     }
 
     /// Refuses further items; the consumer drains what is left, then gets nil.

@@ -15,7 +15,6 @@ import Yams
 ///   `alerts.send_high_water_mark` 1000
 /// - `cells.max_cells` 10000, `cells.idle_eviction_s` 86400, `cells.max_time_jump_s` 3600,
 ///   `cells.max_future_s` 86400
-/// - `timezone` `UTC`
 /// - `state.directory` (none), `state.checkpoint_interval_s` 300
 /// - `metrics.listen` (off)
 /// - `model` (none): a fault-class model from `spikewatch train`
@@ -38,7 +37,6 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var maximumTimeJump = 3600.0
     /// A `ts` further ahead of the wall clock is `implausible_time`.
     public var maximumFutureLead = 86_400.0
-    public var timezone = "UTC"
     public var stateDirectory: String?
     public var checkpointInterval = 300.0
     public var metricsListen: String?
@@ -68,7 +66,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         "telemetry.endpoints", "telemetry.topic_prefix", "telemetry.max_payload_bytes",
         "alerts.endpoint", "alerts.update_interval_s", "alerts.resend_interval_s", "alerts.heartbeat_interval_s",
         "alerts.send_high_water_mark",
-        "cells.max_cells", "cells.idle_eviction_s", "cells.max_time_jump_s", "cells.max_future_s", "timezone", "state.directory", "state.checkpoint_interval_s",
+        "cells.max_cells", "cells.idle_eviction_s", "cells.max_time_jump_s", "cells.max_future_s", "state.directory", "state.checkpoint_interval_s",
         "metrics.listen", "model", "workers", "log_level",
         "detector.dead_zone", "detector.slow_dead_zone", "detector.envelope_dead_zone",
         "detector.evidence_threshold", "detector.clear_after", "detector.warmup_samples",
@@ -193,11 +191,6 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case "cells.idle_eviction_s": idleEviction = try number(minimum: 0)
         case "cells.max_time_jump_s": maximumTimeJump = try number(minimum: 0)
         case "cells.max_future_s": maximumFutureLead = try number(minimum: 0)
-        case "timezone":
-            guard let text = value.string, TimeZone(identifier: text) != nil else {
-                throw fail("must be an IANA time zone name such as UTC or Europe/Paris")
-            }
-            timezone = text
         case "state.directory":
             guard let text = value.string else { throw fail("must be a directory path") }
             stateDirectory = text.isEmpty ? nil : text
@@ -207,7 +200,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if text.isEmpty {
                 metricsListen = nil
             } else {
-                guard MetricsServer.parse(text) != nil else {
+                guard MetricsEndpoint.parse(text) != nil else {
                     throw fail("must be HOST:PORT with a port from 1 to 65535 (e.g. 127.0.0.1:9464) or empty")
                 }
                 metricsListen = text
@@ -344,7 +337,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 throw ConfigurationError("\(endpoint == alertsEndpoint ? "alerts.endpoint" : "telemetry.endpoints"): \(error)")
             }
         }
-        if let metricsListen, MetricsServer.parse(metricsListen) == nil {
+        if let metricsListen, MetricsEndpoint.parse(metricsListen) == nil {
             throw ConfigurationError("metrics.listen: must be HOST:PORT with a port from 1 to 65535, got \"\(metricsListen)\"")
         }
         if topicPrefix.utf8.count > 255 {

@@ -2,20 +2,8 @@ import Detection
 import Foundation
 import Logging
 import Synchronization
+import Systemd
 import Telemetry
-
-/// Progress of one processing loop, for the watchdog: it pings systemd only while every
-/// loop has moved on since the last check or sits idle waiting for input.
-final class LoopHealth: Sendable {
-    let name: String
-    let progress = Atomic<UInt64>(0)
-    let idle = Atomic<Bool>(true)
-    let finished = Atomic<Bool>(false)
-
-    init(name: String) { self.name = name }
-
-    func tick() { progress.add(1, ordering: .relaxed) }
-}
 
 /// Work handed to a detection thread.
 enum WorkItem: Sendable {
@@ -26,6 +14,14 @@ enum WorkItem: Sendable {
     case sweep
     /// The daemon stops without keeping what it learned: clear every active alert.
     case clearAlerts(reason: String)
+}
+
+/// Work handed to the alert publisher.
+enum PublisherItem: Sendable {
+    /// A transition from a detection shard (its `seq` is assigned at publish).
+    case transition(Alert)
+    /// Report the next `seq` once every item queued before this one is published.
+    case sequence(Reply<Int64>)
 }
 
 /// The per-shard settings of the sequence tracker, from the configuration.
@@ -53,25 +49,31 @@ struct CellLimits: Sendable {
 }
 
 /// Gathers one checkpoint from every shard.
-final class SnapshotCollector: Sendable {
-    let parts: Mutex<[Checkpoint?]>
+final class SnapshotCollector: @unchecked Sendable {
+    // @unchecked Sendable: `parts` is only read or written with `condition` locked.
+    private let condition = NSCondition()
+    private var parts: [Checkpoint?]
 
-    init(count: Int) { parts = Mutex(Array(repeating: nil, count: count)) }
+    init(count: Int) { parts = Array(repeating: nil, count: count) }
 
     func deliver(_ shard: Int, _ checkpoint: Checkpoint) {
-        parts.withLock { $0[shard] = checkpoint }
+        condition.lock()
+        parts[shard] = checkpoint
+        condition.broadcast()
+        condition.unlock()
     }
 
-    var complete: [Checkpoint]? {
-        parts.withLock { parts in parts.contains { $0 == nil } ? nil : parts.map { $0! } }
-    }
-
-    /// Moves the delivered parts out, so that they die with their new owner.
-    func take() -> [Checkpoint] {
-        parts.withLock { parts in
-            defer { parts = [] }
-            return parts.compactMap { $0 }
+    /// Every shard's part, moved out (so the snapshot dies with its new owner), or nil if
+    /// one did not answer within `timeout` seconds.
+    func take(timeout: Double) -> [Checkpoint]? {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while parts.contains(where: { $0 == nil }) {
+            if !condition.wait(until: deadline) { return nil }
         }
+        defer { parts = [] }
+        return parts.map { $0! }
     }
 }
 
@@ -111,3 +113,21 @@ func loggable(_ text: String) -> String {
     return text.unicodeScalars.count > 160 ? result + "..." : result
 }
 
+
+/// What every component reads: the running configuration, the log, systemd, the counters.
+final class DaemonShared: Sendable {
+    let configuration: Mutex<DaemonConfiguration>
+    let logger: Logger
+    let notifier = SystemdNotifier()
+    let metrics = DaemonMetrics()
+    let startedAt = ContinuousClock.now
+    /// Fired when the daemon starts stopping.
+    let stopping = Signal()
+
+    init(configuration: DaemonConfiguration, logger: Logger) {
+        self.configuration = Mutex(configuration)
+        self.logger = logger
+    }
+
+    var current: DaemonConfiguration { configuration.withLock { $0 } }
+}

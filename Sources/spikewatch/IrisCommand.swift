@@ -53,7 +53,7 @@ struct IrisCommand: ParsableCommand {
         discussion: """
             Features are population-coded (Gaussian receptive fields) into Poisson spike \
             trains; one LIF output neuron per species is trained with a rate-based delta rule \
-            on its own spike counts; the species is the neuron that fires most in a 200 ms \
+            on its own spike counts; the species is the neuron that fires most in a 300 ms \
             window. Each seed draws a new stratified split, new spike trains and a new \
             training order; the mean and spread over seeds is the figure to quote.
             """)

@@ -27,7 +27,7 @@ struct ReplayCommand: ParsableCommand {
     @Argument(help: "Fixture files (JSON Lines, or CSV with --cell).")
     var files: [String]
 
-    @Option(help: "Publish to this ZeroMQ endpoint instead of detecting (@ binds, > connects; bare binds).")
+    @Option(help: "Publish to this ZeroMQ endpoint instead of detecting (@ binds, > connects; bare binds, as for synth --to: the daemon's telemetry socket connects by default).")
     var to: String?
 
     @Option(help: "With --to: times real time (0 = as fast as possible).")
@@ -98,15 +98,18 @@ struct ReplayCommand: ParsableCommand {
             }
             try writeFile(scores, csv)
         }
+        // Numbered and filtered as the daemon's publisher does, so the file holds what a
+        // subscriber of every alert topic would receive.
+        let transitions = AlertLedger.published(outcome.transitions)
         if let alerts {
             var lines = ""
-            for transition in outcome.transitions { lines += String(decoding: transition.json(), as: UTF8.self) + "\n" }
+            for transition in transitions { lines += String(decoding: transition.json(), as: UTF8.self) + "\n" }
             try writeFile(alerts, lines)
         }
-        let raised = outcome.transitions.filter { $0.state == .raised }.count
+        let raised = transitions.filter { $0.state == .raised }.count
         var summary = "\(records.count) samples: \(outcome.samples) processed"
         for (reason, count) in outcome.rejected.sorted(by: { $0.key < $1.key }) { summary += ", \(count) \(reason.rawValue)" }
-        summary += "; \(raised) alerts raised, \(outcome.transitions.count) transitions"
+        summary += "; \(raised) alerts raised, \(transitions.count) transitions"
         if detector.name == "spiking" {
             summary += String(format: "; %.2f synaptic events per sample (a dense network of the same shape: %.1f multiply-accumulates)",
                               Double(outcome.synapticEvents) / Double(max(outcome.samples, 1)),

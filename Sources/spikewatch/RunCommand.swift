@@ -77,7 +77,12 @@ struct RunCommand: AsyncParsableCommand {
         }
         let daemon: Daemon
         do {
-            daemon = try Daemon(configuration: settings, configurationPath: config, logger: logger)
+            // The end-to-end tests' stall hook comes from the environment here, at the edge;
+            // the daemon itself only takes it injected.
+            let stall = ProcessInfo.processInfo.environment["SPIKEWATCH_TEST_STALL_AFTER"].flatMap(Int.init)
+            daemon = try Daemon(
+                configuration: settings, configurationPath: config, logger: logger,
+                hooks: DaemonHooks(stallDetectionAfter: stall))
         } catch {
             throw CommandFailure("cannot start: \(error)")
         }

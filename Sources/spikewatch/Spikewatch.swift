@@ -37,15 +37,6 @@ enum SpikewatchVersion {
     static let current = "0.1.0"
 }
 
-/// Thrown by a subcommand whose implementation has not landed yet.
-struct NotYetAvailable: Error, CustomStringConvertible {
-    let command: String
-    let issue: Int
-    var description: String {
-        "`spikewatch \(command)` is not available in this build yet (tracked in issue #\(issue))."
-    }
-}
-
 /// A command failed for a reason the user can act on; printed as `Error: <message>`, exit 1.
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String

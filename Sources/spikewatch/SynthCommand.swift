@@ -48,7 +48,7 @@ struct SynthCommand: ParsableCommand {
     var eventsOut: String?
     @Option(help: "Write one SVG per fault kind into this directory: the fault's signature metrics, shaded.")
     var plotFaults: String?
-    @Option(help: "Publish onto this ZeroMQ endpoint instead of writing a file (@ binds, > connects; bare connects).")
+    @Option(help: "Publish onto this ZeroMQ endpoint instead of writing a file (@ binds, > connects; bare binds, as for replay --to: the daemon's telemetry socket connects by default).")
     var to: String?
     @Option(help: "With --to: messages per second (wall clock), regardless of the samples' timestamps.")
     var rate = 1000.0
@@ -241,7 +241,7 @@ extension SynthCommand {
     /// SIGTERM; prints how many were sent (for soak tests' accounting).
     func publish(settings: ScenarioSettings, to text: String) throws {
         guard rate > 0 else { throw ValidationError("--rate must be > 0") }
-        let endpoint = try Endpoint(parsing: text, defaultAction: .connect)
+        let endpoint = try Endpoint(parsing: text, defaultAction: .bind)
         let context = try Context()
         let socket = try Socket(context, type: .extendedPublisher)
         try socket.setLinger(milliseconds: 2000)

@@ -20,7 +20,7 @@ struct TailCommand: ParsableCommand {
             received, one per line. Stops on Ctrl-C, or after --count messages.
             """)
 
-    @Option(help: "Alert endpoint (default >tcp://127.0.0.1:5557).")
+    @Option(help: "Alert endpoint (@ binds, > connects; bare connects).")
     var alerts = ">tcp://127.0.0.1:5557"
 
     @Flag(help: "Print each payload as one line of JSON.")

@@ -213,19 +213,15 @@ struct TraceReplay: ParsableCommand {
         let evidenceTau = period * settings.evidenceTauPeriods
         let featureTau = period * settings.featureTauPeriods
 
+        /// SpikeCore's membrane curve through the recorded updates (exact decay towards 0
+        /// between them), in hours from the window's start.
         func curve(_ values: [(time: Double, peak: Double, fired: Bool)], tau: Double, reset: Double) -> [(time: Double, v: Double)] {
-            var points: [(time: Double, v: Double)] = []
-            var last: (time: Double, v: Double)?
-            for value in values {
-                if let last, value.time > last.time {
-                    points.append((hours(value.time), last.v * exp(-(value.time - last.time) / tau)))
-                }
-                points.append((hours(value.time), value.peak))
-                let after = value.fired ? reset : value.peak
-                if value.fired { points.append((hours(value.time), reset)) }
-                last = (value.time, after)
-            }
-            return points
+            guard let origin = values.first?.time else { return [] }
+            let micros = { (t: Double) in Microseconds(((t - origin) * 1_000_000).rounded()) }
+            let samples = values.map { VoltageSample(time: micros($0.time), neuron: 0, v: $0.fired ? reset : $0.peak, peak: $0.peak) }
+            let parameters = LIFParameters(tau: tau * 1_000_000, vRest: 0, vReset: reset, vThresh: .infinity)
+            return membraneCurve(parameters: parameters, samples: samples, until: samples[samples.count - 1].time)
+                .map { (hours(origin + Double($0.time) / 1_000_000), $0.v) }
         }
 
         let faults = LabelledData(records: records, names: names).windows.filter { $0.cell == target }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("The spikewatch command line")
 struct CLITests {
-    @Test("--help names every subcommand of INTERFACES.md section 4")
+    @Test("--help names every subcommand of the README's command table")
     func help() throws {
         let result = try SpikewatchProcess.run(["--help"])
         #expect(result.status == 0)

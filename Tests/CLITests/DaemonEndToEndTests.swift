@@ -8,64 +8,6 @@ import ZeroMQ
 import Glibc
 #endif
 
-/// A publisher (XPUB, so it knows when the daemon has subscribed) and an alert
-/// subscriber, on the test's side of the daemon.
-final class Peers {
-    let context: Context
-    let publisher: Socket
-    let subscriber: Socket
-
-    init(telemetry: String, alerts: String) throws {
-        context = try Context()
-        publisher = try Socket(context, type: .extendedPublisher)
-        try publisher.setLinger(milliseconds: 1000)
-        try publisher.setSendHighWaterMark(0)
-        try publisher.connect(telemetry)
-        subscriber = try Socket(context, type: .subscriber)
-        try subscriber.setLinger(milliseconds: 0)
-        try subscriber.subscribe("alert.")
-        try subscriber.connect(alerts)
-    }
-
-    /// Waits for the daemon's telemetry subscription.
-    func awaitSubscription() throws -> Bool {
-        var items = [publisher.pollItem()]
-        guard try poll(&items, timeoutMilliseconds: 10_000) > 0 else { return false }
-        _ = try publisher.receiveMultipart(dontWait: true)
-        return true
-    }
-
-    func publish(_ payload: [UInt8], cell: String) throws {
-        try publisher.send(topic: "telemetry." + cell, payload: payload)
-    }
-
-    /// Alerts received within `timeout` seconds of silence.
-    func drainAlerts(quietFor timeout: Int = 500) throws -> [Alert] {
-        var alerts: [Alert] = []
-        var items = [subscriber.pollItem()]
-        while try poll(&items, timeoutMilliseconds: timeout) > 0 {
-            while let frames = try subscriber.receiveMultipart(dontWait: true) {
-                if frames.count == 2, let alert = try? Alert(json: frames[1].bytes) { alerts.append(alert) }
-            }
-        }
-        return alerts
-    }
-}
-
-/// Polls the metrics endpoint until `name` reaches `value` (or the timeout passes).
-func waitForMetric(port: UInt16, _ name: String, atLeast value: Double, timeout: Double = 30) -> Double? {
-    let deadline = Date().addingTimeInterval(timeout)
-    var last: Double?
-    while Date() < deadline {
-        if let text = httpGet(port: port, path: "/metrics") {
-            last = metricValue(text, name)
-            if let last, last >= value { return last }
-        }
-        usleep(50_000)
-    }
-    return last
-}
-
 let fixtureLines: [[UInt8]] = {
     let url = repositoryRoot.appendingPathComponent("fixtures/small.jsonl")
     return ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(separator: "\n").map { Array($0.utf8) }
@@ -111,7 +53,16 @@ struct DaemonEndToEndTests {
             if labelled { explained += 1 }
         }
         #expect(explained >= 1)
-        #expect(alerts.map(\.sequence) == alerts.map(\.sequence).sorted())
+        let transitions = alerts.filter { !$0.resent }
+        #expect(zip(transitions, transitions.dropFirst()).allSatisfy { $0.sequence < $1.sequence }, "seq strictly increases on the wire")
+        // A subscriber of every alert topic (`tail`) and the metrics count the same
+        // transitions; each alert is cleared once.
+        let exposition = try #require(httpGet(port: port, path: "/metrics"))
+        for state in Alert.State.allCases {
+            let counted = metricValue(exposition, "spikewatch_alerts_published_total{state=\"\(state.rawValue)\"}")
+            #expect(counted == Double(transitions.filter { $0.state == state }.count), "\(state.rawValue)")
+        }
+        #expect(Dictionary(grouping: transitions.filter { $0.state == .cleared }, by: \.id).values.allSatisfy { $0.count == 1 })
 
         // Watchdog: pings at half of WATCHDOG_USEC, only after READY.
         usleep(2_200_000)
@@ -154,7 +105,7 @@ struct DaemonEndToEndTests {
         again.signal(SIGTERM)
         #expect(again.waitForExit(timeout: 20) == 0)
         let restored = try String(contentsOfFile: state + "/state.json", encoding: .utf8)
-        #expect(restored.contains("\"nextSequence\":\(lastSequence + 1)"))
+        #expect(restored.contains("\"alertSequence\":\(lastSequence + 1)"))
     }
 
     @Test("with several detection threads the daemon raises the same alerts as with one, and checkpoints every cell")
@@ -172,29 +123,22 @@ struct DaemonEndToEndTests {
         for line in lines { cellOf.append(try decoder.decode(line).cell) }
 
         /// What a run with `workers` detection threads raised, without the alert `seq`
-        /// (threads number their alerts in the order they happen to publish them).
+        /// (the publisher numbers transitions in the order the threads hand them over, which
+        /// differs between runs; on the wire it always strictly increases).
         func alerts(workers: Int) throws -> [String] {
-            let run = temporaryDirectory()
-            let telemetry = "ipc://" + run.appendingPathComponent("telemetry").path
-            let alertsEndpoint = "ipc://" + run.appendingPathComponent("alerts").path
-            let state = run.appendingPathComponent("state").path
-            let config = run.appendingPathComponent("spikewatch.yaml").path
-            try "workers: \(workers)\n".write(toFile: config, atomically: true, encoding: .utf8)
-            let port = freeTCPPort()
-            let daemon = try DaemonProcess([
-                "run", "--config", config, "--telemetry", "@" + telemetry, "--alerts", "@" + alertsEndpoint,
-                "--state-dir", state, "--metrics-listen", "127.0.0.1:\(port)",
-            ])
-            #expect(daemon.waitForNotification { $0.contains("READY=1") } != nil, "stderr: \(daemon.stderr)")
-            let peers = try Peers(telemetry: telemetry, alerts: alertsEndpoint)
-            #expect(try peers.awaitSubscription())
+            let directory = temporaryDirectory()
+            let state = directory.appendingPathComponent("state").path
+            let run = try RunningDaemon(["--state-dir", state], config: "workers: \(workers)\n", directory: directory)
+            let (daemon, peers, port) = (run.daemon, run.peers, run.port)
+            #expect(run.ready(), "stderr: \(daemon.stderr)")
             usleep(200_000)  // the alert subscription's slow-joiner window
             for (line, cell) in zip(lines, cellOf) { try peers.publish(line, cell: cell) }
             let processed = waitForMetric(port: port, "spikewatch_samples_processed_total", atLeast: Double(lines.count), timeout: 60)
             #expect(processed == Double(lines.count))
             let received = try peers.drainAlerts()
-            daemon.signal(SIGTERM)
-            #expect(daemon.waitForExit(timeout: 20) == 0)
+            let transitions = received.filter { !$0.resent }
+            #expect(transitions.map(\.sequence) == Array(0..<Int64(transitions.count)), "seq is 0, 1, 2, ... on the wire")
+            #expect(run.stop() == 0)
             let checkpoint = try String(contentsOfFile: state + "/state.json", encoding: .utf8)
             #expect(checkpoint.split(separator: "\n").count == Set(cellOf).count + 2, "a line per cell after the header")
             return received.map { alert in
@@ -210,16 +154,9 @@ struct DaemonEndToEndTests {
 
     @Test("a publisher that restarts (seq drops) or loses messages (seq gaps) is counted, not fatal; bad messages are counted by reason")
     func sequenceAndRejections() throws {
-        let directory = temporaryDirectory()
-        let telemetry = "ipc://" + directory.appendingPathComponent("telemetry").path
-        let alertsEndpoint = "ipc://" + directory.appendingPathComponent("alerts").path
-        let port = freeTCPPort()
-        let daemon = try DaemonProcess([
-            "run", "--telemetry", "@" + telemetry, "--alerts", "@" + alertsEndpoint, "--metrics-listen", "127.0.0.1:\(port)",
-        ])
-        #expect(daemon.waitForNotification { $0.contains("READY=1") } != nil, "stderr: \(daemon.stderr)")
-        let peers = try Peers(telemetry: telemetry, alerts: alertsEndpoint)
-        #expect(try peers.awaitSubscription())
+        let run = try RunningDaemon()
+        let (daemon, peers, port) = (run.daemon, run.peers, run.port)
+        #expect(run.ready(), "stderr: \(daemon.stderr)")
         func payload(_ seq: Int, _ ts: Double) -> [UInt8] {
             Array(#"{"v":1,"cell":"c1","ts":\#(ts),"seq":\#(seq),"metrics":{"m":\#(10 + seq % 3)}}"#.utf8)
         }
@@ -246,22 +183,15 @@ struct DaemonEndToEndTests {
             #expect(metricValue(metrics, "spikewatch_messages_rejected_total{reason=\"\(reason)\"}") == 1, "\(reason)")
         }
         #expect(daemon.process.isRunning)
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit(timeout: 20) == 0)
+        #expect(run.stop() == 0)
     }
 
     @Test("a stalled processing loop stops the watchdog pings")
     func stalledLoopStopsWatchdog() throws {
-        let directory = temporaryDirectory()
-        let telemetry = "ipc://" + directory.appendingPathComponent("telemetry").path
-        let alertsEndpoint = "ipc://" + directory.appendingPathComponent("alerts").path
-        let daemon = try DaemonProcess(
-            ["run", "--telemetry", "@" + telemetry, "--alerts", "@" + alertsEndpoint],
-            environment: ["WATCHDOG_USEC": "600000", "SPIKEWATCH_TEST_STALL_AFTER": "5"])
-        #expect(daemon.waitForNotification { $0.contains("READY=1") } != nil)
+        let run = try RunningDaemon(environment: ["WATCHDOG_USEC": "600000", "SPIKEWATCH_TEST_STALL_AFTER": "5"])
+        let (daemon, peers) = (run.daemon, run.peers)
+        #expect(run.ready())
         #expect(daemon.waitForNotification { $0 == "WATCHDOG=1" } != nil)
-        let peers = try Peers(telemetry: telemetry, alerts: alertsEndpoint)
-        #expect(try peers.awaitSubscription())
         for seq in 0..<20 {
             try peers.publish(Array(#"{"v":1,"cell":"c","ts":\#(1_793_923_200 + seq * 60),"seq":\#(seq),"metrics":{"m":1}}"#.utf8), cell: "c")
         }
@@ -548,14 +478,8 @@ struct HostileInputTests {
 @Suite("Learned state through crashes and bad files", .serialized)
 struct StateFaultTests {
     func start(_ directory: URL, state: String) throws -> (DaemonProcess, Peers, String) {
-        let telemetry = "ipc://" + directory.appendingPathComponent("telemetry").path
-        let alertsEndpoint = "ipc://" + directory.appendingPathComponent("alerts").path
-        let config = directory.appendingPathComponent("spikewatch.yaml").path
-        try "state:\n  checkpoint_interval_s: 0.3\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let daemon = try DaemonProcess([
-            "run", "--config", config, "--telemetry", "@" + telemetry, "--alerts", "@" + alertsEndpoint, "--state-dir", state,
-        ])
-        return (daemon, try Peers(telemetry: telemetry, alerts: alertsEndpoint), config)
+        let run = try RunningDaemon(["--state-dir", state], config: "state:\n  checkpoint_interval_s: 0.3\n", directory: directory)
+        return (run.daemon, run.peers, run.configPath)
     }
 
     func waitForFile(_ path: String, timeout: Double = 10) -> Bool {

@@ -8,7 +8,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 @Suite("network simulate and iris through the real binary")
 struct IrisAndNetworkCLITests {
-    @Test("network simulate prints the INTERFACES.md example's spikes and voltages")
+    @Test("network simulate prints docs/network.md's example's spikes and voltages")
     func simulate() throws {
         let json = #"""
             {"neurons":  [{"id": "n0", "tau_ms": 20, "v_rest": 0, "v_reset": 0, "v_thresh": 1, "refractory_ms": 2}],

@@ -23,42 +23,6 @@ func replacingField(_ line: [UInt8], _ field: String, with value: String) -> [UI
     return Array((text[..<start.upperBound] + value + text[end...]).utf8)
 }
 
-/// A running daemon with its peers and metrics port.
-struct RunningDaemon {
-    let daemon: DaemonProcess
-    let peers: Peers
-    let port: UInt16
-    let directory: URL
-
-    init(_ extra: [String] = [], config: String? = nil, environment: [String: String] = [:]) throws {
-        directory = temporaryDirectory()
-        let telemetry = "ipc://" + directory.appendingPathComponent("telemetry").path
-        let alerts = "ipc://" + directory.appendingPathComponent("alerts").path
-        port = freeTCPPort()
-        var arguments = ["run", "--telemetry", "@" + telemetry, "--alerts", "@" + alerts, "--metrics-listen", "127.0.0.1:\(port)"]
-        if let config {
-            let path = directory.appendingPathComponent("spikewatch.yaml").path
-            try config.write(toFile: path, atomically: true, encoding: .utf8)
-            arguments += ["--config", path]
-        }
-        daemon = try DaemonProcess(arguments + extra, environment: environment)
-        peers = try Peers(telemetry: telemetry, alerts: alerts)
-    }
-
-    func ready() -> Bool {
-        daemon.waitForNotification { $0.contains("READY=1") } != nil && ((try? peers.awaitSubscription()) ?? false)
-    }
-
-    func metric(_ name: String) -> Double? {
-        metricValue(httpGet(port: port, path: "/metrics") ?? "", name)
-    }
-
-    func stop() -> Int32? {
-        daemon.signal(SIGTERM)
-        return daemon.waitForExit(timeout: 20)
-    }
-}
-
 /// Alerts as text without their `seq` (a global counter) and without re-sends.
 func transitions(_ alerts: [Alert]) -> [String] {
     alerts.filter { !$0.resent }.map { alert in

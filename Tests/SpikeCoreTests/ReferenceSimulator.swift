@@ -1,7 +1,7 @@
 import Foundation
 @testable import SpikeCore
 
-/// A deliberately naive simulator of INTERFACES.md section 5: a flat list of pending
+/// A deliberately naive simulator of docs/network.md: a flat list of pending
 /// arrivals scanned for the minimum, libm `exp` for every decay. Slow and obviously
 /// right, to check the engine against.
 struct ReferenceSimulator {

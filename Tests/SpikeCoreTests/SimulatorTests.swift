@@ -28,7 +28,7 @@ struct SimulatorTests {
         }
     }
 
-    @Test("the INTERFACES.md example spikes at 6.5 ms and the refractory period swallows nothing after it")
+    @Test("docs/network.md's example spikes at 6.5 ms and the refractory period swallows nothing after it")
     func interfaceExample() throws {
         let run = try singleNeuron(spikes: [1, 5.5, 9.25]).compile().simulate(recordingVoltageOf: 0)
         #expect(run.spikes == [Spike(time: 6500, neuron: 0)])

@@ -1,20 +1,25 @@
 import Foundation
-import Logging
 import Synchronization
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
 
-/// A minimal HTTP/1.0 server for `GET /metrics` on its own thread: the exporter only
-/// formats (``DaemonMetrics/exposition()``); this only serves.
-final class MetricsServer: Sendable {
+/// The metrics endpoint: a minimal HTTP/1.0 server for `GET /metrics` on its own
+/// thread, owning the listening socket. The exporter only formats
+/// (``DaemonMetrics/exposition()``); this only serves.
+final class MetricsEndpoint: Sendable {
+    /// Connections the kernel queues while one request is served.
+    static let backlog: Int32 = 16
+    /// A client that sends no complete request within this is dropped.
+    static let requestTimeoutSeconds = 2
+
     let host: String
     let port: UInt16
     let fd: Int32
     let metrics: DaemonMetrics
     let stopping = Atomic<Bool>(false)
-    let logger: Logger
+    let wake: WakePipe
 
     /// Splits `HOST:PORT` (IPv6 as `[::1]:9464`).
     static func parse(_ text: String) -> (host: String, port: UInt16)? {
@@ -30,12 +35,12 @@ final class MetricsServer: Sendable {
     }
 
     /// Binds and listens; throws a message naming the address on failure.
-    init(listen: String, metrics: DaemonMetrics, logger: Logger) throws {
+    init(listen: String, metrics: DaemonMetrics) throws {
         guard let (host, port) = Self.parse(listen) else { throw ConfigurationError("metrics.listen: \"\(listen)\" is not HOST:PORT (port 1-65535)") }
         self.host = host
         self.port = port
         self.metrics = metrics
-        self.logger = logger
+        wake = try WakePipe()
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = AI_PASSIVE
@@ -48,7 +53,7 @@ final class MetricsServer: Sendable {
         guard fd >= 0 else { throw ConfigurationError("metrics.listen: socket() failed: errno \(errno)") }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        guard Glibc.bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0, Glibc.listen(fd, 16) == 0 else {
+        guard Glibc.bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0, Glibc.listen(fd, Self.backlog) == 0 else {
             let code = errno
             close(fd)
             throw ConfigurationError("metrics.listen: cannot listen on \(listen): \(String(cString: strerror(code)))")
@@ -65,13 +70,15 @@ final class MetricsServer: Sendable {
 
     func stop() {
         stopping.store(true, ordering: .relaxed)
+        wake.notify()
     }
 
     private func serve() {
         defer { close(fd) }
+        // Sleeps until a client connects or ``stop()`` wakes it.
+        var descriptors = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0)]
         while !stopping.load(ordering: .relaxed) {
-            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, 200) == 1 else { continue }
+            guard poll(&descriptors, 2, -1) > 0, descriptors[0].revents & Int16(POLLIN) != 0 else { continue }
             let client = accept(fd, nil, nil)
             guard client >= 0 else { continue }
             handle(client)
@@ -80,7 +87,7 @@ final class MetricsServer: Sendable {
     }
 
     private func handle(_ client: Int32) {
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        var timeout = timeval(tv_sec: Self.requestTimeoutSeconds, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request = [UInt8](repeating: 0, count: 4096)
         var length = 0

@@ -1,63 +1,61 @@
-import ArgumentParser
-import Benchmarks
+import Detection
 import Foundation
 import Logging
+import Scenarios
+import SpikeCore
 import SpikewatchDaemon
 import Synchronization
-import SpikeCore
 import Systemd
 import Telemetry
 import ZeroMQ
-import Detection
-import Scenarios
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
 // Benchmarks of the whole daemon over real ZeroMQ: ingest throughput and latency.
 
-struct IngestBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ingest",
-        abstract: "Messages/s through the whole daemon against a subscriber that only receives, over real ZeroMQ.",
-        discussion: """
-            Both are fed the same pre-built telemetry (1,000 cells of 20 metrics) by a \
-            publisher sending as fast as it can over loopback TCP, in the same run: first a \
-            null subscriber that receives and discards, then `spikewatch run` in this \
-            process with the full model. The ratio is the figure (target >= 0.5). The same \
-            messages are then decoded and detected in-process without ZeroMQ, which splits \
-            the daemon's cost per message into transport and work.
+/// A benchmark that could not run.
+public struct BenchmarkError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
 
-            --telemetry scenario (the default) is what the scenario generator makes for \
-            `synth`: believable cells with daily load, noise and injected faults. \
-            --telemetry noise gives every metric of every message an unrelated value: \
-            nothing is predictable, so the detector does its most work per sample.
-            """)
-
-    @Option(help: "Messages per run.")
-    var messages = 200_000
-
-    @Option(help: "Cells the messages cover.")
-    var cells = 1000
-
-    @Option(help: "Detection threads of the daemon.")
-    var workers = 1
-
-    @Option(help: "The messages: scenario (generated cells with faults) or noise (unrelated values).")
-    var telemetry = "scenario"
-
-    @Flag(help: "Only decode and detect in this thread, without ZeroMQ (for profiling).")
-    var inProcessOnly = false
-
-    func validate() throws {
-        guard ["scenario", "noise"].contains(telemetry) else {
-            throw ValidationError("--telemetry must be scenario or noise, got \"\(telemetry)\"")
-        }
-        guard messages > 0, cells > 0, workers > 0 else { throw ValidationError("--messages, --cells and --workers must be > 0") }
+/// Messages/s through the whole daemon against a subscriber that only receives, over real
+/// ZeroMQ (`spikewatch bench ingest`; BENCHMARKS.md). Both are fed the same pre-built
+/// telemetry by a publisher sending as fast as it can over loopback TCP, in the same run;
+/// the same messages are then decoded and detected in-process without ZeroMQ, which
+/// splits the daemon's cost per message into transport and work.
+public struct IngestBenchmark: Sendable {
+    public enum Telemetry: String, Sendable {
+        /// What the scenario generator makes for `synth`: believable cells with daily
+        /// load, noise and injected faults.
+        case scenario
+        /// Every metric of every message an unrelated value: nothing is predictable, so
+        /// the detector does its most work per sample.
+        case noise
     }
 
-    func run() async throws {
+    public var messages: Int
+    public var cells: Int
+    public var workers: Int
+    public var telemetry: Telemetry
+    public var inProcessOnly: Bool
+
+    public init(messages: Int = 200_000, cells: Int = 1000, workers: Int = 1, telemetry: Telemetry = .scenario, inProcessOnly: Bool = false) {
+        self.messages = messages
+        self.cells = cells
+        self.workers = workers
+        self.telemetry = telemetry
+        self.inProcessOnly = inProcessOnly
+    }
+
+    /// Runs the benchmark and prints its figures.
+    public func run() async throws {
         #if DEBUG
         print("warning: this is a debug build; figures are meaningless. Use `swift build -c release`.")
         #endif
-        let payloads = telemetry == "noise"
+        let payloads = telemetry == .noise
             ? DecodeBenchmark.payloads(count: messages, metricCount: 20, cells: cells) : scenarioPayloads()
         if inProcessOnly {
             let inProcess = measureInProcess(payloads)
@@ -69,7 +67,7 @@ struct IngestBench: AsyncParsableCommand {
         let daemonRate = try await measureDaemon(payloads)
         let inProcess = measureInProcess(payloads)
         print(String(format: "%@ telemetry: messages %d, cells %d, 20 metrics, %d detection thread(s): null subscriber %.0f msg/s, spikewatch run %.0f msg/s, ratio %.2f",
-                     telemetry as NSString, payloads.count, cells, workers, nullRate, daemonRate, daemonRate / nullRate))
+                     telemetry.rawValue as NSString, payloads.count, cells, workers, nullRate, daemonRate, daemonRate / nullRate))
         print(String(format: "per message: null subscriber %.2f µs, daemon %.2f µs; in-process without ZeroMQ: decode %.2f µs + detection %.2f µs",
                      1e6 / nullRate, 1e6 / daemonRate, inProcess.decode * 1e6, inProcess.detection * 1e6))
     }
@@ -118,7 +116,7 @@ struct IngestBench: AsyncParsableCommand {
         try socket.setLinger(milliseconds: 10_000)
         try socket.connect(endpoint)
         var items = [socket.pollItem()]
-        guard try poll(&items, timeoutMilliseconds: 10_000) > 0 else { throw CommandFailure("no subscriber on \(endpoint)") }
+        guard try poll(&items, timeoutMilliseconds: 10_000) > 0 else { throw BenchmarkError("no subscriber on \(endpoint)") }
         _ = try socket.receiveMultipart(dontWait: true)
         for (payload, topic) in zip(payloads, topics) {
             try socket.send(topic: topic, payload: payload)
@@ -221,38 +219,31 @@ struct IngestBench: AsyncParsableCommand {
     }
 }
 
-struct LatencyBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "latency",
-        abstract: "Publish -> alert received latency through the daemon over real ZeroMQ, under background load.",
-        discussion: """
-            Warms up --probes cells of three metrics, then streams normal telemetry for them at \
-            each --rates value while, spread over the run, one faulty sample per cell (every \
-            metric x10) is published; the time from sending that sample to receiving its \
-            `raised` alert is the latency. Percentiles over the probes.
+/// Publish -> alert received latency through the daemon over real ZeroMQ, under
+/// background load (`spikewatch bench latency`; BENCHMARKS.md), against relays on the
+/// same sockets and load: one that answers a faulty sample at once (transport and
+/// decoding alone), one that hands its answer to another thread through a wake-up pipe
+/// (the cost of that hop).
+public struct LatencyBenchmark: Sendable {
+    /// Background rates, messages per second: one run per rate and burst.
+    public var rates: [Double]
+    /// Probe cells (one alert each).
+    public var probes: Int
+    /// Messages sent back to back between pauses: a probe waits behind the messages of
+    /// its burst that arrived before it, so latency grows with the burst.
+    public var bursts: [Int]
+    /// Print the daemon's counts after each run.
+    public var verbose: Bool
 
-            The baseline, in the same run and on the same sockets and load: a relay that \
-            receives and decodes each message and answers a faulty one at once, instead of \
-            the daemon. The ratio is what detection and the daemon's threads add. A second \
-            relay hands its answer to another thread through a wake-up pipe, as the daemon \
-            hands alerts to its publisher thread: the cost of that one hop.
-            """)
+    public init(rates: [Double] = [10_000, 100_000], probes: Int = 2000, bursts: [Int] = [8, 64], verbose: Bool = false) {
+        self.rates = rates
+        self.probes = probes
+        self.bursts = bursts
+        self.verbose = verbose
+    }
 
-    @Option(help: "Background rates, messages per second (comma-separated).")
-    var rates = "10000,100000"
-
-    @Option(help: "Probe cells (one alert each).")
-    var probes = 2000
-
-    @Option(help: ArgumentHelp(
-        "Messages sent back to back between pauses (comma-separated: one run per value).",
-        discussion: "A probe waits behind the messages of its burst that arrived before it, so latency grows with the burst."))
-    var bursts = "8,64"
-
-    @Flag(help: "Print the daemon's counts after each run.")
-    var verbose = false
-
-    func run() async throws {
+    /// Runs every rate and burst and prints a table.
+    public func run() async throws {
         #if DEBUG
         print("warning: this is a debug build; figures are meaningless. Use `swift build -c release`.")
         #endif
@@ -262,10 +253,8 @@ struct LatencyBench: AsyncParsableCommand {
             return handler
         }
         print("rate msg/s  burst  through    probes  received  p50 µs  p99 µs  p99.9 µs  max µs")
-        for rateText in rates.split(separator: ",") {
-            guard let rate = Double(rateText), rate > 0 else { throw ValidationError("--rates: \(rateText)") }
-            for burstText in bursts.split(separator: ",") {
-                guard let burst = Int(burstText), burst > 0 else { throw ValidationError("--bursts: \(burstText)") }
+        for rate in rates {
+            for burst in bursts {
                 try await measure(rate: rate, burst: burst)
             }
         }
@@ -303,7 +292,7 @@ struct LatencyBench: AsyncParsableCommand {
     /// One run: the latencies (µs, sorted) of the probes through the daemon, or through
     /// a relay (same sockets, same load).
     func measure(rate: Double, burst: Int, relay: Relay?) async throws -> [Double] {
-        let ingest = IngestBench()
+        let ingest = IngestBenchmark()
         let telemetryPort = try ingest.freePort()
         let alertsPort = try ingest.freePort()
         var daemon: Daemon?
@@ -313,7 +302,7 @@ struct LatencyBench: AsyncParsableCommand {
         if let relay {
             let relayReady = Atomic<Int>(0)
             var pipeEnds: [Int32] = [0, 0]
-            guard pipe(&pipeEnds) == 0 else { throw CommandFailure("pipe: \(String(cString: strerror(errno)))") }
+            guard pipe(&pipeEnds) == 0 else { throw BenchmarkError("pipe: \(String(cString: strerror(errno)))") }
             _ = fcntl(pipeEnds[0], F_SETFL, O_NONBLOCK)
             let wake = (read: pipeEnds[0], write: pipeEnds[1])
             let handed = Mutex<[[UInt8]]>([])
@@ -414,7 +403,7 @@ struct LatencyBench: AsyncParsableCommand {
         try publisher.setSendHighWaterMark(0)
         try publisher.connect("tcp://127.0.0.1:\(telemetryPort)")
         var items = [publisher.pollItem()]
-        guard try poll(&items, timeoutMilliseconds: 10_000) > 0 else { throw CommandFailure("the daemon did not subscribe") }
+        guard try poll(&items, timeoutMilliseconds: 10_000) > 0 else { throw BenchmarkError("the daemon did not subscribe") }
         _ = try publisher.receiveMultipart(dontWait: true)
 
         var rng = SeededGenerator(seed: 5)

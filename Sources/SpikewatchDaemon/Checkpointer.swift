@@ -1,0 +1,119 @@
+import Detection
+import Foundation
+import Logging
+import Synchronization
+import Systemd
+import Telemetry
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// The checkpointer: owns the checkpoint file (docs/checkpoint.md) and a thread that
+/// writes it. On request it collects a copy-on-write snapshot from every shard (queued
+/// behind their samples), asks the publisher for the `seq` past every transition queued
+/// before the snapshot, and writes the merged state atomically (``StateStore``), off the
+/// detection threads and off the cooperative pool.
+final class Checkpointer: Sendable {
+    /// How long a shard or the publisher may take to answer: bounded so that a stop
+    /// (drain, checkpoint, flush) fits the unit's 20 s stop timeout.
+    static let answerTimeout = 8.0
+
+    enum Request: Sendable {
+        case periodic
+        /// The last checkpoint of a stop; `done` fires when it is written (or skipped).
+        case final(done: Signal)
+    }
+
+    let shared: DaemonShared
+    let shards: DetectionShards
+    let publisher: AlertPublisher
+    let requests = BlockingQueue<Request>()
+    /// Samples processed when the last checkpoint was written.
+    let checkpointedAt = Atomic<Int>(0)
+
+    init(shared: DaemonShared, shards: DetectionShards, publisher: AlertPublisher) {
+        self.shared = shared
+        self.shards = shards
+        self.publisher = publisher
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            // Waits on the request queue; the timeout only bounds one wait.
+            while let batch = requests.takeAll(timeout: 3600) {
+                var wrote = false
+                for request in batch {
+                    switch request {
+                    case .periodic:
+                        // Requests that queued up while one was written make one checkpoint.
+                        if !wrote { checkpoint() }
+                        wrote = true
+                    case .final(let done):
+                        checkpoint()
+                        done.fire()
+                    }
+                }
+            }
+        }
+        thread.name = "spikewatch-checkpoint"
+        thread.start()
+    }
+
+    /// Asks for a checkpoint (the periodic timer).
+    func request() { requests.append(.periodic) }
+
+    /// The stop's checkpoint, after every queued sample; returns once it is written.
+    func final() async {
+        let done = Signal()
+        guard requests.append(.final(done: done)) else { return }
+        _ = await done.wait(timeout: 2 * Self.answerTimeout + 5)
+        requests.close()
+    }
+
+    private func checkpoint() {
+        let logger = shared.logger
+        guard let directory = shared.configuration.withLock({ $0.stateDirectory }) else { return }
+        // Nothing new since the last one: keep the file as it is (a refused checkpoint of
+        // another version, say, is not overwritten by an empty state).
+        let processed = shared.metrics.processedTotal.load(ordering: .relaxed)
+        guard processed != checkpointedAt.load(ordering: .relaxed) else { return }
+        let collector = SnapshotCollector(count: shards.count)
+        guard shards.broadcast(.snapshot(collector)) else { return }
+        guard let parts = collector.take(timeout: Self.answerTimeout) else {
+            logger.error("checkpoint skipped: a detection thread did not answer within \(Int(Self.answerTimeout)) s")
+            return
+        }
+        // Every transition a shard produced before its snapshot is queued at the publisher
+        // by now; its answer comes after them, so the `seq` saved is past every one.
+        guard let sequence = publisher.nextSequence(timeout: Self.answerTimeout) else {
+            logger.error("checkpoint skipped: the publisher did not answer within \(Int(Self.answerTimeout)) s")
+            return
+        }
+        write(consume parts, alertSequence: sequence, to: directory, processed: processed)
+        // The snapshot died with that call, and with it the copies the detection threads
+        // made of every cell they touched meanwhile; hand that memory back.
+        releaseFreeMemory()
+    }
+
+    /// Merges the shards' snapshots and writes them; the snapshot dies with this call.
+    private func write(_ parts: consuming [Checkpoint], alertSequence: Int64, to directory: String, processed: Int) {
+        let merged = Checkpoint.merging(parts, alertSequence: alertSequence)
+        do {
+            try StateStore(directory: directory).save(merged)
+            checkpointedAt.store(processed, ordering: .relaxed)
+            shared.logger.debug("checkpoint written", metadata: ["state.cells": "\(merged.tracker.cells.count)"])
+        } catch {
+            shared.logger.error("checkpoint failed: \(error)")
+            shared.notifier.notify(.status("checkpoint failed: \(error)"))
+        }
+    }
+}
+
+/// glibc's `malloc_trim(0)`: returns free heap memory to the system. Glibc's Swift module
+/// does not export it, so it is looked up once; elsewhere it is a no-op.
+func releaseFreeMemory() {
+    typealias Trim = @convention(c) (Int) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+    _ = unsafeBitCast(symbol, to: Trim.self)(0)
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Systemd
+import ZeroMQ
+
+/// The supervisor: the daemon's main service. It starts the components, says READY=1,
+/// then sleeps until the next timer is due: the watchdog ping, STATUS=, giving freed
+/// memory back, the idle-cell sweep and the periodic checkpoint. On SIGTERM it stops the
+/// components in order (README, "systemd").
+struct Supervisor: Service {
+    let daemon: Daemon
+
+    /// STATUS= with live counts this often.
+    static let statusPeriod: Duration = .seconds(5)
+    /// Memory freed after a burst or a dropped connection goes back to the system this
+    /// often, so RSS tracks what is in use (glibc keeps it otherwise).
+    static let trimPeriod: Duration = .seconds(60)
+    /// How long the components may take to finish their queues at a stop (the unit's stop
+    /// timeout is 20 s; the checkpoint takes at most 2 x 8 s of it).
+    static let drainTimeout = 10.0
+
+    func run() async throws {
+        let shared = daemon.shared
+        try daemon.start()
+        try await daemon.waitUntilReady()
+        shared.notifier.notify(.ready, .status("ready; " + shared.metrics.statusLine()))
+        shared.logger.notice("spikewatch ready")
+        await supervise()
+        await shutDown()
+    }
+
+    /// The timers, until a graceful shutdown (SIGTERM, SIGINT or ``Daemon/stop()``).
+    private func supervise() async {
+        let shared = daemon.shared
+        let (checkpointInterval, idleEviction) = shared.configuration.withLock { ($0.checkpointInterval, $0.idleEviction) }
+        let watchdog = shared.notifier.watchdogInterval
+        // Idle cells are evicted on the daemon's clock, a few times per idle limit (at
+        // most every minute, at least every half second).
+        let sweepPeriod = Duration.seconds(min(60, max(0.5, idleEviction / 4)))
+        let pingPeriod = watchdog.map { $0 / 2 }
+        let loops = [daemon.ingest.health, daemon.publisher.health] + daemon.shards.health
+        var seen = loops.map { $0.progress.load(ordering: .relaxed) }
+        let start = ContinuousClock.now
+        var lastPing = start
+        var nextPing: ContinuousClock.Instant? = pingPeriod.map { _ in start }
+        var nextStatus = start + Self.statusPeriod
+        var nextTrim = start + Self.trimPeriod
+        var nextSweep = start + sweepPeriod
+        var nextCheckpoint: ContinuousClock.Instant? = checkpointInterval > 0 ? start + .seconds(checkpointInterval) : nil
+        while !daemon.stopRequested.load(ordering: .relaxed) {
+            let due = [nextPing, nextStatus, nextTrim, nextSweep, nextCheckpoint].compactMap { $0 }.min()!
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(until: due, clock: .continuous) }
+            } catch {
+                break
+            }
+            let now = ContinuousClock.now
+            if let pingPeriod, let ping = nextPing, now >= ping {
+                // Ping only if every loop moved on or is idle in its wait.
+                let progress = loops.map { $0.progress.load(ordering: .relaxed) }
+                let healthy = zip(loops, zip(progress, seen)).allSatisfy { loop, pair in
+                    pair.0 != pair.1 || loop.idle.load(ordering: .relaxed)
+                }
+                seen = progress
+                if healthy {
+                    shared.notifier.notify(.watchdog)
+                    lastPing = now
+                } else if now - lastPing >= pingPeriod * 2 {
+                    shared.logger.critical("a processing loop is stalled; withholding watchdog pings")
+                    lastPing = now
+                }
+                nextPing = now + pingPeriod
+            }
+            if now >= nextStatus {
+                nextStatus = now + Self.statusPeriod
+                shared.notifier.notify(.status(shared.metrics.statusLine()))
+            }
+            if now >= nextTrim {
+                nextTrim = now + Self.trimPeriod
+                releaseFreeMemory()
+            }
+            if now >= nextSweep {
+                nextSweep = now + sweepPeriod
+                daemon.shards.broadcast(.sweep)
+            }
+            if let checkpoint = nextCheckpoint, now >= checkpoint {
+                nextCheckpoint = now + .seconds(checkpointInterval)
+                daemon.checkpointer.request()
+            }
+        }
+    }
+
+    /// Input stops first; the shards process what is queued (and, without a state
+    /// directory, clear their open alerts), then answer the final snapshot queued behind
+    /// it; then they stop, and the publisher sends the last transitions and stops.
+    private func shutDown() async {
+        let shared = daemon.shared
+        let keepsState = shared.configuration.withLock { $0.stateDirectory != nil }
+        shared.notifier.notify(.stopping)
+        if keepsState {
+            shared.logger.notice("stopping: draining, checkpointing (active alerts stay open: the learned state, and with it each alert, resumes on restart)")
+        } else {
+            shared.logger.notice("stopping: draining; learning is not kept (no state directory), so active alerts are cleared")
+        }
+        shared.stopping.fire()
+        daemon.ingest.stop()
+        _ = await daemon.ingest.stopped.wait(timeout: Self.drainTimeout)
+        if !keepsState {
+            // Nothing learned survives this stop, so no alert can ever be cleared later:
+            // each shard clears its open alerts behind the samples it has queued.
+            daemon.shards.broadcast(.clearAlerts(reason: "the daemon stops and learning is not kept without a state directory"))
+        }
+        await daemon.checkpointer.final()
+        daemon.shards.close()
+        let deadline = Date().addingTimeInterval(Self.drainTimeout)
+        for health in daemon.shards.health {
+            _ = await health.finished.wait(timeout: max(0, deadline.timeIntervalSinceNow))
+        }
+        daemon.publisher.close()
+        _ = await daemon.publisher.health.finished.wait(timeout: max(0, deadline.timeIntervalSinceNow))
+        daemon.metricsEndpoint.withLock { $0?.stop() }
+        daemon.curve.authenticator?.stop()
+        shared.logger.notice("stopped; \(shared.metrics.statusLine())")
+    }
+}

@@ -1,0 +1,22 @@
+import Detection
+import Foundation
+import Telemetry
+import Testing
+
+@Suite("The checkpoint carries the publisher's alert seq")
+struct CheckpointSequenceTests {
+    @Test("written as alertSequence (format 3) and read back; a version 2 file's detector.nextSequence still continues")
+    func sequence() throws {
+        let checkpoint = Checkpoint(tracker: SequenceTracker(), detector: SpikingDetector(), alertSequence: 42)
+        let text = String(decoding: try checkpoint.encoded(), as: UTF8.self)
+        #expect(text.contains("\"alertSequence\":42"))
+        #expect(text.contains("\"version\":3"))
+        #expect(try Checkpoint.decode(Data(text.utf8)).alertSequence == 42)
+        // What a build before the publisher owned `seq` wrote.
+        let versionTwo = text.replacingOccurrences(of: "\"alertSequence\":42,", with: "")
+            .replacingOccurrences(of: "\"version\":3", with: "\"version\":2")
+            .replacingOccurrences(of: "\"detector\":{", with: "\"detector\":{\"nextSequence\":17,")
+        #expect(!versionTwo.contains("alertSequence"))
+        #expect(try Checkpoint.decode(Data(versionTwo.utf8)).alertSequence == 17)
+    }
+}
