@@ -354,11 +354,6 @@ struct CellModel: Codable, Sendable {
             if (activityHistory & quietMask == 0 && !held) || t >= alertAcceptedUntil {
                 transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
                                              names: names))
-                for topic in active.topics where topic != active.severity {
-                    var extra = transitions[transitions.count - 1]
-                    extra.severity = topic
-                    transitions.append(extra)
-                }
                 alert = nil
                 resetEpisode()
             } else {

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("The checkpoint carries the publisher's alert seq")
 struct CheckpointSequenceTests {
-    @Test("written as alertSequence (format 3) and read back; a version 2 file's detector.nextSequence still continues")
+    @Test("written as alertSequence (format 3) and read back; a version 2 file (the earlier detector's) is refused with the reason")
     func sequence() throws {
         let checkpoint = Checkpoint(tracker: SequenceTracker(), detector: SpikingDetector(), alertSequence: 42)
         let text = String(decoding: try checkpoint.encoded(), as: UTF8.self)
@@ -17,6 +17,11 @@ struct CheckpointSequenceTests {
             .replacingOccurrences(of: "\"version\":3", with: "\"version\":2")
             .replacingOccurrences(of: "\"detector\":{", with: "\"detector\":{\"nextSequence\":17,")
         #expect(!versionTwo.contains("alertSequence"))
-        #expect(try Checkpoint.decode(Data(versionTwo.utf8)).alertSequence == 17)
+        do {
+            _ = try Checkpoint.decode(Data(versionTwo.utf8))
+            Issue.record("accepted a version 2 checkpoint")
+        } catch {
+            #expect(error.description.contains("earlier detector"), "\(error)")
+        }
     }
 }
