@@ -458,10 +458,11 @@ struct Feature: Codable, Sendable {
         lastEnvelope = hourCount >= Self.envelopeReadyHours ? (envelopeLow, envelopeHigh, envelopeUnit) : (0, 0, 0)
         if level > envelopeHigh { envelope = (level - envelopeHigh) / envelopeUnit }
         if level < envelopeLow { envelope = (level - envelopeLow) / envelopeUnit }
-        // Until the envelope speaks (most of a day), it records the level's true range:
-        // limiting its widening then would leave it too narrow on the day it starts.
+        // Until the envelope speaks (most of a day), it records the level's true range
+        // (limiting its widening then would leave it too narrow on the day it starts);
+        // never a surprising value. A slow drift in the first day is learned as normal.
         let widening = hourCount >= Self.envelopeReadyHours ? 0.5 * envelopeUnit / max(samplesPerHour, 1) : Double.infinity
-        if !surprising || hourCount < Self.envelopeReadyHours {
+        if !surprising {
             currentHourHigh = level > envelopeHigh ? max(currentHourHigh, envelopeHigh + min(level - envelopeHigh, widening)) : max(currentHourHigh, level)
             currentHourLow = level < envelopeLow ? min(currentHourLow, envelopeLow - min(envelopeLow - level, widening)) : min(currentHourLow, level)
         }
