@@ -66,8 +66,8 @@ struct CellModel: Codable, Sendable {
     var featureNeurons: OnlineLIF
     var evidence: OnlineLIF
     /// The onset neuron: fires when something new happens in the cell (novel contexts,
-    /// range breaks, forecast surprise, gaps and resets), then stays refractory. Its
-    /// spikes are the per-sample score.
+    /// range breaks, feature-neuron spikes; gaps and resets when `onsetEventWeight` is
+    /// set), then stays refractory. Its spikes are the per-sample score.
     var onset: OnlineLIF
     var evidenceTrace = 0.0
     var traceTime = 0.0
@@ -325,7 +325,8 @@ struct CellModel: Codable, Sendable {
         var sampleScore = 0.0
         if !firedFeatures.isEmpty {
             // A feature neuron's spike (sustained or strong forecast surprise) drives the
-            // onset neuron too: with a third of the contexts new at the same sample, it fires.
+            // onset neuron too: with two thirds of a feature's contexts new at the same
+            // sample, it fires.
             strongestDrive = max(strongestDrive, settings.surpriseDriveWeight)
             totalDrive += settings.surpriseDriveWeight
         }

@@ -62,7 +62,8 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// Drive of a feature neuron's spike (sustained or strong forecast surprise): with two
     /// thirds of the contexts new at the same sample (0.35 + 0.67 >= 1), the onset fires.
     public var surpriseDriveWeight = 0.35
-    /// Samples over which a feature's habituation (its recent novelty) fades.
+    /// Samples over which a feature's habituation (its recent novelty, which divides its
+    /// onset drive) fades; 0 = off (NAB scored lower with it on).
     public var habituationSamples = 0.0
     /// Drive of a reporting gap or counter reset onto the onset neuron.
     public var onsetEventWeight = 0.0
