@@ -29,8 +29,8 @@ struct ContextNovelty: Sendable {
     /// The range when the bins were set: when the range grows past 4x, the width doubles
     /// and the memory starts again (the code was set on too narrow a start).
     var rangeAtSetup = 0.0
-    /// The last three active bins, newest first (valid once `filled` >= 3).
-    var recent: (Int32, Int32, Int32) = (0, 0, 0)
+    /// The last two active bins, newest first (`filled` of them valid).
+    var recent: (Int32, Int32) = (0, 0)
     var filled = 0
     /// Hashed contexts seen.
     var memory: [UInt64] = []
@@ -85,8 +85,8 @@ struct ContextNovelty: Sendable {
             contexts += 1
             if remember(Self.hash(bin, recent.0, recent.1, length: 3)) { novel += 1 }
         }
-        recent = (bin, recent.0, recent.1)
-        filled = min(filled + 1, 3)
+        recent = (bin, recent.0)
+        filled = min(filled + 1, 2)
         return (Double(novel) / Double(contexts), rangeBreak)
     }
 
@@ -131,12 +131,12 @@ extension ContextNovelty: Codable {
         let bins = try c.decode([Int32].self, forKey: .recent)
         filled = try c.decode(Int.self, forKey: .filled)
         memory = try c.decode([UInt64].self, forKey: .memory)
-        guard bins.count == 3, (0...3).contains(filled), memory.isEmpty || memory.count == Self.bits / 64,
+        guard bins.count == 2, (0...2).contains(filled), memory.isEmpty || memory.count == Self.bits / 64,
             width >= 0, width.isFinite
         else {
             throw DecodingError.dataCorruptedError(forKey: .memory, in: c, debugDescription: "context memory does not match")
         }
-        recent = (bins[0], bins[1], bins[2])
+        recent = (bins[0], bins[1])
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -146,7 +146,7 @@ extension ContextNovelty: Codable {
         try c.encode(low, forKey: .low)
         try c.encode(high, forKey: .high)
         try c.encode(rangeAtSetup, forKey: .rangeAtSetup)
-        try c.encode([recent.0, recent.1, recent.2], forKey: .recent)
+        try c.encode([recent.0, recent.1], forKey: .recent)
         try c.encode(filled, forKey: .filled)
         try c.encode(memory, forKey: .memory)
     }

@@ -116,9 +116,9 @@ struct Feature: Codable, Sendable {
     var surprisingStreak = 0
     /// The shift (transformed units, signed; 0 = none) the fast expectation accepted after
     /// `freezeHours` of surprise, kept until the value steps back by about as much (the
-    /// episode ended: re-anchor, no new surprise) or, outside an alert, the slow baseline
-    /// has absorbed it. While it is kept, an alert this feature carries stays open: the
-    /// cell is still at the shifted level.
+    /// episode ended: re-anchor, no new surprise), until, outside an alert, it has lasted
+    /// the slow baseline's span, or until the level is back inside the day's range. With
+    /// `holdShiftedAlerts`, an alert this feature carries stays open while it is kept.
     var acceptedShift = 0.0
     /// Samples since the shift was accepted: after the slow baseline's span it is the new
     /// normal (outside an alert).
@@ -157,6 +157,8 @@ struct Feature: Codable, Sendable {
     /// (transient, not checkpointed).
     var pendingOn = 0
     var pendingOff = 0
+    /// This sample's clipped slow deviation (NaN when the slow baseline is not ready),
+    /// for the coupling's second pass (transient).
     var lastSlowDeviation = Double.nan
     /// Habituation: a leaky count of this feature's recent novelty; a feature that is
     /// often novel needs more to drive the onset neuron.
@@ -388,18 +390,12 @@ struct Feature: Codable, Sendable {
         // Learn: full gain when the value is expected, a small one while surprising or
         // while the cell is alerting, so a fault is not learned as normal. Residuals are
         // clipped to the dead zone so one outlier cannot drag the level.
-        // Back to normal: the fast expectation is off but the value sits inside the slow
-        // baseline's normal band (a fault ended while the expectation was frozen). Trust
-        // the long-term baseline and re-anchor, so a stale expectation cannot hold an
-        // alert open.
-        // Only after the forecast accepted a shifted level, and only when the value moved
-        // back towards the baseline: a new step on a wide daily cycle can sit inside the
-        // slow band too, and is no return.
-        // Only a step back by about the accepted shift ends the episode here: on a wide
-        // daily cycle the slow baseline's band holds a fresh step too, and is no return.
+        // Back to normal: after the forecast accepted a shifted level, a step back by about
+        // that shift ends the episode: re-anchor at once, so the return is no new surprise.
+        // (A return "into the slow baseline's band" is not used: on a wide daily cycle that
+        // band holds a fresh step too.)
         let stepsBack = abs(residual + acceptedShift) < 0.5 * abs(acceptedShift)
-        if acceptedShift != 0 && abs(z) > settings.deadZone && stepsBack
-        {
+        if acceptedShift != 0 && abs(z) > settings.deadZone && stepsBack {
             level = y
             trend = 0
             lastForecast = y
