@@ -82,6 +82,11 @@ struct CellModel: Codable, Sendable {
     var alert: ActiveAlert?
     /// Per event key ("gap", "reset"): evidence sent in the current episode.
     var episodeEvents: [String: Int] = [:]
+    /// Samples since the current episode's first surprise spike or cell event (0: none yet).
+    var episodeAge: Int?
+    /// The episode's spike counts as they stood `classWindowSamples` into it: what the
+    /// class readout names the episode by from then on (nil until then).
+    var classCounts: [String: Int]?
     var alertAcceptedUntil = -Double.infinity
     /// Metric values ignored because the cell already carries the most metrics it may.
     var ignoredMetrics = 0
@@ -94,7 +99,7 @@ struct CellModel: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, onset, evidenceTrace, traceTime
-        case activityHistory, period, lastTime, alert, episodeEvents, alertAcceptedUntil, ignoredMetrics
+        case activityHistory, period, lastTime, alert, episodeEvents, alertAcceptedUntil, ignoredMetrics, episodeAge, classCounts
         case commonMoment, couplingSamples
     }
 
@@ -310,6 +315,14 @@ struct CellModel: Codable, Sendable {
         let evidencePotential = evidence.potential(0, at: evidenceTime, tau: evidenceTau)
         let evidenceFired = !evidence.settle(at: evidenceTime).isEmpty
         activityHistory = activityHistory << 1 | (firedFeatures.isEmpty && eventWeight == 0 ? 0 : 1)
+        // The episode's onset: its first `classWindowSamples` samples name its kind; what
+        // follows (the recovery, a fault's side effects) does not rename it.
+        if let age = episodeAge {
+            episodeAge = age + 1
+        } else if surpriseSpikes > 0 || eventWeight > 0 {
+            episodeAge = 1
+        }
+        if classCounts == nil, let age = episodeAge, age >= settings.classWindowSamples { classCounts = spikeCounts() }
 
         // Alert score: the evidence neuron's leaky-integrated firing plus its sub-threshold drive.
         if traceTime > 0 { evidenceTrace *= exp(-(t - traceTime) / (2 * max(period, 1) * settings.evidenceTauPeriods)) }
@@ -359,7 +372,7 @@ struct CellModel: Codable, Sendable {
                 resetEpisode()
             } else {
                 let severity = Self.severity(score: score, active: active)
-                let kind = classifier?.classify(spikeCounts()) ?? active.kind
+                let kind = classifier?.classify(classificationCounts()) ?? active.kind
                 let evidenceNames = topEvidence(events: events, settings: settings).map(\.metric)
                 let changed = severity != active.severity || kind != active.kind || evidenceNames != active.evidenceNames
                 if changed && t - active.lastPublished >= settings.updateInterval {
@@ -375,7 +388,7 @@ struct CellModel: Codable, Sendable {
             }
         } else if evidenceFired {
             let severity = Self.severity(score: score, active: nil)
-            let kind = classifier?.classify(spikeCounts()) ?? "anomaly"
+            let kind = classifier?.classify(classificationCounts()) ?? "anomaly"
             let evidence = topEvidence(events: events, settings: settings)
             let active = ActiveAlert(
                 startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
@@ -424,6 +437,14 @@ struct CellModel: Codable, Sendable {
     mutating func resetEpisode() {
         for index in features.indices { features[index].alertSpikes = (0, 0) }
         episodeEvents = [:]
+        episodeAge = nil
+        classCounts = nil
+    }
+
+    /// What the class readout sees: the episode's spike counts, frozen once the episode is
+    /// `classWindowSamples` old.
+    func classificationCounts() -> [String: Int] {
+        classCounts ?? spikeCounts()
     }
 
     /// Spike counts of the current episode by readout key (`name+`, `name-`, `gap`, `reset`).

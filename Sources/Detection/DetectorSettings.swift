@@ -93,6 +93,9 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// Hold an alert open while a feature that carries it stays at the shifted level its
     /// forecast accepted (instead of clearing once its neurons fall quiet).
     public var holdShiftedAlerts = false
+    /// Samples from an episode's first surprise over which its fault kind is read: the
+    /// onset names the fault; the recovery and later side effects do not rename it.
+    public var classWindowSamples = 10
     /// After this many hours an alert's condition is accepted as the new normal.
     public var maximumAlertHours = 12.0
 

@@ -91,9 +91,10 @@ public struct SpikingDetector: AnomalyDetector, Codable {
         cells[cell] = nil
     }
 
-    /// The current episode's spike counts of a cell (what the class readout sees).
+    /// The current episode's spike counts of a cell as the class readout sees them
+    /// (frozen once the episode is `classWindowSamples` old).
     public func spikeCounts(of cell: String) -> [String: Int] {
-        cells[cell]?.spikeCounts() ?? [:]
+        cells[cell]?.classificationCounts() ?? [:]
     }
 
     /// The features a cell has learned, with their current expectation (for docs and traces).

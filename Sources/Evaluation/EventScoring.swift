@@ -85,6 +85,8 @@ public struct EvaluationReport: Sendable, Codable {
         public var medianDelaySamples: Double?
         /// Detected faults whose alert named this kind.
         public var correctlyClassified = 0
+        /// Detected faults by the kind their alert named (the confusion matrix's row).
+        public var namedAs: [String: Int] = [:]
     }
 
     public var detector: String
@@ -173,6 +175,7 @@ public func scoreEvents(
             report.perKind[window.kind]!.detected += 1
             delays[window.kind, default: []].append(hit.time - window.start)
             if hit.kind == window.kind { report.perKind[window.kind]!.correctlyClassified += 1 }
+            report.perKind[window.kind]!.namedAs[hit.kind, default: 0] += 1
         } else {
             report.missed.append("\(window.cell) \(window.kind) \(window.start)")
         }

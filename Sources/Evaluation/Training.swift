@@ -13,6 +13,7 @@ public func collectClassExamples(_ data: LabelledData, settings: DetectorSetting
         tracker: SequenceTracker(maximumCells: 1_000_000, idleEviction: .infinity))
     var examples: [(counts: [String: Int], kind: String)] = []
     var samplesIntoAlert: [String: Int] = [:]
+    var lastCounts: [String: [String: Int]] = [:]
     for record in data.records {
         guard case .success(let sample) = record.result, case .success = pipeline.process(sample, names: data.names) else {
             continue
@@ -20,13 +21,19 @@ public func collectClassExamples(_ data: LabelledData, settings: DetectorSetting
         let alerting = pipeline.detector.activeAlerts.contains { $0.cell == sample.cell }
         guard alerting, let label = sample.label else {
             samplesIntoAlert[sample.cell] = nil
+            lastCounts[sample.cell] = nil
             continue
         }
         let count = samplesIntoAlert[sample.cell, default: 0]
         samplesIntoAlert[sample.cell] = count + 1
         if count % every == 0 {
+            // Once the episode's counts are frozen (its onset window is over) they repeat:
+            // keep each distinct snapshot of an alert once.
             let counts = pipeline.detector.spikeCounts(of: sample.cell)
-            if !counts.isEmpty { examples.append((counts, label)) }
+            if !counts.isEmpty && lastCounts[sample.cell] != counts {
+                examples.append((counts, label))
+                lastCounts[sample.cell] = counts
+            }
         }
     }
     return examples

@@ -183,6 +183,7 @@ struct EvaluateCommand: ParsableCommand {
                   + pad(outcome.denseOperations == 0 ? "-" : String(format: "%.1f", Double(outcome.denseOperations) / Double(max(outcome.samples, 1))), 17))
         }
         printPerKind(reports.map(\.report))
+        if classifier != nil { printConfusion(reports.map(\.report)) }
         if showMissed {
             for (report, _, _) in reports {
                 print("\nmissed by \(report.detector): \(report.missed.count)")
@@ -259,6 +260,29 @@ struct EvaluateCommand: ParsableCommand {
                  mean(name, \.falseAlarmsPerCellDay), mean(name, \.classAccuracy))
         }
         printPerKind(perSeed.flatMap { $0.results.map(\.report) }, pooled: true)
+        if classifier { printConfusion(perSeed.flatMap { $0.results.map(\.report) }) }
+    }
+
+    /// The spiking detector's fault-class confusion matrix: for each labelled kind (rows)
+    /// the detected faults by the kind their alert named (columns), summed over reports.
+    func printConfusion(_ reports: [EvaluationReport]) {
+        let spiking = reports.filter { $0.detector == "spiking" }
+        var rows: [String: [String: Int]] = [:]
+        for report in spiking {
+            for (kind, stats) in report.perKind {
+                for (named, count) in stats.namedAs { rows[kind, default: [:]][named, default: 0] += count }
+            }
+        }
+        guard !rows.isEmpty else { return }
+        let columns = Array(Set(rows.values.flatMap(\.keys))).sorted()
+        func abbreviation(_ kind: String) -> String { String(kind.split(separator: "_").map { $0.prefix(4) }.joined(separator: "_").prefix(9)) }
+        print("\nspiking fault kinds named (rows: labelled kind, columns: the alert's kind):")
+        print(("" as NSString).padding(toLength: 22, withPad: " ", startingAt: 0)
+              + columns.map { (abbreviation($0) as NSString).padding(toLength: 10, withPad: " ", startingAt: 0) }.joined())
+        for kind in rows.keys.sorted() {
+            print((kind as NSString).padding(toLength: 22, withPad: " ", startingAt: 0)
+                  + columns.map { (String(rows[kind]![$0] ?? 0) as NSString).padding(toLength: 10, withPad: " ", startingAt: 0) }.joined())
+        }
     }
 
     func inspect(cell inspectCell: String, data: LabelledData, settings: DetectorSettings, classifier: FaultClassifier?) {

@@ -18,7 +18,7 @@ struct TrainCommand: ParsableCommand {
             `evaluate` with --model; without one, alerts are of kind `anomaly`.
             """)
 
-    @Argument(help: "Labelled fixtures (JSON Lines). Without any, scenarios are generated (--seeds).")
+    @Argument(help: "Labelled fixtures (JSON Lines), each replayed through its own fresh detector. Without any, scenarios are generated (--seeds).")
     var files: [String] = []
 
     @Option(help: "Seeds of generated training scenarios (comma-separated).")
@@ -31,6 +31,8 @@ struct TrainCommand: ParsableCommand {
     var epochs = 60
     @Option(help: "Where to write the model (JSON).")
     var out: String
+    @Option(name: .customLong("set"), help: ArgumentHelp("Set a knob of the detector the examples are collected with (repeatable, as for replay); train with the settings the model will run with.", valueName: "KEY=VALUE"))
+    var assignments: [String] = []
 
     func run() throws {
         var datasets: [LabelledData] = []
@@ -48,10 +50,18 @@ struct TrainCommand: ParsableCommand {
                 datasets.append(LabelledData(scenario: settings))
             }
         } else {
-            datasets.append(try loadLabelled(files))
+            // Each file is its own recording, replayed through a fresh detector: files of
+            // different scenarios may carry the same cells and times.
+            for file in files { datasets.append(try loadLabelled([file])) }
+        }
+        let settings: DetectorSettings
+        do {
+            settings = try SettingsOverride.apply(assignments, to: DetectorSettings())
+        } catch let failure as SettingsOverride.Failure {
+            throw ValidationError(failure.description)
         }
         var examples: [(counts: [String: Int], kind: String)] = []
-        for data in datasets { examples += collectClassExamples(data, settings: DetectorSettings()) }
+        for data in datasets { examples += collectClassExamples(data, settings: settings) }
         guard !examples.isEmpty else {
             throw CommandFailure("no labelled fault raised an alert in the training data; nothing to learn from")
         }
