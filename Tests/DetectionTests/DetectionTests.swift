@@ -439,3 +439,38 @@ struct ExtremeInputTests {
         #expect(harness.pipeline.gaps == .max)
     }
 }
+
+@Suite("The fault kind comes from the episode's onset")
+struct ClassWindowTests {
+    /// Feeds a drop (12 samples) followed by a long overshoot (40 samples) inside one
+    /// alert; returns the kind the alert carried last before it cleared.
+    static func lastKind(classWindowSamples: Int) -> String? {
+        var examples: [(counts: [String: Int], kind: String)] = []
+        for i in 0..<20 {
+            examples.append((["kpi-": 10 + i % 3], "drop"))
+            examples.append((["kpi+": 10 + i % 3], "rise"))
+        }
+        let model = FaultClassifier.train(examples: examples, epochs: 15)
+        var settings = DetectorSettings()
+        settings.updateInterval = 60
+        settings.classWindowSamples = classWindowSamples
+        var harness = Harness()
+        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings, classifier: model))
+        var noise = Noise(21)
+        for i in 0..<560 {
+            let value = switch i {
+            case 400..<412: 40.0
+            case 412..<452: 160.0
+            default: 100.0
+            }
+            _ = harness.feed(time: start + Double(i) * 60, ["kpi": value + noise.next(2)])
+        }
+        return harness.transitions.last { $0.state != .cleared }?.kind
+    }
+
+    @Test("a drop whose recovery overshoots stays a drop; without the window the overshoot renames it")
+    func recoveryDoesNotRename() {
+        #expect(Self.lastKind(classWindowSamples: DetectorSettings().classWindowSamples) == "drop")
+        #expect(Self.lastKind(classWindowSamples: 10_000) == "rise")
+    }
+}
