@@ -186,7 +186,7 @@ struct DaemonEndToEndTests {
         #expect(run.stop() == 0)
     }
 
-    @Test("a stalled processing loop stops the watchdog pings")
+    @Test("a stalled processing loop stops the watchdog pings and turns /healthz to 503")
     func stalledLoopStopsWatchdog() throws {
         let run = try RunningDaemon(environment: ["WATCHDOG_USEC": "600000", "SPIKEWATCH_TEST_STALL_AFTER": "5"])
         let (daemon, peers) = (run.daemon, run.peers)
@@ -204,6 +204,11 @@ struct DaemonEndToEndTests {
         usleep(2_000_000)  // more than three ping intervals
         let after = daemon.notifications.filter { $0 == "WATCHDOG=1" }.count
         #expect(after == before, "pings went on through a stall (\(before) -> \(after))")
+        // /healthz gives the same verdict, naming the stalled loop (one shard: the ingest
+        // thread runs it, so the ingest loop is the one that stalls).
+        let health = try #require(httpExchange(port: run.port, Array("GET /healthz HTTP/1.0\r\n\r\n".utf8)))
+        #expect(health.status == 503)
+        #expect(health.text == "stalled: ingest\n", "\(health.text)")
         daemon.signal(SIGKILL)
         _ = daemon.waitForExit(timeout: 5)
     }
