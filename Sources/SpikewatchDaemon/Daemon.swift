@@ -146,7 +146,7 @@ public final class Daemon: Sendable {
         if let listen = config.metricsListen {
             let endpoint = try MetricsEndpoint(
                 listen: listen, metrics: shared.metrics, logger: logger,
-                exposition: { [self] in exposition() }, stalled: { [loopWatch] in loopWatch.stalled })
+                exposition: { [weak self] in self?.exposition() ?? [] }, stalled: { [loopWatch] in loopWatch.stalled })
             metricsEndpoint.withLock { $0 = endpoint }
         }
         for (index, part) in parts.enumerated() { shards.setCellCount(part.detector.cellCount, of: index) }
@@ -163,7 +163,7 @@ public final class Daemon: Sendable {
     /// What the start-up line says of the metrics listener: the bound address, or "off".
     var metricsAddress: String {
         metricsEndpoint.withLock { endpoint in
-            endpoint.map { $0.channel.localAddress.map { "\($0)" } ?? "\($0.host):\($0.port)" } ?? "off"
+            endpoint?.boundAddress ?? "off"
         }
     }
 

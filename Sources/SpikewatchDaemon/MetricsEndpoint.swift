@@ -32,10 +32,24 @@ final class MetricsEndpoint: Sendable {
     /// Connections the kernel queues before they are accepted: accepting is cheap, and a
     /// burst of scrapers should not see refusals.
     static let backlog: Int32 = 256
+    /// After refusing a request (431), how long the rest of what the client sent is read
+    /// and dropped before the connection is closed: closing with unread bytes would reset
+    /// the connection, and the client could lose the answer.
+    static let refusalLinger: TimeAmount = .seconds(1)
     static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    /// Ends a refused connection: no more output (the client sees the answer, then the
+    /// end), what still arrives is dropped, and it is closed after ``refusalLinger`` at
+    /// the latest (at once if the client closes first).
+    static func closeAfterRefusal(_ channel: any Channel) {
+        channel.close(mode: .output, promise: nil)
+        channel.eventLoop.scheduleTask(in: refusalLinger) { channel.close(promise: nil) }
+    }
 
     let host: String
     let port: UInt16
+    /// The address bound, for the log (`127.0.0.1:9464`, `[::1]:9464`).
+    let boundAddress: String
     let group: MultiThreadedEventLoopGroup
     let channel: any Channel
     let connections: ConnectionTable
@@ -65,7 +79,8 @@ final class MetricsEndpoint: Sendable {
         defer { freeaddrinfo(result) }
         var name = [CChar](repeating: 0, count: Int(NI_MAXHOST))
         guard getnameinfo(info.pointee.ai_addr, info.pointee.ai_addrlen, &name, socklen_t(name.count), nil, 0, NI_NUMERICHOST) == 0,
-            let address = try? SocketAddress(ipAddress: String(cString: name), port: Int(port))
+            let address = try? SocketAddress(
+                ipAddress: String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), port: Int(port))
         else {
             throw ConfigurationError("metrics.listen: cannot resolve \"\(host)\"")
         }
@@ -114,9 +129,10 @@ final class MetricsEndpoint: Sendable {
             throw ConfigurationError("metrics.listen: cannot listen on \(listen): \(reason)")
         }
         self.group = group
-        logger.info("serving metrics", metadata: [
-            "metrics.listen": "\(listen)", "metrics.address": "\(channel.localAddress.map { "\($0)" } ?? listen)",
-        ])
+        let bound = channel.localAddress ?? address
+        let ip = bound.ipAddress ?? host
+        boundAddress = (ip.contains(":") ? "[\(ip)]" : ip) + ":\(bound.port ?? Int(port))"
+        logger.info("serving metrics and /healthz", metadata: ["metrics.listen": "\(boundAddress)"])
     }
 
     /// Stops listening, closes every connection and ends the event-loop thread.
@@ -212,6 +228,7 @@ final class ConnectionState {
 final class HeadGuard: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let state: ConnectionState
     let connections: ConnectionTable
@@ -244,8 +261,8 @@ final class HeadGuard: ChannelInboundHandler {
             let response = "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n"
                 + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
             let channel = context.channel
-            context.writeAndFlush(wrapInboundOut(context.channel.allocator.buffer(string: response))).whenComplete { _ in
-                channel.close(promise: nil)
+            context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: response))).whenComplete { _ in
+                MetricsEndpoint.closeAfterRefusal(channel)
             }
         }
     }
@@ -315,7 +332,7 @@ final class MetricsHandler: ChannelInboundHandler {
                 send(context, head: head, status: .init(statusCode: 431, reasonPhrase: "Request Header Fields Too Large"),
                      type: "text/plain; charset=utf-8",
                      body: Array("request header fields too large (more than \(MetricsEndpoint.maximumHeadBytes) bytes)\n".utf8),
-                     allow: false, keepAlive: false)
+                     allow: false, keepAlive: false, refusal: true)
                 return
             }
             request = head
@@ -331,7 +348,7 @@ final class MetricsHandler: ChannelInboundHandler {
 
     private func send(
         _ context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, type: String, body: [UInt8],
-        allow: Bool, keepAlive: Bool
+        allow: Bool, keepAlive: Bool, refusal: Bool = false
     ) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: type)
@@ -357,7 +374,9 @@ final class MetricsHandler: ChannelInboundHandler {
                 guardHandler.armDeadline(channel)
             }
         } else {
-            done.whenComplete { _ in channel.close(promise: nil) }
+            done.whenComplete { _ in
+                if refusal { MetricsEndpoint.closeAfterRefusal(channel) } else { channel.close(promise: nil) }
+            }
         }
     }
 }
