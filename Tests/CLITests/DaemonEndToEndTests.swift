@@ -63,6 +63,16 @@ struct DaemonEndToEndTests {
             #expect(counted == Double(transitions.filter { $0.state == state }.count), "\(state.rawValue)")
         }
         #expect(Dictionary(grouping: transitions.filter { $0.state == .cleared }, by: \.id).values.allSatisfy { $0.count == 1 })
+        // The publisher logs every transition it numbers, once, at info, with its cell,
+        // kind, severity and score.
+        let logged = daemon.stderr.split(separator: "\n").filter { $0.contains(" info spikewatch: alert ") }
+        #expect(logged.count == alerts.filter { !$0.resent }.count, "\(logged)")
+        for alert in transitions {
+            #expect(logged.contains {
+                $0.contains("alert \(alert.state.rawValue) ") && $0.contains("cell=\(alert.cell)") && $0.contains("kind=\(alert.kind)")
+                    && $0.contains("severity=\(alert.severity.rawValue)") && $0.contains("score=") && $0.contains("alert.seq=\(alert.sequence)")
+            }, "no log line for \(alert.state.rawValue) seq \(alert.sequence)")
+        }
 
         // Watchdog: pings at half of WATCHDOG_USEC, only after READY.
         usleep(2_200_000)

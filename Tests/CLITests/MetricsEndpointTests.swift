@@ -58,6 +58,10 @@ struct MetricsEndpointTests {
     func routes() throws {
         let run = try RunningDaemon()
         #expect(run.ready())
+        // The start-up line names the metrics listener and the model.
+        let startup = run.daemon.stderr.split(separator: "\n").first { $0.contains("spikewatch ready") }
+        #expect(startup?.contains("metrics.listen=127.0.0.1:\(run.port)") == true, "\(startup ?? "no start-up line")")
+        #expect(startup?.contains("model=none") == true, "\(startup ?? "no start-up line")")
         let get = try #require(httpExchange(port: run.port, rawRequest("GET", "/metrics")))
         let head = try #require(httpExchange(port: run.port, rawRequest("HEAD", "/metrics")))
         #expect(head.status == 200)
