@@ -63,6 +63,14 @@ struct DaemonEndToEndTests {
             #expect(counted == Double(transitions.filter { $0.state == state }.count), "\(state.rawValue)")
         }
         #expect(Dictionary(grouping: transitions.filter { $0.state == .cleared }, by: \.id).values.allSatisfy { $0.count == 1 })
+        // Per cell: every sample counted, and the alert gauge open exactly for the cells
+        // whose last transition on the wire is not a `cleared`.
+        for (cell, samples) in cells {
+            #expect(metricValue(exposition, "spikewatch_cell_samples_total{cell=\"\(cell)\"}") == Double(samples.count), "\(cell)")
+            let last = transitions.last { $0.cell == cell }
+            let open = last.map { $0.state != .cleared } ?? false
+            #expect(metricValue(exposition, "spikewatch_cell_alert_open{cell=\"\(cell)\"}") == (open ? 1 : 0), "\(cell)")
+        }
         // The publisher logs every transition it numbers, once, at info, with its cell,
         // kind, severity and score.
         let logged = daemon.stderr.split(separator: "\n").filter { $0.contains(" info spikewatch: alert ") }

@@ -1,5 +1,6 @@
 import Foundation
 import SpikewatchTestSupport
+import Telemetry
 import Testing
 
 #if canImport(Glibc)
@@ -136,6 +137,54 @@ struct MetricsEndpointTests {
         #expect(resident > 1_000_000 && virtual > resident)
         #expect(try #require(metricValue(text, "process_cpu_seconds_total")) >= 0)
         #expect(text.contains("# TYPE process_cpu_seconds_total counter"))
+        #expect(run.stop() == 0)
+    }
+
+    @Test("spikewatch_cell_last_score is the detector's score; spikewatch_cell_alert_open is 1 while an alert is open, 0 once cleared")
+    func scoreAndAlertGauges() throws {
+        // The in-process replay (the daemon's pipeline, deterministically) says each
+        // sample's score and which sample raises the fixture's first alert; the daemon
+        // gets the fixture in three parts: up to the first sample with a score above 0,
+        // up to the raising sample, then the rest.
+        let directory = temporaryDirectory()
+        let replayed = directory.appendingPathComponent("alerts.jsonl").path
+        let scores = directory.appendingPathComponent("scores.csv").path
+        let fixture = repositoryRoot.appendingPathComponent("fixtures/small.jsonl").path
+        let replay = try SpikewatchProcess.run(["replay", fixture, "--alerts", replayed, "--scores", scores])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let scoreRows = try String(contentsOfFile: scores, encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { Double($0.split(separator: ",", omittingEmptySubsequences: false).last ?? "") ?? 0 }
+        #expect(scoreRows.count == fixtureLines.count)
+        let scored = try #require(scoreRows.firstIndex { $0 > 0 })
+        let first = try #require(
+            try String(contentsOfFile: replayed, encoding: .utf8).split(separator: "\n")
+                .compactMap { try? Alert(json: Array($0.utf8)) }.first { $0.state == .raised })
+        var decoder = TelemetryDecoder()
+        let samples = try fixtureLines.map { try decoder.decode($0) }
+        let raising = try #require(samples.firstIndex { $0.cell == first.cell && $0.timestamp == first.timestamp })
+
+        #expect(scored < raising)
+
+        let run = try RunningDaemon()
+        #expect(run.ready())
+        for index in 0...scored { try run.peers.publish(fixtureLines[index], cell: samples[index].cell) }
+        #expect(waitForMetric(port: run.port, "spikewatch_samples_processed_total", atLeast: Double(scored + 1)) == Double(scored + 1))
+        let score = try #require(run.metric("spikewatch_cell_last_score{cell=\"\(samples[scored].cell)\"}"))
+        // The CSV has six decimals.
+        #expect(abs(score - scoreRows[scored]) < 1e-6, "gauge \(score), replay \(scoreRows[scored])")
+        for index in (scored + 1)...raising { try run.peers.publish(fixtureLines[index], cell: samples[index].cell) }
+        let open = "spikewatch_cell_alert_open{cell=\"\(first.cell)\"}"
+        #expect(waitForMetric(port: run.port, "spikewatch_samples_processed_total", atLeast: Double(raising + 1)) == Double(raising + 1))
+        let during = try #require(httpGet(port: run.port, path: "/metrics"))
+        #expect(metricValue(during, open) == 1, "\(during)")
+        let last = try #require(metricValue(during, "spikewatch_cell_last_score{cell=\"\(first.cell)\"}"))
+        #expect(abs(last - scoreRows[raising]) < 1e-6)
+        for index in (raising + 1)..<fixtureLines.count { try run.peers.publish(fixtureLines[index], cell: samples[index].cell) }
+        #expect(waitForMetric(port: run.port, "spikewatch_samples_processed_total", atLeast: Double(fixtureLines.count)) == Double(fixtureLines.count))
+        let after = try #require(httpGet(port: run.port, path: "/metrics"))
+        // Every alert of the fixture is cleared by its end.
+        #expect(metricValue(after, open) == 0)
+        #expect(metricValue(after, "spikewatch_active_alerts") == 0)
         #expect(run.stop() == 0)
     }
 
