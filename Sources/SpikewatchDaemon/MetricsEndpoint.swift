@@ -29,6 +29,10 @@ final class MetricsEndpoint: Sendable {
     /// kept-alive one) to a complete request head; a silent or trickling client is closed
     /// then, so it holds its slot for at most this long.
     static let headTimeout: TimeAmount = .seconds(5)
+    /// Time from a complete request head to the end of its answer: a client that does
+    /// not read what it asked for loses its slot then (Prometheus' default scrape
+    /// timeout is 10 s, so a scraper that waits longer has given up anyway).
+    static let answerTimeout: TimeAmount = .seconds(10)
     /// Connections the kernel queues before they are accepted: accepting is cheap, and a
     /// burst of scrapers should not see refusals.
     static let backlog: Int32 = 256
@@ -151,6 +155,8 @@ enum ConnectionCloseReason: String, CaseIterable, Sendable {
     case evictedAtLimit = "evicted_at_limit"
     /// No complete request head within the head timeout.
     case headTimeout = "head_timeout"
+    /// The client did not take its answer within the answer timeout.
+    case answerTimeout = "answer_timeout"
     /// A request head over the size bound (answered 431).
     case headTooLarge = "head_too_large"
 }
@@ -216,11 +222,22 @@ final class ConnectionState {
     var awaitingHead = true
     /// Bytes received since the last request head was decoded.
     var bytesSinceHead = 0
+    /// Closes the connection when the current phase (waiting for a head, answering)
+    /// takes too long.
     var deadline: Scheduled<Void>?
     /// Answered 431 and closing: nothing more is read.
     var refused = false
 
     init(id: Int) { self.id = id }
+
+    /// (Re)starts the timer of the current phase: `reason` is counted if it runs out.
+    func arm(_ channel: any Channel, in timeout: TimeAmount, reason: ConnectionCloseReason, metrics: DaemonMetrics) {
+        deadline?.cancel()
+        deadline = channel.eventLoop.scheduleTask(in: timeout) {
+            metrics.closedConnection(reason)
+            channel.close(promise: nil)
+        }
+    }
 }
 
 /// First in the pipeline, on raw bytes: enforces the head size and head time bounds
@@ -241,7 +258,7 @@ final class HeadGuard: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        armDeadline(context.channel)
+        state.arm(context.channel, in: MetricsEndpoint.headTimeout, reason: .headTimeout, metrics: metrics)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -264,16 +281,6 @@ final class HeadGuard: ChannelInboundHandler {
             context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: response))).whenComplete { _ in
                 MetricsEndpoint.closeAfterRefusal(channel)
             }
-        }
-    }
-
-    /// (Re)starts the head timer: called when the connection opens and after each response.
-    func armDeadline(_ channel: any Channel) {
-        state.deadline?.cancel()
-        let metrics = self.metrics
-        state.deadline = channel.eventLoop.scheduleTask(in: MetricsEndpoint.headTimeout) {
-            metrics.closedConnection(.headTimeout)
-            channel.close(promise: nil)
         }
     }
 }
@@ -323,7 +330,7 @@ final class MetricsHandler: ChannelInboundHandler {
         case .head(let head):
             state.awaitingHead = false
             state.bytesSinceHead = 0
-            state.deadline?.cancel()
+            state.arm(context.channel, in: MetricsEndpoint.answerTimeout, reason: .answerTimeout, metrics: metrics)
             connections.setWaiting(state.id, false)
             let size = head.uri.utf8.count + head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
             if size > MetricsEndpoint.maximumHeadBytes {
@@ -365,16 +372,16 @@ final class MetricsHandler: ChannelInboundHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         }
         let channel = context.channel
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if keepAlive {
-            // The next request head is due within the head timeout.
+            // The next request head is due within the head timeout (set before the end is
+            // written: a pipelined request may be handed on while it is).
             state.awaitingHead = true
             connections.setWaiting(state.id, true)
-            if let guardHandler = try? context.pipeline.syncOperations.handler(type: HeadGuard.self) {
-                guardHandler.armDeadline(channel)
-            }
+            state.arm(channel, in: MetricsEndpoint.headTimeout, reason: .headTimeout, metrics: metrics)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         } else {
-            done.whenComplete { _ in
+            // The answer timer stays armed until the answer is written and the connection closed.
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
                 if refusal { MetricsEndpoint.closeAfterRefusal(channel) } else { channel.close(promise: nil) }
             }
         }
