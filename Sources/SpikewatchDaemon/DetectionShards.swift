@@ -166,7 +166,7 @@ struct Shard {
                 }
             case .success(let output):
                 processed += 1
-                cellFigures(sample.cell, now: now).accepted(score: output.score, at: now)
+                acceptedCellFigures(sample.cell, now: now).accepted(score: output.score, at: now)
                 for transition in output.transitions {
                     figures[sample.cell]?.alertOpen.store(transition.state != .cleared, ordering: .relaxed)
                 }
@@ -210,7 +210,7 @@ struct Shard {
 
     /// The box of a cell that just had a sample accepted: made (and published for
     /// scrapes) the first time, found without a lock after that.
-    mutating func cellFigures(_ cell: String, now: Double) -> CellFigures {
+    mutating func acceptedCellFigures(_ cell: String, now: Double) -> CellFigures {
         if let box = figures[cell] { return box }
         let box = CellFigures(lastSample: now, alertOpen: false)
         figures[cell] = box
