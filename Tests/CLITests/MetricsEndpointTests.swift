@@ -43,14 +43,31 @@ struct MetricsEndpointTests {
         let closed = metricValue(answer.text, #"spikewatch_metrics_connections_closed_total{reason="evicted_at_limit"}"#) ?? 0
         #expect(closed >= 36, "\(closed) evicted")
 
-        // The head timeout (5 s) closes a connection that sends nothing.
+        // The head timeout (5 s) closes a connection that sends nothing, and one that
+        // trickles its head a byte at a time.
         let survivor = try #require(idle.last)
-        var limit = timeval(tv_sec: 8, tv_usec: 0)
-        setsockopt(survivor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        var byte: UInt8 = 0
-        let waited = Date()
-        #expect(recv(survivor, &byte, 1, 0) == 0, "an idle connection stayed open")
-        #expect(Date().timeIntervalSince(waited) < 7.5)
+        let trickler = try #require(connectTCP(port: run.port))
+        defer { close(trickler) }
+        let opening = Array("GET /metrics HTTP/1.1\r\nX-Slow: ".utf8)
+        _ = opening.withUnsafeBytes { send(trickler, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        let begun = Date()
+        var idleClosed: Double?
+        var trickleClosed: Double?
+        var byte: UInt8 = 0x61
+        while Date().timeIntervalSince(begun) < 8, idleClosed == nil || trickleClosed == nil {
+            let now = Date().timeIntervalSince(begun)
+            if idleClosed == nil, recv(survivor, &byte, 1, Int32(MSG_DONTWAIT)) == 0 { idleClosed = now }
+            if trickleClosed == nil {
+                byte = 0x61
+                if send(trickler, &byte, 1, Int32(MSG_NOSIGNAL)) < 0 || recv(trickler, &byte, 1, Int32(MSG_DONTWAIT)) == 0 {
+                    trickleClosed = now
+                }
+            }
+            usleep(200_000)
+        }
+        #expect(idleClosed != nil, "an idle connection stayed open")
+        let trickled = try #require(trickleClosed, "a trickling connection stayed open")
+        #expect(trickled > 4 && trickled < 7, "closed after \(trickled) s")
         #expect((run.metric(#"spikewatch_metrics_connections_closed_total{reason="head_timeout"}"#) ?? 0) >= 1)
         #expect(run.stop() == 0, "stderr: \(run.daemon.stderr)")
     }
