@@ -124,6 +124,10 @@ final class AlertPublisher: Sendable {
                 case .transition(let transition):
                     // Numbered here, once; a repeated `cleared` is not published at all.
                     guard let alert = ledger.admit(transition) else { continue }
+                    shared.logger.info("alert \(alert.state.rawValue)", metadata: [
+                        "cell": "\(loggable(alert.cell))", "kind": "\(loggable(alert.kind))", "severity": "\(alert.severity.rawValue)",
+                        "score": "\(alert.score)", "alert.seq": "\(alert.sequence)",
+                    ])
                     if send(alert) {
                         metrics.alertsPublished[alert.state]!.increment()
                         if alert.state == .raised { metrics.raisedTotal.add(1, ordering: .relaxed) }

@@ -38,6 +38,8 @@ public final class Daemon: Sendable {
     let shards: DetectionShards
     let ingest: Ingest
     let checkpointer: Checkpointer
+    /// The watchdog's view of the processing loops (the supervisor checks, `/healthz` reads).
+    let loopWatch: LoopWatch
     let metricsEndpoint = Mutex<MetricsEndpoint?>(nil)
     /// The running service group, for ``stop()``.
     let group = Mutex<ServiceGroup?>(nil)
@@ -57,6 +59,7 @@ public final class Daemon: Sendable {
             count: configuration.workers, shared: shared, publisher: publisher, stallAfter: hooks.stallDetectionAfter)
         ingest = Ingest(shared: shared, shards: shards)
         checkpointer = Checkpointer(shared: shared, shards: shards, publisher: publisher)
+        loopWatch = LoopWatch([ingest.health, publisher.health] + shards.health)
     }
 
     /// Runs until SIGTERM, SIGINT or ``stop()``: restores state, starts the threads, tells
@@ -141,8 +144,9 @@ public final class Daemon: Sendable {
             ])
         }
         if let listen = config.metricsListen {
-            let endpoint = try MetricsEndpoint(listen: listen, metrics: shared.metrics)
-            endpoint.start()
+            let endpoint = try MetricsEndpoint(
+                listen: listen, metrics: shared.metrics, logger: logger,
+                exposition: { [weak self] in self?.exposition() ?? [] }, stalled: { [loopWatch] in loopWatch.stalled })
             metricsEndpoint.withLock { $0 = endpoint }
         }
         for (index, part) in parts.enumerated() { shards.setCellCount(part.detector.cellCount, of: index) }
@@ -154,6 +158,23 @@ public final class Daemon: Sendable {
             shards.startWorkers(parts)
             ingest.start(context: context, curve: curve, inline: nil)
         }
+    }
+
+    /// What the start-up line says of the metrics listener: the bound address, or "off".
+    var metricsAddress: String {
+        metricsEndpoint.withLock { endpoint in
+            endpoint?.boundAddress ?? "off"
+        }
+    }
+
+    /// The text exposition served at `/metrics`: the registry's counters, then the
+    /// build, the per-cell and the process families.
+    func exposition() -> [UInt8] {
+        var text = shared.metrics.exposition()
+        text += Array(SpikewatchBuild.exposition.utf8)
+        text += Array(cellExposition(shards.cellFigures, now: Date().timeIntervalSince1970).utf8)
+        text += Array(ProcessMetrics.exposition().utf8)
+        return text
     }
 
     /// Waits until both sockets are attached; throws the startup error if one failed.

@@ -18,6 +18,7 @@ final class DaemonMetrics: Sendable {
     let publisherRestarts: Counter
     let processing: DurationHistogram
     let cellsEvicted: [SequenceTracker.EvictionReason: Counter]
+    let connectionsClosed: [ConnectionCloseReason: Counter]
 
     let receivedTotal = Atomic<Int>(0)
     let rejectedTotal = Atomic<Int>(0)
@@ -56,6 +57,9 @@ final class DaemonMetrics: Sendable {
         cellsEvicted = Dictionary(uniqueKeysWithValues: SequenceTracker.EvictionReason.allCases.map {
             ($0, registry.makeCounter(descriptor: d("cells_evicted", "total", "Cells forgotten with what they learned, by reason."), labels: [("reason", $0.rawValue)]))
         })
+        connectionsClosed = Dictionary(uniqueKeysWithValues: ConnectionCloseReason.allCases.map {
+            ($0, registry.makeCounter(descriptor: d("metrics_connections_closed", "total", "Metrics endpoint connections the daemon closed itself, by reason."), labels: [("reason", $0.rawValue)]))
+        })
         evictedByReason = Dictionary(uniqueKeysWithValues: SequenceTracker.EvictionReason.allCases.map { ($0, AtomicCount()) })
     }
 
@@ -70,7 +74,13 @@ final class DaemonMetrics: Sendable {
         evictedByReason[reason]!.value.add(1, ordering: .relaxed)
     }
 
-    /// The text exposition of every metric.
+    /// The metrics endpoint closed a connection itself.
+    func closedConnection(_ reason: ConnectionCloseReason) {
+        connectionsClosed[reason]!.increment()
+    }
+
+    /// The text exposition of the registry's metrics (the per-cell, build and process
+    /// families are added by ``Daemon/exposition()``).
     func exposition() -> [UInt8] {
         cells.set(Double(cellCount.load(ordering: .relaxed)))
         activeAlerts.set(Double(activeCount.load(ordering: .relaxed)))

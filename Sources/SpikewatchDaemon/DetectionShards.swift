@@ -20,6 +20,8 @@ final class DetectionShards: Sendable {
     let queues: [BlockingQueue<WorkItem>]
     let health: [LoopHealth]
     let cells: [AtomicCount]
+    /// Each shard's per-cell figures, for the per-cell gauges (``CellFigures``).
+    let cellFigures: [ShardCellFigures]
     /// Test hook: shard 0 stalls after this many samples.
     let stallAfter: Int?
     /// Wakes the ingest thread when work is queued for a shard it runs itself.
@@ -33,6 +35,7 @@ final class DetectionShards: Sendable {
         queues = (0..<count).map { _ in BlockingQueue<WorkItem>(capacity: Self.queueCapacity) }
         health = (0..<count).map { LoopHealth(name: "worker-\($0)") }
         cells = (0..<count).map { _ in AtomicCount() }
+        cellFigures = (0..<count).map { _ in ShardCellFigures() }
         inlineWake = try WakePipe()
     }
 
@@ -112,6 +115,9 @@ struct Shard {
     var processed = 0
     let topicPrefix: String
     var lastCapSweep = ContinuousClock.now
+    /// The per-cell figures of this shard's cells (the same boxes as in
+    /// `shards.cellFigures[index]`, found here without its lock).
+    var figures: [String: CellFigures] = [:]
     /// At the cell cap, idle cells are swept at most this often (a sweep walks every cell).
     static let capSweepPeriod: Duration = .seconds(1)
 
@@ -121,6 +127,12 @@ struct Shard {
         pipeline = Pipeline(detector: initial.detector, tracker: initial.tracker)
         topicPrefix = shards.shared.configuration.withLock { $0.topicPrefix }
         shards.setCellCount(pipeline.detector.cellCount, of: index)
+        // Restored cells count as seen when the daemon starts (as for idle eviction).
+        let open = Set(pipeline.detector.activeAlerts.map(\.cell))
+        for (cell, record) in pipeline.tracker.cells {
+            figures[cell] = CellFigures(lastSample: record.lastSeen, alertOpen: open.contains(cell))
+        }
+        shards.cellFigures[index].keep(only: figures)
     }
 
     var logger: Logger { shards.shared.logger }
@@ -140,10 +152,12 @@ struct Shard {
             let gapsBefore = pipeline.gaps
             let restartsBefore = pipeline.restarts
             // The daemon's clock: plausibility of `ts` and idleness are judged on it.
-            pipeline.tracker.now = Date().timeIntervalSince1970
+            let now = Date().timeIntervalSince1970
+            pipeline.tracker.now = now
             switch pipeline.process(sample, names: names) {
             case .failure(let rejection):
                 metrics.reject(rejection.reason)
+                figures[sample.cell]?.rejections.add(1, ordering: .relaxed)
                 limiter.log(rejection, cell: sample.cell, topic: topicPrefix + sample.cell, logger: logger)
                 if rejection.reason == .tooManyCells && ContinuousClock.now - lastCapSweep >= Self.capSweepPeriod {
                     // At the cap: make room now if idle cells can go.
@@ -152,6 +166,10 @@ struct Shard {
                 }
             case .success(let output):
                 processed += 1
+                acceptedCellFigures(sample.cell, now: now).accepted(score: output.score, at: now)
+                for transition in output.transitions {
+                    figures[sample.cell]?.alertOpen.store(transition.state != .cleared, ordering: .relaxed)
+                }
                 shards.setCellCount(pipeline.detector.cellCount, of: index)
                 metrics.processed.increment()
                 metrics.processedTotal.add(1, ordering: .relaxed)
@@ -190,6 +208,21 @@ struct Shard {
         return true
     }
 
+    /// The box of a cell that just had a sample accepted: made (and published for
+    /// scrapes) the first time, found without a lock after that.
+    mutating func acceptedCellFigures(_ cell: String, now: Double) -> CellFigures {
+        if let box = figures[cell] { return box }
+        let box = CellFigures(lastSample: now, alertOpen: false)
+        figures[cell] = box
+        shards.cellFigures[index].insert(cell, box)
+        if figures.count > pipeline.tracker.cells.count {
+            // A cell left the tracker some other way: its box goes too.
+            figures = figures.filter { pipeline.tracker.cells[$0.key] != nil }
+            shards.cellFigures[index].keep(only: figures)
+        }
+        return box
+    }
+
     /// Evicts the cells silent longer than the idle limit on the daemon's clock.
     mutating func sweep() {
         pipeline.tracker.now = Date().timeIntervalSince1970
@@ -204,6 +237,8 @@ struct Shard {
                 cleared = true
             }
             pipeline.detector.forget(cell: eviction.cell)
+            figures[eviction.cell] = nil
+            shards.cellFigures[index].remove(eviction.cell)
             shards.shared.metrics.evicted(eviction.reason)
             logger.notice("cell evicted with what it learned: \(eviction.detail)", metadata: [
                 "cell": "\(loggable(eviction.cell))", "reason": "\(eviction.reason.rawValue)", "alert_cleared": "\(cleared)",
@@ -216,6 +251,7 @@ struct Shard {
     /// evicted, or the daemon stops without keeping what it learned); the publisher sends
     /// it on the topic of the alert's last severity.
     func clear(cell: String, startedAt: Double, severity: Alert.Severity, kind: String, at time: Double) {
+        figures[cell]?.alertOpen.store(false, ordering: .relaxed)
         shards.publisher.publish([Alert(
             cell: cell, state: .cleared, severity: severity, kind: kind, score: 0, timestamp: time, startedAt: startedAt,
             sequence: 0, evidence: [])])

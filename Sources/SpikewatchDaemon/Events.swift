@@ -122,3 +122,42 @@ final class LoopHealth: Sendable {
 
     func tick() { progress.add(1, ordering: .relaxed) }
 }
+
+/// The watchdog's view of the processing loops: a loop is healthy when it has moved on
+/// since the previous check or sits idle waiting for input. The supervisor runs
+/// ``check()`` on its timer (every half watchdog interval, or ``defaultPeriod`` without
+/// a watchdog) and pings systemd only when it found nothing stalled; `/healthz` reports
+/// the verdict of the latest check, so both say the same thing.
+final class LoopWatch: Sendable {
+    /// How often the loops are checked when systemd set no watchdog: half of the unit's
+    /// `WatchdogSec=10s`, so `/healthz` means the same with and without systemd.
+    static let defaultPeriod: Duration = .seconds(5)
+
+    let loops: [LoopHealth]
+    private let seen: Mutex<[UInt64]>
+    private let stalledNames = Mutex<[String]>([])
+
+    init(_ loops: [LoopHealth]) {
+        self.loops = loops
+        seen = Mutex(loops.map { $0.progress.load(ordering: .relaxed) })
+    }
+
+    /// Compares every loop's progress with the previous check's; the names of the
+    /// stalled loops (empty: all healthy), also kept for ``stalled``.
+    @discardableResult
+    func check() -> [String] {
+        let progress = loops.map { $0.progress.load(ordering: .relaxed) }
+        let previous = seen.withLock { seen in
+            defer { seen = progress }
+            return seen
+        }
+        let stalled = zip(loops, zip(progress, previous)).compactMap { loop, pair in
+            pair.0 != pair.1 || loop.idle.load(ordering: .relaxed) ? nil : loop.name
+        }
+        stalledNames.withLock { $0 = stalled }
+        return stalled
+    }
+
+    /// The loops the latest ``check()`` found stalled.
+    var stalled: [String] { stalledNames.withLock { $0 } }
+}

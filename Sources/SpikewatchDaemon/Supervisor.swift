@@ -26,7 +26,9 @@ struct Supervisor: Service {
         try daemon.start()
         try await daemon.waitUntilReady()
         shared.notifier.notify(.ready, .status("ready; " + shared.metrics.statusLine()))
-        shared.logger.notice("spikewatch ready")
+        shared.logger.notice("spikewatch ready", metadata: [
+            "metrics.listen": "\(daemon.metricsAddress)", "model": "\(shared.current.modelPath ?? "none")",
+        ])
         await supervise()
         await shutDown()
     }
@@ -40,38 +42,36 @@ struct Supervisor: Service {
         // most every minute, at least every half second).
         let sweepPeriod = Duration.seconds(min(60, max(0.5, idleEviction / 4)))
         let pingPeriod = watchdog.map { $0 / 2 }
-        let loops = [daemon.ingest.health, daemon.publisher.health] + daemon.shards.health
-        var seen = loops.map { $0.progress.load(ordering: .relaxed) }
+        // One decision for both the watchdog and `/healthz` (``LoopWatch``).
+        let checkPeriod = pingPeriod ?? LoopWatch.defaultPeriod
+        let watch = daemon.loopWatch
         let start = ContinuousClock.now
         var lastPing = start
-        var nextPing: ContinuousClock.Instant? = pingPeriod.map { _ in start }
+        var nextCheck = start
         var nextStatus = start + Self.statusPeriod
         var nextTrim = start + Self.trimPeriod
         var nextSweep = start + sweepPeriod
         var nextCheckpoint: ContinuousClock.Instant? = checkpointInterval > 0 ? start + .seconds(checkpointInterval) : nil
         while !daemon.stopRequested.load(ordering: .relaxed) {
-            let due = [nextPing, nextStatus, nextTrim, nextSweep, nextCheckpoint].compactMap { $0 }.min()!
+            let due = [nextCheck, nextStatus, nextTrim, nextSweep, nextCheckpoint].compactMap { $0 }.min()!
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(until: due, clock: .continuous) }
             } catch {
                 break
             }
             let now = ContinuousClock.now
-            if let pingPeriod, let ping = nextPing, now >= ping {
+            if now >= nextCheck {
                 // Ping only if every loop moved on or is idle in its wait.
-                let progress = loops.map { $0.progress.load(ordering: .relaxed) }
-                let healthy = zip(loops, zip(progress, seen)).allSatisfy { loop, pair in
-                    pair.0 != pair.1 || loop.idle.load(ordering: .relaxed)
-                }
-                seen = progress
-                if healthy {
-                    shared.notifier.notify(.watchdog)
+                let stalled = watch.check()
+                if stalled.isEmpty {
+                    if pingPeriod != nil { shared.notifier.notify(.watchdog) }
                     lastPing = now
-                } else if now - lastPing >= pingPeriod * 2 {
-                    shared.logger.critical("a processing loop is stalled; withholding watchdog pings")
+                } else if now - lastPing >= checkPeriod * 2 {
+                    shared.logger.critical(
+                        "a processing loop is stalled\(pingPeriod != nil ? "; withholding watchdog pings" : ""): \(stalled.joined(separator: ", "))")
                     lastPing = now
                 }
-                nextPing = now + pingPeriod
+                nextCheck = now + checkPeriod
             }
             if now >= nextStatus {
                 nextStatus = now + Self.statusPeriod
@@ -120,7 +120,7 @@ struct Supervisor: Service {
         }
         daemon.publisher.close()
         _ = await daemon.publisher.health.finished.wait(timeout: max(0, deadline.timeIntervalSinceNow))
-        daemon.metricsEndpoint.withLock { $0?.stop() }
+        if let endpoint = daemon.metricsEndpoint.withLock({ $0 }) { await endpoint.stop() }
         daemon.curve.authenticator?.stop()
         shared.logger.notice("stopped; \(shared.metrics.statusLine())")
     }

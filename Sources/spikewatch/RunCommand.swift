@@ -33,7 +33,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Directory for the learned-state checkpoint (none: nothing is kept across restarts).")
     var stateDir: String?
 
-    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default).")
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics and the loops' health at /healthz (off by default).")
     var metricsListen: String?
 
     @Option(help: "Fault-class model from `spikewatch train` (alerts then name a kind).")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SpikewatchDaemon
 
 /// The `spikewatch` executable: argument parsing and subcommands only.
 @main
@@ -34,7 +35,7 @@ struct Spikewatch: AsyncParsableCommand {
 
 /// The version printed by `--version`.
 enum SpikewatchVersion {
-    static let current = "0.1.0"
+    static let current = SpikewatchBuild.version
 }
 
 /// A command failed for a reason the user can act on; printed as `Error: <message>`, exit 1.

@@ -63,6 +63,24 @@ struct DaemonEndToEndTests {
             #expect(counted == Double(transitions.filter { $0.state == state }.count), "\(state.rawValue)")
         }
         #expect(Dictionary(grouping: transitions.filter { $0.state == .cleared }, by: \.id).values.allSatisfy { $0.count == 1 })
+        // Per cell: every sample counted, and the alert gauge open exactly for the cells
+        // whose last transition on the wire is not a `cleared`.
+        for (cell, samples) in cells {
+            #expect(metricValue(exposition, "spikewatch_cell_samples_total{cell=\"\(cell)\"}") == Double(samples.count), "\(cell)")
+            let last = transitions.last { $0.cell == cell }
+            let open = last.map { $0.state != .cleared } ?? false
+            #expect(metricValue(exposition, "spikewatch_cell_alert_open{cell=\"\(cell)\"}") == (open ? 1 : 0), "\(cell)")
+        }
+        // The publisher logs every transition it numbers, once, at info, with its cell,
+        // kind, severity and score.
+        let logged = daemon.stderr.split(separator: "\n").filter { $0.contains(" info spikewatch: alert ") }
+        #expect(logged.count == alerts.filter { !$0.resent }.count, "\(logged)")
+        for alert in transitions {
+            #expect(logged.contains {
+                $0.contains("alert \(alert.state.rawValue) ") && $0.contains("cell=\(alert.cell)") && $0.contains("kind=\(alert.kind)")
+                    && $0.contains("severity=\(alert.severity.rawValue)") && $0.contains("score=") && $0.contains("alert.seq=\(alert.sequence)")
+            }, "no log line for \(alert.state.rawValue) seq \(alert.sequence)")
+        }
 
         // Watchdog: pings at half of WATCHDOG_USEC, only after READY.
         usleep(2_200_000)
@@ -186,7 +204,7 @@ struct DaemonEndToEndTests {
         #expect(run.stop() == 0)
     }
 
-    @Test("a stalled processing loop stops the watchdog pings")
+    @Test("a stalled processing loop stops the watchdog pings and turns /healthz to 503")
     func stalledLoopStopsWatchdog() throws {
         let run = try RunningDaemon(environment: ["WATCHDOG_USEC": "600000", "SPIKEWATCH_TEST_STALL_AFTER": "5"])
         let (daemon, peers) = (run.daemon, run.peers)
@@ -204,6 +222,11 @@ struct DaemonEndToEndTests {
         usleep(2_000_000)  // more than three ping intervals
         let after = daemon.notifications.filter { $0 == "WATCHDOG=1" }.count
         #expect(after == before, "pings went on through a stall (\(before) -> \(after))")
+        // /healthz gives the same verdict, naming the stalled loop (one shard: the ingest
+        // thread runs it, so the ingest loop is the one that stalls).
+        let health = try #require(httpExchange(port: run.port, Array("GET /healthz HTTP/1.0\r\n\r\n".utf8)))
+        #expect(health.status == 503)
+        #expect(health.text == "stalled: ingest\n", "\(health.text)")
         daemon.signal(SIGKILL)
         _ = daemon.waitForExit(timeout: 5)
     }

@@ -138,3 +138,70 @@ public func temporaryDirectory(_ prefix: String = "spikewatch-test") -> URL {
     try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+/// A TCP connection to 127.0.0.1:port (its descriptor), or nil if it was refused.
+public func connectTCP(port: UInt16) -> Int32? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = port.bigEndian
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else {
+        close(fd)
+        return nil
+    }
+    return fd
+}
+
+/// What an HTTP server answered: the status code, the headers (names in lower case) and
+/// the body bytes exactly as received.
+public struct HTTPAnswer: Sendable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: [UInt8]
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// Sends `request` (raw bytes) to 127.0.0.1:port and reads until the server closes or
+/// `timeout` seconds pass; nil if nothing parseable came back. The request should ask
+/// for `Connection: close` (or be HTTP/1.0) so that the server ends the answer.
+public func httpExchange(port: UInt16, _ request: [UInt8], timeout: Double = 5) -> HTTPAnswer? {
+    guard let fd = connectTCP(port: port) else { return nil }
+    defer { close(fd) }
+    var limit = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    var sent = 0
+    while sent < request.count {
+        let count = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+        if count <= 0 { break }
+        sent += count
+    }
+    var response = [UInt8]()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count <= 0 { break }
+        response += buffer[..<count]
+    }
+    return parseHTTPAnswer(response)
+}
+
+/// Splits a raw HTTP response into status, headers and body.
+public func parseHTTPAnswer(_ response: [UInt8]) -> HTTPAnswer? {
+    let separator: [UInt8] = [13, 10, 13, 10]
+    guard let end = (0..<max(0, response.count - 3)).first(where: { Array(response[$0..<$0 + 4]) == separator }) else { return nil }
+    let head = String(decoding: response[..<end], as: UTF8.self).components(separatedBy: "\r\n")
+    let statusParts = head[0].split(separator: " ")
+    guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/"), let status = Int(statusParts[1]) else { return nil }
+    var headers: [String: String] = [:]
+    for line in head.dropFirst() {
+        guard let colon = line.firstIndex(of: ":") else { continue }
+        headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+    return HTTPAnswer(status: status, headers: headers, body: Array(response[(end + 4)...]))
+}
