@@ -221,14 +221,16 @@ struct CellModel: Codable, Sendable {
                     guard let surprise = features[index].observe(
                         x, modelNoise: noise, settings: settings, samplesPerHour: samplesPerHour,
                         // Freeze what carries the alert, so the fault is not learned as normal.
-                        frozen: alerting && features[index].alertSpikes.on + features[index].alertSpikes.off > 0)
+                        frozen: alerting && features[index].alertSpikes.on + features[index].alertSpikes.off > 0, time: t)
                     else { continue }
                     let on = max(
                         spikes(surprise.fast, settings.deadZone, settings), spikes(surprise.slow, settings.slowDeadZone, settings),
-                        spikes(surprise.envelope, settings.envelopeDeadZone, settings))
+                        spikes(surprise.envelope, settings.envelopeDeadZone, settings),
+                        spikes(surprise.profile, settings.profileDeadZone, settings))
                     let off = max(
                         spikes(-surprise.fast, settings.deadZone, settings), spikes(-surprise.slow, settings.slowDeadZone, settings),
-                        spikes(-surprise.envelope, settings.envelopeDeadZone, settings))
+                        spikes(-surprise.envelope, settings.envelopeDeadZone, settings),
+                        spikes(-surprise.profile, settings.profileDeadZone, settings))
                     if probe != nil {
                         readings.append(.init(
                             name: features[index].name, value: x, fast: surprise.fast, slow: surprise.slow, spikesOn: on,

@@ -163,12 +163,14 @@ struct Feature: Codable, Sendable {
     /// Habituation: a leaky count of this feature's recent novelty; a feature that is
     /// often novel needs more to drive the onset neuron.
     var habituation = 0.0
+    /// The level per hour of the day, learned over days.
+    var profile = DayProfile()
 
     enum CodingKeys: String, CodingKey {
         case name, source, onNeuron, offNeuron, warmupValues, scale, samples, level, trend, meanAbsoluteError
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastForecast, lastSigma, alertOn, alertOff
         case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, acceptedShiftAge, streakStartResidual, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
-        case contexts, habituation, coMoment, ownMoment
+        case contexts, habituation, coMoment, ownMoment, profile
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -226,6 +228,10 @@ struct Feature: Codable, Sendable {
         habituation = try c.decode(Double.self, forKey: .habituation)
         coMoment = try c.decode(Double.self, forKey: .coMoment)
         ownMoment = try c.decode(Double.self, forKey: .ownMoment)
+        profile = try c.decodeIfPresent(DayProfile.self, forKey: .profile) ?? DayProfile()
+        guard profile.levels.isEmpty || (profile.levels.count == 24 && profile.days.count == 24) else {
+            throw DecodingError.dataCorruptedError(forKey: .profile, in: c, debugDescription: "the day profile does not have 24 hours")
+        }
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -274,6 +280,7 @@ struct Feature: Codable, Sendable {
         try c.encode(habituation, forKey: .habituation)
         try c.encode(coMoment, forKey: .coMoment)
         try c.encode(ownMoment, forKey: .ownMoment)
+        try c.encode(profile, forKey: .profile)
     }
 
     /// Hourly slots the day's envelope needs before it may speak.
@@ -323,6 +330,9 @@ struct Feature: Codable, Sendable {
         var novelty = 0.0
         /// How far the value broke the running range (0 inside), in margins.
         var rangeBreak = 0.0
+        /// The level's deviation from what it is at this hour of the day, in typical
+        /// day-to-day deviations (0 until the day profile is ready, or when it is off).
+        var profile = 0.0
     }
 
     /// Observes a value; returns the surprise (nil while warming up).
@@ -331,8 +341,9 @@ struct Feature: Codable, Sendable {
     ///     a ratio, Poisson for a count rate), raw units; 0 if unknown.
     ///   - samplesPerHour: for the slow baseline's span.
     ///   - frozen: the cell is alerting; learn only with the frozen gain.
+    ///   - time: the sample's telemetry time (the hour of the day, for the day profile).
     mutating func observe(
-        _ x: Double, modelNoise: Double, settings: DetectorSettings, samplesPerHour: Double, frozen: Bool
+        _ x: Double, modelNoise: Double, settings: DetectorSettings, samplesPerHour: Double, frozen: Bool, time: Double = 0
     ) -> Surprise? {
         lastValue = x
         minimumSeen = min(minimumSeen, x)
@@ -488,6 +499,20 @@ struct Feature: Codable, Sendable {
             }
         }
 
+        // The day profile: the level against what it is at this hour on other days.
+        var profileDeviation = 0.0
+        if settings.profileDeadZone > 0 {
+            profile.advance(to: time)
+            let reference = profile.reference(at: time)
+            let profileSigma = max(1.2533 * profile.deviation, levelNoise, floor)
+            if let reference, profile.isReady(samplesPerHour: samplesPerHour) {
+                profileDeviation = (level - reference) / profileSigma
+            }
+            profile.learn(
+                level: level, reference: reference, usable: !surprising && abs(profileDeviation) <= settings.profileDeadZone,
+                clip: settings.profileDeadZone * profileSigma, samplesPerHour: samplesPerHour)
+        }
+
         if samples < settings.warmupSamples { return nil }
         // The slow baseline needs a few of its spans of history before it may speak, the
         // envelope most of a day.
@@ -495,7 +520,7 @@ struct Feature: Codable, Sendable {
         let envelopeReady = hourCount >= Self.envelopeReadyHours
         return Surprise(
             fast: z, slow: slowReady ? zSlow : 0, envelope: envelopeReady ? envelope : 0, novelty: novelty.novelty,
-            rangeBreak: novelty.rangeBreak)
+            rangeBreak: novelty.rangeBreak, profile: profileDeviation)
     }
 }
 

@@ -102,6 +102,37 @@ struct OrdinaryChangeTests {
         #expect(alert.timestamp <= start + Double(faultStart + 30) * 60, "raised \((alert.timestamp - start) / 60 - Double(faultStart)) minutes in")
     }
 
+    /// A cell whose users drain over 90 minutes at its busy hour to its night-time level
+    /// (inside everything the day's range has shown): only the hour of the day says it is
+    /// wrong. Returns the minutes into the drain of the first raise, and raises before it.
+    static func drainToNightLevel(profileDeadZone: Double) -> (raisedAfter: Int?, before: Int) {
+        var settings = DetectorSettings()
+        settings.profileDeadZone = profileDeadZone
+        var harness = Harness()
+        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+        var noise = Noise(15)
+        let faultStart = 3 * 1440 + 16 * 60  // day 4, 16:00
+        var before = 0
+        for minute in 0..<(faultStart + 240) {
+            var users = 4 + 40 * Self.load(minute)
+            let since = minute - faultStart
+            if since >= 0 { users = users + (6 - users) * min(1, Double(since) / 90) }
+            _ = harness.feed(time: start + Double(minute) * 60, Self.cellMetrics(users: users, perUserThroughput: 30_000, noise: &noise))
+            if minute == faultStart - 1 { before = harness.raised.count }
+        }
+        let first = harness.raised.first { $0.timestamp >= start + Double(faultStart) * 60 }
+        return (first.map { Int(($0.timestamp - start) / 60) - faultStart }, before)
+    }
+
+    @Test("users drained to the night's level at a busy hour are raised (the day profile; without it they are not); ordinary days are not")
+    func drainAtBusyHour() throws {
+        #expect(Self.drainToNightLevel(profileDeadZone: 0).raisedAfter == nil, "raised without the day profile: the case no longer tests it")
+        let (raisedAfter, before) = Self.drainToNightLevel(profileDeadZone: DetectorSettings().profileDeadZone)
+        #expect(before == 0, "false alarms on ordinary days")
+        let minutes = try #require(raisedAfter, "the drain was not raised")
+        #expect(minutes <= 120, "raised \(minutes) minutes into the drain")
+    }
+
     @Test("a step mid-series on a daily cycle is raised at its start, scored early in it, and not raised again under a new id")
     func stepOnDailyCycle() throws {
         var harness = Harness()
