@@ -1,9 +1,10 @@
 public import Foundation
 import SpikeCore
 
-/// The rate-coded fault-class readout: one LIF neuron per fault kind, fed the spike
-/// counts an alert's feature neurons sent (per feature and direction, plus gap and
-/// reset events). The kind whose neuron fires most names the alert.
+/// The rate-coded fault-class readout: one LIF neuron per fault kind (SpikeCore's
+/// ``RateReadout``, as under the Iris classifier), fed the spike counts an alert's
+/// feature neurons sent (per feature and direction, plus gap and reset events). The kind
+/// whose neuron fires most names the alert.
 ///
 /// Counts are normalised to a fixed number of input spikes (a rate code of *which*
 /// features surprised, independent of how long the alert has lasted) and presented as
@@ -44,27 +45,9 @@ public struct FaultClassifier: Sendable, Codable, Equatable {
         }
     }
 
-    func network() -> Network {
-        var builder = NetworkBuilder()
-        for _ in kinds { builder.addNeuron(Self.neuron) }
-        for (input, _) in keys.enumerated() {
-            builder.addInput()
-            for output in kinds.indices where weights[input * kinds.count + output] != 0 {
-                builder.connect(.input(input), to: output, weight: weights[input * kinds.count + output])
-            }
-        }
-        return builder.build()
-    }
-
-    /// Runs the readout; returns output spike counts and final potentials per kind.
-    func respond(_ spikes: [[Microseconds]], network: Network) -> (counts: [Int], potentials: [Double]) {
-        var simulator = Simulator(network: network)
-        simulator.recordsSpikes = false
-        for (input, times) in spikes.enumerated() {
-            for time in times { simulator.inject(input: input, at: time) }
-        }
-        simulator.run(until: Self.window)
-        return (simulator.spikeCounts, kinds.indices.map { simulator.potential(of: $0, at: Self.window) })
+    /// The output layer: one readout neuron per kind over the keys' spike trains.
+    var readout: RateReadout {
+        RateReadout(inputCount: keys.count, classCount: kinds.count, neuron: Self.neuron, window: Self.window, weights: weights)
     }
 
     /// Fewest spikes the winning kind's neuron must fire, and its lead over the runner-up,
@@ -82,10 +65,9 @@ public struct FaultClassifier: Sendable, Codable, Equatable {
         let total = counts.values.reduce(0, +)
         let known = counts.reduce(0) { $0 + (keys.contains($1.key) ? $1.value : 0) }
         guard Double(known) >= Self.minimumKnownShare * Double(total) else { return "anomaly" }
-        let (spikes, potentials) = respond(inputSpikes(counts), network: network())
-        let order = kinds.indices.sorted { a, b in
-            spikes[a] != spikes[b] ? spikes[a] > spikes[b] : potentials[a] > potentials[b]
-        }
+        let response = readout.respond(to: inputSpikes(counts)).response
+        let spikes = response.counts
+        let order = response.ranking
         let best = order[0]
         let runnerUp = order.count > 1 ? spikes[order[1]] : 0
         guard spikes[best] >= Self.minimumWinnerSpikes, spikes[best] - runnerUp >= Self.minimumLead else { return "anomaly" }
@@ -104,22 +86,16 @@ public struct FaultClassifier: Sendable, Codable, Equatable {
         let inputs = examples.map { model.inputSpikes($0.counts) }
         let targets = examples.map { kinds.firstIndex(of: $0.kind)! }
         var order = Array(examples.indices)
-        let target = 12.0
+        var readout = model.readout
         for epoch in 0..<epochs {
             let rate = 0.02 / (1 + Double(epoch) / 15)
             order.shuffle(using: &rng)
             for index in order {
-                let (counts, _) = model.respond(inputs[index], network: model.network())
-                for output in kinds.indices {
-                    let goal = output == targets[index] ? target : 0
-                    let error = goal - Double(counts[output])
-                    if error == 0 { continue }
-                    for (input, spikes) in inputs[index].enumerated() where !spikes.isEmpty {
-                        model.weights[input * kinds.count + output] += rate * error * Double(spikes.count) / 10
-                    }
-                }
+                let counts = readout.respond(to: inputs[index]).response.counts
+                readout.learn(spikes: inputs[index], counts: counts, label: targets[index], targetSpikes: 12, rate: rate)
             }
         }
+        model.weights = readout.weights
         return model
     }
 

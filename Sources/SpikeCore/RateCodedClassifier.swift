@@ -47,8 +47,10 @@ public struct RateCodedClassifier: Sendable {
     public let featureCount: Int
     /// Per feature: (low, high) of the training set.
     public private(set) var ranges: [(low: Double, high: Double)]
+    /// The output layer (``RateReadout``); its last input is the bias.
+    public private(set) var readout: RateReadout
     /// Weights, `inputs x classes`, row-major; the last input is the bias.
-    public private(set) var weights: [Double]
+    public var weights: [Double] { readout.weights }
 
     /// Inputs: `featureCount * fieldsPerFeature` fields plus one bias.
     public var inputCount: Int { featureCount * settings.fieldsPerFeature + 1 }
@@ -59,7 +61,9 @@ public struct RateCodedClassifier: Sendable {
         self.featureCount = featureCount
         self.classCount = classCount
         ranges = Array(repeating: (0, 1), count: featureCount)
-        weights = Array(repeating: 0, count: (featureCount * settings.fieldsPerFeature + 1) * classCount)
+        readout = RateReadout(
+            inputCount: featureCount * settings.fieldsPerFeature + 1, classCount: classCount, neuron: settings.neuron,
+            window: settings.window)
     }
 
     /// Input rates (Hz) for a feature vector.
@@ -93,17 +97,7 @@ public struct RateCodedClassifier: Sendable {
     }
 
     /// The network: every input to every class neuron, with the current weights.
-    public func network() -> Network {
-        var builder = NetworkBuilder()
-        for _ in 0..<classCount { builder.addNeuron(settings.neuron) }
-        for input in 0..<inputCount {
-            builder.addInput()
-            for output in 0..<classCount where weights[input * classCount + output] != 0 {
-                builder.connect(.input(input), to: output, weight: weights[input * classCount + output])
-            }
-        }
-        return builder.build()
-    }
+    public func network() -> Network { readout.network() }
 
     /// What one presentation produced.
     public struct Response: Sendable {
@@ -121,20 +115,10 @@ public struct RateCodedClassifier: Sendable {
     public func respond(to spikes: [[Microseconds]], network: Network? = nil, recording neuron: Int? = nil)
         -> (response: Response, simulator: Simulator)
     {
-        var simulator = Simulator(network: network ?? self.network())
-        if let neuron { simulator.recordVoltage(of: neuron) }
-        for (input, times) in spikes.enumerated() {
-            for time in times { simulator.inject(input: input, at: time) }
-        }
-        simulator.run(until: settings.window)
-        let counts = simulator.spikeCounts
-        let potentials = (0..<classCount).map { simulator.potential(of: $0, at: settings.window) }
-        let predicted = (0..<classCount).max { a, b in
-            counts[a] != counts[b] ? counts[a] < counts[b] : potentials[a] < potentials[b]
-        }!
+        let (response, simulator) = readout.respond(to: spikes, network: network, recording: neuron)
         return (
-            Response(counts: counts, finalPotentials: potentials, predicted: predicted,
-                     synapticEvents: simulator.synapticEvents),
+            Response(counts: response.counts, finalPotentials: response.finalPotentials, predicted: response.ranking[0],
+                     synapticEvents: response.synapticEvents),
             simulator
         )
     }
@@ -151,7 +135,6 @@ public struct RateCodedClassifier: Sendable {
             let column = features.map { $0[index] }
             return (column.min()!, column.max()!)
         }
-        let windowSeconds = Double(settings.window) / 1_000_000
         var order = Array(features.indices)
         for epoch in 0..<settings.epochs {
             // Anneal the rate so late epochs fine-tune rather than oscillate.
@@ -160,15 +143,7 @@ public struct RateCodedClassifier: Sendable {
             for sample in order {
                 let spikes = inputSpikes(features[sample], using: &generator)
                 let response = respond(to: spikes).response
-                for output in 0..<classCount {
-                    let target = output == labels[sample] ? settings.targetSpikes : 0
-                    let error = target - Double(response.counts[output])
-                    if error == 0 { continue }
-                    for input in 0..<inputCount where !spikes[input].isEmpty {
-                        weights[input * classCount + output] +=
-                            rate * error * Double(spikes[input].count) * windowSeconds
-                    }
-                }
+                readout.learn(spikes: spikes, counts: response.counts, label: labels[sample], targetSpikes: settings.targetSpikes, rate: rate)
             }
         }
     }
