@@ -24,9 +24,12 @@ final class AlertPublisher: Sendable {
     /// Fired once the socket is attached, or its set-up failed (``startupError``).
     let ready = Signal()
     let startupError = Mutex<String?>(nil)
+    /// Gets every numbered transition too (never blocks; README, "Alertmanager").
+    let forwarder: AlertmanagerForwarder?
 
-    init(shared: DaemonShared) throws {
+    init(shared: DaemonShared, forwarder: AlertmanagerForwarder? = nil) throws {
         self.shared = shared
+        self.forwarder = forwarder
         wake = try WakePipe()
     }
 
@@ -124,6 +127,7 @@ final class AlertPublisher: Sendable {
                 case .transition(let transition):
                     // Numbered here, once; a repeated `cleared` is not published at all.
                     guard let alert = ledger.admit(transition) else { continue }
+                    forwarder?.offer(alert)
                     if send(alert) {
                         metrics.alertsPublished[alert.state]!.increment()
                         if alert.state == .raised { metrics.raisedTotal.add(1, ordering: .relaxed) }

@@ -18,6 +18,9 @@ final class DaemonMetrics: Sendable {
     let publisherRestarts: Counter
     let processing: DurationHistogram
     let cellsEvicted: [SequenceTracker.EvictionReason: Counter]
+    // The Alertmanager forwarder's (its task is the only writer).
+    let alertmanagerDropped: Counter
+    let alertmanagerPending: Gauge
 
     let receivedTotal = Atomic<Int>(0)
     let rejectedTotal = Atomic<Int>(0)
@@ -57,6 +60,15 @@ final class DaemonMetrics: Sendable {
             ($0, registry.makeCounter(descriptor: d("cells_evicted", "total", "Cells forgotten with what they learned, by reason."), labels: [("reason", $0.rawValue)]))
         })
         evictedByReason = Dictionary(uniqueKeysWithValues: SequenceTracker.EvictionReason.allCases.map { ($0, AtomicCount()) })
+        alertmanagerDropped = registry.makeCounter(descriptor: d("alertmanager_alerts_dropped", "total", "Alert states dropped before reaching Alertmanager (queue or memory bound full)."))
+        alertmanagerPending = registry.makeGauge(descriptor: d("alertmanager_pending_alerts", "", "Alert states not yet accepted by every Alertmanager."))
+    }
+
+    /// `spikewatch_alertmanager_posts_total{url,result}` (made on first use, then the same).
+    func alertmanagerPosts(url: String, success: Bool) -> Counter {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "spikewatch", metricName: "alertmanager_posts", unitName: "total", helpText: "POSTs to Alertmanager, by URL and result."),
+            labels: [("url", url), ("result", success ? "success" : "error")])
     }
 
     func reject(_ reason: RejectionReason) {
