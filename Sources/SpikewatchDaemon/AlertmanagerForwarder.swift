@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Prometheus
 import Synchronization
 import Telemetry
 

@@ -197,6 +197,27 @@ struct AlertmanagerTests {
     }
 }
 
+extension AlertmanagerTests {
+    @Test("SIGHUP adds an Alertmanager URL: the alert open before the reload reaches it")
+    func reloadAddsURL() throws {
+        let alertmanager = try AlertmanagerProcess()
+        defer { alertmanager.kill() }
+        let run = try RunningDaemon(config: "alertmanager:\n  urls: []\n")
+        defer { _ = run.stop() }
+        #expect(run.ready(), "stderr: \(run.daemon.stderr)")
+        usleep(200_000)
+        var telemetry = StepTelemetry(run: run)
+        let raised = try telemetry.raise()
+        try "alertmanager:\n  urls: [\"\(alertmanager.url)\"]\n  resend_interval_s: 1\n"
+            .write(toFile: run.configPath, atomically: true, encoding: .utf8)
+        let before = run.daemon.notifications.count
+        run.daemon.signal(SIGHUP)
+        #expect(run.daemon.waitForNotification(after: before) { $0.contains("configuration reloaded") } != nil)
+        #expect(alertmanager.wait(for: "c", timeout: 10) { $0.count == 1 && $0[0].annotations["id"] == raised.id },
+                "the open alert did not reach the Alertmanager added by the reload: \(alertmanager.alerts() ?? []) / \(run.daemon.stderr)")
+    }
+}
+
 extension Dictionary {
     func mapKeys(_ transform: (Key) -> Key) -> [Key: Value] {
         Dictionary(uniqueKeysWithValues: map { (transform($0.key), $0.value) })

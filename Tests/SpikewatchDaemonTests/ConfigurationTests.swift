@@ -193,6 +193,11 @@ struct FailSafeConfigurationTests {
 
     @Test("alertmanager keys: read from the file, the environment and flags; URLs, numbers and files checked, naming key and value")
     func alertmanager() throws {
+        func load(_ yaml: String) throws(ConfigurationError) -> DaemonConfiguration {
+            var configuration = DaemonConfiguration()
+            try configuration.apply(yaml: yaml, source: "test.yaml")
+            return configuration
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spikewatch-am-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
