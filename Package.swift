@@ -120,7 +120,10 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Telemetry", "SpikeCore"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Detection", "Telemetry", "Scenarios"]),
-        .testTarget(name: "SpikewatchDaemonTests", dependencies: ["SpikewatchDaemon", "ZeroMQ", "Detection"]),
+        .testTarget(
+            name: "SpikewatchDaemonTests",
+            dependencies: ["SpikewatchDaemon", "ZeroMQ", "Detection", "Telemetry", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "CLITests",
             dependencies: ["spikewatch", "SpikewatchTestSupport", "ZeroMQ", "Telemetry"]

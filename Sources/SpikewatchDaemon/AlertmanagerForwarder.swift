@@ -378,7 +378,7 @@ final class AlertmanagerForwarder: Sendable {
         await running?.value
     }
 
-    private func takeInbox() -> [Offered] {
+    func takeInbox() -> [Offered] {
         inbox.withLock { box in
             let taken = box.head == 0 ? box.items : Array(box.items[box.head...] + box.items[..<box.head])
             box = Inbox()
