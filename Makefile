@@ -9,8 +9,9 @@ UNITDIR    ?= /lib/systemd/system
 CONFIG     := configs/spikewatch.yaml
 APT_PACKAGES := libzmq3-dev libsystemd-dev pkg-config
 # promtool, for the test that checks examples/prometheus (Debian ships it in `prometheus`);
-# Alertmanager, for the test that posts alerts to a real one.
-TEST_APT_PACKAGES := prometheus prometheus-alertmanager
+# Alertmanager, for the test that posts alerts to a real one (openssl and curl: its TLS
+# certificates, and reading what it holds over TLS).
+TEST_APT_PACKAGES := prometheus prometheus-alertmanager openssl curl
 # dpkg-shlibdeps (the package's Depends:), readelf and strip.
 DEB_APT_PACKAGES := dpkg-dev binutils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -36,7 +37,7 @@ endef
 deps:
 	$(call apt_ensure,$(APT_PACKAGES))
 
-## testdeps: what only the tests need (promtool, Alertmanager)
+## testdeps: what only the tests need (promtool, Alertmanager, openssl, curl)
 testdeps:
 	$(call apt_ensure,$(TEST_APT_PACKAGES))
 

@@ -26,7 +26,7 @@ final class AlertmanagerProcess {
 
     /// Starts one on `port` (a free one by default) with a fresh storage directory; waits
     /// until it answers `/-/ready`.
-    init(port: UInt16? = nil) throws {
+    init(port: UInt16? = nil, webConfig: String? = nil) throws {
         let binary = try #require(alertmanagerPath, "no Alertmanager binary; CI installs Debian's prometheus-alertmanager")
         self.port = port ?? freeTCPPort()
         directory = temporaryDirectory("spikewatch-alertmanager")
@@ -42,7 +42,7 @@ final class AlertmanagerProcess {
         process.arguments = [
             "--config.file=\(config.path)", "--storage.path=\(directory.appendingPathComponent("data").path)",
             "--web.listen-address=127.0.0.1:\(self.port)", "--cluster.listen-address=", "--log.level=warn",
-        ]
+        ] + (webConfig.map { ["--web.config.file=\($0)"] } ?? [])
         let log = directory.appendingPathComponent("log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: log)
@@ -218,6 +218,60 @@ extension AlertmanagerTests {
         #expect(run.daemon.waitForNotification(after: before) { $0.contains("configuration reloaded") } != nil)
         #expect(alertmanager.wait(for: "c", timeout: 10) { $0.count == 1 && $0[0].annotations["id"] == raised.id },
                 "the open alert did not reach the Alertmanager added by the reload: \(alertmanager.alerts() ?? []) / \(run.daemon.stderr)")
+    }
+}
+
+/// `openssl` on PATH (`make test` and CI install it), for the TLS test's certificates.
+let opensslPath: String? = ["/usr/bin/openssl", "/bin/openssl"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+extension AlertmanagerTests {
+    @Test("https with a CA of the test's own (alertmanager.tls_ca_file) and basic auth: the alert arrives",
+          .enabled(if: opensslPath != nil || runningUnderCI, "openssl not installed; skipped outside CI"))
+    func tlsAndBasicAuth() throws {
+        let openssl = try #require(opensslPath)
+        let directory = temporaryDirectory("spikewatch-am-tls")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        try "subjectAltName=IP:127.0.0.1\n".write(toFile: path("san.ext"), atomically: true, encoding: .utf8)
+        for arguments in [
+            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key",
+             "-out", "ca.crt", "-days", "2", "-subj", "/CN=spikewatch test CA"],
+            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "server.key",
+             "-out", "server.csr", "-subj", "/CN=127.0.0.1"],
+            ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt",
+             "-days", "2", "-extfile", "san.ext"],
+        ] {
+            let result = try runTool(openssl, arguments, in: directory)
+            try #require(result.status == 0, "openssl \(arguments.joined(separator: " ")): \(result.output)")
+        }
+        // The bcrypt hash (cost 4) of "test-password", for Alertmanager's web configuration.
+        try """
+            tls_server_config:
+              cert_file: \(path("server.crt"))
+              key_file: \(path("server.key"))
+            basic_auth_users:
+              ops: $2b$04$N207ln4KqnNYgxxijcjQdu4/JT4y86hRt9uzYnG2q3AoUoJPuzAH2
+            """.write(toFile: path("web.yml"), atomically: true, encoding: .utf8)
+        try "test-password\n".write(toFile: path("password"), atomically: true, encoding: .utf8)
+        let alertmanager = try AlertmanagerProcess(webConfig: path("web.yml"))
+        defer { alertmanager.kill() }
+        let url = "https://127.0.0.1:\(alertmanager.port)"
+        let run = try RunningDaemon(["--alertmanager", url], environment: [
+            "SPIKEWATCH_ALERTMANAGER_TLS_CA_FILE": path("ca.crt"), "SPIKEWATCH_ALERTMANAGER_TIMEOUT_S": "2",
+            "SPIKEWATCH_ALERTMANAGER_BASIC_AUTH_USERNAME": "ops", "SPIKEWATCH_ALERTMANAGER_BASIC_AUTH_PASSWORD_FILE": path("password"),
+        ])
+        defer { _ = run.stop() }
+        #expect(run.ready(), "stderr: \(run.daemon.stderr)")
+        usleep(200_000)
+        var telemetry = StepTelemetry(run: run)
+        let raised = try telemetry.raise()
+        #expect(waitForMetric(port: run.port, #"spikewatch_alertmanager_posts_total{url="\#(url)",result="success"}"#, atLeast: 1, timeout: 10) ?? 0 >= 1,
+                "stderr: \(run.daemon.stderr) / Alertmanager: \(alertmanager.log)")
+        // What Alertmanager holds, read with curl over the same CA; without the password it refuses.
+        let listed = try runTool("/usr/bin/curl", ["-s", "--cacert", path("ca.crt"), "-u", "ops:test-password", url + "/api/v2/alerts"], in: directory)
+        #expect(listed.output.contains(raised.id), "\(listed.output)")
+        let refused = try runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", path("ca.crt"), url + "/api/v2/alerts"], in: directory)
+        #expect(refused.output == "401", "without credentials: \(refused.output)")
     }
 }
 
