@@ -408,6 +408,11 @@ final class AlertmanagerForwarder: Sendable {
         let startSettings = shared.current.alertmanager
         var settings = startSettings
         var authorization = try? settings.authorization()
+        // Read once: the CA applies to the client, made at the first post.
+        var tls: TLSConfiguration?
+        do { tls = try startSettings.tlsConfiguration() } catch {
+            logger.error("alertmanager: \(error); using the system's CAs")
+        }
         var client: HTTPClient?
         var book = AlertmanagerBook(capacity: capacity)
         var targets: [String: Target] = [:]
@@ -435,7 +440,9 @@ final class AlertmanagerForwarder: Sendable {
         func makeClient() -> HTTPClient {
             if let client { return client }
             var configuration = HTTPClient.Configuration()
-            configuration.tlsConfiguration = try? startSettings.tlsConfiguration()
+            configuration.tlsConfiguration = tls
+            // A redirect is an answer to look at, not a POST to turn into a GET elsewhere.
+            configuration.redirectConfiguration = .disallow
             let timeout = TimeAmount.milliseconds(Int64(settings.timeout * 1000))
             configuration.timeout = .init(connect: timeout, read: timeout)
             let made = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
