@@ -18,7 +18,8 @@ final class DaemonMetrics: Sendable {
     let publisherRestarts: Counter
     let processing: DurationHistogram
     let cellsEvicted: [SequenceTracker.EvictionReason: Counter]
-    // The Alertmanager forwarder's (its task is the only writer).
+    // The Alertmanager forwarder's (counters are thread-safe: the publisher's hand-over and
+    // the forwarder's task both count drops).
     let alertmanagerDropped: Counter
     let alertmanagerPending: Gauge
 
