@@ -8,8 +8,10 @@ SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 CONFIG     := configs/spikewatch.yaml
 APT_PACKAGES := libzmq3-dev libsystemd-dev pkg-config
-# promtool, for the test that checks examples/prometheus (Debian ships it in `prometheus`).
-TEST_APT_PACKAGES := prometheus
+# promtool, for the test that checks examples/prometheus (Debian ships it in `prometheus`);
+# Alertmanager, for the test that posts alerts to a real one (openssl and curl: its TLS
+# certificates, and reading what it holds over TLS).
+TEST_APT_PACKAGES := prometheus prometheus-alertmanager openssl curl
 # dpkg-shlibdeps (the package's Depends:), readelf and strip.
 DEB_APT_PACKAGES := dpkg-dev binutils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -35,7 +37,7 @@ endef
 deps:
 	$(call apt_ensure,$(APT_PACKAGES))
 
-## testdeps: what only the tests need (promtool)
+## testdeps: what only the tests need (promtool, Alertmanager, openssl, curl)
 testdeps:
 	$(call apt_ensure,$(TEST_APT_PACKAGES))
 

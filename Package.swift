@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // The Alertmanager forwarder's HTTP client (TLS with a custom CA, timeouts); only
+        // the daemon module depends on these.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
     ],
     targets: [
         // MARK: - Pure core (no I/O, no wall clock)
@@ -73,6 +77,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
 
@@ -115,7 +121,10 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Telemetry", "SpikeCore"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Detection", "Telemetry", "Scenarios"]),
-        .testTarget(name: "SpikewatchDaemonTests", dependencies: ["SpikewatchDaemon", "ZeroMQ", "Detection"]),
+        .testTarget(
+            name: "SpikewatchDaemonTests",
+            dependencies: ["SpikewatchDaemon", "ZeroMQ", "Detection", "Telemetry", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "CLITests",
             dependencies: ["spikewatch", "SpikewatchTestSupport", "ZeroMQ", "Telemetry"]

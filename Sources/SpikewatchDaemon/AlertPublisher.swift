@@ -24,9 +24,12 @@ final class AlertPublisher: Sendable {
     /// Fired once the socket is attached, or its set-up failed (``startupError``).
     let ready = Signal()
     let startupError = Mutex<String?>(nil)
+    /// Gets every numbered transition too (never blocks; README, "Alertmanager").
+    let forwarder: AlertmanagerForwarder?
 
-    init(shared: DaemonShared) throws {
+    init(shared: DaemonShared, forwarder: AlertmanagerForwarder? = nil) throws {
         self.shared = shared
+        self.forwarder = forwarder
         wake = try WakePipe()
     }
 
@@ -128,6 +131,7 @@ final class AlertPublisher: Sendable {
                         "cell": "\(loggable(alert.cell))", "kind": "\(loggable(alert.kind))", "severity": "\(alert.severity.rawValue)",
                         "score": "\(alert.score)", "alert.seq": "\(alert.sequence)",
                     ])
+                    forwarder?.offer(alert)
                     if send(alert) {
                         metrics.alertsPublished[alert.state]!.increment()
                         if alert.state == .raised { metrics.raisedTotal.add(1, ordering: .relaxed) }

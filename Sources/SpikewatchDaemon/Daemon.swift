@@ -40,6 +40,8 @@ public final class Daemon: Sendable {
     let checkpointer: Checkpointer
     /// The watchdog's view of the processing loops (the supervisor checks, `/healthz` reads).
     let loopWatch: LoopWatch
+    /// Posts the transitions to Alertmanager (idle without `alertmanager.urls`).
+    let forwarder: AlertmanagerForwarder
     let metricsEndpoint = Mutex<MetricsEndpoint?>(nil)
     /// The running service group, for ``stop()``.
     let group = Mutex<ServiceGroup?>(nil)
@@ -54,7 +56,8 @@ public final class Daemon: Sendable {
         classifier = try Reloader.loadModel(configuration.modelPath)
         try configuration.validate()
         curve = try CurveSetup(configuration, context: context)
-        publisher = try AlertPublisher(shared: shared)
+        forwarder = AlertmanagerForwarder(shared: shared)
+        publisher = try AlertPublisher(shared: shared, forwarder: forwarder)
         shards = try DetectionShards(
             count: configuration.workers, shared: shared, publisher: publisher, stallAfter: hooks.stallDetectionAfter)
         ingest = Ingest(shared: shared, shards: shards)
@@ -66,7 +69,7 @@ public final class Daemon: Sendable {
     /// systemd READY=1, keeps the watchdog fed, reloads on SIGHUP, and on shutdown drains,
     /// checkpoints and returns.
     public func run() async throws {
-        let reloader = Reloader(shared: shared, shards: shards, configurationPath: configurationPath)
+        let reloader = Reloader(shared: shared, shards: shards, configurationPath: configurationPath, forwarder: forwarder)
         let supervisor = Supervisor(daemon: self)
         let group = ServiceGroup(
             configuration: .init(
@@ -150,6 +153,7 @@ public final class Daemon: Sendable {
             metricsEndpoint.withLock { $0 = endpoint }
         }
         for (index, part) in parts.enumerated() { shards.setCellCount(part.detector.cellCount, of: index) }
+        forwarder.start()
         publisher.start(context: context, curve: curve, initialSequence: initialSequence)
         checkpointer.start()
         if shards.runsInline {

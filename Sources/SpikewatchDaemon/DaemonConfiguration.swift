@@ -20,6 +20,9 @@ import Yams
 /// - `model` (none): a fault-class model from `spikewatch train`
 /// - `workers` 1: detection threads (cells are sharded across them)
 /// - `log_level` `info`
+/// - `alertmanager.urls` (none: off), `alertmanager.timeout_s` 10, `alertmanager.resend_interval_s` 60,
+///   `alertmanager.basic_auth.username`, `alertmanager.basic_auth.password_file`,
+///   `alertmanager.bearer_token_file`, `alertmanager.tls_ca_file`
 /// - `detector.dead_zone` 5, `detector.slow_dead_zone` 5, `detector.envelope_dead_zone` 3,
 ///   `detector.evidence_threshold` 1.8, `detector.clear_after` 10, `detector.warmup_samples` 60
 public struct DaemonConfiguration: Sendable, Equatable {
@@ -54,6 +57,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var allowedPublishersFile: String?
     /// CURVE: public keys allowed to subscribe to alerts (when the alerts socket binds); nil = any.
     public var allowedSubscribersFile: String?
+    /// Where alerts are posted besides ZeroMQ: Prometheus Alertmanager (off by default).
+    public var alertmanager = AlertmanagerSettings()
     /// Settings given on the command line: they override the file and survive reloads.
     public var pinned: [String: String] = [:]
 
@@ -72,6 +77,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         "detector.evidence_threshold", "detector.clear_after", "detector.warmup_samples",
         "security.secret_key_file", "security.telemetry_server_key", "security.alerts_server_key",
         "security.allowed_publishers_file", "security.allowed_subscribers_file",
+        "alertmanager.urls", "alertmanager.timeout_s", "alertmanager.resend_interval_s",
+        "alertmanager.basic_auth.username", "alertmanager.basic_auth.password_file",
+        "alertmanager.bearer_token_file", "alertmanager.tls_ca_file",
     ]
 
     /// The environment variable for a key: `alerts.endpoint` -> `SPIKEWATCH_ALERTS_ENDPOINT`.
@@ -235,6 +243,29 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 parsed = key
             }
             if key == "security.telemetry_server_key" { telemetryServerKey = parsed } else { alertsServerKey = parsed }
+        case "alertmanager.urls":
+            guard let items = value.strings else { throw fail("must be a list of Alertmanager URLs (http:// or https://)") }
+            let urls = items.filter { !$0.isEmpty }
+            for (index, url) in urls.enumerated() {
+                if let problem = AlertmanagerSettings.problem(url: url) {
+                    throw ConfigurationError("\(location): \(key): \(problem), got \"\(url)\"")
+                }
+                if urls[..<index].contains(url) { throw ConfigurationError("\(location): \(key): \"\(url)\" is listed twice") }
+            }
+            alertmanager.urls = urls
+        case "alertmanager.timeout_s": alertmanager.timeout = try number(minimum: 0)
+        case "alertmanager.resend_interval_s": alertmanager.resendInterval = try number(minimum: 0)
+        case "alertmanager.basic_auth.username":
+            guard let text = value.string else { throw fail("must be a user name") }
+            alertmanager.username = text.isEmpty ? nil : text
+        case "alertmanager.basic_auth.password_file", "alertmanager.bearer_token_file", "alertmanager.tls_ca_file":
+            guard let text = value.string else { throw fail("must be a file path") }
+            let path = text.isEmpty ? nil : text
+            switch key {
+            case "alertmanager.basic_auth.password_file": alertmanager.passwordFile = path
+            case "alertmanager.bearer_token_file": alertmanager.bearerTokenFile = path
+            default: alertmanager.caFile = path
+            }
         default:
             throw ConfigurationError("\(location): unknown key \"\(key)\"\(Self.suggestion(for: key, among: Self.keys)) (known keys: \(Self.keys.joined(separator: ", ")))")
         }
@@ -273,6 +304,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             }
             if case .scalar(let scalar) = valueNode, scalar.string.isEmpty || scalar.tag == Tag(.null),
                 ["state.directory", "metrics.listen", "model"].contains(key) || key.hasPrefix("security.")
+                    || (key.hasPrefix("alertmanager.") && !key.hasSuffix("_s"))
                     || !Self.keys.contains(key)
             {
                 try apply(key, value: .text(""), location: location)
@@ -343,6 +375,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
         if topicPrefix.utf8.count > 255 {
             throw ConfigurationError("telemetry.topic_prefix: longer than 255 bytes")
         }
+        for url in alertmanager.urls {
+            if let problem = AlertmanagerSettings.problem(url: url) {
+                throw ConfigurationError("alertmanager.urls: \(problem), got \"\(url)\"")
+            }
+        }
+        try alertmanager.validate()
         guard let secretKeyFile else {
             for (key, set) in [
                 ("security.telemetry_server_key", telemetryServerKey != nil), ("security.alerts_server_key", alertsServerKey != nil),

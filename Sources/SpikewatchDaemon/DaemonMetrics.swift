@@ -19,6 +19,10 @@ final class DaemonMetrics: Sendable {
     let processing: DurationHistogram
     let cellsEvicted: [SequenceTracker.EvictionReason: Counter]
     let connectionsClosed: [ConnectionCloseReason: Counter]
+    // The Alertmanager forwarder's (counters are thread-safe: the publisher's hand-over and
+    // the forwarder's task both count drops).
+    let alertmanagerDropped: Counter
+    let alertmanagerPending: Gauge
 
     let receivedTotal = Atomic<Int>(0)
     let rejectedTotal = Atomic<Int>(0)
@@ -61,6 +65,15 @@ final class DaemonMetrics: Sendable {
             ($0, registry.makeCounter(descriptor: d("metrics_connections_closed", "total", "Metrics endpoint connections the daemon closed itself, by reason."), labels: [("reason", $0.rawValue)]))
         })
         evictedByReason = Dictionary(uniqueKeysWithValues: SequenceTracker.EvictionReason.allCases.map { ($0, AtomicCount()) })
+        alertmanagerDropped = registry.makeCounter(descriptor: d("alertmanager_alerts_dropped", "total", "Alert states dropped before reaching Alertmanager (queue or memory bound full)."))
+        alertmanagerPending = registry.makeGauge(descriptor: d("alertmanager_pending_alerts", "", "Alert states not yet accepted by every Alertmanager."))
+    }
+
+    /// `spikewatch_alertmanager_posts_total{url,result}` (made on first use, then the same).
+    func alertmanagerPosts(url: String, success: Bool) -> Counter {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "spikewatch", metricName: "alertmanager_posts", unitName: "total", helpText: "POSTs to Alertmanager, by URL and result."),
+            labels: [("url", url), ("result", success ? "success" : "error")])
     }
 
     func reject(_ reason: RejectionReason) {

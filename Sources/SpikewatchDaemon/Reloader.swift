@@ -15,6 +15,8 @@ struct Reloader: Service {
     let shards: DetectionShards
     /// The file SIGHUP re-reads (nil: SIGHUP only acknowledges).
     let configurationPath: String?
+    /// Told of a reload: Alertmanager URLs, credentials and intervals apply at once.
+    var forwarder: AlertmanagerForwarder? = nil
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
@@ -63,6 +65,7 @@ struct Reloader: Service {
             }
             shared.configuration.withLock { $0 = next }
             shards.broadcast(.reconfigure(next.detector, model, limits: CellLimits(next, shards: shards.count)))
+            forwarder?.reconfigure()
             logger.info("configuration reloaded", metadata: ["config.path": "\(path)"])
             notifier.notify(.status("configuration reloaded from \(path); " + shared.metrics.statusLine()))
         } catch {

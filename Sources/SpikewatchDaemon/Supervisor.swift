@@ -20,6 +20,8 @@ struct Supervisor: Service {
     /// How long the components may take to finish their queues at a stop (the unit's stop
     /// timeout is 20 s; the checkpoint takes at most 2 x 8 s of it).
     static let drainTimeout = 10.0
+    /// How long the Alertmanager forwarder may take to deliver the last states at a stop.
+    static let alertmanagerDrain = 5.0
 
     func run() async throws {
         let shared = daemon.shared
@@ -120,6 +122,9 @@ struct Supervisor: Service {
         }
         daemon.publisher.close()
         _ = await daemon.publisher.health.finished.wait(timeout: max(0, deadline.timeIntervalSinceNow))
+        // The last transitions (the clears of a stop without a state directory) still go
+        // to Alertmanager, for a few seconds at most.
+        await daemon.forwarder.finish(timeout: min(Self.alertmanagerDrain, max(0, deadline.timeIntervalSinceNow)))
         if let endpoint = daemon.metricsEndpoint.withLock({ $0 }) { await endpoint.stop() }
         daemon.curve.authenticator?.stop()
         shared.logger.notice("stopped; \(shared.metrics.statusLine())")

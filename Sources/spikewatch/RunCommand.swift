@@ -39,6 +39,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Fault-class model from `spikewatch train` (alerts then name a kind).")
     var model: String?
 
+    @Option(help: ArgumentHelp(
+        "Also post alerts to this Prometheus Alertmanager (API v2, e.g. http://127.0.0.1:9093); repeat for each of an HA cluster.",
+        discussion: "Open alerts are re-posted every alertmanager.resend_interval_s (60 s); a clear is posted with endsAt; an unreachable Alertmanager is retried with back-off. Off by default.",
+        valueName: "url"))
+    var alertmanager: [String] = []
+
     @Flag(help: "Validate the configuration and exit.")
     var check = false
 
@@ -52,6 +58,9 @@ struct RunCommand: AsyncParsableCommand {
             if let stateDir { try settings.pin("state.directory", text: stateDir, flag: "--state-dir") }
             if let metricsListen { try settings.pin("metrics.listen", text: metricsListen, flag: "--metrics-listen") }
             if let model { try settings.pin("model", text: model, flag: "--model") }
+            if !alertmanager.isEmpty {
+                try settings.pin("alertmanager.urls", text: alertmanager.joined(separator: ","), flag: "--alertmanager")
+            }
             try settings.validate()
         } catch {
             throw CommandFailure("invalid configuration: \(error)")
@@ -72,7 +81,8 @@ struct RunCommand: AsyncParsableCommand {
             print("configuration OK: telemetry \(settings.telemetryEndpoints.map(\.description).joined(separator: ",")), "
                 + "alerts \(settings.alertsEndpoint), state \(settings.stateDirectory ?? "(not kept)"), "
                 + "metrics \(settings.metricsListen ?? "off"), model \(settings.modelPath ?? "(none: kind anomaly)"), "
-                + "workers \(settings.workers)")
+                + "workers \(settings.workers), alertmanager "
+                + (settings.alertmanager.urls.isEmpty ? "off" : settings.alertmanager.urls.joined(separator: ",")))
             return
         }
         let daemon: Daemon

@@ -190,4 +190,76 @@ struct FailSafeConfigurationTests {
             #expect(!error.description.contains("did you mean"))
         }
     }
+
+    @Test("alertmanager keys: read from the file, the environment and flags; URLs, numbers and files checked, naming key and value")
+    func alertmanager() throws {
+        func load(_ yaml: String) throws(ConfigurationError) -> DaemonConfiguration {
+            var configuration = DaemonConfiguration()
+            try configuration.apply(yaml: yaml, source: "test.yaml")
+            return configuration
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spikewatch-am-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let password = directory.appendingPathComponent("password").path
+        try "s3cret\n".write(toFile: password, atomically: true, encoding: .utf8)
+        let empty = directory.appendingPathComponent("empty").path
+        try "".write(toFile: empty, atomically: true, encoding: .utf8)
+
+        #expect(DaemonConfiguration().alertmanager == AlertmanagerSettings())
+        #expect(AlertmanagerSettings().urls.isEmpty && AlertmanagerSettings().timeout == 10 && AlertmanagerSettings().resendInterval == 60)
+        var configuration = try load("""
+            alertmanager:
+              urls: ["http://127.0.0.1:9093", "https://am.example:9093/prefix"]
+              timeout_s: 2.5
+              resend_interval_s: 15
+              basic_auth:
+                username: "ops"
+                password_file: "\(password)"
+              bearer_token_file: ""
+              tls_ca_file:
+            """)
+        #expect(configuration.alertmanager.urls == ["http://127.0.0.1:9093", "https://am.example:9093/prefix"])
+        #expect(configuration.alertmanager.timeout == 2.5 && configuration.alertmanager.resendInterval == 15)
+        #expect(configuration.alertmanager.username == "ops" && configuration.alertmanager.passwordFile == password)
+        #expect(configuration.alertmanager.bearerTokenFile == nil && configuration.alertmanager.caFile == nil)
+        try configuration.validate()
+        try configuration.apply(environment: ["SPIKEWATCH_ALERTMANAGER_URLS": "http://a:1,http://b:2"])
+        #expect(configuration.alertmanager.urls == ["http://a:1", "http://b:2"])
+        try configuration.pin("alertmanager.urls", text: "http://c:3", flag: "--alertmanager")
+        #expect(configuration.alertmanager.urls == ["http://c:3"])
+
+        for (yaml, message) in [
+            ("alertmanager:\n  urls: [\"ftp://x\"]\n", "test.yaml:2: alertmanager.urls: must be an http:// or https:// URL, got \"ftp://x\""),
+            ("alertmanager:\n  urls: [\"http://u:p@x:9093\"]\n", "must not carry credentials"),
+            ("alertmanager:\n  urls: [\"http://x:99999\"]\n", "port must be from 1 to 65535"),
+            ("alertmanager:\n  urls: [\"http://x:9093/api/v2/alerts\"]\n", "must be the base URL"),
+            ("alertmanager:\n  urls: [\"http://x\", \"http://x\"]\n", "listed twice"),
+            ("alertmanager:\n  timeout_s: 0\n", "alertmanager.timeout_s: must be a number > 0, got \"0\""),
+            ("alertmanager:\n  resend_interval_s: soon\n", "alertmanager.resend_interval_s: must be a number > 0, got \"soon\""),
+            ("alertmanager:\n  url: [\"http://x\"]\n", "did you mean \"alertmanager.urls\"?"),
+        ] {
+            do {
+                _ = try load(yaml)
+                Issue.record("accepted \(yaml)")
+            } catch {
+                #expect(error.description.contains(message), "\(error)")
+            }
+        }
+        for (yaml, message) in [
+            ("alertmanager:\n  basic_auth:\n    username: ops\n", "alertmanager.basic_auth.password_file: required"),
+            ("alertmanager:\n  basic_auth:\n    username: ops\n    password_file: \(directory.path)/missing\n",
+             "alertmanager.basic_auth.password_file: cannot read \(directory.path)/missing (no such file)"),
+            ("alertmanager:\n  bearer_token_file: \(empty)\n", "alertmanager.bearer_token_file: \(empty) is empty"),
+            ("alertmanager:\n  bearer_token_file: \(password)\n  basic_auth:\n    username: ops\n    password_file: \(password)\n", "not both"),
+            ("alertmanager:\n  tls_ca_file: \(password)\n", "alertmanager.tls_ca_file: \(password) holds no"),
+        ] {
+            do {
+                try load(yaml).validate()
+                Issue.record("accepted \(yaml)")
+            } catch {
+                #expect(error.description.contains(message), "\(error)")
+            }
+        }
+    }
 }
