@@ -91,7 +91,6 @@ public struct BaselineDetector: AnomalyDetector {
     }
 
     var cells: [String: CellState] = [:]
-    var nextSequence: Int64 = 0
 
     public init(method: Method, threshold: Double, raiseAfter: Int = 2, clearAfter: Int = 8) {
         var settings = BaselineSettings()
@@ -150,12 +149,12 @@ public struct BaselineDetector: AnomalyDetector {
         let flagged = worst > threshold
         var transitions: [Alert] = []
         func alert(_ state: Alert.State, severity: Alert.Severity) -> Alert {
-            defer { nextSequence += 1 }
             let evidence = worstMetric.map {
                 [Alert.Evidence(metric: names.names[Int($0.0)], value: $0.1, low: $0.2, high: $0.3)]
             } ?? []
             return Alert(cell: sample.cell, state: state, severity: severity, kind: "anomaly", score: score(forZ: worst),
-                         timestamp: t, startedAt: cell.alertStart ?? t, sequence: nextSequence, evidence: evidence)
+                         // `seq` is the publisher's to assign (AlertLedger), as for the spiking detector.
+                         timestamp: t, startedAt: cell.alertStart ?? t, sequence: 0, evidence: evidence)
         }
         if flagged {
             cell.flaggedRun += 1
