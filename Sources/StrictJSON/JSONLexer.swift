@@ -9,7 +9,8 @@
 /// exact conversion), literals, the nesting limit, and where each of those errors stands.
 ///
 /// Nothing is allocated for a number, a literal, or a string without escapes; a string
-/// with escapes is decoded into one byte array.
+/// with escapes is decoded into one byte array. The small steps are always inlined into
+/// the reader (a call per whitespace run or comma costs the decoder measurably).
 public struct JSONLexer {
     /// The document.
     public let bytes: UnsafeRawBufferPointer
@@ -28,23 +29,23 @@ public struct JSONLexer {
     // MARK: Bytes and whitespace
 
     /// Whether the document starts with a UTF-8 byte-order mark (RFC 8259 refuses it).
-    @inlinable
+    @inlinable @inline(__always)
     public var startsWithByteOrderMark: Bool {
         bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
     }
 
     /// The byte at ``index``; nil at the end.
-    @inlinable
+    @inlinable @inline(__always)
     public func peek() -> UInt8? {
         index < bytes.count ? bytes[index] : nil
     }
 
     /// Whether every byte has been read.
-    @inlinable
+    @inlinable @inline(__always)
     public var isAtEnd: Bool { index >= bytes.count }
 
     /// Steps over `byte` if it is next; false (and no move) otherwise.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func skip(_ byte: UInt8) -> Bool {
         guard index < bytes.count, bytes[index] == byte else { return false }
         index += 1
@@ -52,7 +53,7 @@ public struct JSONLexer {
     }
 
     /// Steps over JSON whitespace (space, tab, line feed, carriage return).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
@@ -64,7 +65,7 @@ public struct JSONLexer {
 
     /// Refuses a container at nesting level `depth` (1 for the outermost) deeper than
     /// ``maximumDepth``; the error stands at ``index`` (the opening bracket).
-    @inlinable
+    @inlinable @inline(__always)
     public func checkDepth(_ depth: Int) throws(JSONLexError) {
         if depth > maximumDepth { throw JSONLexError(.tooDeep(maximumDepth), at: index) }
     }
@@ -73,7 +74,7 @@ public struct JSONLexer {
 
     /// What the value starting at ``index`` is, from its first byte, without reading it.
     /// - Throws: `unexpectedEnd` at the end, `unexpectedCharacter` for a byte no value starts with.
-    @inlinable
+    @inlinable @inline(__always)
     public func valueKind() throws(JSONLexError) -> JSONValueKind {
         guard index < bytes.count else { throw JSONLexError(.unexpectedEnd, at: index) }
         let byte = bytes[index]
@@ -91,7 +92,7 @@ public struct JSONLexer {
     }
 
     /// Whether a number may start with `byte` (`-` or a digit).
-    @inlinable
+    @inlinable @inline(__always)
     public static func isNumberStart(_ byte: UInt8?) -> Bool {
         guard let byte else { return false }
         return byte == UInt8(ascii: "-") || byte &- 0x30 < 10
@@ -181,7 +182,7 @@ public struct JSONLexer {
     }
 
     /// Whether a string token's content is exactly `word`'s bytes (no `String` made).
-    @inlinable
+    @inlinable @inline(__always)
     public func matches(_ token: JSONStringToken, _ word: StaticString) -> Bool {
         switch token {
         case .raw(let range):
@@ -196,7 +197,7 @@ public struct JSONLexer {
     }
 
     /// Calls `body` with a string token's content (valid UTF-8), in place when it had no escapes.
-    @inlinable
+    @inlinable @inline(__always)
     public func withContent<Result>(of token: JSONStringToken, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         switch token {
         case .raw(let range): try body(UnsafeRawBufferPointer(rebasing: bytes[range]))
@@ -205,7 +206,7 @@ public struct JSONLexer {
     }
 
     /// A string token's content as bytes.
-    @inlinable
+    @inlinable @inline(__always)
     public func content(of token: JSONStringToken) -> [UInt8] {
         switch token {
         case .raw(let range): Array(UnsafeRawBufferPointer(rebasing: bytes[range]))
@@ -214,7 +215,7 @@ public struct JSONLexer {
     }
 
     /// A string token's content as a `String` (the lexer has checked it is valid UTF-8).
-    @inlinable
+    @inlinable @inline(__always)
     public func text(of token: JSONStringToken) -> String {
         switch token {
         case .raw(let range): String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
@@ -371,7 +372,7 @@ public enum JSONStringToken: Sendable, Equatable {
     case decoded([UInt8])
 
     /// The content's length in bytes (UTF-8).
-    @inlinable
+    @inlinable @inline(__always)
     public var byteCount: Int {
         switch self {
         case .raw(let range): range.count
