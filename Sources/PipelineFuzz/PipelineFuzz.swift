@@ -134,12 +134,7 @@ func mutate(_ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ maxSize: Int, _
     return joined.count
 }
 
-/// libFuzzer's runtime references these symbols even when driven by LLVMFuzzerRunDriver.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    fuzzOne(data, size)
-}
-
+/// libFuzzer's structure-aware hook (LLVMFuzzerTestOneInput is CFuzzerDriver's).
 @_cdecl("LLVMFuzzerCustomMutator")
 public func customMutator(_ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ maxSize: Int, _ seed: UInt32) -> Int {
     mutate(data, size, maxSize, seed)
@@ -148,13 +143,6 @@ public func customMutator(_ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ m
 @main
 struct PipelineFuzz {
     static func main() {
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        let status = withUnsafeMutablePointer(to: &argv) { argvPointer in
-            argvPointer.withMemoryRebound(to: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?.self, capacity: 1) {
-                LLVMFuzzerRunDriver(&argc, $0) { data, size in fuzzOne(data, size) }
-            }
-        }
-        exit(status)
+        exit(SpikewatchFuzzerMain(CommandLine.argc, CommandLine.unsafeArgv) { data, size in fuzzOne(data, size) })
     }
 }

@@ -1,5 +1,5 @@
 /// A growable population of LIF neurons driven online, one instant at a time, with the
-/// same semantics as ``Simulator`` (docs/network.md): exact decay since the last
+/// same semantics as ``Simulator`` (docs/network.md, ``LIFRule``): exact decay since the last
 /// update, same-instant inputs summed before the threshold test, reset and refractory.
 ///
 /// The streaming detector uses it where the network grows as metrics appear: add the
@@ -59,16 +59,16 @@ public struct OnlineLIF: Sendable, Equatable {
     }
 
     static func potential(of neuron: Neuron, at time: Int64, tau: Double, parameters: LIFParameters) -> Double {
-        if time < neuron.refractoryUntil { return parameters.vReset }
+        if LIFRule.isRefractory(at: time, until: neuron.refractoryUntil) { return parameters.vReset }
         let dt = max(0, time - neuron.lastUpdate)
-        return parameters.vRest + (neuron.v - parameters.vRest) * exp(-Double(dt) / tau)
+        return LIFRule.decayed(neuron.v, rest: parameters.vRest, factor: LIFRule.decayFactor(after: dt, tau: tau))
     }
 
     /// Adds `weight` to neuron `index` at `time`; ignored while refractory.
     /// - Precondition: `time` is not before the neuron's last update.
     /// - Parameter tau: a time constant (microseconds) overriding the parameters' one.
     public mutating func receive(_ index: Int, weight: Double, at time: Int64, tau: Double? = nil) {
-        if time < neurons[index].refractoryUntil { return }
+        if LIFRule.isRefractory(at: time, until: neurons[index].refractoryUntil) { return }
         if !anyTouched || !touched.contains(Int32(index)) {
             // First input of this instant: apply the leak since the last update.
             neurons[index].v = Self.potential(of: neurons[index], at: time, tau: tau ?? parameters.tau, parameters: parameters)
@@ -92,11 +92,13 @@ public struct OnlineLIF: Sendable, Equatable {
         let threshold = threshold ?? parameters.vThresh
         for index32 in touched {
             let index = Int(index32)
-            if neurons[index].v >= threshold {
-                neurons[index].v = parameters.vReset
-                neurons[index].refractoryUntil = time &+ refractory
-                neurons[index].lastUpdate = time &+ refractory
-                neurons[index].spikeCount += 1
+            var neuron = neurons[index]
+            if LIFRule.fires(neuron.v, threshold: threshold) {
+                LIFRule.reset(
+                    v: &neuron.v, lastUpdate: &neuron.lastUpdate, refractoryUntil: &neuron.refractoryUntil,
+                    at: time, vReset: parameters.vReset, refractory: refractory)
+                neuron.spikeCount += 1
+                neurons[index] = neuron
                 fired.append(index)
             }
         }

@@ -30,7 +30,7 @@ public struct VoltageSample: Sendable, Hashable {
 
 /// The event-driven simulator: a neuron is touched only when a spike reaches it.
 ///
-/// Semantics (docs/network.md): between events V decays analytically towards
+/// Semantics (docs/network.md, ``LIFRule``): between events V decays analytically towards
 /// `vRest`; all arrivals at a neuron at one instant are summed before the threshold test;
 /// `V >= vThresh` spikes, resets V to `vReset` and ignores arrivals in
 /// `[t, t + refractory)`, after which the leak restarts from `vReset`.
@@ -96,10 +96,9 @@ public struct Simulator: Sendable {
 
     /// The membrane potential of neuron `index` at `time` (>= its last update), without changing state.
     public func potential(of index: Int, at time: Microseconds) -> Double {
-        if time < refractoryUntil[index] { return network.vReset[index] }
-        let rest = network.vRest[index]
+        if LIFRule.isRefractory(at: time, until: refractoryUntil[index]) { return network.vReset[index] }
         let table = network.decayTables[Int(network.tableIndex[index])]
-        return rest + (v[index] - rest) * table.factor(max(0, time - lastUpdate[index]))
+        return LIFRule.decayed(v[index], rest: network.vRest[index], factor: table.factor(max(0, time - lastUpdate[index])))
     }
 
     /// The earliest pending delivery, if any.
@@ -166,20 +165,18 @@ public struct Simulator: Sendable {
                             // each neuron's sum is its one weight, so test it right away.
                             for synapse in start..<end {
                                 let n = Int(targets[synapse])
-                                if t < refractoryUntil[n] { continue }
+                                if LIFRule.isRefractory(at: t, until: refractoryUntil[n]) { continue }
                                 let dt = t - lastUpdate[n]
                                 let factor =
                                     singleTable?.factor(dt)
                                     ?? network.decayTables[Int(network.tableIndex[n])].factor(dt)
-                                let rest = vRest[n]
-                                v[n] = rest + (v[n] - rest) * factor + weights[synapse]
+                                v[n] = LIFRule.integrated(v[n], rest: vRest[n], factor: factor, weight: weights[synapse])
                                 lastUpdate[n] = t
                                 let peak = v[n]
-                                if v[n] >= network.vThresh[n] {
-                                    v[n] = network.vReset[n]
-                                    let end = t + network.refractory[n]
-                                    refractoryUntil[n] = end
-                                    lastUpdate[n] = end
+                                if LIFRule.fires(v[n], threshold: network.vThresh[n]) {
+                                    LIFRule.reset(
+                                        v: &v[n], lastUpdate: &lastUpdate[n], refractoryUntil: &refractoryUntil[n],
+                                        at: t, vReset: network.vReset[n], refractory: network.refractory[n])
                                     fired.append(Int32(n))
                                 }
                                 if recorded[n] {
@@ -190,7 +187,7 @@ public struct Simulator: Sendable {
                         }
                         for synapse in start..<end {
                             let n = Int(targets[synapse])
-                            if t < refractoryUntil[n] { continue }
+                            if LIFRule.isRefractory(at: t, until: refractoryUntil[n]) { continue }
                             if touchedAt[n] != t {
                                 touchedAt[n] = t
                                 touched.append(Int32(n))
@@ -199,8 +196,7 @@ public struct Simulator: Sendable {
                                     let factor =
                                         singleTable?.factor(dt)
                                         ?? network.decayTables[Int(network.tableIndex[n])].factor(dt)
-                                    let rest = vRest[n]
-                                    v[n] = rest + (v[n] - rest) * factor
+                                    v[n] = LIFRule.decayed(v[n], rest: vRest[n], factor: factor)
                                     lastUpdate[n] = t
                                 }
                             }
@@ -222,11 +218,10 @@ public struct Simulator: Sendable {
         for n32 in touched {
             let n = Int(n32)
             let peak = v[n]
-            if v[n] >= network.vThresh[n] {
-                v[n] = network.vReset[n]
-                let end = t + network.refractory[n]
-                refractoryUntil[n] = end
-                lastUpdate[n] = end
+            if LIFRule.fires(v[n], threshold: network.vThresh[n]) {
+                LIFRule.reset(
+                    v: &v[n], lastUpdate: &lastUpdate[n], refractoryUntil: &refractoryUntil[n],
+                    at: t, vReset: network.vReset[n], refractory: network.refractory[n])
                 fired.append(n32)
             }
             if recorded[n] {

@@ -1,6 +1,5 @@
-/// The byte-level rules of JSON string escapes that every strict reader here shares
-/// (this module's parser and the telemetry decoder); each reader keeps its own error
-/// type and position, and calls these for the rules.
+/// The byte-level rules of JSON string escapes, which ``JSONLexer`` applies (and so
+/// every strict reader here: ``JSONParser`` and the telemetry decoder).
 public enum JSONEscapes {
     /// The byte a one-character escape (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`)
     /// stands for; nil for `u` and anything that is not an escape.
@@ -17,7 +16,7 @@ public enum JSONEscapes {
         }
     }
 
-    /// Why a `\u` escape is refused (each reader turns it into its own error type).
+    /// Why a `\u` escape is refused (the lexer reports it as ``JSONLexError``).
     public enum UnicodeEscapeError: Error, Sendable {
         case truncated, invalidHexDigit, loneSurrogate
 

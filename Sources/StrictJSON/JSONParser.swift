@@ -41,19 +41,19 @@ public struct JSONParser {
     }
 }
 
+/// The grammar over ``JSONLexer``: values, arrays, objects (duplicate keys refused), and
+/// the structural errors; the lexer owns the tokens and their errors.
 private struct Reader {
-    let bytes: UnsafeRawBufferPointer
-    let maximumDepth: Int
-    var index = 0
+    var lexer: JSONLexer
     var depth = 0
 
     init(bytes: UnsafeRawBufferPointer, maximumDepth: Int) {
-        self.bytes = bytes
-        self.maximumDepth = maximumDepth
+        lexer = JSONLexer(bytes: bytes, maximumDepth: maximumDepth)
     }
 
     func fail(_ message: String, at offset: Int? = nil) -> JSONSyntaxError {
-        let offset = min(offset ?? index, bytes.count)
+        let bytes = lexer.bytes
+        let offset = min(offset ?? lexer.index, bytes.count)
         var line = 1
         var lineStart = 0
         for position in 0..<offset where bytes[position] == UInt8(ascii: "\n") {
@@ -63,91 +63,87 @@ private struct Reader {
         return JSONSyntaxError(message: message, offset: offset, line: line, column: offset - lineStart + 1)
     }
 
-    mutating func document() throws(JSONSyntaxError) -> JSONValue {
-        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
-            throw fail("byte-order mark is not allowed")
+    /// A lexer error where this parser reports it: a string's or number's own errors at
+    /// the token's start, an invalid escape at its backslash, the others where the
+    /// lexer stopped.
+    func fail(_ error: JSONLexError) -> JSONSyntaxError {
+        switch error.kind {
+        case .unterminatedString, .invalidUTF8, .invalidNumber, .leadingZero, .fractionDigitsExpected,
+            .exponentDigitsExpected:
+            fail(error.message, at: error.tokenStart)
+        case .invalidEscape:
+            fail(error.message, at: error.offset - 2)
+        default:
+            fail(error.message, at: error.offset)
         }
-        skipWhitespace()
+    }
+
+    mutating func document() throws(JSONSyntaxError) -> JSONValue {
+        if lexer.startsWithByteOrderMark { throw fail("byte-order mark is not allowed") }
+        lexer.skipWhitespace()
         let result = try value()
-        skipWhitespace()
-        if index < bytes.count { throw fail("unexpected data after the JSON value") }
+        lexer.skipWhitespace()
+        if !lexer.isAtEnd { throw fail("unexpected data after the JSON value") }
         return result
     }
 
-    mutating func skipWhitespace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x09, 0x0A, 0x0D: index += 1
-            default: return
-            }
-        }
-    }
-
     mutating func value() throws(JSONSyntaxError) -> JSONValue {
-        guard index < bytes.count else { throw fail("unexpected end of input") }
-        switch bytes[index] {
-        case UInt8(ascii: "{"): return try object()
-        case UInt8(ascii: "["): return try array()
-        case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
-        default:
-            throw fail("unexpected character '\(Self.printable(bytes[index]))'")
+        let kind: JSONValueKind
+        do throws(JSONLexError) { kind = try lexer.valueKind() } catch { throw fail(error) }
+        switch kind {
+        case .object: return try object()
+        case .array: return try array()
+        default: break
         }
-    }
-
-    static func printable(_ byte: UInt8) -> String {
-        (0x20..<0x7F).contains(byte) ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16)
-    }
-
-    mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
-        let count = word.utf8CodeUnitCount
-        guard index + count <= bytes.count else { throw fail("invalid literal") }
-        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] {
-            throw fail("invalid literal")
+        do throws(JSONLexError) {
+            switch kind {
+            case .string: return .string(lexer.text(of: try lexer.scanString()))
+            case .number:
+                let number = try lexer.scanNumber()
+                // An integer literal's double is the integer converted (+0 for "-0").
+                return .number(JSONNumber(double: number.integer.map(Double.init) ?? number.double, integer: number.integer))
+            case .true: try lexer.scanLiteral(.true); return .bool(true)
+            case .false: try lexer.scanLiteral(.false); return .bool(false)
+            default: try lexer.scanLiteral(.null); return .null
+            }
+        } catch {
+            throw fail(error)
         }
-        index += count
     }
 
     mutating func enter() throws(JSONSyntaxError) {
         depth += 1
-        if depth > maximumDepth { throw fail("nesting deeper than \(maximumDepth) levels") }
+        do throws(JSONLexError) { try lexer.checkDepth(depth) } catch { throw fail(error) }
+        lexer.index += 1
+    }
+
+    mutating func key() throws(JSONSyntaxError) -> String {
+        do throws(JSONLexError) { return lexer.text(of: try lexer.scanString()) } catch { throw fail(error) }
     }
 
     mutating func object() throws(JSONSyntaxError) -> JSONValue {
         try enter()
-        index += 1
         var members: [(key: String, value: JSONValue)] = []
         var seen = Set<String>()
-        skipWhitespace()
-        if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
-            index += 1
+        lexer.skipWhitespace()
+        if lexer.skip(UInt8(ascii: "}")) {
             depth -= 1
             return .object(members)
         }
         while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
-                throw fail("expected a string key")
-            }
-            let keyOffset = index
-            let key = try string()
+            lexer.skipWhitespace()
+            guard lexer.peek() == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let keyOffset = lexer.index
+            let key = try key()
             if !seen.insert(key).inserted { throw fail("duplicate key \"\(key)\"", at: keyOffset) }
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-            index += 1
-            skipWhitespace()
+            lexer.skipWhitespace()
+            guard lexer.skip(UInt8(ascii: ":")) else { throw fail("expected ':'") }
+            lexer.skipWhitespace()
             members.append((key, try value()))
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("unexpected end of input in an object") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            if bytes[index] == UInt8(ascii: "}") {
-                index += 1
+            lexer.skipWhitespace()
+            guard !lexer.isAtEnd else { throw fail("unexpected end of input in an object") }
+            if lexer.skip(UInt8(ascii: ",")) { continue }
+            if lexer.skip(UInt8(ascii: "}")) {
                 depth -= 1
                 return .object(members)
             }
@@ -157,149 +153,23 @@ private struct Reader {
 
     mutating func array() throws(JSONSyntaxError) -> JSONValue {
         try enter()
-        index += 1
         var elements: [JSONValue] = []
-        skipWhitespace()
-        if index < bytes.count && bytes[index] == UInt8(ascii: "]") {
-            index += 1
+        lexer.skipWhitespace()
+        if lexer.skip(UInt8(ascii: "]")) {
             depth -= 1
             return .array(elements)
         }
         while true {
-            skipWhitespace()
+            lexer.skipWhitespace()
             elements.append(try value())
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("unexpected end of input in an array") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            if bytes[index] == UInt8(ascii: "]") {
-                index += 1
+            lexer.skipWhitespace()
+            guard !lexer.isAtEnd else { throw fail("unexpected end of input in an array") }
+            if lexer.skip(UInt8(ascii: ",")) { continue }
+            if lexer.skip(UInt8(ascii: "]")) {
                 depth -= 1
                 return .array(elements)
             }
             throw fail("expected ',' or ']'")
         }
-    }
-
-    mutating func string() throws(JSONSyntaxError) -> String {
-        let start = index
-        index += 1
-        // Fast path: no escapes; validate UTF-8 when making the String.
-        var scan = index
-        while scan < bytes.count {
-            let byte = bytes[scan]
-            if byte == UInt8(ascii: "\"") {
-                let slice = UnsafeRawBufferPointer(rebasing: bytes[index..<scan])
-                guard let text = String(validating: slice, as: UTF8.self) else {
-                    throw fail("invalid UTF-8 in a string", at: start)
-                }
-                index = scan + 1
-                return text
-            }
-            if byte == UInt8(ascii: "\\") { break }
-            if byte < 0x20 { throw fail("unescaped control character in a string", at: scan) }
-            scan += 1
-        }
-        guard scan < bytes.count else { throw fail("unterminated string", at: start) }
-        // Slow path with escapes.
-        var utf8: [UInt8] = Array(UnsafeRawBufferPointer(rebasing: bytes[index..<scan]))
-        index = scan
-        while true {
-            guard index < bytes.count else { throw fail("unterminated string", at: start) }
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                guard let text = String(validating: utf8, as: UTF8.self) else {
-                    throw fail("invalid UTF-8 in a string", at: start)
-                }
-                return text
-            }
-            if byte < 0x20 { throw fail("unescaped control character in a string") }
-            if byte != UInt8(ascii: "\\") {
-                utf8.append(byte)
-                index += 1
-                continue
-            }
-            index += 1
-            guard index < bytes.count else { throw fail("unterminated escape") }
-            let escape = bytes[index]
-            index += 1
-            if let simple = JSONEscapes.simple(escape) {
-                utf8.append(simple)
-                continue
-            }
-            guard escape == UInt8(ascii: "u") else {
-                throw fail("invalid escape '\\\(Self.printable(escape))'", at: index - 2)
-            }
-            let scalar: UInt32
-            do throws(JSONEscapes.UnicodeEscapeError) {
-                scalar = try JSONEscapes.unicodeEscape(bytes, at: &index)
-            } catch {
-                throw fail(error.message)
-            }
-            JSONEscapes.appendUTF8(scalar, to: &utf8)
-        }
-    }
-
-    mutating func number() throws(JSONSyntaxError) -> JSONNumber {
-        let start = index
-        var negative = false
-        if bytes[index] == UInt8(ascii: "-") {
-            negative = true
-            index += 1
-        }
-        func isDigit(_ i: Int) -> Bool { i < bytes.count && (0x30...0x39).contains(bytes[i]) }
-        guard isDigit(index) else { throw fail("invalid number", at: start) }
-        var integerDigits = 0
-        var magnitude: UInt64 = 0
-        var overflow = false
-        if bytes[index] == UInt8(ascii: "0") {
-            index += 1
-            if isDigit(index) { throw fail("leading zeros are not allowed", at: start) }
-            integerDigits = 1
-        } else {
-            while isDigit(index) {
-                let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
-                let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[index] - 0x30))
-                overflow = overflow || o1 || o2
-                magnitude = sum
-                integerDigits += 1
-                index += 1
-            }
-        }
-        var isInteger = true
-        if index < bytes.count && bytes[index] == UInt8(ascii: ".") {
-            isInteger = false
-            index += 1
-            guard isDigit(index) else { throw fail("invalid number: digits expected after '.'", at: start) }
-            while isDigit(index) { index += 1 }
-        }
-        if index < bytes.count && (bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")) {
-            isInteger = false
-            index += 1
-            if index < bytes.count && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) {
-                index += 1
-            }
-            guard isDigit(index) else { throw fail("invalid number: digits expected in the exponent", at: start) }
-            while isDigit(index) { index += 1 }
-        }
-        var integer: Int64?
-        if isInteger && !overflow {
-            if negative {
-                if magnitude <= UInt64(Int64.max) + 1 { integer = magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude) }
-            } else if magnitude <= UInt64(Int64.max) {
-                integer = Int64(magnitude)
-            }
-        }
-        if let integer, integerDigits <= 15 {
-            return JSONNumber(double: Double(integer), integer: integer)
-        }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        // The grammar was checked above; Double(_:) gives the correctly rounded value,
-        // or an infinity when the literal overflows.
-        let double = Double(text) ?? (negative ? -.infinity : .infinity)
-        return JSONNumber(double: double, integer: integer)
     }
 }

@@ -5,9 +5,11 @@ import StrictJSON
 /// Every rule of strict JSON is kept (no byte-order mark, no duplicate keys at any depth,
 /// no lone surrogates, valid UTF-8, no control characters in strings, bounded nesting,
 /// nothing after the value), and every field rule, with the rejection reason chosen by
-/// the contract's precedence (docs/telemetry.md). Speed comes from not building a document tree, interning
-/// metric names without making a `String` for a name seen before, and exact fast-path
-/// number conversion, never from skipping a check.
+/// the contract's precedence (docs/telemetry.md). The JSON rules are StrictJSON's
+/// ``JSONLexer`` (the one lexer ``JSONParser`` also drives); this type adds the schema.
+/// Speed comes from not building a document tree, interning metric names without making
+/// a `String` for a name seen before, and exact fast-path number conversion, never from
+/// skipping a check.
 public struct TelemetryDecoder: Sendable {
     /// Metric names seen so far, by id.
     public private(set) var metricNames: MetricNames
@@ -84,17 +86,10 @@ public struct TelemetryDecoder: Sendable {
     }
 }
 
-/// A string token: its raw bytes between the quotes when it has no escapes, otherwise
-/// the decoded bytes.
-private enum StringToken {
-    case raw(Range<Int>)
-    case decoded([UInt8])
-}
-
+/// The telemetry schema over ``JSONLexer``: the payload object's grammar and field
+/// rules, decoded as the tokens come (no document tree).
 private struct Scanner {
-    let bytes: UnsafeRawBufferPointer
-    let maximumDepth: Int
-    var index = 0
+    var lexer: JSONLexer
     /// The highest-precedence field problem found so far; reported only if the whole
     /// document turns out to be valid JSON (invalid_json outranks every field rule).
     var fieldProblem: Rejection?
@@ -102,14 +97,26 @@ private struct Scanner {
     var cellRange: Range<Int>?
 
     init(bytes: UnsafeRawBufferPointer, maximumDepth: Int) {
-        self.bytes = bytes
-        self.maximumDepth = maximumDepth
+        lexer = JSONLexer(bytes: bytes, maximumDepth: maximumDepth)
     }
 
     // MARK: Errors
 
     func syntax(_ message: String) -> Rejection {
-        Rejection(.invalidJSON, "\(message) at byte \(index)")
+        Rejection(.invalidJSON, "\(message) at byte \(lexer.index)")
+    }
+
+    /// A lexer error in this decoder's words (docs/telemetry.md): where the lexer stopped,
+    /// and a few shorter messages than ``JSONParser``'s.
+    func syntax(_ error: JSONLexError) -> Rejection {
+        let message: String
+        switch error.kind {
+        case .unterminatedEscape: message = "unterminated string"
+        case .invalidEscape: message = "invalid escape"
+        case .leadingZero: message = "leading zeros are not allowed in a number"
+        default: message = error.message
+        }
+        return Rejection(.invalidJSON, "\(message) at byte \(error.offset)")
     }
 
     mutating func note(_ reason: RejectionReason, _ detail: String) {
@@ -121,17 +128,16 @@ private struct Scanner {
     // MARK: The payload
 
     mutating func payload(decoder: inout TelemetryDecoder) throws(Rejection) -> TelemetrySample {
-        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
+        if lexer.startsWithByteOrderMark {
             throw Rejection(.invalidJSON, "byte-order mark is not allowed")
         }
-        skipWhitespace()
-        guard index < bytes.count else { throw syntax("empty payload") }
-        guard bytes[index] == UInt8(ascii: "{") else {
+        lexer.skipWhitespace()
+        guard !lexer.isAtEnd else { throw syntax("empty payload") }
+        guard lexer.skip(UInt8(ascii: "{")) else {
             try skipValue(depth: 1)
             try expectEnd()
             throw Rejection(.badType, "the payload must be a JSON object")
         }
-        index += 1
 
         var version: Double?
         var cell: String?
@@ -142,18 +148,15 @@ private struct Scanner {
         var seenKnown: UInt8 = 0
         var unknownKeys: Set<[UInt8]>?
 
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            index += 1
-        } else {
+        lexer.skipWhitespace()
+        if !lexer.skip(UInt8(ascii: "}")) {
             while true {
-                skipWhitespace()
-                guard peek() == UInt8(ascii: "\"") else { throw syntax("expected a string key") }
+                lexer.skipWhitespace()
+                guard lexer.peek() == UInt8(ascii: "\"") else { throw syntax("expected a string key") }
                 let key = try string()
-                skipWhitespace()
-                guard peek() == UInt8(ascii: ":") else { throw syntax("expected ':'") }
-                index += 1
-                skipWhitespace()
+                lexer.skipWhitespace()
+                guard lexer.skip(UInt8(ascii: ":")) else { throw syntax("expected ':'") }
+                lexer.skipWhitespace()
                 let field = knownField(key)
                 if let field {
                     let bit: UInt8 = 1 << field.rawValue
@@ -168,7 +171,7 @@ private struct Scanner {
                     case .label: label = try labelValue()
                     }
                 } else {
-                    let keyBytes = bytesOf(key)
+                    let keyBytes = lexer.content(of: key)
                     if unknownKeys == nil { unknownKeys = [] }
                     if !unknownKeys!.insert(keyBytes).inserted {
                         throw syntax("duplicate key \"\(String(decoding: keyBytes, as: UTF8.self))\"")
@@ -211,47 +214,14 @@ private struct Scanner {
         }
     }
 
-    func knownField(_ key: StringToken) -> Field? {
-        func matches(_ word: StaticString) -> Bool {
-            switch key {
-            case .raw(let range):
-                guard range.count == word.utf8CodeUnitCount else { return false }
-                for offset in 0..<range.count where bytes[range.lowerBound + offset] != word.utf8Start[offset] {
-                    return false
-                }
-                return true
-            case .decoded(let decoded):
-                return decoded.elementsEqual(UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
-            }
-        }
-        if matches("v") { return .version }
-        if matches("cell") { return .cell }
-        if matches("ts") { return .timestamp }
-        if matches("seq") { return .sequence }
-        if matches("metrics") { return .metrics }
-        if matches("label") { return .label }
+    func knownField(_ key: JSONStringToken) -> Field? {
+        if lexer.matches(key, "v") { return .version }
+        if lexer.matches(key, "cell") { return .cell }
+        if lexer.matches(key, "ts") { return .timestamp }
+        if lexer.matches(key, "seq") { return .sequence }
+        if lexer.matches(key, "metrics") { return .metrics }
+        if lexer.matches(key, "label") { return .label }
         return nil
-    }
-
-    func bytesOf(_ token: StringToken) -> [UInt8] {
-        switch token {
-        case .raw(let range): Array(UnsafeRawBufferPointer(rebasing: bytes[range]))
-        case .decoded(let decoded): decoded
-        }
-    }
-
-    func text(_ token: StringToken) -> String {
-        switch token {
-        case .raw(let range): String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-        case .decoded(let decoded): String(decoding: decoded, as: UTF8.self)
-        }
-    }
-
-    func byteCount(_ token: StringToken) -> Int {
-        switch token {
-        case .raw(let range): range.count
-        case .decoded(let decoded): decoded.count
-        }
     }
 
     // MARK: Field values
@@ -259,68 +229,68 @@ private struct Scanner {
     mutating func versionValue() throws(Rejection) -> Double? {
         // The version is checked before anything else about the payload: a `v` that is
         // not the number 1, whatever its type, is `unsupported_version`.
-        guard isNumberStart(peek()) else {
+        guard JSONLexer.isNumberStart(lexer.peek()) else {
             let type = try skipValueType(depth: 2)
             note(.unsupportedVersion, "\"v\" must be the number 1, got \(type)")
             return nil
         }
         let number = try number()
-        if !number.value.isFinite {
+        if !number.double.isFinite {
             note(.unsupportedVersion, "\"v\" must be the number 1, got a number that overflows a double")
             return nil
         }
-        return number.value
+        return number.double
     }
 
     mutating func cellValue() throws(Rejection) -> String? {
-        guard peek() == UInt8(ascii: "\"") else {
+        guard lexer.peek() == UInt8(ascii: "\"") else {
             let type = try skipValueType(depth: 2)
             note(.badType, "\"cell\" must be a string, got \(type)")
             return nil
         }
-        let cellStart = index
+        let cellStart = lexer.index
         let token = try string()
-        cellRange = (cellStart + 1)..<(index - 1)
-        let count = byteCount(token)
+        cellRange = (cellStart + 1)..<(lexer.index - 1)
+        let count = token.byteCount
         guard count >= 1 && count <= 128 else {
             note(.badType, "\"cell\" must be 1..128 bytes, got \(count)")
             return nil
         }
-        return text(token)
+        return lexer.text(of: token)
     }
 
     mutating func timestampValue() throws(Rejection) -> Double? {
-        guard isNumberStart(peek()) else {
+        guard JSONLexer.isNumberStart(lexer.peek()) else {
             let type = try skipValueType(depth: 2)
             note(.badType, "\"ts\" must be a number (epoch seconds), got \(type)")
             return nil
         }
-        let timestampStart = index
         let number = try number()
-        timestampRange = timestampStart..<index
-        guard number.value.isFinite else {
+        timestampRange = number.start..<lexer.index
+        guard number.double.isFinite else {
             note(.notFinite, "\"ts\" overflows a double")
             return nil
         }
-        guard number.value > 0 else {
-            note(.badType, "\"ts\" must be > 0, got \(formatNumber(number.value))")
+        guard number.double > 0 else {
+            note(.badType, "\"ts\" must be > 0, got \(formatNumber(number.double))")
             return nil
         }
-        return number.value
+        return number.double
     }
 
     mutating func sequenceValue() throws(Rejection) -> Int64? {
-        guard isNumberStart(peek()) else {
+        guard JSONLexer.isNumberStart(lexer.peek()) else {
             let type = try skipValueType(depth: 2)
             note(.badType, "\"seq\" must be an integer, got \(type)")
             return nil
         }
         let number = try number()
-        guard number.value.isFinite else {
+        guard number.double.isFinite else {
             note(.notFinite, "\"seq\" overflows a double")
             return nil
         }
-        if let integer = number.integer {
+        // -2^63 is refused below by its double value, as it always was (only that message names it).
+        if let integer = number.integer, integer != .min {
             guard integer >= 0 else {
                 note(.badType, "\"seq\" must be in [0, 2^63), got \(integer)")
                 return nil
@@ -328,60 +298,51 @@ private struct Scanner {
             return integer
         }
         // A fraction/exponent literal that is still an exact integer (1e3, 5.0) is accepted.
-        guard number.value >= 0, number.value < 9_223_372_036_854_775_808.0, number.value == number.value.rounded(.towardZero)
-        else {
-            note(.badType, "\"seq\" must be an integer in [0, 2^63), got \(formatNumber(number.value))")
+        let value = number.double
+        guard value >= 0, value < 9_223_372_036_854_775_808.0, value == value.rounded(.towardZero) else {
+            note(.badType, "\"seq\" must be an integer in [0, 2^63), got \(formatNumber(value))")
             return nil
         }
-        return Int64(number.value)
+        return Int64(value)
     }
 
     mutating func labelValue() throws(Rejection) -> String? {
-        guard peek() == UInt8(ascii: "\"") else {
+        guard lexer.peek() == UInt8(ascii: "\"") else {
             try skipValue(depth: 2)  // null or anything else: no label
             return nil
         }
         let token = try string()
-        return text(token)
+        return lexer.text(of: token)
     }
 
     mutating func metricsValue(decoder: inout TelemetryDecoder) throws(Rejection) -> [TelemetrySample.Metric]? {
-        guard peek() == UInt8(ascii: "{") else {
+        guard lexer.skip(UInt8(ascii: "{")) else {
             let type = try skipValueType(depth: 2)
             note(.badType, "\"metrics\" must be an object of name -> number, got \(type)")
             return nil
         }
-        index += 1
         var metrics: [TelemetrySample.Metric] = []
         metrics.reserveCapacity(24)
         var valid = true
         var position = 0
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            index += 1
+        lexer.skipWhitespace()
+        if lexer.skip(UInt8(ascii: "}")) {
             note(.noMetrics, "\"metrics\" is empty")
             return nil
         }
         while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else { throw syntax("expected a metric name") }
+            lexer.skipWhitespace()
+            guard lexer.peek() == UInt8(ascii: "\"") else { throw syntax("expected a metric name") }
             let name = try string()
-            skipWhitespace()
-            guard peek() == UInt8(ascii: ":") else { throw syntax("expected ':'") }
-            index += 1
-            skipWhitespace()
-            var id: Int32?
-            switch name {
-            case .raw(let range):
-                id = decoder.internMetric(UnsafeRawBufferPointer(rebasing: bytes[range]), position: position)
-            case .decoded(let decoded):
-                id = decoded.withUnsafeBytes { decoder.internMetric($0, position: position) }
-            }
+            lexer.skipWhitespace()
+            guard lexer.skip(UInt8(ascii: ":")) else { throw syntax("expected ':'") }
+            lexer.skipWhitespace()
+            let id = lexer.withContent(of: name) { decoder.internMetric($0, position: position) }
             position += 1
             if let id, !decoder.firstSighting(of: id) {
-                throw syntax("duplicate metric \"\(text(name))\"")
+                throw syntax("duplicate metric \"\(lexer.text(of: name))\"")
             }
-            if byteCount(name) == 0 {
+            if name.byteCount == 0 {
                 note(.badType, "a metric name must not be empty")
                 valid = false
             }
@@ -389,17 +350,17 @@ private struct Scanner {
                 note(.badType, "too many distinct metric names (\(decoder.metricNames.capacity))")
                 valid = false
             }
-            if isNumberStart(peek()) {
+            if JSONLexer.isNumberStart(lexer.peek()) {
                 let number = try number()
-                if !number.value.isFinite {
-                    note(.notFinite, "metric \"\(text(name))\" overflows a double")
+                if !number.double.isFinite {
+                    note(.notFinite, "metric \"\(lexer.text(of: name))\" overflows a double")
                     valid = false
                 } else if let id, valid {
-                    metrics.append(TelemetrySample.Metric(id: id, value: number.value))
+                    metrics.append(TelemetrySample.Metric(id: id, value: number.double))
                 }
             } else {
                 let type = try skipValueType(depth: 3)
-                note(.badType, "metric \"\(text(name))\" must be a number, got \(type)")
+                note(.badType, "metric \"\(lexer.text(of: name))\" must be a number, got \(type)")
                 valid = false
             }
             if try !moreMembers(closing: "}", in: "\"metrics\"") { break }
@@ -411,285 +372,84 @@ private struct Scanner {
         return valid ? metrics : nil
     }
 
-    // MARK: Lexing
+    // MARK: Structure (the tokens are JSONLexer's)
 
-    func peek() -> UInt8? {
-        index < bytes.count ? bytes[index] : nil
+    mutating func string() throws(Rejection) -> JSONStringToken {
+        do throws(JSONLexError) { return try lexer.scanString() } catch { throw syntax(error) }
     }
 
-    func isNumberStart(_ byte: UInt8?) -> Bool {
-        guard let byte else { return false }
-        return byte == UInt8(ascii: "-") || (byte >= 0x30 && byte <= 0x39)
-    }
-
-    mutating func skipWhitespace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x0A, 0x0D, 0x09: index += 1
-            default: return
-            }
-        }
+    mutating func number() throws(Rejection) -> JSONNumberToken {
+        do throws(JSONLexError) { return try lexer.scanNumber() } catch { throw syntax(error) }
     }
 
     /// After a member or element: `,` means more follow (true), `closing` ends the
     /// container (false); anything else is a syntax error.
     mutating func moreMembers(closing: Unicode.Scalar, in container: String) throws(Rejection) -> Bool {
-        skipWhitespace()
-        guard let next = peek() else { throw syntax("unexpected end of input in \(container)") }
+        lexer.skipWhitespace()
+        guard let next = lexer.peek() else { throw syntax("unexpected end of input in \(container)") }
         if next == UInt8(ascii: ",") {
-            index += 1
+            lexer.index += 1
             return true
         }
         if next == UInt8(ascii: closing) {
-            index += 1
+            lexer.index += 1
             return false
         }
         throw syntax("expected ',' or '\(closing)' in \(container)")
     }
 
     mutating func expectEnd() throws(Rejection) {
-        skipWhitespace()
-        if index < bytes.count { throw syntax("unexpected data after the JSON object") }
+        lexer.skipWhitespace()
+        if !lexer.isAtEnd { throw syntax("unexpected data after the JSON object") }
     }
 
     /// Skips one value (validating it strictly) and names its type.
     mutating func skipValueType(depth: Int) throws(Rejection) -> String {
-        let type: String
-        switch peek() {
-        case UInt8(ascii: "\""): type = "a string"
-        case UInt8(ascii: "{"): type = "an object"
-        case UInt8(ascii: "["): type = "an array"
-        case UInt8(ascii: "t"), UInt8(ascii: "f"): type = "a boolean"
-        case UInt8(ascii: "n"): type = "null"
-        default: type = "a number"
-        }
+        // Named from the first byte; a byte no value starts with is refused by skipValue.
+        let type = (try? lexer.valueKind())?.typeName ?? "a number"
         try skipValue(depth: depth)
         return type
     }
 
-    /// Validates and skips any JSON value.
+    /// Validates and skips any JSON value (`depth`: its nesting level if a container).
     mutating func skipValue(depth: Int) throws(Rejection) {
-        guard let byte = peek() else { throw syntax("unexpected end of input") }
-        switch byte {
-        case UInt8(ascii: "\""):
-            _ = try string()
-        case UInt8(ascii: "{"):
-            guard depth <= maximumDepth else { throw syntax("nesting deeper than \(maximumDepth) levels") }
-            index += 1
-            var keys = Set<[UInt8]>()
-            skipWhitespace()
-            if peek() == UInt8(ascii: "}") {
-                index += 1
-                return
+        let kind: JSONValueKind
+        do throws(JSONLexError) {
+            kind = try lexer.valueKind()
+            switch kind {
+            case .string: _ = try lexer.scanString(); return
+            case .number: _ = try lexer.scanNumber(); return
+            case .true, .false, .null: try lexer.scanLiteral(kind); return
+            case .object, .array: try lexer.checkDepth(depth)
             }
+        } catch {
+            throw syntax(error)
+        }
+        lexer.index += 1
+        if kind == .array {
+            lexer.skipWhitespace()
+            if lexer.skip(UInt8(ascii: "]")) { return }
             while true {
-                skipWhitespace()
-                guard peek() == UInt8(ascii: "\"") else { throw syntax("expected a string key") }
-                let key = try string()
-                if !keys.insert(bytesOf(key)).inserted { throw syntax("duplicate key \"\(text(key))\"") }
-                skipWhitespace()
-                guard peek() == UInt8(ascii: ":") else { throw syntax("expected ':'") }
-                index += 1
-                skipWhitespace()
-                try skipValue(depth: depth + 1)
-                if try !moreMembers(closing: "}", in: "an object") { return }
-            }
-        case UInt8(ascii: "["):
-            guard depth <= maximumDepth else { throw syntax("nesting deeper than \(maximumDepth) levels") }
-            index += 1
-            skipWhitespace()
-            if peek() == UInt8(ascii: "]") {
-                index += 1
-                return
-            }
-            while true {
-                skipWhitespace()
+                lexer.skipWhitespace()
                 try skipValue(depth: depth + 1)
                 if try !moreMembers(closing: "]", in: "an array") { return }
             }
-        case UInt8(ascii: "t"): try literal("true")
-        case UInt8(ascii: "f"): try literal("false")
-        case UInt8(ascii: "n"): try literal("null")
-        default:
-            guard isNumberStart(byte) else {
-                throw syntax("unexpected character '\(byte >= 0x20 && byte < 0x7F ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16))'")
-            }
-            _ = try number()
+        }
+        var keys = Set<[UInt8]>()
+        lexer.skipWhitespace()
+        if lexer.skip(UInt8(ascii: "}")) { return }
+        while true {
+            lexer.skipWhitespace()
+            guard lexer.peek() == UInt8(ascii: "\"") else { throw syntax("expected a string key") }
+            let key = try string()
+            if !keys.insert(lexer.content(of: key)).inserted { throw syntax("duplicate key \"\(lexer.text(of: key))\"") }
+            lexer.skipWhitespace()
+            guard lexer.skip(UInt8(ascii: ":")) else { throw syntax("expected ':'") }
+            lexer.skipWhitespace()
+            try skipValue(depth: depth + 1)
+            if try !moreMembers(closing: "}", in: "an object") { return }
         }
     }
-
-    mutating func literal(_ word: StaticString) throws(Rejection) {
-        let count = word.utf8CodeUnitCount
-        guard index + count <= bytes.count else { throw syntax("invalid literal") }
-        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] {
-            throw syntax("invalid literal")
-        }
-        index += count
-    }
-
-    /// Reads a string token; validates escapes, control characters and UTF-8.
-    mutating func string() throws(Rejection) -> StringToken {
-        index += 1  // the opening quote
-        let start = index
-        var ascii = true
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                let range = start..<index
-                index += 1
-                if !ascii && !isValidUTF8(UnsafeRawBufferPointer(rebasing: bytes[range])) {
-                    throw syntax("invalid UTF-8 in a string")
-                }
-                return .raw(range)
-            }
-            if byte == UInt8(ascii: "\\") { return try escapedString(from: start) }
-            if byte < 0x20 { throw syntax("unescaped control character in a string") }
-            if byte >= 0x80 { ascii = false }
-            index += 1
-        }
-        throw syntax("unterminated string")
-    }
-
-    mutating func escapedString(from start: Int) throws(Rejection) -> StringToken {
-        var decoded = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                guard decoded.withUnsafeBytes({ isValidUTF8($0) }) else { throw syntax("invalid UTF-8 in a string") }
-                return .decoded(decoded)
-            }
-            if byte < 0x20 { throw syntax("unescaped control character in a string") }
-            index += 1
-            guard byte == UInt8(ascii: "\\") else {
-                decoded.append(byte)
-                continue
-            }
-            guard let escape = peek() else { break }
-            index += 1
-            if let simple = JSONEscapes.simple(escape) {
-                decoded.append(simple)
-                continue
-            }
-            guard escape == UInt8(ascii: "u") else { throw syntax("invalid escape") }
-            let scalar: UInt32
-            do throws(JSONEscapes.UnicodeEscapeError) {
-                scalar = try JSONEscapes.unicodeEscape(bytes, at: &index)
-            } catch {
-                throw syntax(error.message)
-            }
-            JSONEscapes.appendUTF8(scalar, to: &decoded)
-        }
-        throw syntax("unterminated string")
-    }
-
-    /// Reads a number: strict grammar, exact conversion (Clinger's fast path for up to
-    /// 15 significant digits and small exponents, else the standard library's parser).
-    mutating func number() throws(Rejection) -> (value: Double, integer: Int64?) {
-        let start = index
-        let count = bytes.count
-        var i = index
-        var negative = false
-        if bytes[i] == UInt8(ascii: "-") {
-            negative = true
-            i += 1
-        }
-        guard i < count, bytes[i] &- 0x30 < 10 else {
-            index = i
-            throw syntax("invalid number")
-        }
-        var mantissa: UInt64 = 0
-        var significant = 0
-        var droppedDigits = 0  // integer digits beyond what the mantissa holds
-        if bytes[i] == 0x30 {
-            i += 1
-            if i < count && bytes[i] &- 0x30 < 10 {
-                index = i
-                throw syntax("leading zeros are not allowed in a number")
-            }
-        } else {
-            while i < count {
-                let d = bytes[i] &- 0x30
-                if d >= 10 { break }
-                if significant < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(d)
-                    significant += 1
-                } else {
-                    droppedDigits += 1
-                }
-                i += 1
-            }
-        }
-        var exponent = droppedDigits
-        var isInteger = true
-        if i < count && bytes[i] == UInt8(ascii: ".") {
-            isInteger = false
-            i += 1
-            guard i < count, bytes[i] &- 0x30 < 10 else {
-                index = i
-                throw syntax("invalid number: digits expected after '.'")
-            }
-            while i < count {
-                let d = bytes[i] &- 0x30
-                if d >= 10 { break }
-                if significant < 19 {
-                    if mantissa != 0 || d != 0 {
-                        mantissa = mantissa &* 10 &+ UInt64(d)
-                        significant += 1
-                    }
-                    exponent -= 1
-                }
-                i += 1
-            }
-        }
-        if i < count && (bytes[i] | 0x20) == UInt8(ascii: "e") {
-            isInteger = false
-            i += 1
-            var exponentNegative = false
-            if i < count && (bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) {
-                exponentNegative = bytes[i] == UInt8(ascii: "-")
-                i += 1
-            }
-            guard i < count, bytes[i] &- 0x30 < 10 else {
-                index = i
-                throw syntax("invalid number: digits expected in the exponent")
-            }
-            var value = 0
-            while i < count {
-                let d = bytes[i] &- 0x30
-                if d >= 10 { break }
-                if value < 100_000 { value = value * 10 + Int(d) }
-                i += 1
-            }
-            exponent += exponentNegative ? -value : value
-        }
-        index = i
-        var integer: Int64?
-        if isInteger && droppedDigits == 0 && mantissa <= UInt64(Int64.max) {
-            integer = negative ? -Int64(mantissa) : Int64(mantissa)
-        }
-        if significant <= 15 && exponent >= -22 && exponent <= 22 && droppedDigits == 0 {
-            // Clinger's fast path: both the mantissa (< 10^15 < 2^53) and 10^|e| are exact
-            // doubles, so one correctly rounded multiply or divide gives the exact result.
-            var value = Double(mantissa)
-            if exponent < 0 { value /= powersOfTen[-exponent] } else if exponent > 0 { value *= powersOfTen[exponent] }
-            return (negative ? -value : value, integer)
-        }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
-        let value = Double(text) ?? (negative ? -.infinity : .infinity)
-        return (value, integer)
-    }
-}
-
-private let powersOfTen: [Double] = (0...22).map { exponent in
-    var value = 1.0
-    for _ in 0..<exponent { value *= 10 }
-    return value
-}
-
-/// Whether bytes are well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
-func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
-    String(validating: bytes, as: UTF8.self) != nil
 }
 
 /// A number for a message: integers without a fraction.

@@ -11,7 +11,7 @@ import Telemetry
 
 /// One input: the telemetry decoder (strict, with reason codes), the generic strict
 /// JSON parser and the alert reader must each accept or refuse it cleanly, and agree
-/// on what is valid JSON.
+/// on what is valid JSON; the lexer they share must read every token of it sanely.
 func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     var decoder = TelemetryDecoder()
@@ -29,28 +29,50 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             back.metrics.map(\.value) == sample.metrics.map(\.value)
         else { fatalError("a decoded sample did not round-trip") }
     }
+    lexEveryToken(bytes)
     _ = try? Alert(json: Array(bytes))
     var reader = FixtureReader()
     reader.read(Array(bytes), name: "fuzz") { _ in }
     return 0
 }
 
-/// libFuzzer's runtime references this symbol even when driven by LLVMFuzzerRunDriver.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    fuzzOne(data, size)
+/// The shared lexer alone, token after token whatever the grammar: each read moves
+/// forward and stays in bounds, an error stands inside the input, and a number's value is
+/// the standard library's reading of its text (the lexer's fast path has to agree).
+func lexEveryToken(_ bytes: UnsafeRawBufferPointer) {
+    var lexer = JSONLexer(bytes: bytes, maximumDepth: 32)
+    while true {
+        lexer.skipWhitespace()
+        if lexer.isAtEnd { return }
+        let start = lexer.index
+        do throws(JSONLexError) {
+            let kind = try lexer.valueKind()
+            switch kind {
+            case .object, .array: lexer.index += 1
+            case .string: _ = try lexer.scanString()
+            case .true, .false, .null: try lexer.scanLiteral(kind)
+            case .number:
+                let number = try lexer.scanNumber()
+                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<lexer.index]), as: UTF8.self)
+                let expected = Double(text) ?? (text.hasPrefix("-") ? -.infinity : .infinity)
+                guard number.start == start, number.double.bitPattern == expected.bitPattern else {
+                    fatalError("the lexer read \(text) as \(number.double), not \(expected)")
+                }
+                if let integer = number.integer, Int64(text) != integer { fatalError("the lexer read \(text) as \(integer)") }
+            }
+            guard lexer.index > start, lexer.index <= bytes.count else { fatalError("the lexer did not move forward") }
+        } catch {
+            guard error.tokenStart == start, error.offset >= start, error.offset <= bytes.count else {
+                fatalError("a lexer error outside the input: \(error)")
+            }
+            lexer.index = start + 1  // a punctuation byte or a bad token: step over one byte
+        }
+    }
 }
 
 @main
 struct TelemetryFuzz {
     static func main() {
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        let status = withUnsafeMutablePointer(to: &argv) { argvPointer in
-            argvPointer.withMemoryRebound(to: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?.self, capacity: 1) {
-                LLVMFuzzerRunDriver(&argc, $0) { data, size in fuzzOne(data, size) }
-            }
-        }
-        exit(status)
+        exit(SpikewatchFuzzerMain(CommandLine.argc, CommandLine.unsafeArgv) { data, size in fuzzOne(data, size) })
     }
 }

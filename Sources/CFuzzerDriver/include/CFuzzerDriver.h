@@ -10,4 +10,9 @@ int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *
 /// libFuzzer's own byte-level mutation, for a custom mutator to fall back on.
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t maxSize);
 
+/// The main glue every fuzz executable here shares: runs libFuzzer over the command
+/// line with `callback` as the fuzz target (also answering LLVMFuzzerTestOneInput, which
+/// the runtime references even when driven this way); returns libFuzzer's exit status.
+int SpikewatchFuzzerMain(int argc, char **argv, int (*callback)(const uint8_t *data, size_t size));
+
 #endif
