@@ -82,7 +82,7 @@ struct CellModel: Codable, Sendable {
     var alert: ActiveAlert?
     /// Per event key ("gap", "reset"): evidence sent in the current episode.
     var episodeEvents: [String: Int] = [:]
-    /// Samples since the current episode's first surprise spike or cell event (0: none yet).
+    /// Samples since the current episode's first surprise spike or cell event (nil: none yet).
     var episodeAge: Int?
     /// The episode's spike counts as they stood `classWindowSamples` into it: what the
     /// class readout names the episode by from then on (nil until then).

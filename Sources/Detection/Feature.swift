@@ -343,7 +343,7 @@ struct Feature: Codable, Sendable {
     ///   - frozen: the cell is alerting; learn only with the frozen gain.
     ///   - time: the sample's telemetry time (the hour of the day, for the day profile).
     mutating func observe(
-        _ x: Double, modelNoise: Double, settings: DetectorSettings, samplesPerHour: Double, frozen: Bool, time: Double = 0
+        _ x: Double, modelNoise: Double, settings: DetectorSettings, samplesPerHour: Double, frozen: Bool, time: Double
     ) -> Surprise? {
         lastValue = x
         minimumSeen = min(minimumSeen, x)
