@@ -87,6 +87,10 @@ struct CellModel: Codable, Sendable {
     /// The episode's spike counts as they stood `classWindowSamples` into it: what the
     /// class readout names the episode by from then on (nil until then).
     var classCounts: [String: Int]?
+    /// The kind the readout named `classCounts` (transient, not checkpointed): once the
+    /// counts are frozen the answer cannot change, so the readout is not run again on
+    /// every sample of a long alert. A model reloaded mid-episode names the next episode.
+    var frozenKind: String?
     var alertAcceptedUntil = -Double.infinity
     /// Metric values ignored because the cell already carries the most metrics it may.
     var ignoredMetrics = 0
@@ -374,7 +378,7 @@ struct CellModel: Codable, Sendable {
                 resetEpisode()
             } else {
                 let severity = Self.severity(score: score, active: active)
-                let kind = classifier?.classify(classificationCounts()) ?? active.kind
+                let kind = episodeKind(classifier) ?? active.kind
                 let evidenceNames = topEvidence(events: events, settings: settings).map(\.metric)
                 let changed = severity != active.severity || kind != active.kind || evidenceNames != active.evidenceNames
                 if changed && t - active.lastPublished >= settings.updateInterval {
@@ -390,7 +394,7 @@ struct CellModel: Codable, Sendable {
             }
         } else if evidenceFired {
             let severity = Self.severity(score: score, active: nil)
-            let kind = classifier?.classify(classificationCounts()) ?? "anomaly"
+            let kind = episodeKind(classifier) ?? "anomaly"
             let evidence = topEvidence(events: events, settings: settings)
             let active = ActiveAlert(
                 startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
@@ -441,6 +445,17 @@ struct CellModel: Codable, Sendable {
         episodeEvents = [:]
         episodeAge = nil
         classCounts = nil
+        frozenKind = nil
+    }
+
+    /// The kind the class readout names the episode (nil without a readout); computed once
+    /// the episode's counts are frozen, then kept.
+    mutating func episodeKind(_ classifier: FaultClassifier?) -> String? {
+        guard let classifier else { return nil }
+        if let frozenKind { return frozenKind }
+        let kind = classifier.classify(classificationCounts())
+        if classCounts != nil { frozenKind = kind }
+        return kind
     }
 
     /// What the class readout sees: the episode's spike counts, frozen once the episode is
