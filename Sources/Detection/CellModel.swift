@@ -190,9 +190,18 @@ struct CellModel: Codable, Sendable {
                 ignoredMetrics += 1
                 continue
             }
+            let wasCounter = tracks[track].behaviour == .counter
             if tracks[track].observe(metric.value, at: t) { anyReset = true }
             if tracks[track].behaviour != .undecided && featureOfTrack[track] == -1 {
                 createFeatures(for: track)
+            } else if wasCounter && tracks[track].behaviour == .gauge && featureOfTrack[track] >= 0 {
+                // It stepped down: a gauge that had crept up like a counter. Its rate
+                // feature would never see a value again; it becomes a gauge, relearned.
+                let index = featureOfTrack[track]
+                features[index] = Feature(
+                    name: features[index].name, source: .gauge(metric: track), onNeuron: features[index].onNeuron,
+                    offNeuron: features[index].offNeuron)
+                if tracks[track].resolution.isFinite { features[index].resolution = tracks[track].resolution }
             }
         }
         if anyReset {
@@ -310,8 +319,12 @@ struct CellModel: Codable, Sendable {
 
         // The evidence neuron: feature spikes and cell events, one microsecond later.
         let evidenceTime = micros + 1
-        for _ in firedFeatures {
-            evidence.receive(0, weight: 1, at: evidenceTime, tau: evidenceTau)
+        // One sample's feature spikes saturate at `evidencePerSample`: however many
+        // features jump in one sample (a glitch, two columns swapped), the evidence must
+        // persist into a second sample to raise. Cell events (a gap, a reset) are gross
+        // evidence and raise on their own.
+        if !firedFeatures.isEmpty {
+            evidence.receive(0, weight: min(Double(firedFeatures.count), settings.evidencePerSample), at: evidenceTime, tau: evidenceTau)
         }
         if eventWeight > 0 {
             evidence.receive(0, weight: eventWeight, at: evidenceTime, tau: evidenceTau)
@@ -602,6 +615,12 @@ struct CellModel: Codable, Sendable {
             guard present[metric], let delta = tracks[metric].lastDelta, let interval = tracks[metric].lastInterval,
                 interval > 0
             else { return nil }
+            // The rate's resolution: one step of the counter per interval. It sets the
+            // scale of a counter of rare events (mostly 0, now and then 1): one event is
+            // then about one unit, not a leap from nothing.
+            if feature.resolution == 0, tracks[metric].resolution.isFinite {
+                feature.resolution = tracks[metric].resolution / interval
+            }
             return (delta / interval, max(delta, 1).squareRoot() / interval)
         case .ratio(let numerator, let denominator):
             guard present[numerator], present[denominator] else { return nil }
@@ -620,8 +639,14 @@ struct CellModel: Codable, Sendable {
             var p: Double
             var count = 0.0
             if tracks[denominator].behaviour == .counter {
-                // Judge the ratio over the last few intervals' attempts (leaky sums).
-                let keep = 1 - 1 / settings.ratioIntervals
+                // Judge the ratio over the last few intervals' attempts (leaky sums), or
+                // over as many as hold about `ratioAttempts` attempts when they are rare
+                // (handovers on a quiet cell: one failure in two attempts says nothing).
+                let attempts = max(d, 0)
+                feature.attemptsPerInterval += (feature.attemptsPerInterval == 0 ? 1 : 0.02) * (attempts - feature.attemptsPerInterval)
+                let needed = settings.ratioAttempts / max(feature.attemptsPerInterval, 1e-6)
+                let horizon = max(settings.ratioIntervals, min(needed, settings.maximumRatioIntervals))
+                let keep = 1 - 1 / horizon
                 feature.numeratorSum = feature.numeratorSum * keep + max(n, 0)
                 feature.denominatorSum = feature.denominatorSum * keep + max(d, 0)
                 guard feature.denominatorSum >= 1, d > 0 else { return nil }

@@ -61,14 +61,26 @@ struct DayProfile: Codable, Sendable, Equatable {
     /// The expected level at `time`, interpolated between the neighbouring hours' centres,
     /// or nil while either slot is unlearned.
     func reference(at time: Double) -> Double? {
-        guard levels.count == 24, time.isFinite else { return nil }
+        Self.interpolate(levels, days: days, at: time)
+    }
+
+    /// The value of 24 hourly `slots` at `time`, interpolated between the neighbouring
+    /// hours' centres, or nil while either slot has no `days` (or there are no slots).
+    static func interpolate(_ slots: [Double], days: [Int], at time: Double) -> Double? {
+        guard slots.count == 24, let (first, second, weight) = neighbours(at: time, days: days) else { return nil }
+        return slots[first] * (1 - weight) + slots[second] * weight
+    }
+
+    /// The two hour slots whose centres enclose `time`, and the second's weight, or nil
+    /// while either has no `days` (or there are not 24).
+    static func neighbours(at time: Double, days: [Int]) -> (first: Int, second: Int, weight: Double)? {
+        guard days.count == 24, time.isFinite else { return nil }
         let position = (time / 3600).truncatingRemainder(dividingBy: 24) + (time < 0 ? 24 : 0) - 0.5
         let below = position.rounded(.down)
-        let weight = position - below
         let first = (Int(below) + 24) % 24
         let second = (first + 1) % 24
         guard days[first] > 0, days[second] > 0 else { return nil }
-        return levels[first] * (1 - weight) + levels[second] * weight
+        return (first, second, position - below)
     }
 
     /// Learns from one sample: its level joins the hour's mean when `usable` (not

@@ -21,6 +21,11 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var maximumMetricsPerCell = 256
     /// Intervals of attempts a success or error ratio is judged over (leaky sums).
     public var ratioIntervals = 4.0
+    /// Attempts a success or error ratio of rare events is judged over: its leaky sums
+    /// span as many intervals as hold about this many (at least `ratioIntervals`).
+    public var ratioAttempts = 20.0
+    /// Most intervals a ratio's leaky sums span, however rare its attempts.
+    public var maximumRatioIntervals = 240.0
 
     // MARK: Encoding
 
@@ -38,6 +43,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// 31-33 it changes nothing there (at 8 it added false alarms, F1 0.896 -> 0.886)
     /// and still catches users drained to the night's level at a busy hour.
     public var profileDeadZone = 12.0
+    /// Weight of the noise a feature showed at this hour on other days (``HourNoise``) in
+    /// its forecast's noise scale; 0 = off. A metric that turns bursty at the evening peak
+    /// every day is judged against that hour's noise, not the quiet hours'.
+    public var hourNoiseWeight = 1.0
     /// Most surprise spikes one feature sends per sample and direction.
     public var maximumSpikes = 8
 
@@ -53,6 +62,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// Evidence neuron's threshold; each feature-neuron spike adds 1, so one feature
     /// neuron firing once (a blip) cannot raise an alert, two in a row can.
     public var evidenceThreshold = 1.8
+    /// Most drive the feature neurons' spikes of one sample put onto the evidence neuron
+    /// (each spike 1): below the threshold, so evidence must last two samples to raise;
+    /// infinity = no limit.
+    public var evidencePerSample = 1.5
     /// Weight of a reporting gap or counter reset onto the evidence neuron.
     public var eventWeight = 1.6
 

@@ -32,6 +32,9 @@ struct MetricTrack: Codable, Sendable {
 
     /// Observations needed before deciding gauge or counter.
     static let decisionSamples = 20
+    /// Observations after which a metric that has risen too rarely to tell, and never
+    /// fallen, is decided anyway (until then it is not watched).
+    static let sparseDecisionSamples = 100
 
     /// Records a value; returns true if it was a counter reset.
     mutating func observe(_ value: Double, at time: Double) -> Bool {
@@ -57,7 +60,20 @@ struct MetricTrack: Codable, Sendable {
                 }
             case .undecided:
                 if observations + 1 >= Self.decisionSamples {
-                    behaviour = allIntegral && decreases == 0 && increases >= Self.decisionSamples / 4 ? .counter : .gauge
+                    // Integral counters (events) may stand still for a while; a counter
+                    // of amounts (volume in kilobytes, energy) reported with fractions
+                    // must also rise on most steps, so a gauge that happens to creep up
+                    // over the first samples is rarely taken for one.
+                    let rising = allIntegral ? Self.decisionSamples / 4 : Self.decisionSamples * 3 / 4
+                    if decreases > 0 {
+                        behaviour = .gauge
+                    } else if increases >= rising {
+                        behaviour = .counter
+                    } else if observations + 1 >= Self.sparseDecisionSamples {
+                        // A counter of rare events (handovers on a quiet cell) rises only
+                        // now and then; a gauge that never once fell is most likely one.
+                        behaviour = allIntegral && increases >= 2 ? .counter : .gauge
+                    }
                 }
             case .gauge:
                 break
@@ -112,6 +128,9 @@ struct Feature: Codable, Sendable {
     /// so a ratio is judged on a few intervals' worth of attempts, not one.
     var numeratorSum = 0.0
     var denominatorSum = 0.0
+    /// For a ratio of counters: the mean attempts per interval (zero intervals included),
+    /// which sets how many intervals the leaky sums span.
+    var attemptsPerInterval = 0.0
     /// Consecutive surprising samples (the fast expectation's freeze has a time limit).
     var surprisingStreak = 0
     /// The shift (transformed units, signed; 0 = none) the fast expectation accepted after
@@ -165,12 +184,14 @@ struct Feature: Codable, Sendable {
     var habituation = 0.0
     /// The level per hour of the day, learned over days.
     var profile = DayProfile()
+    /// How noisy the feature is per hour of the day, learned over days.
+    var hourNoise = HourNoise()
 
     enum CodingKeys: String, CodingKey {
         case name, source, onNeuron, offNeuron, warmupValues, scale, samples, level, trend, meanAbsoluteError
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastForecast, lastSigma, alertOn, alertOff
         case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, acceptedShiftAge, streakStartResidual, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
-        case contexts, habituation, coMoment, ownMoment, profile
+        case contexts, habituation, coMoment, ownMoment, profile, hourNoise, attemptsPerInterval
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -231,6 +252,11 @@ struct Feature: Codable, Sendable {
         profile = try c.decodeIfPresent(DayProfile.self, forKey: .profile) ?? DayProfile()
         guard profile.levels.isEmpty || (profile.levels.count == 24 && profile.days.count == 24) else {
             throw DecodingError.dataCorruptedError(forKey: .profile, in: c, debugDescription: "the day profile does not have 24 hours")
+        }
+        hourNoise = try c.decodeIfPresent(HourNoise.self, forKey: .hourNoise) ?? HourNoise()
+        attemptsPerInterval = try c.decodeIfPresent(Double.self, forKey: .attemptsPerInterval) ?? 0
+        guard hourNoise.isConsistent else {
+            throw DecodingError.dataCorruptedError(forKey: .hourNoise, in: c, debugDescription: "the hourly noise does not have 24 hours")
         }
     }
 
@@ -345,6 +371,8 @@ struct Feature: Codable, Sendable {
     mutating func observe(
         _ x: Double, modelNoise: Double, settings: DetectorSettings, samplesPerHour: Double, frozen: Bool, time: Double
     ) -> Surprise? {
+        // The previous value, once the transform is fixed (for the hourly noise's step).
+        let previous = samples >= 10 ? lastValue : nil
         lastValue = x
         minimumSeen = min(minimumSeen, x)
         samples += 1
@@ -378,8 +406,14 @@ struct Feature: Codable, Sendable {
         let floor = max(resolution * 0.5, 1e-9) * derivative
         let modelSigma = modelNoise * derivative
         let forecast = level + 0.9 * trend
-        let sigma = max(1.2533 * meanAbsoluteError, modelSigma, floor)
+        // What this hour of the day has shown on other days: the mean absolute step of
+        // white noise of deviation s is 1.128 s.
+        let hourSigma = settings.hourNoiseWeight > 0 ? (hourNoise.step(at: time) ?? 0) / 1.128 * settings.hourNoiseWeight : 0
+        let sigma = max(1.2533 * meanAbsoluteError, modelSigma, floor, hourSigma)
         let residual = y - forecast
+        if settings.hourNoiseWeight > 0 {
+            hourNoise.learn(step: previous.map { min(abs(y - transform($0)), 3 * settings.deadZone * sigma) }, at: time)
+        }
         let z = residual / sigma
         // The level is an average of `levelSpan` samples, so its own noise is only
         // sigma * sqrt(alpha / (2 - alpha)); the slow deviation is judged against that.

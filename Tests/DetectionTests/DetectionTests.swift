@@ -207,6 +207,107 @@ struct DetectionTests {
         #expect(alert.evidence.map(\.metric).contains("counter_reset"))
     }
 
+    @Test("a counter of amounts reported with fractions is a rate: its reset at a restart is an event, and the alert ends with the outage")
+    func fractionalCounter() throws {
+        var harness = Harness()
+        var noise = Noise(21)
+        var volume = 123_456.78  // kilobytes since the counter's start
+        var time = start
+        for _ in 0..<300 {
+            volume += 800 + noise.next(40)
+            _ = harness.feed(time: time, ["DRB.PdcpSduVolumeDl": volume, "Load": 40 + noise.next(1)])
+            time += 60
+        }
+        #expect(harness.raised.isEmpty)
+        // A software restart: ten minutes of silence, then the counter from zero.
+        time += 600
+        volume = 0
+        for _ in 0..<120 {
+            volume += 800 + noise.next(40)
+            _ = harness.feed(time: time, ["DRB.PdcpSduVolumeDl": volume, "Load": 40 + noise.next(1)])
+            time += 60
+        }
+        let alert = try #require(harness.raised.first)
+        #expect(alert.evidence.map(\.metric).contains("counter_reset"))
+        // Read as a gauge, the restarted counter would sit far below its old level and
+        // keep the alert open for hours.
+        let cleared = try #require(harness.transitions.first { $0.state == .cleared }, "the alert never cleared")
+        #expect(cleared.timestamp - alert.timestamp <= 30 * 60)
+    }
+
+    @Test("a gauge that crept up like a counter over its first samples is watched as a gauge once it steps down")
+    func creepingGauge() throws {
+        var harness = Harness()
+        var noise = Noise(22)
+        var time = start
+        // Warming up after power-on: strictly rising for the first 30 samples.
+        for i in 0..<30 {
+            _ = harness.feed(time: time, ["PEE.AvgTemperature": 20 + 0.37 * Double(i)])
+            time += 60
+        }
+        for _ in 0..<400 {
+            _ = harness.feed(time: time, ["PEE.AvgTemperature": ((31 + noise.next(0.2)) * 10).rounded() / 10])
+            time += 60
+        }
+        #expect(harness.raised.isEmpty)
+        let stepAt = time
+        for _ in 0..<30 {
+            _ = harness.feed(time: time, ["PEE.AvgTemperature": ((45 + noise.next(0.2)) * 10).rounded() / 10])
+            time += 60
+        }
+        let alert = try #require(harness.raised.first, "an overheating step on a gauge first taken for a counter was not raised")
+        #expect(alert.timestamp <= stepAt + 5 * 60)
+    }
+
+    @Test("a counter of rare events (a handover every twenty minutes) is a rate and a ratio: a failed handover now and then raises nothing")
+    func rareEventCounter() {
+        var harness = Harness()
+        var noise = Noise(23)
+        var attempts = 500.0
+        var successes = 480.0
+        var time = start
+        for _ in 0..<(2 * 1440) {
+            if Double.random(in: 0..<1, using: &noise.rng) < 0.05 {
+                attempts += 1
+                if Double.random(in: 0..<1, using: &noise.rng) < 0.95 { successes += 1 }
+            }
+            _ = harness.feed(time: time, ["HO.ExeAtt": attempts, "HO.ExeSucc": successes, "Load": 40 + noise.next(1)])
+            time += 60
+        }
+        #expect(harness.pipeline.detector.features(of: "cell-1").contains("HO.ExeSucc/HO.ExeAtt"))
+        // Taken for gauges (they rise too rarely to look like counters at first), the
+        // cumulative values' ratio had no noise model: each failure raised an alert that
+        // lasted the 12-hour cap.
+        #expect(harness.raised.isEmpty, "raised at hours \(harness.raised.map { (($0.timestamp - start) / 3600).rounded() })")
+    }
+
+    /// Hours (from the start) of the alerts raised on a delay that is steady all day and
+    /// bursty from 19:00 to 21:00 every evening (queues at the busy hour), over four days.
+    static func eveningBursts(hourNoiseWeight: Double) -> [Double] {
+        var settings = DetectorSettings()
+        settings.hourNoiseWeight = hourNoiseWeight
+        var harness = Harness()
+        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+        var noise = Noise(24)
+        for minute in 0..<(4 * 1440) {
+            let hour = Double(minute % 1440) / 60
+            var delay = 8 + noise.next(0.4)
+            if hour >= 19 && hour < 21 && Double.random(in: 0..<1, using: &noise.rng) < 0.3 {
+                delay += -20 * log(1 - Double.random(in: 0..<1, using: &noise.rng))
+            }
+            _ = harness.feed(time: start + Double(minute) * 60, ["DRB.RlcSduDelayDl": (delay * 10).rounded() / 10])
+        }
+        return harness.raised.map { ($0.timestamp - start) / 3600 }
+    }
+
+    @Test("a delay that turns bursty at the same hour every evening is judged by that hour's noise: after the first evening it raises nothing")
+    func hourlyNoise() {
+        let later = Self.eveningBursts(hourNoiseWeight: DetectorSettings().hourNoiseWeight).filter { $0 >= 24 }
+        #expect(later.isEmpty, "raised at hours \(later)")
+        // Without the hourly noise every evening raises: the case tests it.
+        #expect(!Self.eveningBursts(hourNoiseWeight: 0).filter { $0 >= 24 }.isEmpty)
+    }
+
     @Test("a metric that appears mid-stream is learned and watched like the others")
     func metricAppearsLater() {
         var harness = Harness()
