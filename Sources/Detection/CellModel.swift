@@ -94,6 +94,10 @@ struct CellModel: Codable, Sendable {
     var alertAcceptedUntil = -Double.infinity
     /// Metric values ignored because the cell already carries the most metrics it may.
     var ignoredMetrics = 0
+    /// Habituation to reporting gaps: a leaky count of the cell's recent gaps (nil: none
+    /// yet). A source that often skips a few samples (a 1 Hz sensor with an irregular
+    /// clock) is not at fault each time; each further gap weighs less.
+    var gapHabituation: Double?
 
     /// Global metric id -> track index; rebuilt from names after a restore.
     var trackOfMetric: [Int32] = []
@@ -104,7 +108,7 @@ struct CellModel: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, onset, evidenceTrace, traceTime
         case activityHistory, period, lastTime, alert, episodeEvents, alertAcceptedUntil, ignoredMetrics, episodeAge, classCounts
-        case commonMoment, couplingSamples
+        case commonMoment, couplingSamples, gapHabituation
     }
 
     /// What makes a decoded cell unusable (indices that point nowhere), or nil: a
@@ -171,13 +175,18 @@ struct CellModel: Codable, Sendable {
             if period == 0 {
                 period = max(dt, 1e-3)
             } else if dt > 2.5 * period {
-                eventWeight += settings.eventWeight
+                let habituation = settings.gapHabituationSamples > 0 ? gapHabituation ?? 0 : 0
+                eventWeight += settings.eventWeight / (1 + habituation)
+                gapHabituation = habituation + 1
                 events.append(("reporting_gap_s", dt, 0, 2.5 * period))
             } else if dt > 0 {
                 period += 0.05 * (dt - period)
             }
         }
         lastTime = t
+        if let habituation = gapHabituation, settings.gapHabituationSamples > 0 {
+            gapHabituation = habituation * (1 - 1 / max(settings.gapHabituationSamples, 1))
+        }
         let samplesPerHour = period > 0 ? 3600 / period : 60
         // Membrane time constants follow the cell's own reporting period.
         let featureTau = max(period, 1) * settings.featureTauPeriods * 1_000_000

@@ -68,6 +68,9 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var evidencePerSample = 1.5
     /// Weight of a reporting gap or counter reset onto the evidence neuron.
     public var eventWeight = 1.6
+    /// Samples over which a cell's habituation to reporting gaps fades (each recent gap
+    /// divides the next one's weight); 0 = every gap weighs `eventWeight`.
+    public var gapHabituationSamples = 1000.0
 
     // MARK: Onset neuron (the per-sample score)
 

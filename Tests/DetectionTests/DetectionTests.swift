@@ -308,6 +308,34 @@ struct DetectionTests {
         #expect(!Self.eveningBursts(hourNoiseWeight: 0).filter { $0 >= 24 }.isEmpty)
     }
 
+    /// Alerts raised on a steady 1 Hz sensor whose clock skips 2-4 samples every minute
+    /// or so, sometimes twice in a row.
+    static func irregularClock(gapHabituationSamples: Double) -> Int {
+        var settings = DetectorSettings()
+        settings.gapHabituationSamples = gapHabituationSamples
+        var harness = Harness()
+        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+        var noise = Noise(25)
+        var time = start
+        var nextGap = 50
+        for sample in 0..<1200 {
+            _ = harness.feed(time: time, ["Pressure": 2 + noise.next(0.05), "Flow": 32 + noise.next(0.3)])
+            time += 1
+            if sample == nextGap {
+                time += Double(Int.random(in: 2...4, using: &noise.rng))
+                nextGap += Double.random(in: 0..<1, using: &noise.rng) < 0.4 ? 2 : Int.random(in: 40...80, using: &noise.rng)
+            }
+        }
+        return harness.raised.count
+    }
+
+    @Test("a source whose clock skips a few samples again and again is habituated to: its gaps raise nothing")
+    func irregularClockHabituates() {
+        #expect(Self.irregularClock(gapHabituationSamples: DetectorSettings().gapHabituationSamples) == 0)
+        // Without habituation, two gaps close together raise: the case tests it.
+        #expect(Self.irregularClock(gapHabituationSamples: 0) > 0)
+    }
+
     @Test("a metric that appears mid-stream is learned and watched like the others")
     func metricAppearsLater() {
         var harness = Harness()
