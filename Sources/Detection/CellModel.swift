@@ -627,8 +627,9 @@ struct CellModel: Codable, Sendable {
             // The rate's resolution: one step of the counter per interval. It sets the
             // scale of a counter of rare events (mostly 0, now and then 1): one event is
             // then about one unit, not a leap from nothing.
-            if feature.resolution == 0, tracks[metric].resolution.isFinite {
-                feature.resolution = tracks[metric].resolution / interval
+            if feature.resolution == 0 {
+                let resolution = tracks[metric].resolution / interval
+                if resolution.isFinite && resolution > 0 { feature.resolution = resolution }
             }
             return (delta / interval, max(delta, 1).squareRoot() / interval)
         case .ratio(let numerator, let denominator):
@@ -644,10 +645,14 @@ struct CellModel: Codable, Sendable {
                 n = vn
                 d = vd
             }
-            guard d > 0 || tracks[denominator].behaviour == .counter else { return nil }
+            // Counts per interval: a counter's increases, or gauges in whole numbers (an
+            // OSS that delivers each period's count rather than the running total).
+            let counts = tracks[denominator].behaviour == .counter
+                || (tracks[denominator].allIntegral && tracks[numerator].allIntegral && n >= 0 && d >= 0)
+            guard d > 0 || counts else { return nil }
             var p: Double
             var count = 0.0
-            if tracks[denominator].behaviour == .counter {
+            if counts {
                 // Judge the ratio over the last few intervals' attempts (leaky sums), or
                 // over as many as hold about `ratioAttempts` attempts when they are rare
                 // (handovers on a quiet cell: one failure in two attempts says nothing).

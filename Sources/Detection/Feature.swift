@@ -480,7 +480,7 @@ struct Feature: Codable, Sendable {
         let scaleAlpha = 2 / (settings.scaleSpan + 1) * (surprising ? settings.frozenGain : 1)  // scale never learns a fault
         meanAbsoluteError += scaleAlpha * (min(abs(residual), settings.deadZone * sigma) - meanAbsoluteError)
         meanAbsoluteError = max(meanAbsoluteError, 1e-12)
-        let slowSpan = max(settings.slowBaselineHours * samplesPerHour, 10)
+        let slowSpan = max(min(settings.slowBaselineHours * samplesPerHour, settings.slowBaselineMaximumSamples > 0 ? settings.slowBaselineMaximumSamples : .infinity), 10)
         let slowSurprising = abs(zSlow) > settings.slowDeadZone || frozen
         let slowAlpha = 2 / (slowSpan + 1) * (slowSurprising ? settings.frozenGain : 1)
         let slowDeviation = level - slowLevel

@@ -281,6 +281,29 @@ struct DetectionTests {
         #expect(harness.raised.isEmpty, "raised at hours \(harness.raised.map { (($0.timestamp - start) / 3600).rounded() })")
     }
 
+    @Test("counts delivered per period (not running totals) still form a ratio judged on its attempts: a rare failed setup raises nothing")
+    func perPeriodCounts() {
+        var harness = Harness()
+        var noise = Noise(26)
+        var time = start
+        var retrying = false
+        for _ in 0..<(2 * 1440) {
+            // One to four setups a minute, now and then one failing, and its retry the
+            // minute after failing too: the ratio is 1 for hours, then below 0.75 for two
+            // minutes.
+            let attempts = Double(Int.random(in: 1...4, using: &noise.rng))
+            var successes = attempts
+            if retrying || Double.random(in: 0..<1, using: &noise.rng) < 0.005 {
+                successes -= 1
+                retrying.toggle()
+            }
+            _ = harness.feed(time: time, ["RRC.ConnEstabAtt": attempts, "RRC.ConnEstabSucc": successes, "Load": 40 + noise.next(1)])
+            time += 60
+        }
+        #expect(harness.pipeline.detector.features(of: "cell-1").contains("RRC.ConnEstabSucc/RRC.ConnEstabAtt"))
+        #expect(harness.raised.isEmpty, "raised at hours \(harness.raised.map { (($0.timestamp - start) / 3600).rounded() })")
+    }
+
     /// Hours (from the start) of the alerts raised on a delay that is steady all day and
     /// bursty from 19:00 to 21:00 every evening (queues at the busy hour), over four days.
     static func eveningBursts(hourNoiseWeight: Double) -> [Double] {
