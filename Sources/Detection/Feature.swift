@@ -307,6 +307,8 @@ struct Feature: Codable, Sendable {
         try c.encode(coMoment, forKey: .coMoment)
         try c.encode(ownMoment, forKey: .ownMoment)
         try c.encode(profile, forKey: .profile)
+        try c.encode(hourNoise, forKey: .hourNoise)
+        try c.encode(attemptsPerInterval, forKey: .attemptsPerInterval)
     }
 
     /// Hourly slots the day's envelope needs before it may speak.
@@ -451,7 +453,12 @@ struct Feature: Codable, Sendable {
             return samples < settings.warmupSamples
                 ? nil : Surprise(fast: 0, slow: 0, envelope: 0, novelty: novelty.novelty, rangeBreak: novelty.rangeBreak)
         }
-        let surprising = abs(z) > settings.deadZone || frozen
+        // While warming up the feature sends nothing, so nothing is held back from
+        // learning: a warm-up that began on a flat stretch (a quantised sensor reading
+        // the same value ten times) would otherwise judge all its later noise surprising
+        // and never learn it.
+        let warming = samples < settings.warmupSamples
+        let surprising = !warming && (abs(z) > settings.deadZone || frozen)
         if surprising && surprisingStreak == 0 { streakStartResidual = residual }
         surprisingStreak = surprising ? surprisingStreak + 1 : 0
         // Frozen while surprising, but not for ever: after `freezeHours` the new level is
@@ -478,7 +485,7 @@ struct Feature: Codable, Sendable {
         trend = 0.9 * trend + beta * (newLevel - level - 0.9 * trend)
         level = newLevel
         let scaleAlpha = 2 / (settings.scaleSpan + 1) * (surprising ? settings.frozenGain : 1)  // scale never learns a fault
-        meanAbsoluteError += scaleAlpha * (min(abs(residual), settings.deadZone * sigma) - meanAbsoluteError)
+        meanAbsoluteError += scaleAlpha * ((warming ? abs(residual) : min(abs(residual), settings.deadZone * sigma)) - meanAbsoluteError)
         meanAbsoluteError = max(meanAbsoluteError, 1e-12)
         let slowSpan = max(min(settings.slowBaselineHours * samplesPerHour, settings.slowBaselineMaximumSamples > 0 ? settings.slowBaselineMaximumSamples : .infinity), 10)
         let slowSurprising = abs(zSlow) > settings.slowDeadZone || frozen

@@ -331,6 +331,25 @@ struct DetectionTests {
         #expect(!Self.eveningBursts(hourNoiseWeight: 0).filter { $0 >= 24 }.isEmpty)
     }
 
+    @Test("while a feature warms up it learns all its noise: a meter that read one value ten times, then blips by a step, has a real error scale when it starts to speak")
+    func warmUpLearnsNoise() {
+        /// The error scale after warm-up, relative to a blip.
+        func scaleAfterWarmUp() -> Double {
+            var feature = Feature(name: "VolumeFlowRateRMS", source: .gauge(metric: 0), onNeuron: 0, offNeuron: 1)
+            feature.resolution = 0.04
+            let settings = DetectorSettings()
+            for sample in 0..<settings.warmupSamples {
+                let value = sample >= 10 && sample % 3 == 0 ? 32.96 : 32.0
+                _ = feature.observe(value, modelNoise: 0, settings: settings, samplesPerHour: 3600, frozen: false, time: start + Double(sample))
+            }
+            let blip = feature.transform(32.96) - feature.transform(32.0)
+            return feature.lastSigma / blip
+        }
+        // Learned at 2% while every blip counted as a surprise, the scale stayed near the
+        // reporting resolution, and each later blip was a surprise of twenty sigmas.
+        #expect(scaleAfterWarmUp() > 0.2)
+    }
+
     /// Alerts raised on a steady 1 Hz sensor whose clock skips 2-4 samples every minute
     /// or so, sometimes twice in a row.
     static func irregularClock(gapHabituationSamples: Double) -> Int {
@@ -448,6 +467,44 @@ struct DetectionTests {
         #expect(mine.map(\.sequence) == mine.map(\.sequence).sorted())
         #expect(Set(mine.map(\.startedAt)).count == 1)
         #expect(mine.last?.state == .cleared)
+    }
+
+    @Test("everything learned over days survives a checkpoint: the hourly noise, a ratio's span, gap habituation (state after A, restore, B equals A+B's)")
+    func checkpointKeepsDailyState() throws {
+        var noise = Noise(28)
+        var attempts = 100.0
+        var successes = 98.0
+        var samples: [(Double, [String: Double])] = []
+        var time = start
+        for minute in 0..<(2 * 1440 + 600) {
+            if Double.random(in: 0..<1, using: &noise.rng) < 0.1 {
+                attempts += 1
+                if Double.random(in: 0..<1, using: &noise.rng) < 0.97 { successes += 1 }
+            }
+            let hour = Double(minute % 1440) / 60
+            let delay = 8 + noise.next(0.4) + (hour >= 19 && hour < 21 ? abs(noise.next(10)) : 0)
+            samples.append((time, ["HO.ExeAtt": attempts, "HO.ExeSucc": successes, "DRB.RlcSduDelayDl": delay]))
+            time += minute % 500 == 499 ? 600 : 60  // now and then a reporting gap
+        }
+        func feed(_ part: ArraySlice<(Double, [String: Double])>, _ harness: inout Harness) {
+            for (time, metrics) in part { _ = harness.feed(time: time, metrics) }
+        }
+        var whole = Harness()
+        feed(samples[...], &whole)
+        let split = 2 * 1440
+        var first = Harness()
+        feed(samples[..<split], &first)
+        let restored = try Checkpoint.decode(try Checkpoint(tracker: first.pipeline.tracker, detector: first.pipeline.detector).encoded())
+        var second = Harness()
+        second.names = first.names
+        second.sequence = first.sequence
+        second.pipeline = Pipeline(detector: restored.detector, tracker: restored.tracker)
+        feed(samples[split...], &second)
+        let expected = try Checkpoint(tracker: whole.pipeline.tracker, detector: whole.pipeline.detector).encoded()
+        let resumed = try Checkpoint(tracker: second.pipeline.tracker, detector: second.pipeline.detector).encoded()
+        #expect(resumed == expected)
+        let text = String(decoding: expected, as: UTF8.self)
+        #expect(text.contains("\"hourNoise\"") && text.contains("\"attemptsPerInterval\"") && text.contains("\"gapHabituation\""))
     }
 
     @Test("learned state survives a checkpoint: A, restore, B gives the same alerts as A+B")
