@@ -193,14 +193,14 @@ struct CellModel: Codable, Sendable {
         let evidenceTau = max(period, 1) * settings.evidenceTauPeriods * 1_000_000
 
         // Raw metrics: behaviour, counter resets.
-        var anyReset = false
+        var resets = 0
         for metric in sample.metrics {
             guard let track = trackIndex(for: metric.id, names: names, limit: settings.maximumMetricsPerCell) else {
                 ignoredMetrics += 1
                 continue
             }
             let wasCounter = tracks[track].behaviour == .counter
-            if tracks[track].observe(metric.value, at: t) { anyReset = true }
+            if tracks[track].observe(metric.value, at: t) { resets += 1 }
             if tracks[track].behaviour != .undecided && featureOfTrack[track] == -1 {
                 createFeatures(for: track)
             } else if wasCounter && tracks[track].behaviour == .gauge && featureOfTrack[track] >= 0 {
@@ -213,8 +213,12 @@ struct CellModel: Codable, Sendable {
                 if tracks[track].resolution.isFinite { features[index].resolution = tracks[track].resolution }
             }
         }
+        let anyReset = resets > 0
         if anyReset {
-            eventWeight += settings.eventWeight
+            // Several counters from zero at once is a restart, gross evidence on its own
+            // (an outage shorter than a reporting gap leaves nothing else at 15-minute
+            // periods); one counter from zero may be that counter's own wrap.
+            eventWeight += settings.eventWeight * (resets >= 2 ? 2 : 1)
             events.append(("counter_reset", 1, 0, 0))
         }
 

@@ -378,6 +378,36 @@ struct DetectionTests {
         #expect(Self.irregularClock(gapHabituationSamples: 0) > 0)
     }
 
+    /// Alerts raised when `resetting` of three counters restart from zero at one regular
+    /// 15-minute sample (no reporting gap: the outage was shorter than a period).
+    static func countersFromZero(resetting: Int) -> [Alert] {
+        var harness = Harness()
+        var noise = Noise(29)
+        let names = ["RRC.ConnEstabAtt", "DRB.PdcpSduVolumeDl", "HO.ExeAtt"]
+        var totals = [50_000.0, 2_000_000.0, 9_000.0]
+        let perPeriod = [900.0, 40_000.0, 150.0]
+        var time = start
+        for sample in 0..<300 {
+            var metrics = ["Load": 40 + noise.next(1)]
+            for index in names.indices {
+                if sample == 250 && index < resetting { totals[index] = 0 }
+                totals[index] += (perPeriod[index] * (1 + noise.next(0.05))).rounded()
+                metrics[names[index]] = totals[index]
+            }
+            _ = harness.feed(time: time, metrics)
+            time += 900
+        }
+        return harness.raised
+    }
+
+    @Test("several counters from zero at once, with no reporting gap, raise (a restart shorter than a period); one counter from zero does not")
+    func countersResetTogether() throws {
+        let alert = try #require(Self.countersFromZero(resetting: 3).first, "a restart without a gap was not raised")
+        #expect(alert.timestamp == start + 250 * 900)
+        #expect(alert.evidence.map(\.metric).contains("counter_reset"))
+        #expect(Self.countersFromZero(resetting: 1).isEmpty)
+    }
+
     @Test("a metric that appears mid-stream is learned and watched like the others")
     func metricAppearsLater() {
         var harness = Harness()
