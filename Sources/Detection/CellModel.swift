@@ -233,6 +233,7 @@ struct CellModel: Codable, Sendable {
             trackSeenAt[Int(trackOfMetric[Int(metric.id)])] = sampleStamp
         }
         let present = PresentTracks(seenAt: trackSeenAt, stamp: sampleStamp)
+        let clock = HourClock(time: t)
         // The features are moved out for the loop and walked through one buffer: no
         // uniqueness check or copy-on-write per access.
         do {
@@ -247,7 +248,7 @@ struct CellModel: Codable, Sendable {
                     guard let surprise = features[index].observe(
                         x, modelNoise: noise, settings: settings, samplesPerHour: samplesPerHour,
                         // Freeze what carries the alert, so the fault is not learned as normal.
-                        frozen: alerting && features[index].alertSpikes.on + features[index].alertSpikes.off > 0, time: t)
+                        frozen: alerting && features[index].alertSpikes.on + features[index].alertSpikes.off > 0, clock: clock)
                     else { continue }
                     let on = max(
                         spikes(surprise.fast, settings.deadZone, settings), spikes(surprise.slow, settings.slowDeadZone, settings),

@@ -1,3 +1,36 @@
+/// Where a moment falls in the day (telemetry time, UTC), worked out once per sample for
+/// every feature's hourly slots.
+struct HourClock: Sendable {
+    /// The absolute hour (telemetry seconds / 3600, rounded down), or nil for a time no
+    /// clock reaches (beyond +-1e15 hours, or not finite).
+    let hour: Int64?
+    /// The two hour slots whose centres enclose the moment, and the second's weight (the
+    /// first is nil when the time is not finite).
+    let first: Int?
+    let second: Int
+    let weight: Double
+
+    init(time: Double) {
+        let hours = (time / 3600).rounded(.down)
+        hour = hours.isFinite && abs(hours) < 1e15 ? Int64(hours) : nil  // checked: |hours| < 1e15
+        guard time.isFinite else {
+            first = nil
+            second = 0
+            weight = 0
+            return
+        }
+        let position = (time / 3600).truncatingRemainder(dividingBy: 24) + (time < 0 ? 24 : 0) - 0.5
+        let below = position.rounded(.down)
+        let slot = (Int(below) + 24) % 24
+        first = slot
+        second = (slot + 1) % 24
+        weight = position - below
+    }
+
+    /// The slot of an absolute hour.
+    static func slot(of hour: Int64) -> Int { Int(((hour % 24) + 24) % 24) }
+}
+
 /// The level a feature keeps at each hour of the day, learned over days: what "normal at
 /// this hour" means (a sleeping cell loses its users at an hour when it normally has
 /// them; at night the same level is normal).
@@ -33,20 +66,17 @@ struct DayProfile: Codable, Sendable, Equatable {
     var deviation = 0.0
     var deviationSamples = 0
 
-    /// Starts a new hour when `time` is in another one: the finished hour's mean level
+    /// Starts a new hour when `clock` is in another one: the finished hour's mean level
     /// goes into its slot if most of its samples were usable.
-    /// A `time` no clock reaches (beyond +-1e15 hours, or not finite) changes nothing.
-    mutating func advance(to time: Double) {
-        let hours = (time / 3600).rounded(.down)
-        guard hours.isFinite, abs(hours) < 1e15 else { return }
-        let now = Int64(hours)  // checked: |hours| < 1e15
-        guard now != hour else { return }
+    /// A time no clock reaches changes nothing.
+    mutating func advance(to clock: HourClock) {
+        guard let now = clock.hour, now != hour else { return }
         if levels.isEmpty {
             levels = Array(repeating: .nan, count: 24)
             days = Array(repeating: 0, count: 24)
         }
         if hour != Int64.min, hourUsable > 0, 2 * hourUsable >= hourSamples {
-            let slot = Int(((hour % 24) + 24) % 24)
+            let slot = HourClock.slot(of: hour)
             let mean = hourSum / Double(hourUsable)
             let weight = max(Self.slotWeight, 1 / Double(days[slot] + 1))
             levels[slot] = days[slot] == 0 ? mean : levels[slot] + weight * (mean - levels[slot])
@@ -58,29 +88,17 @@ struct DayProfile: Codable, Sendable, Equatable {
         hourSamples = 0
     }
 
-    /// The expected level at `time`, interpolated between the neighbouring hours' centres,
-    /// or nil while either slot is unlearned.
-    func reference(at time: Double) -> Double? {
-        Self.interpolate(levels, days: days, at: time)
+    /// The expected level at `clock`, interpolated between the neighbouring hours'
+    /// centres, or nil while either slot is unlearned.
+    func reference(at clock: HourClock) -> Double? {
+        guard levels.count == 24, Self.learned(at: clock, days: days), let first = clock.first else { return nil }
+        return levels[first] * (1 - clock.weight) + levels[clock.second] * clock.weight
     }
 
-    /// The value of 24 hourly `slots` at `time`, interpolated between the neighbouring
-    /// hours' centres, or nil while either slot has no `days` (or there are no slots).
-    static func interpolate(_ slots: [Double], days: [Int], at time: Double) -> Double? {
-        guard slots.count == 24, let (first, second, weight) = neighbours(at: time, days: days) else { return nil }
-        return slots[first] * (1 - weight) + slots[second] * weight
-    }
-
-    /// The two hour slots whose centres enclose `time`, and the second's weight, or nil
-    /// while either has no `days` (or there are not 24).
-    static func neighbours(at time: Double, days: [Int]) -> (first: Int, second: Int, weight: Double)? {
-        guard days.count == 24, time.isFinite else { return nil }
-        let position = (time / 3600).truncatingRemainder(dividingBy: 24) + (time < 0 ? 24 : 0) - 0.5
-        let below = position.rounded(.down)
-        let first = (Int(below) + 24) % 24
-        let second = (first + 1) % 24
-        guard days[first] > 0, days[second] > 0 else { return nil }
-        return (first, second, position - below)
+    /// Whether both slots enclosing `clock` have `days` (24 of them).
+    static func learned(at clock: HourClock, days: [Int]) -> Bool {
+        guard days.count == 24, let first = clock.first else { return false }
+        return days[first] > 0 && days[clock.second] > 0
     }
 
     /// Learns from one sample: its level joins the hour's mean when `usable` (not

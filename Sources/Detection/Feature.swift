@@ -373,6 +373,14 @@ struct Feature: Codable, Sendable {
     mutating func observe(
         _ x: Double, modelNoise: Double, settings: DetectorSettings, samplesPerHour: Double, frozen: Bool, time: Double
     ) -> Surprise? {
+        observe(x, modelNoise: modelNoise, settings: settings, samplesPerHour: samplesPerHour, frozen: frozen, clock: HourClock(time: time))
+    }
+
+    /// ``observe(_:modelNoise:settings:samplesPerHour:frozen:time:)`` with the sample's
+    /// place in the day worked out once for all of a cell's features.
+    mutating func observe(
+        _ x: Double, modelNoise: Double, settings: DetectorSettings, samplesPerHour: Double, frozen: Bool, clock: HourClock
+    ) -> Surprise? {
         // The previous value, once the transform is fixed (for the hourly noise's step).
         let previous = samples >= 10 ? lastValue : nil
         lastValue = x
@@ -410,11 +418,11 @@ struct Feature: Codable, Sendable {
         let forecast = level + 0.9 * trend
         // What this hour of the day has shown on other days: the mean absolute step of
         // white noise of deviation s is 1.128 s.
-        let hourSigma = settings.hourNoiseWeight > 0 ? (hourNoise.step(at: time) ?? 0) / 1.128 * settings.hourNoiseWeight : 0
+        let hourSigma = settings.hourNoiseWeight > 0 ? (hourNoise.step(at: clock) ?? 0) / 1.128 * settings.hourNoiseWeight : 0
         let sigma = max(1.2533 * meanAbsoluteError, modelSigma, floor, hourSigma)
         let residual = y - forecast
         if settings.hourNoiseWeight > 0 {
-            hourNoise.learn(step: previous.map { min(abs(y - transform($0)), 3 * settings.deadZone * sigma) }, at: time)
+            hourNoise.learn(step: previous.map { min(abs(y - transform($0)), 3 * settings.deadZone * sigma) }, at: clock)
         }
         let z = residual / sigma
         // The level is an average of `levelSpan` samples, so its own noise is only
@@ -543,8 +551,8 @@ struct Feature: Codable, Sendable {
         // The day profile: the level against what it is at this hour on other days.
         var profileDeviation = 0.0
         if settings.profileDeadZone > 0 {
-            profile.advance(to: time)
-            let reference = profile.reference(at: time)
+            profile.advance(to: clock)
+            let reference = profile.reference(at: clock)
             let profileSigma = max(1.2533 * profile.deviation, levelNoise, floor)
             if let reference, profile.isReady(samplesPerHour: samplesPerHour) {
                 profileDeviation = (level - reference) / profileSigma

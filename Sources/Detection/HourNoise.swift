@@ -20,19 +20,17 @@ struct HourNoise: Codable, Sendable, Equatable {
     var hourSteps = 0
     var hourSamples = 0
 
-    /// Records one sample at `time`, with its clipped absolute step from the previous
-    /// value (nil: none). A `time` no clock reaches changes nothing.
-    mutating func learn(step: Double?, at time: Double) {
-        let hours = (time / 3600).rounded(.down)
-        guard hours.isFinite, abs(hours) < 1e15 else { return }
-        let now = Int64(hours)  // checked: |hours| < 1e15
+    /// Records one sample at `clock`, with its clipped absolute step from the previous
+    /// value (nil: none). A time no clock reaches changes nothing.
+    mutating func learn(step: Double?, at clock: HourClock) {
+        guard let now = clock.hour else { return }
         if now != hour {
             if steps.isEmpty {
                 steps = Array(repeating: .nan, count: 24)
                 days = Array(repeating: 0, count: 24)
             }
             if hour != Int64.min, hourSteps > 0, 2 * hourSteps >= hourSamples {
-                let slot = Int(((hour % 24) + 24) % 24)
+                let slot = HourClock.slot(of: hour)
                 let mean = hourSum / Double(hourSteps)
                 let weight = max(DayProfile.slotWeight, 1 / Double(days[slot] + 1))
                 steps[slot] = days[slot] == 0 ? mean : steps[slot] + weight * (mean - steps[slot])
@@ -53,9 +51,9 @@ struct HourNoise: Codable, Sendable, Equatable {
     /// The mean absolute step expected at `time`: the larger of its hour's and the
     /// nearer neighbouring hour's (bursts start a little earlier on some days than on
     /// others), or nil while either is unlearned.
-    func step(at time: Double) -> Double? {
-        guard let (first, second, _) = DayProfile.neighbours(at: time, days: days) else { return nil }
-        return max(steps[first], steps[second])
+    func step(at clock: HourClock) -> Double? {
+        guard steps.count == 24, DayProfile.learned(at: clock, days: days), let first = clock.first else { return nil }
+        return max(steps[first], steps[clock.second])
     }
 
     /// Whether the decoded slots are consistent (24 each, or none yet).
