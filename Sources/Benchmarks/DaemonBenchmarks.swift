@@ -338,12 +338,15 @@ public struct LatencyBenchmark: Sendable {
                     relayReady.add(1, ordering: .releasing)
                     var decoder = TelemetryDecoder()
                     var items = [input.pollItem()]
+                    var primed = Set<String>()  // cells whose first faulty sample has arrived
                     while !relayDone.load(ordering: .acquiring) {
                         guard try poll(&items, timeoutMilliseconds: 50) > 0 else { continue }
                         while let frames = try input.receiveMultipart(dontWait: true) {
                             relayed.add(1, ordering: .relaxed)
                             guard frames.count == 2, let sample = try? decoder.decode(frames[1].bytes) else { continue }
                             guard sample.metrics.contains(where: { $0.value > 300 }) else { continue }  // a faulty sample (x10)
+                            // Like the daemon, answer a probe's second faulty sample.
+                            guard !primed.insert(sample.cell).inserted else { continue }
                             if let output {
                                 try output.socket.send(topic: "alert.relay", payload: Array(sample.cell.utf8))
                             } else {
@@ -436,8 +439,11 @@ public struct LatencyBenchmark: Sendable {
                 if wait > .microseconds(200) { try await Task.sleep(for: wait) }
             }
             if index % probeEvery == probeEvery / 2 && nextProbe < probes {
+                // A probe is two faulty samples back to back (one sample's feature spikes
+                // alone cannot raise); the clock starts at the second, which raises.
                 let cell = nextProbe
                 nextProbe += 1
+                try publisher.send(topic: "telemetry.p\(cell)", payload: payload(cell, faulty: true))
                 sentAt["p\(cell)"] = ContinuousClock.now
                 try publisher.send(topic: "telemetry.p\(cell)", payload: payload(cell, faulty: true))
             } else {

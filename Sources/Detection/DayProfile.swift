@@ -71,21 +71,27 @@ struct DayProfile: Codable, Sendable, Equatable {
     /// A time no clock reaches changes nothing.
     mutating func advance(to clock: HourClock) {
         guard let now = clock.hour, now != hour else { return }
-        if levels.isEmpty {
-            levels = Array(repeating: .nan, count: 24)
-            days = Array(repeating: 0, count: 24)
-        }
-        if hour != Int64.min, hourUsable > 0, 2 * hourUsable >= hourSamples {
-            let slot = HourClock.slot(of: hour)
-            let mean = hourSum / Double(hourUsable)
-            let weight = max(Self.slotWeight, 1 / Double(days[slot] + 1))
-            levels[slot] = days[slot] == 0 ? mean : levels[slot] + weight * (mean - levels[slot])
-            days[slot] += 1
-        }
+        Self.fold(hour: hour, sum: hourSum, count: hourUsable, samples: hourSamples, into: &levels, days: &days)
         hour = now
         hourSum = 0
         hourUsable = 0
         hourSamples = 0
+    }
+
+    /// Folds a finished `hour`'s mean (`sum` over `count` of its `samples`) into its slot
+    /// of 24 `slots` (created on first use), if most of its samples counted: the first
+    /// days averaged, then a running mean with weight ``slotWeight``.
+    static func fold(hour: Int64, sum: Double, count: Int, samples: Int, into slots: inout [Double], days: inout [Int]) {
+        if slots.isEmpty {
+            slots = Array(repeating: .nan, count: 24)
+            days = Array(repeating: 0, count: 24)
+        }
+        guard hour != Int64.min, count > 0, 2 * count >= samples else { return }
+        let slot = HourClock.slot(of: hour)
+        let mean = sum / Double(count)
+        let weight = max(slotWeight, 1 / Double(days[slot] + 1))
+        slots[slot] = days[slot] == 0 ? mean : slots[slot] + weight * (mean - slots[slot])
+        days[slot] += 1
     }
 
     /// The expected level at `clock`, interpolated between the neighbouring hours'

@@ -25,17 +25,7 @@ struct HourNoise: Codable, Sendable, Equatable {
     mutating func learn(step: Double?, at clock: HourClock) {
         guard let now = clock.hour else { return }
         if now != hour {
-            if steps.isEmpty {
-                steps = Array(repeating: .nan, count: 24)
-                days = Array(repeating: 0, count: 24)
-            }
-            if hour != Int64.min, hourSteps > 0, 2 * hourSteps >= hourSamples {
-                let slot = HourClock.slot(of: hour)
-                let mean = hourSum / Double(hourSteps)
-                let weight = max(DayProfile.slotWeight, 1 / Double(days[slot] + 1))
-                steps[slot] = days[slot] == 0 ? mean : steps[slot] + weight * (mean - steps[slot])
-                days[slot] += 1
-            }
+            DayProfile.fold(hour: hour, sum: hourSum, count: hourSteps, samples: hourSamples, into: &steps, days: &days)
             hour = now
             hourSum = 0
             hourSteps = 0
