@@ -175,9 +175,13 @@ struct CellModel: Codable, Sendable {
             if period == 0 {
                 period = max(dt, 1e-3)
             } else if dt > 2.5 * period {
-                let habituation = settings.gapHabituationSamples > 0 ? gapHabituation ?? 0 : 0
-                eventWeight += settings.eventWeight / (1 + habituation)
-                gapHabituation = habituation + 1
+                // Only short gaps (a clock that skips a few samples) habituate, and only
+                // from the third recent one: an outage, or two gaps of a flapping link,
+                // weigh in full.
+                let short = dt <= 10 * period
+                let habituation = settings.gapHabituationSamples > 0 && short ? gapHabituation ?? 0 : 0
+                eventWeight += settings.eventWeight / (1 + max(habituation - 1, 0))
+                if short { gapHabituation = habituation + 1 }
                 events.append(("reporting_gap_s", dt, 0, 2.5 * period))
             } else if dt > 0 {
                 period += 0.05 * (dt - period)
@@ -194,13 +198,20 @@ struct CellModel: Codable, Sendable {
 
         // Raw metrics: behaviour, counter resets.
         var resets = 0
+        var totalResets = 0
         for metric in sample.metrics {
             guard let track = trackIndex(for: metric.id, names: names, limit: settings.maximumMetricsPerCell) else {
                 ignoredMetrics += 1
                 continue
             }
             let wasCounter = tracks[track].behaviour == .counter
-            if tracks[track].observe(metric.value, at: t) { resets += 1 }
+            let previousTotal = tracks[track].lastValue ?? 0
+            if tracks[track].observe(metric.value, at: t) {
+                resets += 1
+                // A running total worth the name: a small level taken for a counter (2
+                // falling to 0) does not make a restart with another.
+                if previousTotal >= 10 { totalResets += 1 }
+            }
             if tracks[track].behaviour != .undecided && featureOfTrack[track] == -1 {
                 createFeatures(for: track)
             } else if wasCounter && tracks[track].behaviour == .gauge && featureOfTrack[track] >= 0 {
@@ -218,7 +229,7 @@ struct CellModel: Codable, Sendable {
             // Several counters from zero at once is a restart, gross evidence on its own
             // (an outage shorter than a reporting gap leaves nothing else at 15-minute
             // periods); one counter from zero may be that counter's own wrap.
-            eventWeight += settings.eventWeight * (resets >= 2 ? 2 : 1)
+            eventWeight += settings.eventWeight * (totalResets >= 2 ? 2 : 1)
             events.append(("counter_reset", 1, 0, 0))
         }
 
@@ -629,11 +640,13 @@ struct CellModel: Codable, Sendable {
             guard present[metric], let delta = tracks[metric].lastDelta, let interval = tracks[metric].lastInterval,
                 interval > 0
             else { return nil }
-            // The rate's resolution: one step of the counter per interval. It sets the
-            // scale of a counter of rare events (mostly 0, now and then 1): one event is
-            // then about one unit, not a leap from nothing.
-            if feature.resolution == 0 {
-                let resolution = tracks[metric].resolution / interval
+            // The rate's resolution: one count per interval, for a counter of events. It
+            // sets the scale of a counter of rare events (mostly 0, now and then 1): one
+            // event is then about one unit, not a leap from nothing. (Not the smallest
+            // increase seen: on a busy counter that is most of a typical one, and a floor
+            // that large would hide even a drop to zero.)
+            if feature.resolution == 0, tracks[metric].allIntegral {
+                let resolution = 1 / interval
                 if resolution.isFinite && resolution > 0 { feature.resolution = resolution }
             }
             return (delta / interval, max(delta, 1).squareRoot() / interval)

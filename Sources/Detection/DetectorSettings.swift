@@ -64,17 +64,19 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var surpriseWeight = 0.3
     /// Evidence neuron's membrane time constant, in sample periods.
     public var evidenceTauPeriods = 4.0
-    /// Evidence neuron's threshold; each feature-neuron spike adds 1, so one feature
-    /// neuron firing once (a blip) cannot raise an alert, two in a row can.
+    /// Evidence neuron's threshold; each feature-neuron spike adds 1 (at most
+    /// `evidencePerSample` per sample), so one feature neuron firing once (a blip) cannot
+    /// raise an alert; several features in two samples running, or one in three, can.
     public var evidenceThreshold = 1.8
     /// Most drive the feature neurons' spikes of one sample put onto the evidence neuron
     /// (each spike 1): below the threshold, so evidence must last two samples to raise;
-    /// infinity = no limit.
+    /// a value at or above `evidenceThreshold` lets one sample raise again.
     public var evidencePerSample = 1.5
     /// Weight of a reporting gap or counter reset onto the evidence neuron.
     public var eventWeight = 1.6
-    /// Samples over which a cell's habituation to reporting gaps fades (each recent gap
-    /// divides the next one's weight); 0 = every gap weighs `eventWeight`.
+    /// Samples over which a cell's habituation to short reporting gaps (at most 10
+    /// periods) fades: from the third recent one, each divides the next one's weight;
+    /// 0 = every gap weighs `eventWeight`.
     public var gapHabituationSamples = 1000.0
 
     // MARK: Onset neuron (the per-sample score)

@@ -493,7 +493,8 @@ struct Feature: Codable, Sendable {
         trend = 0.9 * trend + beta * (newLevel - level - 0.9 * trend)
         level = newLevel
         let scaleAlpha = 2 / (settings.scaleSpan + 1) * (surprising ? settings.frozenGain : 1)  // scale never learns a fault
-        meanAbsoluteError += scaleAlpha * ((warming ? abs(residual) : min(abs(residual), settings.deadZone * sigma)) - meanAbsoluteError)
+        let learnedError = warming ? abs(residual) : min(abs(residual), settings.deadZone * sigma)
+        meanAbsoluteError += scaleAlpha * (learnedError - meanAbsoluteError)
         meanAbsoluteError = max(meanAbsoluteError, 1e-12)
         let slowSpan = max(min(settings.slowBaselineHours * samplesPerHour, settings.slowBaselineMaximumSamples > 0 ? settings.slowBaselineMaximumSamples : .infinity), 10)
         let slowSurprising = abs(zSlow) > settings.slowDeadZone || frozen

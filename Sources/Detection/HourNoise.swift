@@ -38,7 +38,7 @@ struct HourNoise: Codable, Sendable, Equatable {
         }
     }
 
-    /// The mean absolute step expected at `time`: the larger of its hour's and the
+    /// The mean absolute step expected at `clock`: the larger of its hour's and the
     /// nearer neighbouring hour's (bursts start a little earlier on some days than on
     /// others), or nil while either is unlearned.
     func step(at clock: HourClock) -> Double? {

@@ -378,6 +378,23 @@ struct DetectionTests {
         #expect(Self.irregularClock(gapHabituationSamples: 0) > 0)
     }
 
+    @Test("a busy counter's rate that drops to zero (setups stop, the cell still reporting) is raised")
+    func busyCounterDropsToZero() throws {
+        var harness = Harness()
+        var noise = Noise(30)
+        var attempts = 50_000.0
+        var time = start
+        for sample in 0..<300 {
+            if sample < 250 { attempts += (900 * (1 + noise.next(0.05))).rounded() }
+            _ = harness.feed(time: time, ["RRC.ConnEstabAtt": attempts, "Load": 40 + noise.next(1)])
+            time += 900
+        }
+        // With the smallest increase seen as the rate's resolution (about 800 setups a
+        // period), the noise floor hid even this.
+        let alert = try #require(harness.raised.first, "setups stopping was not raised")
+        #expect(alert.timestamp <= start + 253 * 900)
+    }
+
     /// Alerts raised when `resetting` of three counters restart from zero at one regular
     /// 15-minute sample (no reporting gap: the outage was shorter than a period).
     static func countersFromZero(resetting: Int) -> [Alert] {
