@@ -378,6 +378,29 @@ struct DetectionTests {
         #expect(Self.irregularClock(gapHabituationSamples: 0) > 0)
     }
 
+    /// Alerts raised when five steady features all jump tenfold for one sample only.
+    static func oneSampleGlitch(evidencePerSample: Double) -> Int {
+        var settings = DetectorSettings()
+        settings.evidencePerSample = evidencePerSample
+        var harness = Harness()
+        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+        var noise = Noise(31)
+        for sample in 0..<400 {
+            let scale = sample == 300 ? 10.0 : 1.0
+            var metrics: [String: Double] = [:]
+            for index in 0..<5 { metrics["m\(index)"] = (50 + Double(index) * 10 + noise.next(1)) * scale }
+            _ = harness.feed(time: start + Double(sample) * 60, metrics)
+        }
+        return harness.raised.count
+    }
+
+    @Test("one sample in which every feature jumps (a glitch) raises nothing: one sample's feature spikes cannot raise alone")
+    func oneSampleGlitchRaisesNothing() {
+        #expect(Self.oneSampleGlitch(evidencePerSample: DetectorSettings().evidencePerSample) == 0)
+        // Without the cap the same glitch raises: the case tests it.
+        #expect(Self.oneSampleGlitch(evidencePerSample: 100) > 0)
+    }
+
     @Test("a busy counter's rate that drops to zero (setups stop, the cell still reporting) is raised")
     func busyCounterDropsToZero() throws {
         var harness = Harness()
