@@ -94,9 +94,9 @@ struct CellModel: Codable, Sendable {
     var alertAcceptedUntil = -Double.infinity
     /// Metric values ignored because the cell already carries the most metrics it may.
     var ignoredMetrics = 0
-    /// Habituation to reporting gaps: a leaky count of the cell's recent gaps (nil: none
-    /// yet). A source that often skips a few samples (a 1 Hz sensor with an irregular
-    /// clock) is not at fault each time; each further gap weighs less.
+    /// Habituation to short reporting gaps: a leaky count of the cell's recent ones (nil:
+    /// none yet). A source that often skips a few samples (a 1 Hz sensor with an
+    /// irregular clock) is not at fault each time; from the third, each weighs less.
     var gapHabituation: Double?
 
     /// Global metric id -> track index; rebuilt from names after a restore.
@@ -197,7 +197,7 @@ struct CellModel: Codable, Sendable {
         let evidenceTau = max(period, 1) * settings.evidenceTauPeriods * 1_000_000
 
         // Raw metrics: behaviour, counter resets.
-        var resets = 0
+        var anyReset = false
         var totalResets = 0
         for metric in sample.metrics {
             guard let track = trackIndex(for: metric.id, names: names, limit: settings.maximumMetricsPerCell) else {
@@ -207,7 +207,7 @@ struct CellModel: Codable, Sendable {
             let wasCounter = tracks[track].behaviour == .counter
             let previousTotal = tracks[track].lastValue ?? 0
             if tracks[track].observe(metric.value, at: t) {
-                resets += 1
+                anyReset = true
                 // A running total worth the name: a small level taken for a counter (2
                 // falling to 0) does not make a restart with another.
                 if previousTotal >= 10 { totalResets += 1 }
@@ -224,7 +224,6 @@ struct CellModel: Codable, Sendable {
                 if tracks[track].resolution.isFinite { features[index].resolution = tracks[track].resolution }
             }
         }
-        let anyReset = resets > 0
         if anyReset {
             // Several counters from zero at once is a restart, gross evidence on its own
             // (an outage shorter than a reporting gap leaves nothing else at 15-minute

@@ -428,6 +428,9 @@ struct Feature: Codable, Sendable {
         // The level is an average of `levelSpan` samples, so its own noise is only
         // sigma * sqrt(alpha / (2 - alpha)); the slow deviation is judged against that.
         let levelAlpha = 2 / (settings.levelSpan + 1)
+        // The slow baseline's span in samples: its hours, at most its sample limit.
+        let slowLimit = settings.slowBaselineMaximumSamples > 0 ? settings.slowBaselineMaximumSamples : .infinity
+        let slowSpan = max(min(settings.slowBaselineHours * samplesPerHour, slowLimit), 10)
         let slowSigma = max(1.2533 * slowMeanAbsoluteDeviation, sigma * (levelAlpha / (2 - levelAlpha)).squareRoot(), floor)
         let zSlow = (level - slowLevel) / slowSigma
 
@@ -480,7 +483,7 @@ struct Feature: Codable, Sendable {
             // span (it is the new normal); or the level came back gradually inside the
             // day's range (once that speaks).
             acceptedShiftAge += 1
-            let absorbed = !frozen && Double(acceptedShiftAge) > settings.slowBaselineHours * samplesPerHour
+            let absorbed = !frozen && Double(acceptedShiftAge) > slowSpan
             let margin = settings.envelopeDeadZone * lastEnvelope.unit
             let backInRange = lastEnvelope.unit > 0 && level <= lastEnvelope.high + margin && level >= lastEnvelope.low - margin
             if absorbed || backInRange { acceptedShift = 0 }
@@ -496,7 +499,6 @@ struct Feature: Codable, Sendable {
         let learnedError = warming ? abs(residual) : min(abs(residual), settings.deadZone * sigma)
         meanAbsoluteError += scaleAlpha * (learnedError - meanAbsoluteError)
         meanAbsoluteError = max(meanAbsoluteError, 1e-12)
-        let slowSpan = max(min(settings.slowBaselineHours * samplesPerHour, settings.slowBaselineMaximumSamples > 0 ? settings.slowBaselineMaximumSamples : .infinity), 10)
         let slowSurprising = abs(zSlow) > settings.slowDeadZone || frozen
         let slowAlpha = 2 / (slowSpan + 1) * (slowSurprising ? settings.frozenGain : 1)
         let slowDeviation = level - slowLevel
