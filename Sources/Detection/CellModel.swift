@@ -252,22 +252,27 @@ struct CellModel: Codable, Sendable {
             defer { swap(&features, &self.features) }
             features.withUnsafeMutableBufferPointer { features in
                 for index in features.indices {
-                    guard let (x, noise) = Self.value(of: &features[index], tracks: tracks, present: present, settings: settings)
+                    // Freeze what carries the alert, so the fault is not learned as normal.
+                    let frozen = alerting && features[index].alertSpikes.on + features[index].alertSpikes.off > 0
+                    guard let (x, noise, countDeviation) = Self.value(
+                        of: &features[index], tracks: tracks, present: present, settings: settings,
+                        samplesPerHour: samplesPerHour, frozen: frozen)
                     else { continue }
                     guard x.isFinite else { continue }
                     guard let surprise = features[index].observe(
-                        x, modelNoise: noise, settings: settings, samplesPerHour: samplesPerHour,
-                        // Freeze what carries the alert, so the fault is not learned as normal.
-                        frozen: alerting && features[index].alertSpikes.on + features[index].alertSpikes.off > 0, clock: clock)
+                        x, modelNoise: noise, settings: settings, samplesPerHour: samplesPerHour, frozen: frozen, clock: clock,
+                        countDeviation: countDeviation)
                     else { continue }
                     let on = max(
                         spikes(surprise.fast, settings.deadZone, settings), spikes(surprise.slow, settings.slowDeadZone, settings),
                         spikes(surprise.envelope, settings.envelopeDeadZone, settings),
-                        spikes(surprise.profile, settings.profileDeadZone, settings))
+                        spikes(surprise.profile, settings.profileDeadZone, settings),
+                        spikes(surprise.counts, settings.countDeadZone, settings))
                     let off = max(
                         spikes(-surprise.fast, settings.deadZone, settings), spikes(-surprise.slow, settings.slowDeadZone, settings),
                         spikes(-surprise.envelope, settings.envelopeDeadZone, settings),
-                        spikes(-surprise.profile, settings.profileDeadZone, settings))
+                        spikes(-surprise.profile, settings.profileDeadZone, settings),
+                        spikes(-surprise.counts, settings.countDeadZone, settings))
                     if probe != nil {
                         readings.append(.init(
                             name: features[index].name, value: x, fast: surprise.fast, slow: surprise.slow, spikesOn: on,
@@ -623,18 +628,21 @@ struct CellModel: Codable, Sendable {
         return features.count - 1
     }
 
-    /// This sample's value of a feature and its model noise, if the sample carries it.
+    /// This sample's value of a feature, its model noise and, for a ratio of counts, its
+    /// recent rate's deviation from its long-run rate (``RatioBaseline``, which learns
+    /// this interval's counts here), if the sample carries it.
     /// Static, taking the tracks explicitly: a method on `self` would copy the whole cell
     /// (and then copy-on-write its features) on every call.
-    static func value(of feature: inout Feature, tracks: [MetricTrack], present: PresentTracks, settings: DetectorSettings)
-        -> (Double, Double)?
-    {
+    static func value(
+        of feature: inout Feature, tracks: [MetricTrack], present: PresentTracks, settings: DetectorSettings,
+        samplesPerHour: Double, frozen: Bool
+    ) -> (Double, Double, Double?)? {
         switch feature.source {
         case .gauge(let metric):
             guard present[metric], tracks[metric].behaviour == .gauge || tracks[metric].behaviour == .counter,
                 let value = tracks[metric].lastValue
             else { return nil }
-            return (value, 0)
+            return (value, 0, nil)
         case .rate(let metric):
             guard present[metric], let delta = tracks[metric].lastDelta, let interval = tracks[metric].lastInterval,
                 interval > 0
@@ -648,7 +656,7 @@ struct CellModel: Codable, Sendable {
                 let resolution = 1 / interval
                 if resolution.isFinite && resolution > 0 { feature.resolution = resolution }
             }
-            return (delta / interval, max(delta, 1).squareRoot() / interval)
+            return (delta / interval, max(delta, 1).squareRoot() / interval, nil)
         case .ratio(let numerator, let denominator):
             guard present[numerator], present[denominator] else { return nil }
             let n: Double
@@ -669,6 +677,7 @@ struct CellModel: Codable, Sendable {
             guard d > 0 || counts else { return nil }
             var p: Double
             var count = 0.0
+            var deviation: Double?
             if counts {
                 // Judge the ratio over the last few intervals' attempts (leaky sums), or
                 // over as many as hold about `ratioAttempts` attempts when they are rare
@@ -680,6 +689,15 @@ struct CellModel: Codable, Sendable {
                 let keep = 1 - 1 / horizon
                 feature.numeratorSum = feature.numeratorSum * keep + max(n, 0)
                 feature.denominatorSum = feature.denominatorSum * keep + max(d, 0)
+                // The recent rate against the long-run rate, then the long run learns
+                // this interval (hardly, while it surprises or carries an alert).
+                if settings.countDeadZone > 0 {
+                    deviation = feature.ratioBaseline.observe(
+                        events: max(n, 0), attempts: attempts, recentEvents: feature.numeratorSum,
+                        recentAttempts: feature.denominatorSum,
+                        span: Feature.ratioBaselineSpans * Feature.slowSpan(settings: settings, samplesPerHour: samplesPerHour),
+                        frozen: frozen, deadZone: settings.countDeadZone, frozenGain: settings.frozenGain)
+                }
                 guard feature.denominatorSum >= 1, d > 0 else { return nil }
                 p = feature.numeratorSum / feature.denominatorSum
                 count = feature.denominatorSum
@@ -689,7 +707,7 @@ struct CellModel: Codable, Sendable {
             p = min(max(p, 0), 1)
             let expected = min(max(feature.level, 0.001), 0.999)
             let noise = count > 0 ? (max(expected * (1 - expected), 1 / count) / count).squareRoot() : 0
-            return (p, noise)
+            return (p, noise, deviation)
         }
     }
 }

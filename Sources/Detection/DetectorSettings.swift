@@ -31,6 +31,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var ratioAttempts = 20.0
     /// Most intervals a ratio's leaky sums span, however rare its attempts.
     public var maximumRatioIntervals = 240.0
+    /// Sigmas a ratio of counts' recent counts may deviate from its long-run rate
+    /// (``RatioBaseline``, a likelihood-ratio test on the counts, beside the level's
+    /// pathways) before it sends spikes; 0 = no such test.
+    public var countDeadZone = 5.0
 
     // MARK: Encoding
 

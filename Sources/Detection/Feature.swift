@@ -131,6 +131,8 @@ struct Feature: Codable, Sendable {
     /// For a ratio of counters: the mean attempts per interval (zero intervals included),
     /// which sets how many intervals the leaky sums span.
     var attemptsPerInterval = 0.0
+    /// For a ratio of counts: its long-run rate, which judges the leaky sums' recent rate.
+    var ratioBaseline = RatioBaseline()
     /// Consecutive surprising samples (the fast expectation's freeze has a time limit).
     var surprisingStreak = 0
     /// The shift (transformed units, signed; 0 = none) the fast expectation accepted after
@@ -191,7 +193,7 @@ struct Feature: Codable, Sendable {
         case name, source, onNeuron, offNeuron, warmupValues, scale, samples, level, trend, meanAbsoluteError
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastForecast, lastSigma, alertOn, alertOff
         case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, acceptedShiftAge, streakStartResidual, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
-        case contexts, habituation, coMoment, ownMoment, profile, hourNoise, attemptsPerInterval
+        case contexts, habituation, coMoment, ownMoment, profile, hourNoise, attemptsPerInterval, ratioBaseline
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -255,6 +257,7 @@ struct Feature: Codable, Sendable {
         }
         hourNoise = try c.decodeIfPresent(HourNoise.self, forKey: .hourNoise) ?? HourNoise()
         attemptsPerInterval = try c.decodeIfPresent(Double.self, forKey: .attemptsPerInterval) ?? 0
+        ratioBaseline = try c.decodeIfPresent(RatioBaseline.self, forKey: .ratioBaseline) ?? RatioBaseline()
         guard hourNoise.isConsistent else {
             throw DecodingError.dataCorruptedError(forKey: .hourNoise, in: c, debugDescription: "the hourly noise does not have 24 hours")
         }
@@ -309,10 +312,20 @@ struct Feature: Codable, Sendable {
         try c.encode(profile, forKey: .profile)
         try c.encode(hourNoise, forKey: .hourNoise)
         try c.encode(attemptsPerInterval, forKey: .attemptsPerInterval)
+        try c.encode(ratioBaseline, forKey: .ratioBaseline)
     }
 
     /// Hourly slots the day's envelope needs before it may speak.
     static let envelopeReadyHours = 20
+
+    /// The slow baseline's span in samples: its hours, at most its sample limit.
+    static func slowSpan(settings: DetectorSettings, samplesPerHour: Double) -> Double {
+        let limit = settings.slowBaselineMaximumSamples > 0 ? settings.slowBaselineMaximumSamples : .infinity
+        return max(min(settings.slowBaselineHours * samplesPerHour, limit), 10)
+    }
+
+    /// Spans of the slow baseline that a ratio's long-run rate spans (``RatioBaseline``).
+    static let ratioBaselineSpans = 4.0
 
     var isRatio: Bool {
         if case .ratio = source { return true }
@@ -361,6 +374,9 @@ struct Feature: Codable, Sendable {
         /// The level's deviation from what it is at this hour of the day, in typical
         /// day-to-day deviations (0 until the day profile is ready, or when it is off).
         var profile = 0.0
+        /// For a ratio of counts: its recent counts' deviation from its long-run rate, in
+        /// sigmas (``RatioBaseline``; 0 until the slow baseline may speak).
+        var counts = 0.0
     }
 
     /// Observes a value; returns the surprise (nil while warming up).
@@ -378,8 +394,13 @@ struct Feature: Codable, Sendable {
 
     /// ``observe(_:modelNoise:settings:samplesPerHour:frozen:time:)`` with the sample's
     /// place in the day worked out once for all of a cell's features.
+    /// - Parameter countDeviation: for a ratio of counts, its recent rate's deviation from
+    ///   its long-run rate in sigmas (``RatioBaseline``), a verdict beside the level's
+    ///   pathways: a ratio's level wanders with its attempts, its counts say how much
+    ///   that means.
     mutating func observe(
-        _ x: Double, modelNoise: Double, settings: DetectorSettings, samplesPerHour: Double, frozen: Bool, clock: HourClock
+        _ x: Double, modelNoise: Double, settings: DetectorSettings, samplesPerHour: Double, frozen: Bool, clock: HourClock,
+        countDeviation: Double? = nil
     ) -> Surprise? {
         // The previous value, once the transform is fixed (for the hourly noise's step).
         let previous = samples >= 10 ? lastValue : nil
@@ -428,9 +449,7 @@ struct Feature: Codable, Sendable {
         // The level is an average of `levelSpan` samples, so its own noise is only
         // sigma * sqrt(alpha / (2 - alpha)); the slow deviation is judged against that.
         let levelAlpha = 2 / (settings.levelSpan + 1)
-        // The slow baseline's span in samples: its hours, at most its sample limit.
-        let slowLimit = settings.slowBaselineMaximumSamples > 0 ? settings.slowBaselineMaximumSamples : .infinity
-        let slowSpan = max(min(settings.slowBaselineHours * samplesPerHour, slowLimit), 10)
+        let slowSpan = Self.slowSpan(settings: settings, samplesPerHour: samplesPerHour)
         let slowSigma = max(1.2533 * slowMeanAbsoluteDeviation, sigma * (levelAlpha / (2 - levelAlpha)).squareRoot(), floor)
         let zSlow = (level - slowLevel) / slowSigma
 
@@ -572,7 +591,7 @@ struct Feature: Codable, Sendable {
         let envelopeReady = hourCount >= Self.envelopeReadyHours
         return Surprise(
             fast: z, slow: slowReady ? zSlow : 0, envelope: envelopeReady ? envelope : 0, novelty: novelty.novelty,
-            rangeBreak: novelty.rangeBreak, profile: profileDeviation)
+            rangeBreak: novelty.rangeBreak, profile: profileDeviation, counts: slowReady ? countDeviation ?? 0 : 0)
     }
 }
 

@@ -304,6 +304,49 @@ struct DetectionTests {
         #expect(harness.raised.isEmpty, "raised at hours \(harness.raised.map { (($0.timestamp - start) / 3600).rounded() })")
     }
 
+    /// Hours (from the start) of the alerts raised on a cell reporting every 15 minutes
+    /// whose handovers (about fifteen a period) almost never fail, until a neighbour list
+    /// goes wrong on the third night: from hour 50 to hour 53, one in four fails.
+    static func handoverMisconfiguration(countDeadZone: Double, seed: UInt64) -> [Double] {
+        var settings = DetectorSettings()
+        settings.countDeadZone = countDeadZone
+        var harness = Harness()
+        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+        var noise = Noise(seed)
+        var attempts = 10_000.0
+        var successes = 9_950.0
+        for period in 0..<(60 * 4) {
+            let hour = Double(period) / 4
+            let failing = hour >= 50 && hour < 53 ? 0.25 : 0.005
+            for _ in 0..<Int.random(in: 10...20, using: &noise.rng) {
+                attempts += 1
+                if Double.random(in: 0..<1, using: &noise.rng) >= failing { successes += 1 }
+            }
+            _ = harness.feed(
+                time: start + Double(period) * 900, ["HO.ExeAtt": attempts, "HO.ExeSucc": successes, "Load": 40 + noise.next(1)])
+        }
+        return harness.raised.map { ($0.timestamp - start) / 3600 }
+    }
+
+    @Test("a handover ratio whose failures rise from one in two hundred to one in four at a quiet hour is raised, though its forecast follows it down as its leaky sums fill")
+    func ratioAgainstItsLongRun() {
+        // Hours from the fault's start to its alert (nil: missed), over six seeds.
+        func delays(countDeadZone: Double) -> [Double?] {
+            (31...36).map { seed in
+                let raised = Self.handoverMisconfiguration(countDeadZone: countDeadZone, seed: UInt64(seed))
+                #expect(raised.allSatisfy { $0 >= 50 }, "seed \(seed): raised at hours \(raised)")
+                return raised.first { $0 >= 50 && $0 < 53.5 }.map { $0 - 50 }
+            }
+        }
+        let counts = delays(countDeadZone: DetectorSettings().countDeadZone)
+        #expect(counts.allSatisfy { $0 != nil }, "delays \(counts)")
+        // Judged by its level alone, each step of the ratio's fall is inside the dead zone:
+        // raised later, or not at all.
+        let levelOnly = delays(countDeadZone: 0)
+        let later = zip(counts, levelOnly).filter { counted, level in level.map { $0 > counted ?? .infinity } ?? true }
+        #expect(later.count >= 2, "the case does not test the counts: delays \(counts) against \(levelOnly)")
+    }
+
     /// Hours (from the start) of the alerts raised on a delay that is steady all day and
     /// bursty from 19:00 to 21:00 every evening (queues at the busy hour), over four days.
     static func eveningBursts(hourNoiseWeight: Double) -> [Double] {
