@@ -696,7 +696,8 @@ struct CellModel: Codable, Sendable {
                         events: max(n, 0), attempts: attempts, recentEvents: feature.numeratorSum,
                         recentAttempts: feature.denominatorSum,
                         span: Feature.ratioBaselineSpans * Feature.slowSpan(settings: settings, samplesPerHour: samplesPerHour),
-                        frozen: frozen, deadZone: settings.countDeadZone, frozenGain: settings.frozenGain)
+                        frozen: frozen, deadZone: settings.countDeadZone, frozenGain: settings.frozenGain,
+                        acceptAfter: settings.maximumAlertHours * samplesPerHour)
                 }
                 guard feature.denominatorSum >= 1, d > 0 else { return nil }
                 p = feature.numeratorSum / feature.denominatorSum
@@ -726,3 +727,4 @@ struct PresentTracks {
 
     subscript(track: Int) -> Bool { track < seenAt.count && seenAt[track] == stamp }
 }
+

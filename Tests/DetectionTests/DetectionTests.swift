@@ -347,6 +347,30 @@ struct DetectionTests {
         #expect(later.count >= 2, "the case does not test the counts: delays \(counts) against \(levelOnly)")
     }
 
+    @Test("a ratio whose failure rate changes for good is raised, then accepted: it is not raised again day after day")
+    func ratioNewNormal() {
+        var harness = Harness()
+        var noise = Noise(37)
+        var attempts = 10_000.0
+        var successes = 9_950.0
+        // Fifteen-minute periods, fifteen handovers each; from hour 30 on, one in four
+        // fails instead of one in two hundred (a neighbour removed for good).
+        for period in 0..<(6 * 24 * 4) {
+            let failing = Double(period) / 4 >= 30 ? 0.25 : 0.005
+            for _ in 0..<Int.random(in: 10...20, using: &noise.rng) {
+                attempts += 1
+                if Double.random(in: 0..<1, using: &noise.rng) >= failing { successes += 1 }
+            }
+            _ = harness.feed(
+                time: start + Double(period) * 900, ["HO.ExeAtt": attempts, "HO.ExeSucc": successes, "Load": 40 + noise.next(1)])
+        }
+        let raised = harness.raised.map { ($0.timestamp - start) / 3600 }
+        #expect(raised.contains { $0 >= 30 && $0 < 32 }, "raised at hours \(raised)")
+        // Held back from the long run for good, the new rate would surprise for weeks:
+        // an alert every twelve hours.
+        #expect(!raised.contains { $0 >= 72 }, "raised at hours \(raised)")
+    }
+
     /// Hours (from the start) of the alerts raised on a delay that is steady all day and
     /// bursty from 19:00 to 21:00 every evening (queues at the busy hour), over four days.
     static func eveningBursts(hourNoiseWeight: Double) -> [Double] {

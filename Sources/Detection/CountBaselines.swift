@@ -25,25 +25,29 @@ struct RatioBaseline: Codable, Sendable, Equatable {
     var dispersion = 1.0
     /// Intervals learned (the dispersion is their plain mean until there are a span's).
     var intervals = 0
+    /// Consecutive intervals held back from the long run.
+    var heldIntervals = 0
 
     /// Judges one interval and learns it: returns the recent counts' deviation from the
     /// long-run rate, in sigmas (positive when the numerator is more frequent than in the
     /// long run). The long run learns the interval with `frozenGain` of its weight while
     /// the deviation exceeds `deadZone` or the ratio carries an alert (`frozen`), so a
-    /// fault is not learned as the long-run rate.
+    /// fault is not learned as the long-run rate; after `acceptAfter` such intervals in a
+    /// row it learns in full again (a new normal is accepted, as the forecast does).
     /// - Parameters:
     ///   - events: this interval's numerator count; `attempts`: its denominator count.
     ///   - recentEvents: the ratio's own leaky sums (a few intervals).
     ///   - span: the long run's span, in intervals.
     mutating func observe(
         events newEvents: Double, attempts newAttempts: Double, recentEvents: Double, recentAttempts: Double,
-        span: Double, frozen: Bool, deadZone: Double, frozenGain: Double
+        span: Double, frozen: Bool, deadZone: Double, frozenGain: Double, acceptAfter: Double
     ) -> Double {
         let span = max(span, 1)
         let recent = Self.statistic(a: recentEvents, n: recentAttempts, c: events, m: attempts)
         let deviation = recent.sign * (recent.g / max(dispersion, 1)).squareRoot()
         let surprising = frozen || abs(deviation) > deadZone
-        let gain = surprising ? frozenGain : 1
+        heldIntervals = surprising ? heldIntervals + 1 : 0
+        let gain = surprising && Double(heldIntervals) <= acceptAfter ? frozenGain : 1
         let keep = 1 - gain / span
         events = events * keep + gain * max(newEvents, 0)
         attempts = attempts * keep + gain * max(newAttempts, 0)
