@@ -727,4 +727,3 @@ struct PresentTracks {
 
     subscript(track: Int) -> Bool { track < seenAt.count && seenAt[track] == stamp }
 }
-
