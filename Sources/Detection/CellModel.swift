@@ -267,12 +267,12 @@ struct CellModel: Codable, Sendable {
                         spikes(surprise.fast, settings.deadZone, settings), spikes(surprise.slow, settings.slowDeadZone, settings),
                         spikes(surprise.envelope, settings.envelopeDeadZone, settings),
                         spikes(surprise.profile, settings.profileDeadZone, settings),
-                        spikes(surprise.counts, settings.countDeadZone, settings))
+                        settings.countDeadZone > 0 ? spikes(surprise.counts, settings.countDeadZone, settings) : 0)
                     let off = max(
                         spikes(-surprise.fast, settings.deadZone, settings), spikes(-surprise.slow, settings.slowDeadZone, settings),
                         spikes(-surprise.envelope, settings.envelopeDeadZone, settings),
                         spikes(-surprise.profile, settings.profileDeadZone, settings),
-                        spikes(-surprise.counts, settings.countDeadZone, settings))
+                        settings.countDeadZone > 0 ? spikes(-surprise.counts, settings.countDeadZone, settings) : 0)
                     if probe != nil {
                         readings.append(.init(
                             name: features[index].name, value: x, fast: surprise.fast, slow: surprise.slow, spikesOn: on,
@@ -695,7 +695,8 @@ struct CellModel: Codable, Sendable {
                     deviation = feature.ratioBaseline.observe(
                         events: max(n, 0), attempts: attempts, recentEvents: feature.numeratorSum,
                         recentAttempts: feature.denominatorSum,
-                        span: Feature.ratioBaselineSpans * Feature.slowSpan(settings: settings, samplesPerHour: samplesPerHour),
+                        span: Feature.ratioBaselineSpans
+                            * max(Feature.slowSpan(settings: settings, samplesPerHour: samplesPerHour), horizon),
                         frozen: frozen, deadZone: settings.countDeadZone, frozenGain: settings.frozenGain,
                         acceptAfter: settings.maximumAlertHours * samplesPerHour)
                 }

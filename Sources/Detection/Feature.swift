@@ -318,13 +318,20 @@ struct Feature: Codable, Sendable {
     /// Hourly slots the day's envelope needs before it may speak.
     static let envelopeReadyHours = 20
 
+    /// Samples a feature warms up for: `warmupSamples`, and at least `warmupSeconds` of
+    /// telemetry (on a stream of seconds, one minute shows only the fastest noise).
+    static func warmup(settings: DetectorSettings, samplesPerHour: Double) -> Double {
+        max(Double(settings.warmupSamples), settings.warmupSeconds * samplesPerHour / 3600)
+    }
+
     /// The slow baseline's span in samples: its hours, at most its sample limit.
     static func slowSpan(settings: DetectorSettings, samplesPerHour: Double) -> Double {
         let limit = settings.slowBaselineMaximumSamples > 0 ? settings.slowBaselineMaximumSamples : .infinity
         return max(min(settings.slowBaselineHours * samplesPerHour, limit), 10)
     }
 
-    /// Spans of the slow baseline that a ratio's long-run rate spans (``RatioBaseline``).
+    /// Spans of the slow baseline (or of the ratio's own leaky sums, when those are
+    /// longer) that a ratio's long-run rate spans (``RatioBaseline``).
     static let ratioBaselineSpans = 4.0
 
     var isRatio: Bool {
@@ -480,14 +487,14 @@ struct Feature: Codable, Sendable {
             acceptedShift = 0
             acceptedShiftAge = 0
             surprisingStreak = 0
-            return samples < settings.warmupSamples
+            return Double(samples) < Self.warmup(settings: settings, samplesPerHour: samplesPerHour)
                 ? nil : Surprise(fast: 0, slow: 0, envelope: 0, novelty: novelty.novelty, rangeBreak: novelty.rangeBreak)
         }
         // While warming up the feature sends nothing, so nothing is held back from
         // learning: a warm-up that began on a flat stretch (a quantised sensor reading
         // the same value ten times) would otherwise judge all its later noise surprising
         // and never learn it.
-        let warming = samples < settings.warmupSamples
+        let warming = Double(samples) < Self.warmup(settings: settings, samplesPerHour: samplesPerHour)
         let surprising = !warming && (abs(z) > settings.deadZone || frozen)
         if surprising && surprisingStreak == 0 { streakStartResidual = residual }
         surprisingStreak = surprising ? surprisingStreak + 1 : 0
@@ -584,7 +591,7 @@ struct Feature: Codable, Sendable {
                 clip: settings.profileDeadZone * profileSigma, samplesPerHour: samplesPerHour)
         }
 
-        if samples < settings.warmupSamples { return nil }
+        if warming { return nil }
         // The slow baseline needs a few of its spans of history before it may speak, the
         // envelope most of a day.
         let slowReady = Double(samples) >= 2 * slowSpan

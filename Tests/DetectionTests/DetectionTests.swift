@@ -367,8 +367,23 @@ struct DetectionTests {
         let raised = harness.raised.map { ($0.timestamp - start) / 3600 }
         #expect(raised.contains { $0 >= 30 && $0 < 32 }, "raised at hours \(raised)")
         // Held back from the long run for good, the new rate would surprise for weeks:
-        // an alert every twelve hours.
+        // an alert every twelve hours. (It is raised twice more before 72 hours, by the
+        // level's slow baseline and day's range, which hold the old normal longer.)
         #expect(!raised.contains { $0 >= 72 }, "raised at hours \(raised)")
+    }
+
+    @Test("settings and a ratio's long run written before a knob or field existed are read with its default, not refused (old checkpoints)")
+    func missingKeysKeepDefaults() throws {
+        var settings = DetectorSettings()
+        settings.deadZone = 4.5
+        var object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(settings)) as? [String: Any])
+        object.removeValue(forKey: "countDeadZone")
+        object.removeValue(forKey: "warmupSeconds")
+        let decoded = try JSONDecoder().decode(DetectorSettings.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(decoded == settings)
+        #expect(try JSONDecoder().decode(DetectorSettings.self, from: Data("{}".utf8)) == DetectorSettings())
+        let baseline = try JSONDecoder().decode(RatioBaseline.self, from: Data(#"{"events": 2, "attempts": 400}"#.utf8))
+        #expect(baseline.events == 2 && baseline.attempts == 400 && baseline.dispersion == 1 && baseline.heldIntervals == 0)
     }
 
     /// Hours (from the start) of the alerts raised on a delay that is steady all day and

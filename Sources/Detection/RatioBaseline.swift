@@ -1,0 +1,105 @@
+import Foundation
+
+/// The long-run rate of a ratio of counts (handover successes per attempt, failures per
+/// setup attempt), and the test that judges the ratio's recent counts against it.
+///
+/// The long run is leaky sums of the numerator's and the denominator's counts over many
+/// hours. The ratio's recent counts (its own leaky sums: four intervals, or as many as
+/// hold about `ratioAttempts` attempts when attempts are rare) are compared with it by a
+/// likelihood-ratio (G) test of the two-by-two table (recent and long-run events and
+/// non-events), so the verdict is in counts, not in the ratio's level: nine failed
+/// handovers in thirty attempts on a cell that fails one in two hundred is many sigmas,
+/// even when the forecast has followed the ratio down as the leaky sums filled, while one
+/// failure in two attempts is nothing; a short long run makes the test cautious by
+/// itself. Real failures come in bursts more than a binomial draw does: the statistic is
+/// divided by its own learned mean (the dispersion, at least 1), learned from the
+/// intervals that do not surprise (so a step in the failure rate that recurs every day,
+/// each time beyond the dead zone, is not learned as ordinary: a known limit).
+///
+/// A second window of some hours (about 100 attempts, for a subtle rise in failures at a
+/// quiet hour) was tried: failure rates that follow the day's load made it raise false
+/// alarms (0.18 -> 0.30 per cell-day on generated scenarios), so it is not in.
+struct RatioBaseline: Codable, Sendable {
+    /// Leaky sums of the numerator's and the denominator's counts over the long run.
+    var events = 0.0
+    var attempts = 0.0
+    /// The mean of the test's statistic outside surprises (1 for a binomial draw).
+    var dispersion = 1.0
+    /// Intervals learned (the dispersion is their plain mean until there are a span's).
+    var intervals = 0
+    /// Consecutive intervals held back from the long run.
+    var heldIntervals = 0
+
+    init() {}
+
+    /// Decodes a long run, a missing field keeping its initial value (a checkpoint
+    /// written before the field existed is read, not refused).
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        events = try container.decodeIfPresent(Double.self, forKey: .events) ?? 0
+        attempts = try container.decodeIfPresent(Double.self, forKey: .attempts) ?? 0
+        dispersion = try container.decodeIfPresent(Double.self, forKey: .dispersion) ?? 1
+        intervals = max(try container.decodeIfPresent(Int.self, forKey: .intervals) ?? 0, 0)
+        heldIntervals = max(try container.decodeIfPresent(Int.self, forKey: .heldIntervals) ?? 0, 0)
+    }
+
+    /// Judges one interval and learns it: returns the recent counts' deviation from the
+    /// long-run rate, in sigmas (positive when the numerator is more frequent than in the
+    /// long run; 0 when there is nothing to judge). The long run learns the interval with
+    /// `frozenGain` of its weight while the deviation exceeds `deadZone` or the ratio
+    /// carries an alert (`frozen`), so a fault is not learned as the long-run rate; after
+    /// `acceptAfter` such intervals in a row it takes the recent rate as its own (a rate
+    /// that changed for good is accepted, as the forecast accepts a new level).
+    /// - Parameters:
+    ///   - events: this interval's numerator count; `attempts`: its denominator count.
+    ///   - recentEvents: the ratio's own leaky sums.
+    ///   - span: the long run's span, in intervals.
+    mutating func observe(
+        events newEvents: Double, attempts newAttempts: Double, recentEvents: Double, recentAttempts: Double,
+        span: Double, frozen: Bool, deadZone: Double, frozenGain: Double, acceptAfter: Double
+    ) -> Double {
+        guard newEvents.isFinite, newAttempts.isFinite, recentEvents.isFinite, recentAttempts.isFinite else { return 0 }
+        if !(events.isFinite && attempts.isFinite && dispersion.isFinite) { self = RatioBaseline() }
+        let span = max(span, 1)
+        // A long run whose numerator outgrew its denominator is no proportion (counters
+        // counted apart): nothing to judge.
+        let proportion = events <= attempts * 1.01 + 1
+        let recent = proportion ? Self.statistic(a: recentEvents, n: recentAttempts, c: events, m: attempts) : (g: 0, sign: 1)
+        let deviation = recent.sign * (recent.g / max(dispersion, 1)).squareRoot()
+        let surprising = frozen || abs(deviation) > deadZone
+        heldIntervals = surprising ? min(heldIntervals, 1 << 40) + 1 : 0
+        if surprising && Double(heldIntervals) > acceptAfter && recentAttempts > 0 {
+            // Accepted: the long run takes the recent rate (keeping its weight).
+            events = attempts * min(max(recentEvents / recentAttempts, 0), 1)
+            heldIntervals = 0
+        }
+        let gain = surprising && heldIntervals > 0 ? frozenGain : 1
+        let keep = 1 - gain / span
+        events = events * keep + gain * max(newEvents, 0)
+        attempts = attempts * keep + gain * max(newAttempts, 0)
+        if !surprising {
+            intervals = min(intervals, 1 << 40) + 1
+            dispersion += (recent.g - dispersion) / min(Double(intervals), span)
+        }
+        return deviation.isFinite ? deviation : 0
+    }
+
+    /// The G statistic of `a` events in `n` attempts against `c` in `m` (twice the sum of
+    /// observed * ln(observed / expected) over the four cells), and the sign of the
+    /// difference of the two rates; 0 when either side holds no attempt.
+    static func statistic(a: Double, n: Double, c: Double, m: Double) -> (g: Double, sign: Double) {
+        let n = max(n, 0)
+        let a = min(max(a, 0), n)
+        let m = max(m, 0)
+        let c = min(max(c, 0), m)
+        guard n > 0, m > 0 else { return (0, 1) }
+        let eventShare = (a + c) / (n + m)
+        func term(_ observed: Double, _ expected: Double) -> Double {
+            observed > 0 && expected > 0 ? observed * log(observed / expected) : 0
+        }
+        let g = 2 * (term(a, n * eventShare) + term(n - a, n * (1 - eventShare))
+            + term(c, m * eventShare) + term(m - c, m * (1 - eventShare)))
+        guard g.isFinite else { return (0, 1) }
+        return (max(g, 0), a / n >= c / m ? 1 : -1)
+    }
+}
