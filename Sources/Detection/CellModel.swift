@@ -407,7 +407,13 @@ struct CellModel: Codable, Sendable {
 
         // Alert state machine.
         var transitions: [Alert] = []
-        let quietMask = UInt64(1) << UInt64(min(max(settings.clearAfter, 1), 63)) - 1
+        // Quiet samples that clear: `clearAfter`, and no more than `clearAfterSeconds` of
+        // telemetry hold (at least 3 samples): at 15-minute reporting, 10 quiet samples
+        // would keep a finished fault's alert open two and a half hours.
+        let quietByTime = period > 0 && settings.clearAfterSeconds.isFinite && settings.clearAfterSeconds > 0
+            ? max(3, Int(min((settings.clearAfterSeconds / period).rounded(.up), 64))) : Int.max
+        let quietSamples = min(settings.clearAfter, quietByTime)
+        let quietMask = UInt64(1) << UInt64(min(max(quietSamples, 1), 63)) - 1
         if var active = alert {
             // Quiet is not enough while a feature that carries the alert is still at the
             // shifted level its forecast accepted (a long fault): hold until it steps back.

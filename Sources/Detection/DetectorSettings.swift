@@ -119,6 +119,11 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
 
     /// Consecutive samples without a feature-neuron spike or cell event needed to clear.
     public var clearAfter = 10
+    /// Most telemetry seconds of quiet needed to clear (at least 3 samples), so slow
+    /// reporting does not hold a finished fault's alert for hours: 5400 (90 minutes)
+    /// changes nothing at 9-minute reporting or faster, and clears after 6 quiet samples
+    /// at 15 minutes. Chosen on two development files at 15 minutes (docs/evaluation.md).
+    public var clearAfterSeconds = 5400.0
     /// An active alert is re-published as `updated` at most this often, telemetry seconds.
     public var updateInterval = 300.0
     /// Explain a joint rise of the load-coupled features (a crowd) by load: their rise
@@ -183,6 +188,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.onsetThreshold, &onsetThreshold)
         try read(.onsetRefractoryPeriods, &onsetRefractoryPeriods)
         try read(.clearAfter, &clearAfter)
+        try read(.clearAfterSeconds, &clearAfterSeconds)
         try read(.updateInterval, &updateInterval)
         try read(.explainLoad, &explainLoad)
         try read(.couplingSamples, &couplingSamples)

@@ -386,6 +386,32 @@ struct DetectionTests {
         #expect(baseline.events == 2 && baseline.attempts == 400 && baseline.dispersion == 1 && baseline.heldIntervals == 0)
     }
 
+    /// Hours from a two-hour step's end to its alert's clear, at 15-minute reporting.
+    static func clearAfterStep(clearAfterSeconds: Double) -> Double? {
+        var settings = DetectorSettings()
+        settings.clearAfterSeconds = clearAfterSeconds
+        var harness = Harness()
+        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+        var noise = Noise(43)
+        for period in 0..<(48 * 4) {
+            let hour = Double(period) / 4
+            let step = hour >= 30 && hour < 32 ? 60.0 : 0
+            _ = harness.feed(time: start + Double(period) * 900, ["kpi": 100 + step + noise.next(2), "load": 40 + noise.next(1)])
+        }
+        guard harness.raised.contains(where: { ($0.timestamp - start) / 3600 >= 30 }),
+            let cleared = harness.transitions.first(where: { $0.state == .cleared && ($0.timestamp - start) / 3600 >= 30 })
+        else { return nil }
+        return (cleared.timestamp - start) / 3600 - 32
+    }
+
+    @Test("at 15-minute reporting a finished fault's alert clears after 90 quiet minutes (6 samples), not after ten quiet samples (two and a half hours)")
+    func clearAfterQuietTime() throws {
+        let byTime = try #require(Self.clearAfterStep(clearAfterSeconds: DetectorSettings().clearAfterSeconds))
+        let bySamples = try #require(Self.clearAfterStep(clearAfterSeconds: 0))
+        // Four quiet samples fewer: an hour sooner.
+        #expect(abs(bySamples - byTime - 1) < 0.01, "cleared \(byTime) h after the step ended, \(bySamples) h by samples alone")
+    }
+
     /// Hours (from the start) of the alerts raised on a delay that is steady all day and
     /// bursty from 19:00 to 21:00 every evening (queues at the busy hour), over four days.
     static func eveningBursts(hourNoiseWeight: Double) -> [Double] {
