@@ -26,6 +26,14 @@ struct Harness {
     var raised: [Alert] { transitions.filter { $0.state == .raised } }
 }
 
+extension Harness {
+    /// A harness whose detector has these settings.
+    init(settings: DetectorSettings) {
+        self.init()
+        pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+    }
+}
+
 /// Gaussian noise from a fixed seed.
 struct Noise {
     var rng: SeededGenerator
@@ -305,27 +313,33 @@ struct DetectionTests {
     }
 
     /// Hours (from the start) of the alerts raised on a cell reporting every 15 minutes
-    /// whose handovers (about fifteen a period) almost never fail, until a neighbour list
-    /// goes wrong on the third night: from hour 50 to hour 53, one in four fails.
-    static func handoverMisconfiguration(countDeadZone: Double, seed: UInt64) -> [Double] {
-        var settings = DetectorSettings()
-        settings.countDeadZone = countDeadZone
-        var harness = Harness()
-        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+    /// whose handovers (10 to 20 a period) fail with the probability `failing` gives for
+    /// each hour, and almost never (one in two hundred) otherwise.
+    static func handovers(
+        settings: DetectorSettings = DetectorSettings(), seed: UInt64, hours: Int, failing: (Double) -> Double?
+    ) -> [Double] {
+        var harness = Harness(settings: settings)
         var noise = Noise(seed)
         var attempts = 10_000.0
         var successes = 9_950.0
-        for period in 0..<(60 * 4) {
-            let hour = Double(period) / 4
-            let failing = hour >= 50 && hour < 53 ? 0.25 : 0.005
+        for period in 0..<(hours * 4) {
+            let failure = failing(Double(period) / 4) ?? 0.005
             for _ in 0..<Int.random(in: 10...20, using: &noise.rng) {
                 attempts += 1
-                if Double.random(in: 0..<1, using: &noise.rng) >= failing { successes += 1 }
+                if Double.random(in: 0..<1, using: &noise.rng) >= failure { successes += 1 }
             }
             _ = harness.feed(
                 time: start + Double(period) * 900, ["HO.ExeAtt": attempts, "HO.ExeSucc": successes, "Load": 40 + noise.next(1)])
         }
         return harness.raised.map { ($0.timestamp - start) / 3600 }
+    }
+
+    /// ``handovers(settings:seed:hours:failing:)`` with a neighbour list going wrong on
+    /// the third night: from hour 50 to hour 53, one in four fails.
+    static func handoverMisconfiguration(countDeadZone: Double, seed: UInt64) -> [Double] {
+        var settings = DetectorSettings()
+        settings.countDeadZone = countDeadZone
+        return handovers(settings: settings, seed: seed, hours: 60) { $0 >= 50 && $0 < 53 ? 0.25 : nil }
     }
 
     @Test("a handover ratio whose failures rise from one in two hundred to one in four at a quiet hour is raised, though its forecast follows it down as its leaky sums fill")
@@ -349,22 +363,8 @@ struct DetectionTests {
 
     @Test("a ratio whose failure rate changes for good is raised, then accepted: it is not raised again day after day")
     func ratioNewNormal() {
-        var harness = Harness()
-        var noise = Noise(37)
-        var attempts = 10_000.0
-        var successes = 9_950.0
-        // Fifteen-minute periods, fifteen handovers each; from hour 30 on, one in four
-        // fails instead of one in two hundred (a neighbour removed for good).
-        for period in 0..<(6 * 24 * 4) {
-            let failing = Double(period) / 4 >= 30 ? 0.25 : 0.005
-            for _ in 0..<Int.random(in: 10...20, using: &noise.rng) {
-                attempts += 1
-                if Double.random(in: 0..<1, using: &noise.rng) >= failing { successes += 1 }
-            }
-            _ = harness.feed(
-                time: start + Double(period) * 900, ["HO.ExeAtt": attempts, "HO.ExeSucc": successes, "Load": 40 + noise.next(1)])
-        }
-        let raised = harness.raised.map { ($0.timestamp - start) / 3600 }
+        // From hour 30 on, one in four fails (a neighbour removed for good).
+        let raised = Self.handovers(seed: 37, hours: 6 * 24) { $0 >= 30 ? 0.25 : nil }
         #expect(raised.contains { $0 >= 30 && $0 < 32 }, "raised at hours \(raised)")
         // Held back from the long run for good, the new rate would surprise for weeks:
         // an alert every twelve hours. (It is raised twice more before 72 hours, by the
@@ -382,6 +382,21 @@ struct DetectionTests {
         let decoded = try JSONDecoder().decode(DetectorSettings.self, from: JSONSerialization.data(withJSONObject: object))
         #expect(decoded == settings)
         #expect(try JSONDecoder().decode(DetectorSettings.self, from: Data("{}".utf8)) == DetectorSettings())
+        // Every knob is read (one the hand-written decoder forgot would keep its default):
+        // each changed on its own (a number by one, a flag flipped) changes the settings.
+        let defaults = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(DetectorSettings())) as? [String: Any])
+        for (key, value) in defaults {
+            let candidates: [Any] = [((value as? NSNumber)?.doubleValue ?? 0) + 1, true, false]
+            let read = candidates.contains { candidate in
+                var changed = defaults
+                changed[key] = candidate
+                guard let data = try? JSONSerialization.data(withJSONObject: changed),
+                    let decoded = try? JSONDecoder().decode(DetectorSettings.self, from: data)
+                else { return false }
+                return decoded != DetectorSettings()
+            }
+            #expect(read, "\(key) is not read by the decoder")
+        }
         let baseline = try JSONDecoder().decode(RatioBaseline.self, from: Data(#"{"events": 2, "attempts": 400}"#.utf8))
         #expect(baseline.events == 2 && baseline.attempts == 400 && baseline.dispersion == 1 && baseline.heldIntervals == 0)
     }
@@ -390,8 +405,7 @@ struct DetectionTests {
     static func clearAfterStep(clearAfterSeconds: Double) -> Double? {
         var settings = DetectorSettings()
         settings.clearAfterSeconds = clearAfterSeconds
-        var harness = Harness()
-        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+        var harness = Harness(settings: settings)
         var noise = Noise(43)
         for period in 0..<(48 * 4) {
             let hour = Double(period) / 4
@@ -417,8 +431,7 @@ struct DetectionTests {
     static func eveningBursts(hourNoiseWeight: Double) -> [Double] {
         var settings = DetectorSettings()
         settings.hourNoiseWeight = hourNoiseWeight
-        var harness = Harness()
-        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+        var harness = Harness(settings: settings)
         var noise = Noise(24)
         for minute in 0..<(4 * 1440) {
             let hour = Double(minute % 1440) / 60
@@ -463,8 +476,7 @@ struct DetectionTests {
     static func irregularClock(gapHabituationSamples: Double) -> Int {
         var settings = DetectorSettings()
         settings.gapHabituationSamples = gapHabituationSamples
-        var harness = Harness()
-        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+        var harness = Harness(settings: settings)
         var noise = Noise(25)
         var time = start
         var nextGap = 50
@@ -490,8 +502,7 @@ struct DetectionTests {
     static func oneSampleGlitch(evidencePerSample: Double) -> Int {
         var settings = DetectorSettings()
         settings.evidencePerSample = evidencePerSample
-        var harness = Harness()
-        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+        var harness = Harness(settings: settings)
         var noise = Noise(31)
         for sample in 0..<400 {
             let scale = sample == 300 ? 10.0 : 1.0

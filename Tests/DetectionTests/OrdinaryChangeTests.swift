@@ -52,8 +52,7 @@ struct OrdinaryChangeTests {
     func crowdEventExplained() {
         var settings = DetectorSettings()
         settings.explainLoad = true
-        var harness = Harness()
-        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+        var harness = Harness(settings: settings)
         var noise = Noise(12)
         for minute in 0..<(3 * 1440) {
             var users = 4 + 40 * Self.load(minute)
@@ -108,8 +107,7 @@ struct OrdinaryChangeTests {
     static func drainToNightLevel(profileDeadZone: Double) -> (raisedAfter: Int?, before: Int) {
         var settings = DetectorSettings()
         settings.profileDeadZone = profileDeadZone
-        var harness = Harness()
-        harness.pipeline = Pipeline(detector: SpikingDetector(settings: settings))
+        var harness = Harness(settings: settings)
         var noise = Noise(15)
         let faultStart = 3 * 1440 + 16 * 60  // day 4, 16:00
         var before = 0
