@@ -704,7 +704,7 @@ struct CellModel: Codable, Sendable {
                         span: Feature.ratioBaselineSpans
                             * max(Feature.slowSpan(settings: settings, samplesPerHour: samplesPerHour), horizon),
                         frozen: frozen, deadZone: settings.countDeadZone, frozenGain: settings.frozenGain,
-                        acceptAfter: settings.maximumAlertHours * samplesPerHour)
+                        acceptAfter: settings.maximumAlertHours * samplesPerHour, oddsRatio: settings.countOddsRatio)
                 }
                 guard feature.denominatorSum >= 1, d > 0 else { return nil }
                 p = feature.numeratorSum / feature.denominatorSum

@@ -41,6 +41,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// (``RatioBaseline``, a likelihood-ratio test on the counts, beside the level's
     /// pathways) before it sends spikes; 0 = no such test.
     public var countDeadZone = 5.0
+    /// The change in a ratio of counts' odds that its accumulated evidence tests for
+    /// (``RatioBaseline``): 3 finds failures going from 2% to 6% or more of attempts once
+    /// enough attempts have shown it, over hours at a quiet hour; 0 = no such test.
+    public var countOddsRatio = 3.0
 
     // MARK: Encoding
 
@@ -164,6 +168,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.ratioAttempts, &ratioAttempts)
         try read(.maximumRatioIntervals, &maximumRatioIntervals)
         try read(.countDeadZone, &countDeadZone)
+        try read(.countOddsRatio, &countOddsRatio)
         try read(.deadZone, &deadZone)
         try read(.spikeUnit, &spikeUnit)
         try read(.slowDeadZone, &slowDeadZone)

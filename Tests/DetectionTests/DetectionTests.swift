@@ -316,15 +316,16 @@ struct DetectionTests {
     /// whose handovers (10 to 20 a period) fail with the probability `failing` gives for
     /// each hour, and almost never (one in two hundred) otherwise.
     static func handovers(
-        settings: DetectorSettings = DetectorSettings(), seed: UInt64, hours: Int, failing: (Double) -> Double?
+        settings: DetectorSettings = DetectorSettings(), seed: UInt64, hours: Int, perPeriod: ClosedRange<Int> = 10...20,
+        normalFailure: Double = 0.005, failing: (Double) -> Double?
     ) -> [Double] {
         var harness = Harness(settings: settings)
         var noise = Noise(seed)
         var attempts = 10_000.0
         var successes = 9_950.0
         for period in 0..<(hours * 4) {
-            let failure = failing(Double(period) / 4) ?? 0.005
-            for _ in 0..<Int.random(in: 10...20, using: &noise.rng) {
+            let failure = failing(Double(period) / 4) ?? normalFailure
+            for _ in 0..<Int.random(in: perPeriod, using: &noise.rng) {
                 attempts += 1
                 if Double.random(in: 0..<1, using: &noise.rng) >= failure { successes += 1 }
             }
@@ -359,6 +360,31 @@ struct DetectionTests {
         let levelOnly = delays(countDeadZone: 0)
         let later = zip(counts, levelOnly).filter { counted, level in level.map { $0 > counted ?? .infinity } ?? true }
         #expect(later.count >= 2, "the case does not test the counts: delays \(counts) against \(levelOnly)")
+    }
+
+    @Test("a cell of few handovers (two to six an interval) whose failures rise from one in fifty to one in four for eight hours is raised by the evidence its counts accumulate")
+    func ratioEvidenceAccumulates() {
+        // Hours from the fault's start to its alert (nil: missed), over six seeds.
+        func delays(oddsRatio: Double) -> [Double?] {
+            var settings = DetectorSettings()
+            settings.countOddsRatio = oddsRatio
+            return (41...46).map { seed in
+                let raised = Self.handovers(
+                    settings: settings, seed: UInt64(seed), hours: 60, perPeriod: 2...6, normalFailure: 0.02
+                ) { $0 >= 50 && $0 < 58 ? 0.25 : nil }
+                #expect(raised.allSatisfy { $0 >= 50 }, "seed \(seed), odds ratio \(oddsRatio): raised at hours \(raised)")
+                return raised.first { $0 >= 50 && $0 < 58.25 }.map { $0 - 50 }
+            }
+        }
+        let accumulated = delays(oddsRatio: DetectorSettings().countOddsRatio)
+        #expect(accumulated.filter { $0 != nil }.count >= 5, "delays \(accumulated)")
+        // The short window alone never holds enough counts: missed, or raised later. (Five
+        // of six are raised, 2.5-7.5 hours in; none by the window alone.)
+        let windowOnly = delays(oddsRatio: 0)
+        let later = zip(accumulated, windowOnly).filter { evidence, window in
+            window.map { $0 > evidence ?? .infinity } ?? (evidence != nil)
+        }
+        #expect(later.count >= 3, "the case does not test the evidence: delays \(accumulated) against \(windowOnly)")
     }
 
     @Test("a ratio whose failure rate changes for good is raised, then accepted: it is not raised again day after day")
@@ -399,6 +425,7 @@ struct DetectionTests {
         }
         let baseline = try JSONDecoder().decode(RatioBaseline.self, from: Data(#"{"events": 2, "attempts": 400}"#.utf8))
         #expect(baseline.events == 2 && baseline.attempts == 400 && baseline.dispersion == 1 && baseline.heldIntervals == 0)
+        #expect(baseline.evidence == 0)
     }
 
     /// Hours from a two-hour step's end to its alert's clear, at 15-minute reporting.
