@@ -41,9 +41,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// (``RatioBaseline``, a likelihood-ratio test on the counts, beside the level's
     /// pathways) before it sends spikes; 0 = no such test.
     public var countDeadZone = 5.0
-    /// The change in a ratio of counts' odds that its accumulated evidence tests for
-    /// (``RatioBaseline``): 3 finds failures going from 2% to 6% or more of attempts once
-    /// enough attempts have shown it, over hours at a quiet hour; 0 = no such test.
+    /// The change in the odds of a ratio of counts' rarer outcome (failures, when most
+    /// attempts succeed) that its accumulated evidence tests for (``RatioBaseline``): at
+    /// 3 the evidence grows while failures run above about 1.8 times their long-run rate,
+    /// over hours at a quiet hour; 1 or less = no such test.
     public var countOddsRatio = 3.0
 
     // MARK: Encoding

@@ -23,9 +23,12 @@ import Foundation
 /// outcome's odds times `oddsRatio`, against the long-run rate, summed and floored at 0
 /// (Page's CUSUM) and divided by the dispersion. Ordinary intervals drain it; a lasting
 /// rise fills it. Past the evidence the dead zone stands for (half its square, as for the
-/// G statistic) an interval that adds to it sends spikes and the long run stops learning.
-/// It is capped at one and a half times that, so it drains below within hours of the
-/// change's end (or the long run's acceptance clears it). Only the rarer outcome's rise
+/// G statistic) an interval that adds to it sends spikes and is learned at `frozenGain`.
+/// It is capped at one and a half times that; once the change ends ordinary intervals
+/// drain it (within the hour at a busy hour, over most of a day on a quiet reliable
+/// cell, where an ordinary failure meanwhile sends a few spikes). With hundreds of
+/// thousands of attempts an interval one interval fills or empties it: it is then a
+/// test of that interval alone. Only the rarer outcome's rise
 /// is tested: failures back to normal after a fault the long run partly learned are no
 /// fault (tested both ways, a cell was raised three times two days after its handover
 /// misconfiguration). A fixed second window of some hours (about 100 attempts) was tried
@@ -84,11 +87,17 @@ struct RatioBaseline: Codable, Sendable {
         var deviation = recent.sign * (recent.g / max(dispersion, 1)).squareRoot()
         // The evidence needed is the G statistic's at the dead zone (half its square).
         let threshold = deadZone * deadZone / 2
-        let accumulated = proportion
-            ? accumulate(events: newEvents, attempts: newAttempts, oddsRatio: oddsRatio, threshold: threshold, deadZone: deadZone) : 0
-        if abs(accumulated) > abs(deviation) { deviation = accumulated }
-        let accumulating = threshold > 0 && evidence >= threshold
-        let surprising = frozen || abs(deviation) > deadZone || accumulating
+        if proportion {
+            // Past its dead zone whenever it speaks: the interval then surprises, and the
+            // long run learns it at `frozenGain`. Intervals that drain the evidence are
+            // learned in full and break the run that leads to acceptance.
+            let accumulated = accumulate(
+                events: newEvents, attempts: newAttempts, oddsRatio: oddsRatio, threshold: threshold, deadZone: deadZone)
+            if abs(accumulated) > abs(deviation) { deviation = accumulated }
+        } else {
+            evidence = 0
+        }
+        let surprising = frozen || abs(deviation) > deadZone
         heldIntervals = surprising ? min(heldIntervals, 1 << 40) + 1 : 0
         if surprising && Double(heldIntervals) > acceptAfter && recentAttempts > 0 {
             // Accepted: the long run takes the recent rate (keeping its weight).
@@ -115,9 +124,13 @@ struct RatioBaseline: Codable, Sendable {
     private mutating func accumulate(
         events x: Double, attempts n: Double, oddsRatio: Double, threshold: Double, deadZone: Double
     ) -> Double {
-        guard oddsRatio > 1, threshold > 0, attempts >= 50, n > 0 else { return 0 }
+        guard oddsRatio > 1, threshold > 0, attempts >= 50 else {
+            evidence = 0
+            return 0
+        }
+        guard n > 0 else { return 0 }
         let x = min(max(x, 0), n)
-        let p0 = (events + 0.5) / (attempts + 1)
+        let p0 = (min(max(events, 0), attempts) + 0.5) / (attempts + 1)
         // The events' odds rise when they are the rarer outcome, fall when the non-events are.
         let ratio = p0 <= 0.5 ? oddsRatio : 1 / oddsRatio
         let odds = p0 / (1 - p0) * ratio
