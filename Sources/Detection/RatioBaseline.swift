@@ -129,20 +129,24 @@ struct RatioBaseline: Codable, Sendable {
             return 0
         }
         guard n > 0 else { return 0 }
-        let x = min(max(x, 0), n)
         let p0 = (min(max(events, 0), attempts) + 0.5) / (attempts + 1)
-        // The events' odds rise when they are the rarer outcome, fall when the non-events are.
-        let ratio = p0 <= 0.5 ? oddsRatio : 1 / oddsRatio
-        let odds = p0 / (1 - p0) * ratio
-        let p1 = odds / (1 + odds)
-        let step = (x * log(p1 / p0) + (n - x) * log((1 - p1) / (1 - p0))) / max(dispersion, 1)
+        // The rarer outcome: its count this interval, its long-run rate, and that rate
+        // with its odds times `oddsRatio`.
+        let eventsRarer = p0 <= 0.5
+        let x = min(max(x, 0), n)
+        let rare = eventsRarer ? x : n - x
+        // Nothing to add to and nothing seen: no change (and no logarithm to take).
+        if evidence == 0 && rare == 0 { return 0 }
+        let q0 = eventsRarer ? p0 : 1 - p0
+        let q1 = q0 * oddsRatio / (1 - q0 + q0 * oddsRatio)
+        let step = (rare * log(q1 / q0) + (n - rare) * log((1 - q1) / (1 - q0))) / max(dispersion, 1)
         guard step.isFinite else { return 0 }
         evidence = min(max(evidence + step, 0), threshold * 1.5)
         guard evidence >= threshold && step > 0 else { return 0 }
         // Two spikes past the dead zone at the threshold, up to six at the cap: a
         // sequential test's verdict is as strong as a large deviation of the window's.
         let sigmas = deadZone + 1 + 8 * (evidence - threshold) / threshold
-        return p0 <= 0.5 ? sigmas : -sigmas
+        return eventsRarer ? sigmas : -sigmas
     }
 
     /// The G statistic of `a` events in `n` attempts against `c` in `m` (twice the sum of
