@@ -17,7 +17,7 @@ import Foundation
 /// each time beyond the dead zone, is not learned as ordinary: a known limit).
 ///
 /// A failure rate that rises for hours on a cell of few attempts (two handovers an
-/// interval at night, a fifth of them failing) never fills the short window with enough
+/// interval at night, a fifth of them failing) rarely fills the short window with enough
 /// counts. For it the long run also accumulates evidence, interval by interval: the
 /// log-likelihood ratio of the interval's counts under the long-run rate with the rarer
 /// outcome's odds times `oddsRatio`, against the long-run rate, summed and floored at 0
@@ -27,13 +27,13 @@ import Foundation
 /// It is capped at one and a half times that; once the change ends ordinary intervals
 /// drain it (within the hour at a busy hour, over most of a day on a quiet reliable
 /// cell, where an ordinary failure meanwhile sends a few spikes). With hundreds of
-/// thousands of attempts an interval one interval fills or empties it: it is then a
-/// test of that interval alone. Only the rarer outcome's rise
-/// is tested: failures back to normal after a fault the long run partly learned are no
-/// fault (tested both ways, a cell was raised three times two days after its handover
-/// misconfiguration). A fixed second window of some hours (about 100 attempts) was tried
-/// before it: failure rates that follow the day's load made it raise false alarms (0.18
-/// -> 0.30 per cell-day on generated scenarios).
+/// thousands of attempts an interval one interval fills or empties it: it is then a test
+/// of that interval alone. Only the rarer outcome's rise is tested: failures back to
+/// normal after a fault the long run partly learned are no fault (tested both ways, a
+/// cell was raised three times two days after its handover misconfiguration). A fixed
+/// second window of some hours (about 100 attempts) was tried before it: failure rates
+/// that follow the day's load made it raise false alarms (0.18 -> 0.30 per cell-day on
+/// generated scenarios).
 struct RatioBaseline: Codable, Sendable {
     /// Leaky sums of the numerator's and the denominator's counts over the long run.
     var events = 0.0
