@@ -95,16 +95,15 @@ struct DayProfile: Codable, Sendable, Equatable {
     }
 
     /// The expected level at `clock`, interpolated between the neighbouring hours'
-    /// centres, or nil while either slot is unlearned.
+    /// centres, or nil while either slot is unlearned (NaN: a learned slot never is, so
+    /// `days` need not be read on every sample; at a thousand cells that second array's
+    /// cache misses cost more than the rest of the feature's day profile).
     func reference(at clock: HourClock) -> Double? {
-        guard levels.count == 24, Self.learned(at: clock, days: days), let first = clock.first else { return nil }
-        return levels[first] * (1 - clock.weight) + levels[clock.second] * clock.weight
-    }
-
-    /// Whether both slots enclosing `clock` have `days` (24 of them).
-    static func learned(at clock: HourClock, days: [Int]) -> Bool {
-        guard days.count == 24, let first = clock.first else { return false }
-        return days[first] > 0 && days[clock.second] > 0
+        guard levels.count == 24, let first = clock.first else { return nil }
+        let a = levels[first]
+        let b = levels[clock.second]
+        guard !a.isNaN, !b.isNaN else { return nil }
+        return a * (1 - clock.weight) + b * clock.weight
     }
 
     /// Learns from one sample: its level joins the hour's mean when `usable` (not

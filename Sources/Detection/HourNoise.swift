@@ -42,8 +42,12 @@ struct HourNoise: Codable, Sendable, Equatable {
     /// nearer neighbouring hour's (bursts start a little earlier on some days than on
     /// others), or nil while either is unlearned.
     func step(at clock: HourClock) -> Double? {
-        guard steps.count == 24, DayProfile.learned(at: clock, days: days), let first = clock.first else { return nil }
-        return max(steps[first], steps[clock.second])
+        // An unlearned slot is NaN (see ``DayProfile/reference(at:)``).
+        guard steps.count == 24, let first = clock.first else { return nil }
+        let a = steps[first]
+        let b = steps[clock.second]
+        guard !a.isNaN, !b.isNaN else { return nil }
+        return max(a, b)
     }
 
     /// Whether the decoded slots are consistent (24 each, or none yet).
