@@ -25,8 +25,9 @@ import Foundation
 /// rise fills it. Past the evidence the dead zone stands for (half its square, as for the
 /// G statistic) an interval that adds to it sends spikes and is learned at `frozenGain`.
 /// It is capped at one and a half times that; once the change ends ordinary intervals
-/// drain it (within the hour at a busy hour, over most of a day on a quiet reliable
-/// cell, where an ordinary failure meanwhile sends a few spikes). With hundreds of
+/// drain it (after about 7/p attempts at a failure rate p: an hour or two at a busy
+/// hour, most of a day on a quiet reliable cell, where an ordinary failure meanwhile
+/// sends a few spikes). With hundreds of
 /// thousands of attempts an interval one interval fills or empties it: it is then a test
 /// of that interval alone. Only the rarer outcome's rise is tested: failures back to
 /// normal after a fault the long run partly learned are no fault (tested both ways, a
