@@ -95,15 +95,22 @@ struct DayProfile: Codable, Sendable, Equatable {
     }
 
     /// The expected level at `clock`, interpolated between the neighbouring hours'
-    /// centres, or nil while either slot is unlearned (NaN: a learned slot never is, so
-    /// `days` need not be read on every sample; at a thousand cells that second array's
-    /// cache misses cost more than the rest of the feature's day profile).
+    /// centres, or nil while either slot is unlearned.
     func reference(at clock: HourClock) -> Double? {
-        guard levels.count == 24, let first = clock.first else { return nil }
-        let a = levels[first]
-        let b = levels[clock.second]
-        guard !a.isNaN, !b.isNaN else { return nil }
+        guard let (a, b) = Self.enclosing(levels, at: clock) else { return nil }
         return a * (1 - clock.weight) + b * clock.weight
+    }
+
+    /// The two of 24 `slots` that enclose `clock`, or nil while either is unlearned. An
+    /// unlearned slot is NaN (a learned one never is), so the day counts are not read on
+    /// every sample: at a thousand cells that second array's cache misses cost more than
+    /// the rest of a feature's day profile.
+    static func enclosing(_ slots: [Double], at clock: HourClock) -> (Double, Double)? {
+        guard slots.count == 24, let first = clock.first else { return nil }
+        let a = slots[first]
+        let b = slots[clock.second]
+        guard !a.isNaN, !b.isNaN else { return nil }
+        return (a, b)
     }
 
     /// Learns from one sample: its level joins the hour's mean when `usable` (not

@@ -42,11 +42,7 @@ struct HourNoise: Codable, Sendable, Equatable {
     /// nearer neighbouring hour's (bursts start a little earlier on some days than on
     /// others), or nil while either is unlearned.
     func step(at clock: HourClock) -> Double? {
-        // An unlearned slot is NaN (see ``DayProfile/reference(at:)``).
-        guard steps.count == 24, let first = clock.first else { return nil }
-        let a = steps[first]
-        let b = steps[clock.second]
-        guard !a.isNaN, !b.isNaN else { return nil }
+        guard let (a, b) = DayProfile.enclosing(steps, at: clock) else { return nil }
         return max(a, b)
     }
 

@@ -335,8 +335,9 @@ struct DetectionTests {
         return harness.raised.map { ($0.timestamp - start) / 3600 }
     }
 
-    /// ``handovers(settings:seed:hours:perPeriod:normalFailure:failing:)`` with a neighbour list going wrong on
-    /// the third night: from hour 50 to hour 53, one in four fails.
+    /// ``handovers(settings:seed:hours:perPeriod:normalFailure:failing:)`` with a
+    /// neighbour list going wrong on the third night: from hour 50 to hour 53, one in four
+    /// fails.
     static func handoverMisconfiguration(countDeadZone: Double, seed: UInt64) -> [Double] {
         var settings = DetectorSettings()
         settings.countDeadZone = countDeadZone
