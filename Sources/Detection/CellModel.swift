@@ -24,6 +24,8 @@ public struct ProbeRecord: Sendable {
         public var value: Double
         public var fast: Double
         public var slow: Double
+        /// The level against this hour of the day (0 until the day profile is ready).
+        public var profile: Double = 0
         public var spikesOn: Int
         public var spikesOff: Int
         /// The feature's ON and OFF neurons' potentials after this sample's input (before reset).
@@ -168,6 +170,8 @@ struct CellModel: Codable, Sendable {
         var coupled = 0
         var coupledUp = 0
         var coupledDown = 0
+        // Spikes onto the coincidence neuron: features falling at this sample.
+        var falling = 0
 
         // Reporting period and gaps.
         if let last = lastTime {
@@ -275,11 +279,21 @@ struct CellModel: Codable, Sendable {
                         settings.countDeadZone > 0 ? spikes(-surprise.counts, settings.countDeadZone, settings) : 0)
                     if probe != nil {
                         readings.append(.init(
-                            name: features[index].name, value: x, fast: surprise.fast, slow: surprise.slow, spikesOn: on,
+                            name: features[index].name, value: x, fast: surprise.fast, slow: surprise.slow,
+                            profile: surprise.profile, spikesOn: on,
                             spikesOff: off,
                             potentialOn: featureNeurons.potential(features[index].onNeuron, at: micros, tau: featureTau) + Double(on) * settings.surpriseWeight,
                             potentialOff: featureNeurons.potential(features[index].offNeuron, at: micros, tau: featureTau) + Double(off) * settings.surpriseWeight,
                             firedOn: false, firedOff: false))
+                    }
+                    // A fall to at most `jointFallShare` of the forecast (a step, not a
+                    // steep decline), below what this hour has shown on other days, sends
+                    // the coincidence neuron its spikes: at most half its threshold, so
+                    // two features at least must fall.
+                    if settings.jointFallSpikes > 0
+                        && x <= settings.jointFallShare * features[index].inverse(features[index].lastForecast)
+                        && (surprise.valueAgainstProfile ?? -.infinity) <= -settings.jointFallProfile {
+                        falling += min(spikes(-surprise.fast, settings.jointFallDeadZone, settings), (settings.jointFallSpikes + 1) / 2)
                     }
                     let drive = features[index].onsetDrive(surprise, settings: settings)
                     strongestDrive = max(strongestDrive, drive)
@@ -345,24 +359,36 @@ struct CellModel: Codable, Sendable {
             }
         }
         let firedFeatures = featureNeurons.settle(at: micros)
+        // The coincidence neuron: spikes from the falling features, a membrane that
+        // forgets within a sample (no state), threshold `jointFallSpikes`. Many features
+        // falling together is what a cell losing its users does.
+        let jointFall = settings.jointFallSpikes > 0 && falling >= settings.jointFallSpikes
+        if jointFall {
+            events.append(("joint_fall", Double(falling), 0, Double(settings.jointFallSpikes - 1)))
+            episodeEvents["joint_fall", default: 0] += 1
+        }
 
         // The evidence neuron: feature spikes and cell events, one microsecond later.
         let evidenceTime = micros + 1
         // One sample's feature spikes saturate at `evidencePerSample`: however many
         // features jump in one sample (a glitch, two columns swapped), the evidence must
-        // persist into a second sample to raise. Cell events (a gap, a reset) are gross
-        // evidence and raise on their own.
-        if !firedFeatures.isEmpty {
-            evidence.receive(0, weight: min(Double(firedFeatures.count), settings.evidencePerSample), at: evidenceTime, tau: evidenceTau)
+        // persist into a second sample to raise. So must a joint fall (it weighs as a cell
+        // event, within that limit). Gaps and resets are gross evidence and raise on
+        // their own.
+        let featureDrive = Double(firedFeatures.count) + (jointFall ? settings.eventWeight : 0)
+        if featureDrive > 0 {
+            evidence.receive(0, weight: min(featureDrive, settings.evidencePerSample), at: evidenceTime, tau: evidenceTau)
         }
         if eventWeight > 0 {
             evidence.receive(0, weight: eventWeight, at: evidenceTime, tau: evidenceTau)
-            for event in events where event.key != "counter_reset" || anyReset { episodeEvents[event.key, default: 0] += 1 }
+            for event in events where event.key != "joint_fall" && (event.key != "counter_reset" || anyReset) {
+                episodeEvents[event.key, default: 0] += 1
+            }
         }
-        synapticEvents += firedFeatures.count + (eventWeight > 0 ? 1 : 0)
+        synapticEvents += firedFeatures.count + (eventWeight > 0 ? 1 : 0) + (jointFall ? 1 : 0)
         let evidencePotential = evidence.potential(0, at: evidenceTime, tau: evidenceTau)
         let evidenceFired = !evidence.settle(at: evidenceTime).isEmpty
-        activityHistory = activityHistory << 1 | (firedFeatures.isEmpty && eventWeight == 0 ? 0 : 1)
+        activityHistory = activityHistory << 1 | (firedFeatures.isEmpty && eventWeight == 0 && !jointFall ? 0 : 1)
         // The episode's onset: its first `classWindowSamples` samples name its kind; what
         // follows (the recovery, a fault's side effects) does not rename it.
         if let age = episodeAge {
@@ -465,7 +491,8 @@ struct CellModel: Codable, Sendable {
             }
             probe.pointee.append(ProbeRecord(
                 time: t, label: sample.label, features: readings, evidencePotential: evidencePotential,
-                evidenceThreshold: settings.evidenceThreshold, evidenceFired: evidenceFired, events: events.map(\.key),
+                evidenceThreshold: settings.evidenceThreshold, evidenceFired: evidenceFired,
+                events: events.map(\.key) + (falling > 0 ? ["falling \(falling)"] : []),
                 score: score, alertActive: alert != nil))
         }
         let featureCount = features.count

@@ -89,6 +89,23 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var evidencePerSample = 1.5
     /// Weight of a reporting gap or counter reset onto the evidence neuron.
     public var eventWeight = 1.6
+    /// Spikes the cell's coincidence neuron needs in one sample to fire. Every feature
+    /// falling more than `jointFallDeadZone` sigmas of its forecast, to at most
+    /// `jointFallShare` of it, sends one spike and one more per `spikeUnit` beyond (at
+    /// most half this many, so two features at least must fall). Its spike weighs
+    /// `eventWeight` on the evidence neuron, within `evidencePerSample`: a joint fall
+    /// raises when it lasts two samples. A cell losing its users and access attempts at
+    /// once (a sleeping cell at 15-minute reporting) falls 3-7 sigmas in many features,
+    /// none far past the dead zone. 0 = off.
+    public var jointFallSpikes = 8
+    /// Sigmas of forecast error a feature must fall by to send the coincidence neuron spikes.
+    public var jointFallDeadZone = 3.0
+    /// Most a feature's value may be, as a share of its forecast, to count as falling.
+    public var jointFallShare = 0.5
+    /// Once the day profile is ready, typical day-to-day deviations a falling value must
+    /// also be below what this hour of the day has shown (a drop that comes every day at
+    /// this hour is not one).
+    public var jointFallProfile = 3.0
     /// Samples over which a cell's habituation to short reporting gaps (at most 10
     /// periods) fades: from the third recent one, each divides the next one's weight;
     /// 0 = every gap weighs `eventWeight`.
@@ -183,6 +200,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.evidenceThreshold, &evidenceThreshold)
         try read(.evidencePerSample, &evidencePerSample)
         try read(.eventWeight, &eventWeight)
+        try read(.jointFallSpikes, &jointFallSpikes)
+        try read(.jointFallDeadZone, &jointFallDeadZone)
+        try read(.jointFallShare, &jointFallShare)
+        try read(.jointFallProfile, &jointFallProfile)
         try read(.gapHabituationSamples, &gapHabituationSamples)
         try read(.noveltyWeight, &noveltyWeight)
         try read(.rangeBreakWeight, &rangeBreakWeight)

@@ -384,6 +384,9 @@ struct Feature: Codable, Sendable {
         /// For a ratio of counts: its recent counts' deviation from its long-run rate, in
         /// sigmas (``RatioBaseline``; 0 until the slow baseline may speak).
         var counts = 0.0
+        /// This value (not the level) against what the level is at this hour of the day,
+        /// in typical day-to-day deviations; nil until the day profile is ready.
+        var valueAgainstProfile: Double? = nil
     }
 
     /// Observes a value; returns the surprise (nil while warming up).
@@ -579,12 +582,14 @@ struct Feature: Codable, Sendable {
 
         // The day profile: the level against what it is at this hour on other days.
         var profileDeviation = 0.0
+        var valueAgainstProfile: Double?
         if settings.profileDeadZone > 0 {
             profile.advance(to: clock)
             let reference = profile.reference(at: clock)
             let profileSigma = max(1.2533 * profile.deviation, levelNoise, floor)
             if let reference, profile.isReady(samplesPerHour: samplesPerHour) {
                 profileDeviation = (level - reference) / profileSigma
+                valueAgainstProfile = (y - reference) / profileSigma
             }
             profile.learn(
                 level: level, reference: reference, usable: !surprising && abs(profileDeviation) <= settings.profileDeadZone,
@@ -598,7 +603,8 @@ struct Feature: Codable, Sendable {
         let envelopeReady = hourCount >= Self.envelopeReadyHours
         return Surprise(
             fast: z, slow: slowReady ? zSlow : 0, envelope: envelopeReady ? envelope : 0, novelty: novelty.novelty,
-            rangeBreak: novelty.rangeBreak, profile: profileDeviation, counts: slowReady ? countDeviation ?? 0 : 0)
+            rangeBreak: novelty.rangeBreak, profile: profileDeviation, counts: slowReady ? countDeviation ?? 0 : 0,
+            valueAgainstProfile: valueAgainstProfile)
     }
 }
 

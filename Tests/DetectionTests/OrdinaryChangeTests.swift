@@ -101,6 +101,93 @@ struct OrdinaryChangeTests {
         #expect(alert.timestamp <= start + Double(faultStart + 30) * 60, "raised \((alert.timestamp - start) / 60 - Double(faultStart)) minutes in")
     }
 
+    /// A cell reporting every 15 minutes, its load 25% noisy from one interval to the next,
+    /// whose users fall to a sixth and access attempts to almost none within one interval
+    /// at 10:00 on day 3 (a sleeping cell). Its metrics fall 4-7 sigmas of their
+    /// forecasts at once. Returns the intervals into the fault of the first raise, and
+    /// raises before it.
+    static func sleepingAtQuarterHours(seed: UInt64, settings: DetectorSettings) -> (raisedAfter: Int?, before: Int) {
+        var harness = Harness(settings: settings)
+        var noise = Noise(seed)
+        let period = 15
+        let faultStart = (2 * 1440 + 10 * 60) / period
+        var before = 0
+        for interval in 0..<(faultStart + 16) {
+            let minute = interval * period
+            var users = 4 + 40 * Self.load(minute)
+            var attempts = users * 6
+            if interval >= faultStart {
+                users /= 6
+                attempts *= 0.02
+            }
+            let spread = exp(noise.next(0.25))
+            let u = users * spread
+            let metrics: [String: Double] = [
+                "RRC.ConnMean": (u * 10).rounded() / 10,
+                "RRU.PrbTotDl": min(95, 1 + 1.1 * u * exp(noise.next(0.1))),
+                "RRU.PrbTotUl": min(95, 1 + 0.6 * u * exp(noise.next(0.1))),
+                "TB.TotNbrDl": (9_000 * u * exp(noise.next(0.1))).rounded(),
+                "TB.TotNbrUl": (3_000 * u * exp(noise.next(0.1))).rounded(),
+                "DRB.UEThpDl": 30_000 * exp(noise.next(0.15)),
+                "DRB.PdcpSduVolumeDl": u * 40 * exp(noise.next(0.15)),
+                "DRB.PdcpSduVolumeUl": u * 6 * exp(noise.next(0.15)),
+                "RRC.ConnEstabAtt": (attempts * spread * exp(noise.next(0.15))).rounded(),
+                "HO.ExeAtt": (attempts / 10 * spread * exp(noise.next(0.2))).rounded(),
+            ]
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+            if interval == faultStart - 1 { before = harness.raised.count }
+        }
+        let first = harness.raised.first { $0.timestamp >= start + Double(faultStart * period) * 60 }
+        return (first.map { Int(($0.timestamp - start) / 60) / period - faultStart }, before)
+    }
+
+    @Test("a sleeping cell at 15-minute reporting, each metric falling about as far as the dead zone, is raised at its second interval by the joint fall (without it, later)")
+    func sleepingAtQuarterHours() {
+        var control = DetectorSettings()
+        control.jointFallSpikes = 0
+        var raised: [Int?] = []
+        var raisedWithout: [Int?] = []
+        for seed: UInt64 in 1...8 {
+            let result = Self.sleepingAtQuarterHours(seed: seed, settings: DetectorSettings())
+            #expect(result.before == 0, "seed \(seed): false alarms before the fault")
+            raised.append(result.raisedAfter)
+            raisedWithout.append(Self.sleepingAtQuarterHours(seed: seed, settings: control).raisedAfter)
+        }
+        // The joint fall must persist into a second sample to raise: interval 1.
+        #expect(raised.filter { $0 == 1 }.count >= 7, "raised after (intervals): \(raised)")
+        #expect(raisedWithout.filter { $0.map { $0 <= 1 } ?? false }.count <= 2,
+                "without the joint fall: \(raisedWithout); the case no longer tests it")
+    }
+
+    /// An office cell at 15-minute reporting, busy from 08:00, emptied to a fifth within
+    /// one interval at 18:00 every day: the days on which its coincidence neuron fired.
+    static func officeJointFalls(settings: DetectorSettings) -> [Int] {
+        var harness = Harness(settings: settings)
+        harness.pipeline.detector.probeCell = "cell-1"
+        var noise = Noise(21)
+        let period = 15
+        for interval in 0..<(5 * 96) {
+            let minute = interval * period
+            let hour = Double(minute % 1440) / 60
+            let users = (8..<18).contains(hour) ? 30.0 : 6.0
+            _ = harness.feed(time: start + Double(minute) * 60, Self.cellMetrics(users: users * exp(noise.next(0.1)), perUserThroughput: 30_000, noise: &noise))
+        }
+        return harness.pipeline.detector.probeLog.filter { $0.events.contains("joint_fall") }.map { Int(($0.time - start) / 86_400) }
+    }
+
+    @Test("a drop that comes every day at the same hour (an office emptying at 18:00) stops firing the joint fall once other days have shown that hour")
+    func dailyDropIsNoJointFall() {
+        // What the hour showed on other days stops it: its noise (``HourNoise``: 18:00
+        // jumps) and its level (the day profile). Without both, it fires every day.
+        var unchecked = DetectorSettings()
+        unchecked.hourNoiseWeight = 0
+        unchecked.jointFallProfile = -.greatestFiniteMagnitude
+        #expect(Self.officeJointFalls(settings: unchecked).contains { $0 >= 2 }, "the drop fires no joint fall even unchecked: the case no longer tests it")
+        let days = Self.officeJointFalls(settings: DetectorSettings())
+        #expect(days.contains { $0 < 2 }, "no joint fall before the profile knew the hour: the case no longer tests it")
+        #expect(!days.contains { $0 >= 2 }, "joint falls on days \(days)")
+    }
+
     /// A cell whose users drain over 90 minutes at its busy hour to its night-time level
     /// (inside everything the day's range has shown): only the hour of the day says it is
     /// wrong. Returns the minutes into the drain of the first raise, and raises before it.
