@@ -67,6 +67,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// its forecast's noise scale; 0 = off. A metric that turns bursty at the evening peak
     /// every day is judged against that hour's noise, not the quiet hours'.
     public var hourNoiseWeight = 1.0
+    /// Forecast sigmas within which a value carrying an alert must come back to its slow
+    /// baseline (while its frozen level is still far from it) to end its episode: the
+    /// level re-anchors at the value; 0 = off.
+    public var returnBand = 1.5
     /// Most surprise spikes one feature sends per sample and direction.
     public var maximumSpikes = 8
 
@@ -193,6 +197,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.envelopeDeadZone, &envelopeDeadZone)
         try read(.profileDeadZone, &profileDeadZone)
         try read(.hourNoiseWeight, &hourNoiseWeight)
+        try read(.returnBand, &returnBand)
         try read(.maximumSpikes, &maximumSpikes)
         try read(.featureTauPeriods, &featureTauPeriods)
         try read(.surpriseWeight, &surpriseWeight)

@@ -175,14 +175,11 @@ struct OrdinaryChangeTests {
         return harness.pipeline.detector.probeLog.filter { $0.events.contains("joint_fall") }.map { Int(($0.time - start) / 86_400) }
     }
 
-    @Test("a drop that comes every day at the same hour (an office emptying at 18:00) stops firing the joint fall once other days have shown that hour")
+    @Test("a drop that comes every day at the same hour (an office emptying at 18:00) fires the joint fall only until the cell has seen that hour")
     func dailyDropIsNoJointFall() {
-        // What the hour showed on other days stops it: its noise (``HourNoise``: 18:00
-        // jumps) and its level (the day profile). Without both, it fires every day.
-        var unchecked = DetectorSettings()
-        unchecked.hourNoiseWeight = 0
-        unchecked.jointFallProfile = -.greatestFiniteMagnitude
-        #expect(Self.officeJointFalls(settings: unchecked).contains { $0 >= 2 }, "the drop fires no joint fall even unchecked: the case no longer tests it")
+        // Before the cell has seen the hour the drop fires the joint fall (so the case can
+        // fail); after, what the hour showed on other days (its noise, ``HourNoise``, and
+        // its level, the day profile) explains it.
         let days = Self.officeJointFalls(settings: DetectorSettings())
         #expect(days.contains { $0 < 2 }, "no joint fall before the profile knew the hour: the case no longer tests it")
         #expect(!days.contains { $0 >= 2 }, "joint falls on days \(days)")
@@ -261,6 +258,45 @@ struct OrdinaryChangeTests {
         let cleared = try #require(harness.transitions.first { $0.id == alert.id && $0.state == .cleared })
         #expect(cleared.timestamp >= start + Double(faultEnd) * 60, "cleared \(Int((cleared.timestamp - start) / 60) - faultStart) minutes into an 8-hour fault")
         #expect(cleared.timestamp <= start + Double(faultEnd + 60) * 60)
+    }
+
+    /// A cell's uplink block errors at 15-minute reporting (counts per interval, 8.5% of
+    /// about 100,000 blocks) that jump to 20% for four hours, then ease back over about
+    /// four (interference fading). A ratio of many counts is smooth: its forecast's sigma
+    /// is a hundredth of the fault, and a level learning at the frozen gain, a few sigmas
+    /// a sample, trails the value for many hours. Returns the hours after the fault at
+    /// which the alert cleared (nil: not cleared).
+    static func easingFault(settings: DetectorSettings, seed: UInt64) -> Double? {
+        var harness = Harness(settings: settings)
+        var noise = Noise(seed)
+        let period = 900.0
+        let faultStart = 2 * 96 + 40  // day 3, 10:00
+        let faultEnd = faultStart + 16
+        for i in 0..<(faultEnd + 60) {
+            var rate = 0.085
+            if i >= faultStart && i < faultEnd { rate = 0.2 }
+            if i >= faultEnd { rate = 0.085 + 0.115 * exp(-Double(i - faultEnd) / 3) }
+            let blocks = (100_000 * exp(noise.next(0.1))).rounded()
+            let errors = (blocks * rate * (1 + noise.next(0.01))).rounded()
+            _ = harness.feed(time: start + Double(i) * period, ["TB.TotNbrUl": blocks, "TB.ErrTotNbrUl": errors])
+        }
+        let raised = harness.raised.first { $0.timestamp >= start + Double(faultStart) * period }
+        guard let raised, let cleared = harness.transitions.first(where: { $0.id == raised.id && $0.state == .cleared }) else { return nil }
+        return (cleared.timestamp - start - Double(faultEnd) * period) / 3600
+    }
+
+    @Test("a smooth ratio's fault that eases back clears once the ratio is back, not while its trailing level catches up")
+    func easingFaultClears() {
+        var held = DetectorSettings()
+        held.returnBand = 0
+        for seed: UInt64 in 16...19 {
+            // The rate is within its noise of normal about 4 hours after the fault, the
+            // ratio's leaky sums about an hour later; then 90 quiet minutes clear.
+            let hours = Self.easingFault(settings: DetectorSettings(), seed: seed)
+            #expect(hours.map { $0 <= 7 } ?? false, "seed \(seed): cleared \(String(describing: hours)) hours after the fault")
+            let heldFor = Self.easingFault(settings: held, seed: seed)
+            #expect(heldFor.map { $0 >= 8 } ?? true, "seed \(seed): without the return to the slow baseline cleared after \(String(describing: heldFor)) hours: the case no longer tests it")
+        }
     }
 
     @Test("with the bundled model, a fault on a metric set the model never saw is named anomaly")
