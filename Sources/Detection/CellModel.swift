@@ -42,6 +42,8 @@ public struct ProbeRecord: Sendable {
     public var evidencePotential: Double
     public var evidenceThreshold: Double
     public var evidenceFired: Bool
+    /// The cell events of this sample (`reporting_gap_s`, `counter_reset`, `joint_fall`),
+    /// then `falling N` when falling features sent the coincidence neuron N spikes.
     public var events: [String]
     public var score: Double
     public var alertActive: Bool

@@ -479,16 +479,14 @@ struct Feature: Codable, Sendable {
         // clipped to the dead zone so one outlier cannot drag the level.
         // Back to normal: after the forecast accepted a shifted level, a step back by about
         // that shift ends the episode: re-anchor at once, so the return is no new surprise.
-        // (A return "into the slow baseline's band" is not used: on a wide daily cycle that
-        // band holds a fresh step too.)
         let stepsBack = abs(residual + acceptedShift) < 0.5 * abs(acceptedShift)
         // Or, while this feature carries an alert, its value came back to the slow
         // baseline (which kept the old normal) against the direction the surprise began
         // in, while the level, learning at the frozen gain, is still far from it on that
-        // side: the fault ended. (A fresh step that lands on the slow baseline, as one may
-        // on a wide daily cycle, goes the way its surprise began: no return.)
-        let slowSpanHere = Self.slowSpan(settings: settings, samplesPerHour: samplesPerHour)
-        let backToBaseline = settings.returnBand > 0 && frozen && Double(samples) >= 2 * slowSpanHere
+        // side: the fault ended. (Coming back into the slow baseline's band alone is not
+        // enough: on a wide daily cycle a fresh step may land there too, but it goes the
+        // way its surprise began.)
+        let backToBaseline = settings.returnBand > 0 && frozen && Double(samples) >= 2 * slowSpan
             && abs(z) > settings.deadZone && residual * streakStartResidual < 0
             && (level - slowLevel) * streakStartResidual > 0 && abs(level - slowLevel) > settings.deadZone * sigma
             && abs(y - slowLevel) <= settings.returnBand * sigma
