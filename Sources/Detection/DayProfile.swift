@@ -9,6 +9,9 @@ struct HourClock: Sendable {
     let first: Int?
     let second: Int
     let weight: Double
+    /// The absolute half hour, which fixes the two enclosing slots within its hour (nil
+    /// with `hour`): features cache what those slots hold under it.
+    let halfHour: Int64?
 
     init(time: Double) {
         let hours = (time / 3600).rounded(.down)
@@ -17,6 +20,7 @@ struct HourClock: Sendable {
             first = nil
             second = 0
             weight = 0
+            halfHour = nil
             return
         }
         let position = (time / 3600).truncatingRemainder(dividingBy: 24) + (time < 0 ? 24 : 0) - 0.5
@@ -25,6 +29,7 @@ struct HourClock: Sendable {
         first = slot
         second = (slot + 1) % 24
         weight = position - below
+        halfHour = hour.map { $0 * 2 + (slot == Self.slot(of: $0) ? 1 : 0) }  // checked: |hour| < 1e15
     }
 
     /// The slot of an absolute hour.
@@ -97,8 +102,12 @@ struct DayProfile: Codable, Sendable, Equatable {
     /// The expected level at `clock`, interpolated between the neighbouring hours'
     /// centres, or nil while either slot is unlearned.
     func reference(at clock: HourClock) -> Double? {
-        guard let (a, b) = Self.enclosing(levels, at: clock) else { return nil }
-        return a * (1 - clock.weight) + b * clock.weight
+        Self.enclosing(levels, at: clock).map { Self.interpolate($0, at: clock) }
+    }
+
+    /// The level between two enclosing slots' values at `clock`.
+    static func interpolate(_ slots: (Double, Double), at clock: HourClock) -> Double {
+        slots.0 * (1 - clock.weight) + slots.1 * clock.weight
     }
 
     /// The two of 24 `slots` that enclose `clock`, or nil while either is unlearned. An

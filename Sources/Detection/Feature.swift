@@ -188,6 +188,14 @@ struct Feature: Codable, Sendable {
     var profile = DayProfile()
     /// How noisy the feature is per hour of the day, learned over days.
     var hourNoise = HourNoise()
+    /// What the two hourly slots enclosing the current half hour hold, read from the
+    /// slot arrays once per half hour rather than per sample (the arrays' cache misses
+    /// were a sixth of a sample's time at a thousand cells), and the half hour each was
+    /// read for; a fold into a slot invalidates its cache (transient, not checkpointed).
+    var profileSlots: (Double, Double)?
+    var profileSlotsKey = Int64.min
+    var noiseStep: Double?
+    var noiseStepKey = Int64.min
 
     enum CodingKeys: String, CodingKey {
         case name, source, onNeuron, offNeuron, warmupValues, scale, samples, level, trend, meanAbsoluteError
@@ -449,11 +457,17 @@ struct Feature: Codable, Sendable {
         let forecast = level + 0.9 * trend
         // What this hour of the day has shown on other days: the mean absolute step of
         // white noise of deviation s is 1.128 s.
-        let hourSigma = settings.hourNoiseWeight > 0 ? (hourNoise.step(at: clock) ?? 0) / 1.128 * settings.hourNoiseWeight : 0
+        if settings.hourNoiseWeight > 0, clock.halfHour != noiseStepKey || clock.halfHour == nil {
+            noiseStep = hourNoise.step(at: clock)
+            noiseStepKey = clock.halfHour ?? .min
+        }
+        let hourSigma = settings.hourNoiseWeight > 0 ? (noiseStep ?? 0) / 1.128 * settings.hourNoiseWeight : 0
         let sigma = max(1.2533 * meanAbsoluteError, modelSigma, floor, hourSigma)
         let residual = y - forecast
         if settings.hourNoiseWeight > 0 {
+            let noiseHour = hourNoise.hour
             hourNoise.learn(step: previous.map { min(abs(y - transform($0)), 3 * settings.deadZone * sigma) }, at: clock)
+            if hourNoise.hour != noiseHour { noiseStepKey = .min }  // an hour was folded into its slot
         }
         let z = residual / sigma
         // The level is an average of `levelSpan` samples, so its own noise is only
@@ -592,8 +606,13 @@ struct Feature: Codable, Sendable {
         var profileDeviation = 0.0
         var valueAgainstProfile: Double?
         if settings.profileDeadZone > 0 {
+            let profileHour = profile.hour
             profile.advance(to: clock)
-            let reference = profile.reference(at: clock)
+            if profile.hour != profileHour || clock.halfHour != profileSlotsKey || clock.halfHour == nil {
+                profileSlots = DayProfile.enclosing(profile.levels, at: clock)
+                profileSlotsKey = clock.halfHour ?? .min
+            }
+            let reference = profileSlots.map { DayProfile.interpolate($0, at: clock) }
             let profileSigma = max(1.2533 * profile.deviation, levelNoise, floor)
             if let reference, profile.isReady(samplesPerHour: samplesPerHour) {
                 profileDeviation = (level - reference) / profileSigma
