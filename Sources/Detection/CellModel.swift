@@ -174,6 +174,7 @@ struct CellModel: Codable, Sendable {
         var coupledDown = 0
         // Spikes onto the coincidence neuron: features falling at this sample.
         var falling = 0
+        var jointFall = false
 
         // Reporting period and gaps.
         if let last = lastTime {
@@ -258,6 +259,7 @@ struct CellModel: Codable, Sendable {
             defer { swap(&features, &self.features) }
             features.withUnsafeMutableBufferPointer { features in
                 for index in features.indices {
+                    features[index].pendingFall = 0
                     // Freeze what carries the alert, so the fault is not learned as normal.
                     let frozen = alerting && features[index].alertSpikes.on + features[index].alertSpikes.off > 0
                     guard let (x, noise, countDeviation) = Self.value(
@@ -288,14 +290,21 @@ struct CellModel: Codable, Sendable {
                             potentialOff: featureNeurons.potential(features[index].offNeuron, at: micros, tau: featureTau) + Double(off) * settings.surpriseWeight,
                             firedOn: false, firedOff: false))
                     }
-                    // A fall to at most `jointFallShare` of the forecast (a step, not a
-                    // steep decline), below what this hour has shown on other days, sends
-                    // the coincidence neuron its spikes: at most half its threshold, so
-                    // two features at least must fall.
-                    if settings.jointFallSpikes > 0
-                        && x <= settings.jointFallShare * features[index].inverse(features[index].lastForecast)
+                    // A fall to at most `jointFallShare` of a positive forecast of a metric
+                    // never negative (a step, not a steep decline), below what this hour
+                    // has shown on other days (or the profile not yet speaking), sends the
+                    // coincidence neuron its spikes: at most half its threshold, so two
+                    // features at least must fall.
+                    if settings.jointFallSpikes > 0 && -surprise.fast > settings.jointFallDeadZone
+                        && features[index].minimumSeen >= 0
                         && (surprise.valueAgainstProfile ?? -.infinity) <= -settings.jointFallProfile {
-                        falling += min(spikes(-surprise.fast, settings.jointFallDeadZone, settings), (settings.jointFallSpikes + 1) / 2)
+                        let forecast = features[index].inverse(features[index].lastForecast)
+                        if forecast > 0 && x <= settings.jointFallShare * forecast {
+                            let most = settings.jointFallSpikes / 2 + settings.jointFallSpikes % 2
+                            let input = min(spikes(-surprise.fast, settings.jointFallDeadZone, settings), most)
+                            features[index].pendingFall = input
+                            falling += input
+                        }
                     }
                     let drive = features[index].onsetDrive(surprise, settings: settings)
                     strongestDrive = max(strongestDrive, drive)
@@ -320,6 +329,10 @@ struct CellModel: Codable, Sendable {
                 // A load event: most load-coupled features rise together and none falls (a
                 // crowd). Their rise is explained by load and sends nothing; features not
                 // coupled to load (delay, error and success ratios, temperature) still speak.
+                // The coincidence neuron: spikes from the falling features, a membrane that
+                // forgets within a sample (no state), threshold `jointFallSpikes`. Many
+                // features falling together is what a cell losing its users does.
+                jointFall = settings.jointFallSpikes > 0 && falling >= settings.jointFallSpikes
                 let loadEvent = settings.explainLoad && coupled >= 3 && 2 * coupledUp >= coupled && coupledDown == 0
                 let common = commonCount > 0 ? commonSum / Double(commonCount) : 0
                 let learnCoupling = settings.explainLoad && commonCount >= 3 && !alerting
@@ -334,6 +347,11 @@ struct CellModel: Codable, Sendable {
                         let rate = 1 / Double(max(settings.couplingSamples, 1))
                         features[index].coMoment += rate * (deviation * common - features[index].coMoment)
                         features[index].ownMoment += rate * (deviation * deviation - features[index].ownMoment)
+                    }
+                    if jointFall && features[index].pendingFall > 0 {
+                        // It fell with the others: it carries the episode (frozen while the
+                        // alert lasts, named in its evidence, read by the class readout).
+                        features[index].alertSpikes.off += features[index].pendingFall
                     }
                     var on = features[index].pendingOn
                     var off = features[index].pendingOff
@@ -361,14 +379,7 @@ struct CellModel: Codable, Sendable {
             }
         }
         let firedFeatures = featureNeurons.settle(at: micros)
-        // The coincidence neuron: spikes from the falling features, a membrane that
-        // forgets within a sample (no state), threshold `jointFallSpikes`. Many features
-        // falling together is what a cell losing its users does.
-        let jointFall = settings.jointFallSpikes > 0 && falling >= settings.jointFallSpikes
-        if jointFall {
-            events.append(("joint_fall", Double(falling), 0, Double(settings.jointFallSpikes - 1)))
-            episodeEvents["joint_fall", default: 0] += 1
-        }
+        if jointFall { events.append(("joint_fall", Double(falling), 0, Double(settings.jointFallSpikes - 1))) }
 
         // The evidence neuron: feature spikes and cell events, one microsecond later.
         let evidenceTime = micros + 1
@@ -383,11 +394,12 @@ struct CellModel: Codable, Sendable {
         }
         if eventWeight > 0 {
             evidence.receive(0, weight: eventWeight, at: evidenceTime, tau: evidenceTau)
+            // (A joint fall's spikes were counted on the features that fell.)
             for event in events where event.key != "joint_fall" && (event.key != "counter_reset" || anyReset) {
                 episodeEvents[event.key, default: 0] += 1
             }
         }
-        synapticEvents += firedFeatures.count + (eventWeight > 0 ? 1 : 0) + (jointFall ? 1 : 0)
+        synapticEvents += falling + firedFeatures.count + (eventWeight > 0 ? 1 : 0) + (jointFall ? 1 : 0)
         let evidencePotential = evidence.potential(0, at: evidenceTime, tau: evidenceTau)
         let evidenceFired = !evidence.settle(at: evidenceTime).isEmpty
         activityHistory = activityHistory << 1 | (firedFeatures.isEmpty && eventWeight == 0 && !jointFall ? 0 : 1)
@@ -395,7 +407,7 @@ struct CellModel: Codable, Sendable {
         // follows (the recovery, a fault's side effects) does not rename it.
         if let age = episodeAge {
             episodeAge = age + 1
-        } else if surpriseSpikes > 0 || eventWeight > 0 {
+        } else if surpriseSpikes > 0 || eventWeight > 0 || jointFall {
             episodeAge = 1
         }
         if classCounts == nil, let age = episodeAge, age >= settings.classWindowSamples { classCounts = spikeCounts() }
@@ -498,7 +510,9 @@ struct CellModel: Codable, Sendable {
                 score: score, alertActive: alert != nil))
         }
         let featureCount = features.count
-        let dense = 2 * featureCount + 2 * featureCount + (classifier.map { 2 * featureCount * $0.kinds.count } ?? 0)
+        // Surprise onto the feature neurons, their spikes onto the evidence neuron, every
+        // feature onto the coincidence neuron, and the class readout.
+        let dense = 2 * featureCount + 2 * featureCount + featureCount + (classifier.map { 2 * featureCount * $0.kinds.count } ?? 0)
         return CellStep(score: sampleScore, transitions: transitions, synapticEvents: synapticEvents, denseOperations: dense,
                         surpriseSpikes: surpriseSpikes)
     }

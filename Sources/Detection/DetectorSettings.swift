@@ -67,9 +67,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// its forecast's noise scale; 0 = off. A metric that turns bursty at the evening peak
     /// every day is judged against that hour's noise, not the quiet hours'.
     public var hourNoiseWeight = 1.0
-    /// Forecast sigmas within which a value carrying an alert must come back to its slow
-    /// baseline (while its frozen level is still far from it) to end its episode: the
-    /// level re-anchors at the value; 0 = off.
+    /// Forecast sigmas within which a feature carrying an alert must come back to its slow
+    /// baseline, against the direction its surprise began in and while its frozen level
+    /// is still far from it on that side, for the level to re-anchor at the value (its
+    /// alert then clears after its quiet samples); 0 = off.
     public var returnBand = 1.5
     /// Most surprise spikes one feature sends per sample and direction.
     public var maximumSpikes = 8
@@ -93,10 +94,11 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var evidencePerSample = 1.5
     /// Weight of a reporting gap or counter reset onto the evidence neuron.
     public var eventWeight = 1.6
-    /// Spikes the cell's coincidence neuron needs in one sample to fire. Every feature
-    /// falling more than `jointFallDeadZone` sigmas of its forecast, to at most
-    /// `jointFallShare` of it, sends one spike and one more per `spikeUnit` beyond (at
-    /// most half this many, so two features at least must fall). Its spike weighs
+    /// Spikes the cell's coincidence neuron needs in one sample to fire. Every feature of
+    /// a metric never negative falling more than `jointFallDeadZone` sigmas of its
+    /// forecast, to at most `jointFallShare` of a positive forecast, sends one spike and
+    /// one more per `spikeUnit` beyond (at most half this many, so from 2 up two features
+    /// at least must fall); the features that fell then carry the episode. Its spike weighs
     /// `eventWeight` on the evidence neuron, within `evidencePerSample`: a joint fall
     /// raises when it lasts two samples. A cell losing its users and access attempts at
     /// once (a sleeping cell at 15-minute reporting) falls 3-7 sigmas in many features,
@@ -106,9 +108,9 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var jointFallDeadZone = 3.0
     /// Most a feature's value may be, as a share of its forecast, to count as falling.
     public var jointFallShare = 0.5
-    /// Once the day profile is ready, typical day-to-day deviations a falling value must
-    /// also be below what this hour of the day has shown (a drop that comes every day at
-    /// this hour is not one).
+    /// Once the day profile is ready at this hour, deviations (day-to-day and the
+    /// forecast's noise together) a falling value must also be below what this hour of
+    /// the day has shown (a drop that comes every day at this hour is not one).
     public var jointFallProfile = 3.0
     /// Samples over which a cell's habituation to short reporting gaps (at most 10
     /// periods) fades: from the third recent one, each divides the next one's weight;

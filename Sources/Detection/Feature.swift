@@ -178,6 +178,9 @@ struct Feature: Codable, Sendable {
     /// (transient, not checkpointed).
     var pendingOn = 0
     var pendingOff = 0
+    /// This sample's spikes onto the cell's coincidence neuron, held for the second pass
+    /// (transient): if it fires, they count as this feature's OFF spikes of the episode.
+    var pendingFall = 0
     /// This sample's clipped slow deviation (NaN when the slow baseline is not ready),
     /// for the coupling's second pass (transient).
     var lastSlowDeviation = Double.nan
@@ -392,8 +395,9 @@ struct Feature: Codable, Sendable {
         /// For a ratio of counts: its recent counts' deviation from its long-run rate, in
         /// sigmas (``RatioBaseline``; 0 until the slow baseline may speak).
         var counts = 0.0
-        /// This value (not the level) against what the level is at this hour of the day,
-        /// in typical day-to-day deviations; nil until the day profile is ready.
+        /// This value (not the level) against what the level is at this hour of the day, in
+        /// typical day-to-day deviations and the forecast's noise together; nil until the
+        /// day profile is ready at this hour.
         var valueAgainstProfile: Double? = nil
     }
 
@@ -616,7 +620,8 @@ struct Feature: Codable, Sendable {
             let profileSigma = max(1.2533 * profile.deviation, levelNoise, floor)
             if let reference, profile.isReady(samplesPerHour: samplesPerHour) {
                 profileDeviation = (level - reference) / profileSigma
-                valueAgainstProfile = (y - reference) / profileSigma
+                // The value carries the forecast's noise besides the level's.
+                valueAgainstProfile = (y - reference) / (profileSigma * profileSigma + sigma * sigma).squareRoot()
             }
             profile.learn(
                 level: level, reference: reference, usable: !surprising && abs(profileDeviation) <= settings.profileDeadZone,

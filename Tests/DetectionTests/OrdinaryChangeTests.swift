@@ -104,9 +104,9 @@ struct OrdinaryChangeTests {
     /// A cell reporting every 15 minutes, its load 25% noisy from one interval to the next,
     /// whose users fall to a sixth and access attempts to almost none within one interval
     /// at 10:00 on day 3 (a sleeping cell). Its metrics fall 4-7 sigmas of their
-    /// forecasts at once. Returns the intervals into the fault of the first raise, and
-    /// raises before it.
-    static func sleepingAtQuarterHours(seed: UInt64, settings: DetectorSettings) -> (raisedAfter: Int?, before: Int) {
+    /// forecasts at once. Returns the intervals into the fault of the first raise, raises
+    /// before it, and the first raise's evidence (metric names).
+    static func sleepingAtQuarterHours(seed: UInt64, settings: DetectorSettings) -> (raisedAfter: Int?, before: Int, evidence: [String]) {
         var harness = Harness(settings: settings)
         var noise = Noise(seed)
         let period = 15
@@ -138,7 +138,7 @@ struct OrdinaryChangeTests {
             if interval == faultStart - 1 { before = harness.raised.count }
         }
         let first = harness.raised.first { $0.timestamp >= start + Double(faultStart * period) * 60 }
-        return (first.map { Int(($0.timestamp - start) / 60) / period - faultStart }, before)
+        return (first.map { Int(($0.timestamp - start) / 60) / period - faultStart }, before, first?.evidence.map(\.metric) ?? [])
     }
 
     @Test("a sleeping cell at 15-minute reporting, each metric falling about as far as the dead zone, is raised at its second interval by the joint fall (without it, later)")
@@ -146,15 +146,19 @@ struct OrdinaryChangeTests {
         var control = DetectorSettings()
         control.jointFallSpikes = 0
         var raised: [Int?] = []
+        var evidence: [[String]] = []
         var raisedWithout: [Int?] = []
         for seed: UInt64 in 1...8 {
             let result = Self.sleepingAtQuarterHours(seed: seed, settings: DetectorSettings())
             #expect(result.before == 0, "seed \(seed): false alarms before the fault")
             raised.append(result.raisedAfter)
+            evidence.append(result.evidence)
             raisedWithout.append(Self.sleepingAtQuarterHours(seed: seed, settings: control).raisedAfter)
         }
         // The joint fall must persist into a second sample to raise: interval 1.
         #expect(raised.filter { $0 == 1 }.count >= 7, "raised after (intervals): \(raised)")
+        // The features that fell with the others carry the alert: they are its evidence.
+        #expect(evidence.filter { $0.contains("RRC.ConnMean") }.count >= 7, "the alerts' evidence: \(evidence)")
         #expect(raisedWithout.filter { $0.map { $0 <= 1 } ?? false }.count <= 2,
                 "without the joint fall: \(raisedWithout); the case no longer tests it")
     }
@@ -175,14 +179,14 @@ struct OrdinaryChangeTests {
         return harness.pipeline.detector.probeLog.filter { $0.events.contains("joint_fall") }.map { Int(($0.time - start) / 86_400) }
     }
 
-    @Test("a drop that comes every day at the same hour (an office emptying at 18:00) fires the joint fall only until the cell has seen that hour")
+    @Test("a drop that comes every day at the same hour (an office emptying at 18:00) fires no joint fall once the day profile knows the hour (without that check, it does)")
     func dailyDropIsNoJointFall() {
-        // Before the cell has seen the hour the drop fires the joint fall (so the case can
-        // fail); after, what the hour showed on other days (its noise, ``HourNoise``, and
-        // its level, the day profile) explains it.
+        var unchecked = DetectorSettings()
+        unchecked.jointFallProfile = -.greatestFiniteMagnitude
+        #expect(Self.officeJointFalls(settings: unchecked).contains { $0 >= 1 },
+                "without the profile's check no joint fall either: the case no longer tests it")
         let days = Self.officeJointFalls(settings: DetectorSettings())
-        #expect(days.contains { $0 < 2 }, "no joint fall before the profile knew the hour: the case no longer tests it")
-        #expect(!days.contains { $0 >= 2 }, "joint falls on days \(days)")
+        #expect(!days.contains { $0 >= 1 }, "joint falls on days \(days)")
     }
 
     /// A cell whose users drain over 90 minutes at its busy hour to its night-time level
@@ -264,9 +268,10 @@ struct OrdinaryChangeTests {
     /// about 100,000 blocks) that jump to 20% for four hours, then ease back over about
     /// four (interference fading). A ratio of many counts is smooth: its forecast's sigma
     /// is a hundredth of the fault, and a level learning at the frozen gain, a few sigmas
-    /// a sample, trails the value for many hours. Returns the hours after the fault at
-    /// which the alert cleared (nil: not cleared).
-    static func easingFault(settings: DetectorSettings, seed: UInt64) -> Double? {
+    /// a sample, trails the value for many hours. Returns the alerts raised from the
+    /// fault's start to the end of the run, and the hours after the fault at which the
+    /// first cleared (nil: it did not).
+    static func easingFault(settings: DetectorSettings, seed: UInt64) -> (raises: Int, clearedAfter: Double?) {
         var harness = Harness(settings: settings)
         var noise = Noise(seed)
         let period = 900.0
@@ -280,9 +285,9 @@ struct OrdinaryChangeTests {
             let errors = (blocks * rate * (1 + noise.next(0.01))).rounded()
             _ = harness.feed(time: start + Double(i) * period, ["TB.TotNbrUl": blocks, "TB.ErrTotNbrUl": errors])
         }
-        let raised = harness.raised.first { $0.timestamp >= start + Double(faultStart) * period }
-        guard let raised, let cleared = harness.transitions.first(where: { $0.id == raised.id && $0.state == .cleared }) else { return nil }
-        return (cleared.timestamp - start - Double(faultEnd) * period) / 3600
+        let raises = harness.raised.filter { $0.timestamp >= start + Double(faultStart) * period }
+        let cleared = raises.first.flatMap { raised in harness.transitions.first { $0.id == raised.id && $0.state == .cleared } }
+        return (raises.count, cleared.map { ($0.timestamp - start - Double(faultEnd) * period) / 3600 })
     }
 
     @Test("a smooth ratio's fault that eases back clears once the ratio is back, not while its trailing level catches up")
@@ -292,10 +297,13 @@ struct OrdinaryChangeTests {
         for seed: UInt64 in 16...19 {
             // The rate is within its noise of normal about 4 hours after the fault, the
             // ratio's leaky sums about an hour later; then 90 quiet minutes clear.
-            let hours = Self.easingFault(settings: DetectorSettings(), seed: seed)
-            #expect(hours.map { $0 <= 7 } ?? false, "seed \(seed): cleared \(String(describing: hours)) hours after the fault")
+            let result = Self.easingFault(settings: DetectorSettings(), seed: seed)
+            #expect(result.raises == 1, "seed \(seed): \(result.raises) alerts for one fault")
+            let hours = result.clearedAfter
+            #expect(hours.map { $0 > 0 && $0 <= 7 } ?? false, "seed \(seed): cleared \(String(describing: hours)) hours after the fault")
             let heldFor = Self.easingFault(settings: held, seed: seed)
-            #expect(heldFor.map { $0 >= 8 } ?? true, "seed \(seed): without the return to the slow baseline cleared after \(String(describing: heldFor)) hours: the case no longer tests it")
+            #expect(heldFor.raises >= 1 && (heldFor.clearedAfter.map { $0 >= 8 } ?? true),
+                    "seed \(seed): without the return to the slow baseline cleared after \(String(describing: heldFor.clearedAfter)) hours: the case no longer tests it")
         }
     }
 
