@@ -326,13 +326,13 @@ struct CellModel: Codable, Sendable {
                         if off > 0 { coupledDown += 1 }
                     }
                 }
-                // A load event: most load-coupled features rise together and none falls (a
-                // crowd). Their rise is explained by load and sends nothing; features not
-                // coupled to load (delay, error and success ratios, temperature) still speak.
                 // The coincidence neuron: spikes from the falling features, a membrane that
                 // forgets within a sample (no state), threshold `jointFallSpikes`. Many
                 // features falling together is what a cell losing its users does.
                 jointFall = settings.jointFallSpikes > 0 && falling >= settings.jointFallSpikes
+                // A load event: most load-coupled features rise together and none falls (a
+                // crowd). Their rise is explained by load and sends nothing; features not
+                // coupled to load (delay, error and success ratios, temperature) still speak.
                 let loadEvent = settings.explainLoad && coupled >= 3 && 2 * coupledUp >= coupled && coupledDown == 0
                 let common = commonCount > 0 ? commonSum / Double(commonCount) : 0
                 let learnCoupling = settings.explainLoad && commonCount >= 3 && !alerting
