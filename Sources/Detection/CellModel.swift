@@ -172,9 +172,11 @@ struct CellModel: Codable, Sendable {
         var coupled = 0
         var coupledUp = 0
         var coupledDown = 0
-        // Spikes onto the coincidence neuron: features falling at this sample.
+        // Spikes onto the coincidence neuron: features falling at this sample, at most
+        // half its threshold from one feature.
         var falling = 0
         var jointFall = false
+        let mostFromOneFeature = settings.jointFallSpikes / 2 + settings.jointFallSpikes % 2
 
         // Reporting period and gaps.
         if let last = lastTime {
@@ -300,8 +302,7 @@ struct CellModel: Codable, Sendable {
                         && (surprise.valueAgainstProfile ?? -.infinity) <= -settings.jointFallProfile {
                         let forecast = features[index].inverse(features[index].lastForecast)
                         if forecast > 0 && x <= settings.jointFallShare * forecast {
-                            let most = settings.jointFallSpikes / 2 + settings.jointFallSpikes % 2
-                            let input = min(spikes(-surprise.fast, settings.jointFallDeadZone, settings), most)
+                            let input = min(spikes(-surprise.fast, settings.jointFallDeadZone, settings), mostFromOneFeature)
                             features[index].pendingFall = input
                             falling += input
                         }

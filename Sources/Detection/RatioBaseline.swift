@@ -28,9 +28,10 @@ import Foundation
 /// drain it (after about 7/p attempts at a failure rate p: an hour or two at a busy
 /// hour, most of a day on a quiet reliable cell, where an ordinary failure meanwhile
 /// sends a few spikes). With hundreds of thousands of attempts an interval one interval
-/// fills or empties it: it is then a test of that interval alone. Only the rarer outcome's rise is tested: failures back to
-/// normal after a fault the long run partly learned are no fault (tested both ways, a
-/// cell was raised three times two days after its handover misconfiguration). A fixed
+/// fills or empties it: it is then a test of that interval alone. Only the rarer
+/// outcome's rise is tested: failures back to normal after a fault the long run partly
+/// learned are no fault (tested both ways, a cell was raised three times two days after
+/// its handover misconfiguration). A fixed
 /// second window of some hours (about 100 attempts) was tried before it: failure rates
 /// that follow the day's load made it raise false alarms (0.18 -> 0.30 per cell-day on
 /// generated scenarios).

@@ -866,6 +866,43 @@ struct DetectionTests {
     }
 }
 
+@Suite("A feature's cached hourly slots")
+struct HourlySlotCacheTests {
+    @Test("hold what the slot arrays hold, whatever the clock does: hours ending, jumps forward and back, times no clock reaches")
+    func cacheMatchesArrays() {
+        var feature = Feature(name: "kpi", source: .gauge(metric: 0), onNeuron: 0, offNeuron: 1)
+        let settings = DetectorSettings()
+        var noise = Noise(31)
+        var time = start
+        var profileChecked = 0
+        var noiseChecked = 0
+        for i in 0..<(4 * 96) {
+            // Mostly 15-minute steps; now and then a jump back two hours, forward nine, or
+            // a time no clock reaches.
+            switch i % 37 {
+            case 11: time -= 7200
+            case 23: time += 9 * 3600
+            default: time += 900
+            }
+            let sampleTime = i % 53 == 52 ? Double.nan : time
+            let clock = HourClock(time: sampleTime)
+            let value = 50 + 20 * sin(time / 86_400 * 2 * .pi) + noise.next(1)
+            _ = feature.observe(value, modelNoise: 0, settings: settings, samplesPerHour: 4, frozen: false, clock: clock)
+            guard feature.samples > 10 else { continue }
+            // The profile's slots are read after its fold: the cache must equal the array.
+            let direct = DayProfile.enclosing(feature.profile.levels, at: clock)
+            #expect(direct?.0 == feature.profileSlots?.0 && direct?.1 == feature.profileSlots?.1, "sample \(i)")
+            if direct != nil { profileChecked += 1 }
+            // The noise's slots are read before its fold; after a fold the key is cleared.
+            if feature.noiseStepKey != .min {
+                #expect(feature.noiseStep == feature.hourNoise.step(at: clock), "sample \(i)")
+                if feature.noiseStep != nil { noiseChecked += 1 }
+            }
+        }
+        #expect(profileChecked > 50 && noiseChecked > 50, "too few learned slots checked (\(profileChecked), \(noiseChecked)): the case no longer tests the cache")
+    }
+}
+
 @Suite("Received numbers at their extremes reach the model without trapping")
 struct ExtremeInputTests {
     @Test("ts in microseconds, seq at 2^63-1, a metric learned small jumping to -1e308: no trap, other cells untouched")
