@@ -26,6 +26,8 @@ public struct ProbeRecord: Sendable {
         public var slow: Double
         /// The level against this hour of the day (0 until the day profile is ready).
         public var profile: Double = 0
+        /// How far the level left the range it kept over the last day, in envelope units.
+        public var envelope: Double = 0
         public var spikesOn: Int
         public var spikesOff: Int
         /// The feature's ON and OFF neurons' potentials after this sample's input (before reset).
@@ -277,16 +279,18 @@ struct CellModel: Codable, Sendable {
                         spikes(surprise.fast, settings.deadZone, settings), spikes(surprise.slow, settings.slowDeadZone, settings),
                         spikes(surprise.envelope, settings.envelopeDeadZone, settings),
                         spikes(surprise.profile, settings.profileDeadZone, settings),
+                        settings.driftLeak > 0 ? spikes(surprise.drift, settings.driftDeadZone, settings) : 0,
                         settings.countDeadZone > 0 ? spikes(surprise.counts, settings.countDeadZone, settings) : 0)
                     let off = max(
                         spikes(-surprise.fast, settings.deadZone, settings), spikes(-surprise.slow, settings.slowDeadZone, settings),
                         spikes(-surprise.envelope, settings.envelopeDeadZone, settings),
                         spikes(-surprise.profile, settings.profileDeadZone, settings),
+                        settings.driftLeak > 0 ? spikes(-surprise.drift, settings.driftDeadZone, settings) : 0,
                         settings.countDeadZone > 0 ? spikes(-surprise.counts, settings.countDeadZone, settings) : 0)
                     if probe != nil {
                         readings.append(.init(
                             name: features[index].name, value: x, fast: surprise.fast, slow: surprise.slow,
-                            profile: surprise.profile, spikesOn: on,
+                            profile: surprise.profile, envelope: surprise.envelope, spikesOn: on,
                             spikesOff: off,
                             potentialOn: featureNeurons.potential(features[index].onNeuron, at: micros, tau: featureTau) + Double(on) * settings.surpriseWeight,
                             potentialOff: featureNeurons.potential(features[index].offNeuron, at: micros, tau: featureTau) + Double(off) * settings.surpriseWeight,

@@ -112,6 +112,15 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// forecast's noise together) a falling value must also be below what this hour of
     /// the day has shown (a drop that comes every day at this hour is not one).
     public var jointFallProfile = 3.0
+    /// The drift neuron's leak per sample, in sigmas of forecast error: each sample adds
+    /// the feature's forecast error (clipped to `deadZone`) less this, and it never goes
+    /// below 0 (a one-sided CUSUM per direction). Noise leaks away; a drift whose every
+    /// step is a few sigmas, none past the dead zone (a fan failing, the enclosure
+    /// heating 20 degrees in an hour), accumulates. 0 = off.
+    public var driftLeak = 1.5
+    /// The drift neuron's accumulated sigmas above which it sends the feature's neurons
+    /// spikes (one, and one more per `spikeUnit` beyond, as the other pathways).
+    public var driftDeadZone = 8.0
     /// Samples over which a cell's habituation to short reporting gaps (at most 10
     /// periods) fades: from the third recent one, each divides the next one's weight;
     /// 0 = every gap weighs `eventWeight`.
@@ -211,6 +220,8 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.jointFallDeadZone, &jointFallDeadZone)
         try read(.jointFallShare, &jointFallShare)
         try read(.jointFallProfile, &jointFallProfile)
+        try read(.driftLeak, &driftLeak)
+        try read(.driftDeadZone, &driftDeadZone)
         try read(.gapHabituationSamples, &gapHabituationSamples)
         try read(.noveltyWeight, &noveltyWeight)
         try read(.rangeBreakWeight, &rangeBreakWeight)

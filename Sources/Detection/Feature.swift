@@ -167,6 +167,10 @@ struct Feature: Codable, Sendable {
     /// Max and min over the slots other than the current one (recomputed once an hour).
     var otherHoursHigh = -Double.infinity
     var otherHoursLow = Double.infinity
+    /// The drift neuron's accumulated forecast error upward and downward (sigmas beyond
+    /// the leak, one-sided CUSUMs; see `DetectorSettings.driftLeak`).
+    var driftUp = 0.0
+    var driftDown = 0.0
     /// Contexts the feature has shown (the novelty pathway).
     var contexts = ContextNovelty()
     /// How the feature's level moves with the cell's common mode (the mean of its
@@ -205,6 +209,7 @@ struct Feature: Codable, Sendable {
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastForecast, lastSigma, alertOn, alertOff
         case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, acceptedShiftAge, streakStartResidual, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
         case contexts, habituation, coMoment, ownMoment, profile, hourNoise, attemptsPerInterval, ratioBaseline
+        case driftUp, driftDown
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -269,6 +274,11 @@ struct Feature: Codable, Sendable {
         hourNoise = try c.decodeIfPresent(HourNoise.self, forKey: .hourNoise) ?? HourNoise()
         attemptsPerInterval = try c.decodeIfPresent(Double.self, forKey: .attemptsPerInterval) ?? 0
         ratioBaseline = try c.decodeIfPresent(RatioBaseline.self, forKey: .ratioBaseline) ?? RatioBaseline()
+        driftUp = try c.decodeIfPresent(Double.self, forKey: .driftUp) ?? 0
+        driftDown = try c.decodeIfPresent(Double.self, forKey: .driftDown) ?? 0
+        guard driftUp.isFinite, driftDown.isFinite else {
+            throw DecodingError.dataCorruptedError(forKey: .driftUp, in: c, debugDescription: "the drift neuron's state is not finite")
+        }
         guard hourNoise.isConsistent else {
             throw DecodingError.dataCorruptedError(forKey: .hourNoise, in: c, debugDescription: "the hourly noise does not have 24 hours")
         }
@@ -324,6 +334,8 @@ struct Feature: Codable, Sendable {
         try c.encode(hourNoise, forKey: .hourNoise)
         try c.encode(attemptsPerInterval, forKey: .attemptsPerInterval)
         try c.encode(ratioBaseline, forKey: .ratioBaseline)
+        try c.encode(driftUp, forKey: .driftUp)
+        try c.encode(driftDown, forKey: .driftDown)
     }
 
     /// Hourly slots the day's envelope needs before it may speak.
@@ -395,6 +407,9 @@ struct Feature: Codable, Sendable {
         /// For a ratio of counts: its recent counts' deviation from its long-run rate, in
         /// sigmas (``RatioBaseline``; 0 until the slow baseline may speak).
         var counts = 0.0
+        /// The drift neuron: accumulated forecast error beyond its leak, in sigmas; positive
+        /// upward, negative downward (whichever is larger), 0 when off.
+        var drift = 0.0
         /// This value (not the level) against what the level is at this hour of the day, in
         /// typical day-to-day deviations and the forecast's noise together; nil until the
         /// day profile is ready at this hour.
@@ -516,6 +531,8 @@ struct Feature: Codable, Sendable {
             acceptedShift = 0
             acceptedShiftAge = 0
             surprisingStreak = 0
+            driftUp = 0
+            driftDown = 0
             return Double(samples) < Self.warmup(settings: settings, samplesPerHour: samplesPerHour)
                 ? nil : Surprise(fast: 0, slow: 0, envelope: 0, novelty: novelty.novelty, rangeBreak: novelty.rangeBreak)
         }
@@ -572,6 +589,20 @@ struct Feature: Codable, Sendable {
         lastEnvelope = hourCount >= Self.envelopeReadyHours ? (envelopeLow, envelopeHigh, envelopeUnit) : (0, 0, 0)
         if level > envelopeHigh { envelope = (level - envelopeHigh) / envelopeUnit }
         if level < envelopeLow { envelope = (level - envelopeLow) / envelopeUnit }
+        // The drift neuron: each sample's error, clipped to the dead zone (one outlier
+        // cannot fill it), less its leak; never below 0, at most a dead zone past its own
+        // (it drains within a few samples once the drift stops). Only a level beyond the
+        // range it kept over the last day feeds it in that direction (a daily ramp the
+        // forecast lags behind stays inside); until that range speaks, it stays empty.
+        if warming || settings.driftLeak <= 0 || hourCount < Self.envelopeReadyHours {
+            driftUp = 0
+            driftDown = 0
+        } else {
+            let step = max(-settings.deadZone, min(settings.deadZone, z))
+            let most = settings.driftDeadZone + settings.deadZone
+            driftUp = min(most, max(0, driftUp + (envelope > 0 ? step : min(step, 0)) - settings.driftLeak))
+            driftDown = min(most, max(0, driftDown - (envelope < 0 ? step : max(step, 0)) - settings.driftLeak))
+        }
         // Until the envelope speaks (most of a day), it records the level's true range
         // (limiting its widening then would leave it too narrow on the day it starts);
         // never a surprising value. A slow drift in the first day is learned as normal.
@@ -636,7 +667,7 @@ struct Feature: Codable, Sendable {
         return Surprise(
             fast: z, slow: slowReady ? zSlow : 0, envelope: envelopeReady ? envelope : 0, novelty: novelty.novelty,
             rangeBreak: novelty.rangeBreak, profile: profileDeviation, counts: slowReady ? countDeviation ?? 0 : 0,
-            valueAgainstProfile: valueAgainstProfile)
+            drift: driftUp >= driftDown ? driftUp : -driftDown, valueAgainstProfile: valueAgainstProfile)
     }
 }
 

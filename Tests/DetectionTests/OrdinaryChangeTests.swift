@@ -35,6 +35,55 @@ struct OrdinaryChangeTests {
         #expect(harness.raised.isEmpty, "raised: \(harness.raised.map { ($0.timestamp - start) / 3600 })")
     }
 
+    /// Enclosure temperature at 5-minute reporting, following the weather and the load
+    /// with a 90-minute thermal lag, a noisy sensor (0.4 degrees); from 14:00 on day 3 a
+    /// cooling fault adds 20 degrees for 3 hours with a 50-minute lag. Each sample's step
+    /// (at most 2 degrees) is inside the dead zone, but the climb runs past anything the
+    /// last day showed. Returns the minutes into the fault of the first raise (nil: none)
+    /// and the raises before it.
+    static func overheating(seed: UInt64, settings: DetectorSettings) -> (raisedAfter: Double?, before: Int) {
+        var harness = Harness(settings: settings)
+        var noise = Noise(seed)
+        let dailyMeans = [12.0, 16.5, 11.0, 17.5, 13.0]
+        let period = 5
+        let faultStart = (2 * 1440 + 14 * 60) / period
+        let faultEnd = faultStart + 36
+        var enclosure = 30.0
+        var before = 0
+        for i in 0..<(faultEnd + 24) {
+            let minute = i * period
+            let day = Double(minute) / 1440
+            let index = min(Int(day), dailyMeans.count - 2)
+            let mix = day - Double(index)
+            let mean = dailyMeans[index] * (1 - mix) + dailyMeans[index + 1] * mix
+            let outdoor = mean + 5 * sin((Double(minute % 1440) / 1440 - 0.375) * 2 * .pi)
+            let faulty = i >= faultStart && i < faultEnd
+            let target = outdoor + 14 + 10 * Self.load(minute) + (faulty ? 20 : 0)
+            let lag = i >= faultStart && i < faultEnd + 12 ? 50.0 : 90.0
+            enclosure += (target - enclosure) * (1 - exp(-Double(period) / lag))
+            let reported = ((enclosure + noise.next(0.4)) * 10).rounded() / 10
+            _ = harness.feed(time: start + Double(minute) * 60, ["PEE.AvgTemperature": reported])
+            if i == faultStart - 1 { before = harness.raised.count }
+        }
+        let first = harness.raised.first { $0.timestamp >= start + Double(faultStart * period) * 60 }
+        return (first.map { ($0.timestamp - start) / 60 - Double(faultStart * period) }, before)
+    }
+
+    @Test("an enclosure heating 20 degrees in an hour, every step inside the dead zone, is raised by the drift neuron (without it, not at all)")
+    func overheatingDrift() {
+        var control = DetectorSettings()
+        control.driftLeak = 0
+        for seed: UInt64 in 1...4 {
+            let result = Self.overheating(seed: seed, settings: DetectorSettings())
+            #expect(result.before == 0, "seed \(seed): \(result.before) false alarms before the fault")
+            // Measured: 35 minutes (7 samples) on every seed.
+            #expect(result.raisedAfter.map { $0 >= 0 && $0 <= 60 } ?? false,
+                    "seed \(seed): raised \(String(describing: result.raisedAfter)) minutes into the fault")
+            let without = Self.overheating(seed: seed, settings: control)
+            #expect(without.raisedAfter == nil, "seed \(seed): raised without the drift neuron after \(String(describing: without.raisedAfter)) minutes: the case no longer tests it")
+        }
+    }
+
     /// One sample of a cell's load-driven metrics for `users` active users.
     static func cellMetrics(users: Double, perUserThroughput: Double, noise: inout Noise) -> [String: Double] {
         let u = max(users * (1 + noise.next(0.05)), 0)
