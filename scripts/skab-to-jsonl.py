@@ -8,7 +8,8 @@ short experiment per CSV file with labelled anomaly rows) as labelled telemetry 
 
 Each file becomes its own cell (`skab/<folder>_<name>`), each row one sample with every
 sensor column as a metric; rows whose `anomaly` column is 1 carry the label `anomaly`.
-The `changepoint` column is not used. Files may be SKAB's own (`;`-separated) or
+The `changepoint` column is not used. Some revisions of the benchmark name the columns
+`is_anomaly` and `is_pa` instead: `is_anomaly` is read as `anomaly`, `is_pa` is not used. Files may be SKAB's own (`;`-separated) or
 `,`-separated; times are read as UTC. The benchmark is not part of this repository.
 """
 import csv
@@ -28,11 +29,11 @@ def rows_of(path):
         ts = stamp.replace(tzinfo=datetime.timezone.utc).timestamp()
         metrics = {}
         for key, value in row.items():
-            if key in ("datetime", "anomaly", "changepoint") or value in (None, ""):
+            if key in ("datetime", "anomaly", "changepoint", "is_anomaly", "is_pa") or value in (None, ""):
                 continue
             metrics[key.replace(" ", "")] = float(value)
         sample = {"v": 1, "cell": cell, "ts": ts, "seq": index, "metrics": metrics}
-        if float(row.get("anomaly") or 0) == 1:
+        if float(row.get("anomaly") or row.get("is_anomaly") or 0) == 1:
             sample["label"] = "anomaly"
         yield sample
 
