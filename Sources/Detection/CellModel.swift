@@ -28,6 +28,8 @@ public struct ProbeRecord: Sendable {
         public var profile: Double = 0
         /// How far the level left the range it kept over the last day, in envelope units.
         public var envelope: Double = 0
+        /// The drift neuron's accumulated sigmas (positive upward, negative downward).
+        public var drift: Double = 0
         public var spikesOn: Int
         public var spikesOff: Int
         /// The feature's ON and OFF neurons' potentials after this sample's input (before reset).
@@ -279,18 +281,18 @@ struct CellModel: Codable, Sendable {
                         spikes(surprise.fast, settings.deadZone, settings), spikes(surprise.slow, settings.slowDeadZone, settings),
                         spikes(surprise.envelope, settings.envelopeDeadZone, settings),
                         spikes(surprise.profile, settings.profileDeadZone, settings),
-                        settings.driftLeak > 0 ? spikes(surprise.drift, settings.driftDeadZone, settings) : 0,
+                        settings.driftLeak > 0 && settings.driftDeadZone >= 0 ? spikes(surprise.drift, settings.driftDeadZone, settings) : 0,
                         settings.countDeadZone > 0 ? spikes(surprise.counts, settings.countDeadZone, settings) : 0)
                     let off = max(
                         spikes(-surprise.fast, settings.deadZone, settings), spikes(-surprise.slow, settings.slowDeadZone, settings),
                         spikes(-surprise.envelope, settings.envelopeDeadZone, settings),
                         spikes(-surprise.profile, settings.profileDeadZone, settings),
-                        settings.driftLeak > 0 ? spikes(-surprise.drift, settings.driftDeadZone, settings) : 0,
+                        settings.driftLeak > 0 && settings.driftDeadZone >= 0 ? spikes(-surprise.drift, settings.driftDeadZone, settings) : 0,
                         settings.countDeadZone > 0 ? spikes(-surprise.counts, settings.countDeadZone, settings) : 0)
                     if probe != nil {
                         readings.append(.init(
                             name: features[index].name, value: x, fast: surprise.fast, slow: surprise.slow,
-                            profile: surprise.profile, envelope: surprise.envelope, spikesOn: on,
+                            profile: surprise.profile, envelope: surprise.envelope, drift: surprise.drift, spikesOn: on,
                             spikesOff: off,
                             potentialOn: featureNeurons.potential(features[index].onNeuron, at: micros, tau: featureTau) + Double(on) * settings.surpriseWeight,
                             potentialOff: featureNeurons.potential(features[index].offNeuron, at: micros, tau: featureTau) + Double(off) * settings.surpriseWeight,
@@ -577,7 +579,9 @@ struct CellModel: Codable, Sendable {
         var ranked = features.filter { $0.alertSpikes.on + $0.alertSpikes.off > 0 }
         ranked.sort { ($0.alertSpikes.on + $0.alertSpikes.off, $1.name) > ($1.alertSpikes.on + $1.alertSpikes.off, $0.name) }
         var evidence = ranked.prefix(5).map { feature in
-            let (low, high) = feature.normalRange(deadZone: settings.deadZone, envelopeDeadZone: settings.envelopeDeadZone)
+            let (low, high) = feature.normalRange(
+                deadZone: settings.deadZone, envelopeDeadZone: settings.envelopeDeadZone,
+                driftDeadZone: settings.driftLeak > 0 ? settings.driftDeadZone : .infinity)
             return Alert.Evidence(metric: feature.name, value: rounded(feature.lastValue), low: rounded(low), high: rounded(high))
         }
         for event in events { evidence.append(.init(metric: event.key, value: event.value, low: event.low, high: event.high)) }

@@ -115,8 +115,9 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// The drift neuron's leak per sample, in sigmas of forecast error: each sample adds
     /// the feature's forecast error (clipped to `deadZone`) less this, and it never goes
     /// below 0 (a one-sided CUSUM per direction). Noise leaks away; a drift whose every
-    /// step is a few sigmas, none past the dead zone (a fan failing, the enclosure
-    /// heating 20 degrees in an hour), accumulates. 0 = off.
+    /// step is a few sigmas, none past the dead zone (a fan failing: the enclosure
+    /// heating by 20 degrees with a 50-minute lag), accumulates. Fed only while the level
+    /// is beyond the day's range in its direction. 0 = off.
     public var driftLeak = 1.5
     /// The drift neuron's accumulated sigmas above which it sends the feature's neurons
     /// spikes (one, and one more per `spikeUnit` beyond, as the other pathways).

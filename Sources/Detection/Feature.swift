@@ -277,7 +277,8 @@ struct Feature: Codable, Sendable {
         driftUp = try c.decodeIfPresent(Double.self, forKey: .driftUp) ?? 0
         driftDown = try c.decodeIfPresent(Double.self, forKey: .driftDown) ?? 0
         guard driftUp.isFinite, driftDown.isFinite else {
-            throw DecodingError.dataCorruptedError(forKey: .driftUp, in: c, debugDescription: "the drift neuron's state is not finite")
+            throw DecodingError.dataCorruptedError(
+                forKey: driftUp.isFinite ? .driftDown : .driftUp, in: c, debugDescription: "the drift neuron's state is not finite")
         }
         guard hourNoise.isConsistent else {
             throw DecodingError.dataCorruptedError(forKey: .hourNoise, in: c, debugDescription: "the hourly noise does not have 24 hours")
@@ -367,13 +368,16 @@ struct Feature: Codable, Sendable {
     /// The learned normal range of the last value, in the metric's units: the forecast
     /// plus or minus the dead zone.
     /// When the value is inside the forecast's band but outside the day's range (a drift
-    /// the forecast followed), the day's range is the band it left, and is reported.
-    func normalRange(deadZone: Double, envelopeDeadZone: Double = 3) -> (low: Double, high: Double) {
+    /// the forecast followed), the day's range is the band it left, and is reported: with
+    /// its margin, or without it while the drift neuron is past `driftDeadZone` (the drift
+    /// it spikes for may not have gone further yet).
+    func normalRange(deadZone: Double, envelopeDeadZone: Double = 3, driftDeadZone: Double = .infinity) -> (low: Double, high: Double) {
         var a = inverse(lastForecast - deadZone * lastSigma)
         var b = inverse(lastForecast + deadZone * lastSigma)
         let y = transform(lastValue)
         let insideForecast = abs(y - lastForecast) <= deadZone * lastSigma
-        let margin = envelopeDeadZone * lastEnvelope.unit
+        let drifting = max(driftUp, driftDown) > driftDeadZone
+        let margin = drifting ? 0 : envelopeDeadZone * lastEnvelope.unit
         if insideForecast && lastEnvelope.unit > 0
             && (y > lastEnvelope.high + margin || y < lastEnvelope.low - margin)
         {
@@ -593,15 +597,18 @@ struct Feature: Codable, Sendable {
         // cannot fill it), less its leak; never below 0, at most a dead zone past its own
         // (it drains within a few samples once the drift stops). Only a level beyond the
         // range it kept over the last day feeds it in that direction (a daily ramp the
-        // forecast lags behind stays inside); until that range speaks, it stays empty.
+        // forecast lags behind stays inside, and can only drain it); until that range
+        // speaks, it stays empty.
         if warming || settings.driftLeak <= 0 || hourCount < Self.envelopeReadyHours {
             driftUp = 0
             driftDown = 0
         } else {
             let step = max(-settings.deadZone, min(settings.deadZone, z))
-            let most = settings.driftDeadZone + settings.deadZone
-            driftUp = min(most, max(0, driftUp + (envelope > 0 ? step : min(step, 0)) - settings.driftLeak))
-            driftDown = min(most, max(0, driftDown - (envelope < 0 ? step : max(step, 0)) - settings.driftLeak))
+            let most = max(settings.driftDeadZone, 0) + settings.deadZone
+            let feedUp = envelope > 0 ? step : min(step, 0)
+            let feedDown = envelope < 0 ? step : max(step, 0)
+            driftUp = min(most, max(0, driftUp + feedUp - settings.driftLeak))
+            driftDown = min(most, max(0, driftDown - feedDown - settings.driftLeak))
         }
         // Until the envelope speaks (most of a day), it records the level's true range
         // (limiting its widening then would leave it too narrow on the day it starts);

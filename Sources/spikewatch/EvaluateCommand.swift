@@ -293,10 +293,10 @@ struct EvaluateCommand: ParsableCommand {
         for line in pipeline.detector.featureSummary(of: inspectCell) { print(line) }
         if let inspectFrom {
             for record in pipeline.detector.probeLog.filter({ $0.time >= inspectFrom }).prefix(40) {
-                let active = record.features.filter { abs($0.fast) > 2 || abs($0.slow) > 3 || abs($0.profile) > 3 || abs($0.envelope) > 1 || $0.spikesOn + $0.spikesOff > 0 }
+                let active = record.features.filter { abs($0.fast) > 2 || abs($0.slow) > 3 || abs($0.profile) > 3 || abs($0.envelope) > 1 || abs($0.drift) > 4 || $0.spikesOn + $0.spikesOff > 0 }
                 print(String(format: "%.0f %@ E=%.2f%@ score=%.2f %@ ", record.time, record.label ?? "-", record.evidencePotential,
                              record.evidenceFired ? "!" : "", record.score, record.alertActive ? "ALERT" : "")
-                      + active.map { String(format: "%@ x=%.4g z=%.1f/%.1f/p%.1f/e%.1f s=%d/%d V=%.2f/%.2f", $0.name, $0.value, $0.fast, $0.slow, $0.profile, $0.envelope, $0.spikesOn, $0.spikesOff, $0.potentialOn, $0.potentialOff) }.joined(separator: " | ")
+                      + active.map { String(format: "%@ x=%.4g z=%.1f/%.1f/p%.1f/e%.1f/d%.1f s=%d/%d V=%.2f/%.2f", $0.name, $0.value, $0.fast, $0.slow, $0.profile, $0.envelope, $0.drift, $0.spikesOn, $0.spikesOff, $0.potentialOn, $0.potentialOff) }.joined(separator: " | ")
                       + " " + record.events.joined(separator: ","))
             }
         }

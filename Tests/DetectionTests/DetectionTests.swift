@@ -355,12 +355,13 @@ struct DetectionTests {
                 return raised.first { $0 >= 50 && $0 < 53.5 }.map { $0 - 50 }
             }
         }
-        let counts = delays(countDeadZone: DetectorSettings().countDeadZone)
+        // The counts alone (the drift neuron off, as in the control below) raise every seed.
+        let counts = delays(countDeadZone: DetectorSettings().countDeadZone, driftLeak: 0)
         #expect(counts.allSatisfy { $0 != nil }, "delays \(counts)")
         // Judged by its level's forecast errors alone, each step of the ratio's fall is
         // inside the dead zone: raised later, or not at all. (The drift neuron, which
-        // accumulates those errors, is a second way to the same alert: measured, it raises
-        // five of the six as soon as the counts do.)
+        // accumulates those errors, is a second way to the same alert: with it, five of
+        // the six are raised as soon as by the counts.)
         let levelOnly = delays(countDeadZone: 0, driftLeak: 0)
         let later = zip(counts, levelOnly).filter { counted, level in level.map { $0 > counted ?? .infinity } ?? true }
         #expect(later.count >= 2, "the case does not test the counts: delays \(counts) against \(levelOnly)")

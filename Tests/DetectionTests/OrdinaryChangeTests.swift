@@ -37,12 +37,18 @@ struct OrdinaryChangeTests {
 
     /// Enclosure temperature at 5-minute reporting, following the weather and the load
     /// with a 90-minute thermal lag, a noisy sensor (0.4 degrees); from 14:00 on day 3 a
-    /// cooling fault adds 20 degrees for 3 hours with a 50-minute lag. Each sample's step
-    /// (at most 2 degrees) is inside the dead zone, but the climb runs past anything the
-    /// last day showed. Returns the minutes into the fault of the first raise (nil: none)
-    /// and the raises before it.
-    static func overheating(seed: UInt64, settings: DetectorSettings) -> (raisedAfter: Double?, before: Int) {
+    /// cooling fault adds `excess` degrees for 3 hours with a 50-minute lag (20: about 10
+    /// degrees in the first half hour, 14 in the first hour). Each sample's step (at most
+    /// 2 degrees) is inside the dead zone, but the climb runs past anything the last day
+    /// showed. Returns the minutes into the fault of the first raise (nil: none), the
+    /// raises before it, every raise, the largest forecast error of the temperature
+    /// (sigmas) from the fault's start to its first raise, and whether that raise's
+    /// evidence shows the temperature above the normal range it reports.
+    static func overheating(seed: UInt64, settings: DetectorSettings, excess: Double = 20)
+        -> (raisedAfter: Double?, before: Int, raised: Int, largestError: Double, aboveRange: Bool)
+    {
         var harness = Harness(settings: settings)
+        harness.pipeline.detector.probeCell = "cell-1"
         var noise = Noise(seed)
         let dailyMeans = [12.0, 16.5, 11.0, 17.5, 13.0]
         let period = 5
@@ -58,18 +64,24 @@ struct OrdinaryChangeTests {
             let mean = dailyMeans[index] * (1 - mix) + dailyMeans[index + 1] * mix
             let outdoor = mean + 5 * sin((Double(minute % 1440) / 1440 - 0.375) * 2 * .pi)
             let faulty = i >= faultStart && i < faultEnd
-            let target = outdoor + 14 + 10 * Self.load(minute) + (faulty ? 20 : 0)
+            let target = outdoor + 14 + 10 * Self.load(minute) + (faulty ? excess : 0)
             let lag = i >= faultStart && i < faultEnd + 12 ? 50.0 : 90.0
             enclosure += (target - enclosure) * (1 - exp(-Double(period) / lag))
             let reported = ((enclosure + noise.next(0.4)) * 10).rounded() / 10
             _ = harness.feed(time: start + Double(minute) * 60, ["PEE.AvgTemperature": reported])
             if i == faultStart - 1 { before = harness.raised.count }
         }
-        let first = harness.raised.first { $0.timestamp >= start + Double(faultStart * period) * 60 }
-        return (first.map { ($0.timestamp - start) / 60 - Double(faultStart * period) }, before)
+        let faultTime = start + Double(faultStart * period) * 60
+        let first = harness.raised.first { $0.timestamp >= faultTime }
+        let largest = harness.pipeline.detector.probeLog
+            .filter { $0.time >= faultTime && $0.time < (first?.timestamp ?? .infinity) }
+            .flatMap(\.features).filter { $0.name == "PEE.AvgTemperature" }.map { abs($0.fast) }.max() ?? 0
+        let evidence = first?.evidence.first { $0.metric == "PEE.AvgTemperature" }
+        return (first.map { ($0.timestamp - start) / 60 - Double(faultStart * period) }, before, harness.raised.count, largest,
+                evidence.map { $0.value > $0.high } ?? false)
     }
 
-    @Test("an enclosure heating 20 degrees in an hour, every step inside the dead zone, is raised by the drift neuron (without it, not at all)")
+    @Test("an enclosure heating by 20 degrees with a 50-minute lag, every step inside the dead zone, is raised by the drift neuron (without it, not at all); the same days without the fault raise nothing")
     func overheatingDrift() {
         var control = DetectorSettings()
         control.driftLeak = 0
@@ -77,10 +89,17 @@ struct OrdinaryChangeTests {
             let result = Self.overheating(seed: seed, settings: DetectorSettings())
             #expect(result.before == 0, "seed \(seed): \(result.before) false alarms before the fault")
             // Measured: 35 minutes (7 samples) on every seed.
-            #expect(result.raisedAfter.map { $0 >= 0 && $0 <= 60 } ?? false,
+            #expect(result.raisedAfter.map { $0 <= 60 } ?? false,
                     "seed \(seed): raised \(String(describing: result.raisedAfter)) minutes into the fault")
+            // The alert names the temperature, above the range it left (the day's).
+            #expect(result.aboveRange, "seed \(seed): the alert's evidence does not show the temperature above its normal range")
+            #expect(result.largestError < DetectorSettings().deadZone,
+                    "seed \(seed): a step of \(result.largestError) sigmas: the fast pathway could have raised it")
             let without = Self.overheating(seed: seed, settings: control)
             #expect(without.raisedAfter == nil, "seed \(seed): raised without the drift neuron after \(String(describing: without.raisedAfter)) minutes: the case no longer tests it")
+            // The same days with no fault (day 3 the warmest afternoon of the run): nothing.
+            let ordinary = Self.overheating(seed: seed, settings: DetectorSettings(), excess: 0)
+            #expect(ordinary.raised == 0, "seed \(seed): \(ordinary.raised) raises without a fault")
         }
     }
 
