@@ -193,7 +193,11 @@ struct CellModel: Codable, Sendable {
                 // weigh in full.
                 let short = dt <= 10 * period
                 let habituation = settings.gapHabituationSamples > 0 && short ? gapHabituation ?? 0 : 0
-                eventWeight += settings.eventWeight / (1 + max(habituation - 1, 0))
+                // A skip of a sample or two weighs less than an outage: in proportion to how
+                // far past 2.5 periods it went, in full from `fullGapPeriods`.
+                let length = settings.fullGapPeriods > 2.5
+                    ? min(max((dt / period - 2.5) / (settings.fullGapPeriods - 2.5), 0.2), 1) : 1
+                eventWeight += settings.eventWeight * length / (1 + max(habituation - 1, 0))
                 if short { gapHabituation = habituation + 1 }
                 events.append(("reporting_gap_s", dt, 0, 2.5 * period))
             } else if dt > 0 {

@@ -122,6 +122,11 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// The drift neuron's accumulated sigmas above which it sends the feature's neurons
     /// spikes (one, and one more per `spikeUnit` beyond, as the other pathways).
     public var driftDeadZone = 8.0
+    /// Periods without a sample from which a reporting gap weighs `eventWeight` in full. A
+    /// shorter gap (from 2.5 periods, where a gap begins) weighs in proportion to how far
+    /// past 2.5 it went, at least a fifth: two 3-second skips of a 1 Hz sensor's clock
+    /// are not an outage. 2.5 or less = every gap in full.
+    public var fullGapPeriods = 5.0
     /// Samples over which a cell's habituation to short reporting gaps (at most 10
     /// periods) fades: from the third recent one, each divides the next one's weight;
     /// 0 = every gap weighs `eventWeight`.
@@ -223,6 +228,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.jointFallProfile, &jointFallProfile)
         try read(.driftLeak, &driftLeak)
         try read(.driftDeadZone, &driftDeadZone)
+        try read(.fullGapPeriods, &fullGapPeriods)
         try read(.gapHabituationSamples, &gapHabituationSamples)
         try read(.noveltyWeight, &noveltyWeight)
         try read(.rangeBreakWeight, &rangeBreakWeight)

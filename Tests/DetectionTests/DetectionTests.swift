@@ -563,6 +563,41 @@ struct DetectionTests {
         #expect(Self.irregularClock(gapHabituationSamples: 0) > 0)
     }
 
+    /// A steady 1 Hz sensor whose clock, in its first seconds, skips twice, five samples
+    /// apart, each time for `skip` seconds: the alerts raised, and the evidence neuron's
+    /// potential at the first skip (what that gap put onto it).
+    static func twoEarlySkips(skip: Double, fullGapPeriods: Double) -> (raised: Int, firstGap: Double) {
+        var settings = DetectorSettings()
+        settings.fullGapPeriods = fullGapPeriods
+        var harness = Harness(settings: settings)
+        harness.pipeline.detector.probeCell = "cell-1"
+        var noise = Noise(26)
+        var time = start
+        var firstGapTime = 0.0
+        for sample in 0..<300 {
+            _ = harness.feed(time: time, ["Pressure": 2 + noise.next(0.05), "Flow": 32 + noise.next(0.3)])
+            time += sample == 9 || sample == 14 ? skip : 1
+            if sample == 9 { firstGapTime = time }
+        }
+        let record = harness.pipeline.detector.probeLog.first { $0.time == firstGapTime }
+        return (harness.raised.count, record?.evidencePotential ?? -1)
+    }
+
+    @Test("two 3-second skips of a 1 Hz sensor's clock weigh a fifth of an outage and raise nothing; an 8-second silence weighs in full")
+    func shortSkipsWeighLess() {
+        let defaults = DetectorSettings()
+        let skips = Self.twoEarlySkips(skip: 3, fullGapPeriods: defaults.fullGapPeriods)
+        #expect(skips.raised == 0)
+        #expect(abs(skips.firstGap - 0.2 * defaults.eventWeight) < 0.01, "a 3-second skip put \(skips.firstGap)")
+        // Every gap in full: the same two skips raise (the case tests the grading).
+        let full = Self.twoEarlySkips(skip: 3, fullGapPeriods: 0)
+        #expect(full.raised == 1)
+        #expect(abs(full.firstGap - defaults.eventWeight) < 0.01, "a 3-second skip put \(full.firstGap) with every gap in full")
+        // A silence of 8 periods (past `fullGapPeriods`) weighs in full.
+        let silence = Self.twoEarlySkips(skip: 8, fullGapPeriods: defaults.fullGapPeriods)
+        #expect(abs(silence.firstGap - defaults.eventWeight) < 0.01, "an 8-second silence put \(silence.firstGap)")
+    }
+
     /// Alerts raised when five steady features all jump tenfold for one sample only.
     static func oneSampleGlitch(evidencePerSample: Double) -> Int {
         var settings = DetectorSettings()
