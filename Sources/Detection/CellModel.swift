@@ -585,7 +585,7 @@ struct CellModel: Codable, Sendable {
         var evidence = ranked.prefix(5).map { feature in
             let (low, high) = feature.normalRange(
                 deadZone: settings.deadZone, envelopeDeadZone: settings.envelopeDeadZone,
-                driftDeadZone: settings.driftLeak > 0 ? settings.driftDeadZone : .infinity)
+                driftDeadZone: settings.driftLeak > 0 && settings.driftDeadZone >= 0 ? settings.driftDeadZone : .infinity)
             return Alert.Evidence(metric: feature.name, value: rounded(feature.lastValue), low: rounded(low), high: rounded(high))
         }
         for event in events { evidence.append(.init(metric: event.key, value: event.value, low: event.low, high: event.high)) }
