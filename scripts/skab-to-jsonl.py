@@ -9,8 +9,8 @@ short experiment per CSV file with labelled anomaly rows) as labelled telemetry 
 Each file becomes its own cell (`skab/<folder>_<name>`), each row one sample with every
 sensor column as a metric; rows whose `anomaly` column is 1 carry the label `anomaly`.
 The `changepoint` column is not used. Some revisions of the benchmark name the columns
-`is_anomaly` and `is_pa` instead: `is_anomaly` is read as `anomaly`, `is_pa` is not used. Files may be SKAB's own (`;`-separated) or
-`,`-separated; times are read as UTC. The benchmark is not part of this repository.
+`is_anomaly` and `is_pa` instead: `is_anomaly` is read as `anomaly`, `is_pa` is not
+used. Files may be SKAB's own (`;`-separated) or `,`-separated; times are read as UTC. The benchmark is not part of this repository.
 """
 import csv
 import datetime

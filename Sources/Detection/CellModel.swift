@@ -285,13 +285,13 @@ struct CellModel: Codable, Sendable {
                         spikes(surprise.fast, settings.deadZone, settings), spikes(surprise.slow, settings.slowDeadZone, settings),
                         spikes(surprise.envelope, settings.envelopeDeadZone, settings),
                         spikes(surprise.profile, settings.profileDeadZone, settings),
-                        settings.driftLeak > 0 && settings.driftDeadZone >= 0 ? spikes(surprise.drift, settings.driftDeadZone, settings) : 0,
+                        settings.driftSpeaks ? spikes(surprise.drift, settings.driftDeadZone, settings) : 0,
                         settings.countDeadZone > 0 ? spikes(surprise.counts, settings.countDeadZone, settings) : 0)
                     let off = max(
                         spikes(-surprise.fast, settings.deadZone, settings), spikes(-surprise.slow, settings.slowDeadZone, settings),
                         spikes(-surprise.envelope, settings.envelopeDeadZone, settings),
                         spikes(-surprise.profile, settings.profileDeadZone, settings),
-                        settings.driftLeak > 0 && settings.driftDeadZone >= 0 ? spikes(-surprise.drift, settings.driftDeadZone, settings) : 0,
+                        settings.driftSpeaks ? spikes(-surprise.drift, settings.driftDeadZone, settings) : 0,
                         settings.countDeadZone > 0 ? spikes(-surprise.counts, settings.countDeadZone, settings) : 0)
                     if probe != nil {
                         readings.append(.init(
@@ -585,7 +585,7 @@ struct CellModel: Codable, Sendable {
         var evidence = ranked.prefix(5).map { feature in
             let (low, high) = feature.normalRange(
                 deadZone: settings.deadZone, envelopeDeadZone: settings.envelopeDeadZone,
-                driftDeadZone: settings.driftLeak > 0 && settings.driftDeadZone >= 0 ? settings.driftDeadZone : .infinity)
+                driftDeadZone: settings.driftSpeaks ? settings.driftDeadZone : .infinity)
             return Alert.Evidence(metric: feature.name, value: rounded(feature.lastValue), low: rounded(low), high: rounded(high))
         }
         for event in events { evidence.append(.init(metric: event.key, value: event.value, low: event.low, high: event.high)) }

@@ -122,6 +122,8 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// The drift neuron's accumulated sigmas above which it sends the feature's neurons
     /// spikes (one, and one more per `spikeUnit` beyond, as the other pathways).
     public var driftDeadZone = 8.0
+    /// Whether the drift neuron may send spikes (it leaks, and its dead zone is not negative).
+    var driftSpeaks: Bool { driftLeak > 0 && driftDeadZone >= 0 }
     /// Periods without a sample from which a reporting gap weighs `eventWeight` in full. A
     /// shorter gap (from 2.5 periods, where a gap begins) weighs in proportion to how far
     /// past 2.5 it went, at least a fifth: two 3-second skips of a 1 Hz sensor's clock
