@@ -55,6 +55,14 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var spikeUnit = 1.0
     /// Dead zone of the slow baseline's deviation, in sigmas.
     public var slowDeadZone = 5.0
+    /// Sigmas of the slow baseline's deviation beyond which its spread learns no more of
+    /// a sample (each deviation is clipped there), on a span of its full hours. On a span
+    /// cut short by `slowBaselineMaximumSamples` (a stream of seconds) the clip tightens
+    /// in proportion, to `slowSpreadClipMinimum` at least, so the spread widens no faster
+    /// per hour of telemetry than at one-minute reporting.
+    public var slowSpreadClip = 5.0
+    /// The tightest clip of the slow baseline's spread (see `slowSpreadClip`).
+    public var slowSpreadClipMinimum = 2.0
     /// How far (in envelope units) the level may leave the range it kept over the last
     /// day before it sends spikes: catches drifts the forecasters follow.
     public var envelopeDeadZone = 3.0
@@ -213,6 +221,8 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.deadZone, &deadZone)
         try read(.spikeUnit, &spikeUnit)
         try read(.slowDeadZone, &slowDeadZone)
+        try read(.slowSpreadClip, &slowSpreadClip)
+        try read(.slowSpreadClipMinimum, &slowSpreadClipMinimum)
         try read(.envelopeDeadZone, &envelopeDeadZone)
         try read(.profileDeadZone, &profileDeadZone)
         try read(.hourNoiseWeight, &hourNoiseWeight)

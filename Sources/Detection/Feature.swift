@@ -354,6 +354,19 @@ struct Feature: Codable, Sendable {
         return max(min(settings.slowBaselineHours * samplesPerHour, limit), 10)
     }
 
+    /// Sigmas beyond which the slow baseline's spread clips a deviation it learns:
+    /// `slowSpreadClip` on a span of its full hours, tighter in proportion on a span cut
+    /// short by its sample limit, at least `slowSpreadClipMinimum`. Each sample may widen
+    /// the spread by about 2 / (span + 1) x (clip - 1); with the clip scaled so, it widens
+    /// no faster per hour of telemetry on a stream of seconds than at one-minute
+    /// reporting, and a shift over a minute or two (a valve closing) is not learned as
+    /// spread while it happens.
+    static func slowSpreadClip(settings: DetectorSettings, samplesPerHour: Double) -> Double {
+        let fullSpan = max(settings.slowBaselineHours * samplesPerHour, 10)
+        let share = min(slowSpan(settings: settings, samplesPerHour: samplesPerHour) / fullSpan, 1)
+        return max(1 + (settings.slowSpreadClip - 1) * share, min(settings.slowSpreadClipMinimum, settings.slowSpreadClip))
+    }
+
     /// Spans of the slow baseline (or of the ratio's own leaky sums, when those are
     /// longer) that a ratio's long-run rate spans (``RatioBaseline``).
     static let ratioBaselineSpans = 4.0
@@ -575,11 +588,12 @@ struct Feature: Codable, Sendable {
         let learnedError = warming ? abs(residual) : min(abs(residual), settings.deadZone * sigma)
         meanAbsoluteError += scaleAlpha * (learnedError - meanAbsoluteError)
         meanAbsoluteError = max(meanAbsoluteError, 1e-12)
+        let spreadClip = Self.slowSpreadClip(settings: settings, samplesPerHour: samplesPerHour)
         let slowSurprising = abs(zSlow) > settings.slowDeadZone || frozen
         let slowAlpha = 2 / (slowSpan + 1) * (slowSurprising ? settings.frozenGain : 1)
         let slowDeviation = level - slowLevel
         slowLevel += slowAlpha * slowDeviation
-        slowMeanAbsoluteDeviation += slowAlpha * (min(abs(slowDeviation), settings.slowDeadZone * slowSigma) - slowMeanAbsoluteDeviation)
+        slowMeanAbsoluteDeviation += slowAlpha * (min(abs(slowDeviation), spreadClip * slowSigma) - slowMeanAbsoluteDeviation)
 
         // The envelope: the range the level kept over the last day (hourly max and min
         // over 24 slots). The current hour widens it at most half a unit per sample-hour

@@ -103,6 +103,67 @@ struct OrdinaryChangeTests {
         }
     }
 
+    /// A pump's test bed at 1 Hz, sensors as on a water-circulation rig: a temperature
+    /// near 70 degrees (sensor noise 0.1, a slow wander of a few tenths), a flow rate read
+    /// in steps of a half (near 32), a noisy motor current. From `faultStart` (570 s) a
+    /// valve closes gradually: the temperature falls by `fall` degrees over `over`
+    /// seconds, slowly at first (the fall grows with the square of the time), then stays
+    /// there. Each second's step (at most 0.04 degrees) is well inside the noise: the
+    /// forecast follows the fall with its trend. Returns the seconds into the fault of
+    /// the first raise (nil: none), the raises before it, and every raise.
+    static func valveClosing(
+        seed: UInt64, settings: DetectorSettings, fall: Double = 4, over: Double = 200, faultStart: Int = 570
+    ) -> (raisedAfter: Double?, before: Int, raised: Int) {
+        var harness = Harness(settings: settings)
+        var noise = Noise(seed)
+        var wander = 0.0
+        var before = 0
+        for second in 0..<(faultStart + 500) {
+            wander = 0.995 * wander + noise.next(0.01)
+            let into = Double(second - faultStart)
+            let drop = second < faultStart ? 0 : fall * pow(min(into / over, 1), 2)
+            _ = harness.feed(time: start + Double(second), [
+                "Temperature": 70 + wander - drop + noise.next(0.1),
+                "VolumeFlowRate": ((32 + noise.next(0.4)) * 2).rounded() / 2,
+                "Current": 1 + noise.next(0.25),
+            ])
+            if second == faultStart - 1 { before = harness.raised.count }
+        }
+        let faultTime = start + Double(faultStart)
+        let first = harness.raised.first { $0.timestamp >= faultTime }
+        return (first.map { $0.timestamp - faultTime }, before, harness.raised.count)
+    }
+
+    @Test("on a 1 Hz test bed a temperature falling gradually by 4 degrees over 200 s, every step inside the noise, is raised; with the spread clipped as on an hours-long span it is learned as spread and missed; no fall, no raise")
+    func valveClosingAtOneHertz() {
+        var control = DetectorSettings()
+        control.slowSpreadClipMinimum = control.slowSpreadClip  // the clip of an hours-long span
+        for seed: UInt64 in 1...6 {
+            let result = Self.valveClosing(seed: seed, settings: DetectorSettings())
+            #expect(result.before == 0, "seed \(seed): \(result.before) false alarms before the fault")
+            // Measured: 170 s on every seed (the slow baseline speaks after 720 samples).
+            #expect(result.raisedAfter.map { $0 <= 300 } ?? false,
+                    "seed \(seed): raised \(String(describing: result.raisedAfter)) s into the fault")
+            let without = Self.valveClosing(seed: seed, settings: control)
+            #expect(without.raisedAfter == nil,
+                    "seed \(seed): raised with the full clip after \(String(describing: without.raisedAfter)) s: the case no longer tests it")
+            let ordinary = Self.valveClosing(seed: seed, settings: DetectorSettings(), fall: 0)
+            #expect(ordinary.raised == 0, "seed \(seed): \(ordinary.raised) raises without a fault")
+        }
+    }
+
+    @Test("the slow baseline's spread clip: 5 sigmas wherever its span is its full 6 hours, tighter where the sample limit cuts the span, 2 at least")
+    func slowSpreadClipScalesWithTheSpan() {
+        let settings = DetectorSettings()
+        #expect(Feature.slowSpreadClip(settings: settings, samplesPerHour: 4) == 5)  // 15 minutes
+        #expect(Feature.slowSpreadClip(settings: settings, samplesPerHour: 60) == 5)  // one minute: 360 samples, 6 hours
+        #expect(abs(Feature.slowSpreadClip(settings: settings, samplesPerHour: 120) - 3) < 1e-9)  // 30 s: 3 hours
+        #expect(Feature.slowSpreadClip(settings: settings, samplesPerHour: 3600) == 2)  // 1 Hz: 6 minutes
+        var loose = settings
+        loose.slowSpreadClipMinimum = 9  // never looser than the full-span clip
+        #expect(Feature.slowSpreadClip(settings: loose, samplesPerHour: 3600) == 5)
+    }
+
     /// One sample of a cell's load-driven metrics for `users` active users.
     static func cellMetrics(users: Double, perUserThroughput: Double, noise: inout Noise) -> [String: Double] {
         let u = max(users * (1 + noise.next(0.05)), 0)
