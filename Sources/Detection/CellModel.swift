@@ -222,6 +222,7 @@ struct CellModel: Codable, Sendable {
                 continue
             }
             let wasCounter = tracks[track].behaviour == .counter
+            let wasGauge = tracks[track].behaviour == .gauge
             let previousTotal = tracks[track].lastValue ?? 0
             if tracks[track].observe(metric.value, at: t) {
                 anyReset = true
@@ -239,6 +240,10 @@ struct CellModel: Codable, Sendable {
                     name: features[index].name, source: .gauge(metric: track), onNeuron: features[index].onNeuron,
                     offNeuron: features[index].offNeuron)
                 if tracks[track].resolution.isFinite { features[index].resolution = tracks[track].resolution }
+            } else if wasGauge && tracks[track].behaviour == .counter {
+                // It only ever rose: a counter taken for a level. Its features (its own, now
+                // a rate, and any ratio it is part of) are relearned.
+                relearnFeatures(of: track)
             }
         }
         if anyReset {
@@ -677,8 +682,35 @@ struct CellModel: Codable, Sendable {
         }
         let source: FeatureSource = tracks[track].behaviour == .counter ? .rate(metric: track) : .gauge(metric: track)
         featureOfTrack[track] = addFeature(name: name, source: source)
-        if case .gauge = source, tracks[track].resolution.isFinite {
-            features[featureOfTrack[track]].resolution = tracks[track].resolution
+        if case .gauge = source {
+            features[featureOfTrack[track]].resolution = Self.gaugeResolution(of: tracks[track])
+        }
+    }
+
+    /// The noise floor of a level: its smallest step seen; one, for whole numbers that
+    /// have not moved yet (a count of rare events, 0 so far: its first event is one count,
+    /// not a leap from nothing); 0 for a fraction that has not moved.
+    static func gaugeResolution(of track: MetricTrack) -> Double {
+        if track.resolution.isFinite { return track.resolution }
+        return track.allIntegral && track.observations > 0 ? 1 : 0
+    }
+
+    /// Relearns every feature computed from `track` after its behaviour changed from level
+    /// to counter: its own becomes its rate, a ratio it is part of starts over (now from
+    /// increases); each keeps its neurons.
+    mutating func relearnFeatures(of track: Int) {
+        for index in features.indices {
+            let source: FeatureSource
+            switch features[index].source {
+            case .gauge(let metric) where metric == track: source = .rate(metric: track)
+            case .rate(let metric) where metric == track: source = .rate(metric: track)
+            case .ratio(let numerator, let denominator) where numerator == track || denominator == track:
+                source = features[index].source
+            default: continue
+            }
+            features[index] = Feature(
+                name: features[index].name, source: source, onNeuron: features[index].onNeuron,
+                offNeuron: features[index].offNeuron)
         }
     }
 

@@ -56,13 +56,17 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// Dead zone of the slow baseline's deviation, in sigmas.
     public var slowDeadZone = 5.0
     /// Sigmas of the slow baseline's deviation beyond which its spread learns no more of
-    /// a sample (each deviation is clipped there), on a span of its full hours. On a span
-    /// cut short by `slowBaselineMaximumSamples` (a stream of seconds) the clip tightens
-    /// in proportion, to `slowSpreadClipMinimum` at least, so the spread widens no faster
-    /// per hour of telemetry than at one-minute reporting.
+    /// a sample (each deviation is clipped there), on a span of `slowSpreadClipHours` or
+    /// more. On a shorter span (a stream of seconds, where `slowBaselineMaximumSamples`
+    /// cuts it to minutes) the clip tightens in proportion, to `slowSpreadClipMinimum` at
+    /// least: there a shift over a minute or two is a change, not spread to learn.
     public var slowSpreadClip = 5.0
-    /// The tightest clip of the slow baseline's spread (see `slowSpreadClip`).
+    /// The tightest clip of the slow baseline's spread (see `slowSpreadClip`): 2 sigmas
+    /// underestimate an honest (normal) spread by 2%.
     public var slowSpreadClipMinimum = 2.0
+    /// Hours of slow-baseline span from which its spread's clip is `slowSpreadClip` in
+    /// full; 0 = always in full.
+    public var slowSpreadClipHours = 0.5
     /// How far (in envelope units) the level may leave the range it kept over the last
     /// day before it sends spikes: catches drifts the forecasters follow.
     public var envelopeDeadZone = 3.0
@@ -223,6 +227,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.slowDeadZone, &slowDeadZone)
         try read(.slowSpreadClip, &slowSpreadClip)
         try read(.slowSpreadClipMinimum, &slowSpreadClipMinimum)
+        try read(.slowSpreadClipHours, &slowSpreadClipHours)
         try read(.envelopeDeadZone, &envelopeDeadZone)
         try read(.profileDeadZone, &profileDeadZone)
         try read(.hourNoiseWeight, &hourNoiseWeight)

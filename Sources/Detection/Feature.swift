@@ -35,6 +35,8 @@ struct MetricTrack: Codable, Sendable {
     /// Observations after which a metric that has risen too rarely to tell, and never
     /// fallen, is decided anyway (until then it is not watched).
     static let sparseDecisionSamples = 100
+    /// Rises, with never a fall, after which a metric decided as a level becomes a counter.
+    static let risesOfACounter = 20
 
     /// Records a value; returns true if it was a counter reset.
     mutating func observe(_ value: Double, at time: Double) -> Bool {
@@ -76,7 +78,10 @@ struct MetricTrack: Codable, Sendable {
                     }
                 }
             case .gauge:
-                break
+                // A level that has only ever risen, many times over, is a counter after
+                // all: one of rare events that had not risen twice in its first 100
+                // samples (handovers at night, counted every few seconds).
+                if decreases == 0 && increases >= Self.risesOfACounter { behaviour = .counter }
             }
         }
         observations += 1
@@ -355,16 +360,16 @@ struct Feature: Codable, Sendable {
     }
 
     /// Sigmas beyond which the slow baseline's spread clips a deviation it learns:
-    /// `slowSpreadClip` on a span of its full hours, tighter in proportion on a span cut
-    /// short by its sample limit, at least `slowSpreadClipMinimum`. Each sample may widen
-    /// the spread by about 2 / (span + 1) x (clip - 1); with the clip scaled so, it widens
-    /// no faster per hour of telemetry on a stream of seconds than at one-minute
-    /// reporting, and a shift over a minute or two (a valve closing) is not learned as
-    /// spread while it happens.
+    /// `slowSpreadClip` on a span of `slowSpreadClipHours` or more, in proportion on a
+    /// shorter one, at least `slowSpreadClipMinimum`. A span of half an hour or more
+    /// follows the day's load, and its spread must widen with a ramp of an hour or two;
+    /// on a span of minutes (a stream of seconds, where the sample limit cuts it short)
+    /// the day barely moves the level, and a shift over a minute or two (a valve closing)
+    /// is a change, not spread to learn while it happens.
     static func slowSpreadClip(settings: DetectorSettings, samplesPerHour: Double) -> Double {
-        let fullSpan = max(settings.slowBaselineHours * samplesPerHour, 10)
-        let share = min(slowSpan(settings: settings, samplesPerHour: samplesPerHour) / fullSpan, 1)
-        return max(1 + (settings.slowSpreadClip - 1) * share, min(settings.slowSpreadClipMinimum, settings.slowSpreadClip))
+        let spanHours = slowSpan(settings: settings, samplesPerHour: samplesPerHour) / max(samplesPerHour, 1e-9)
+        let share = settings.slowSpreadClipHours > 0 ? min(spanHours / settings.slowSpreadClipHours, 1) : 1
+        return max(settings.slowSpreadClip * share, min(settings.slowSpreadClipMinimum, settings.slowSpreadClip))
     }
 
     /// Spans of the slow baseline (or of the ratio's own leaky sums, when those are

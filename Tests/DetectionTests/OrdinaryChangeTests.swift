@@ -152,16 +152,69 @@ struct OrdinaryChangeTests {
         }
     }
 
-    @Test("the slow baseline's spread clip: 5 sigmas wherever its span is its full 6 hours, tighter where the sample limit cuts the span, 2 at least")
+    @Test("the slow baseline's spread clip: 5 sigmas on a span of half an hour or more (every stream of one sample every 5 s or slower), in proportion on a shorter one, 2 at least")
     func slowSpreadClipScalesWithTheSpan() {
         let settings = DetectorSettings()
-        #expect(Feature.slowSpreadClip(settings: settings, samplesPerHour: 4) == 5)  // 15 minutes
-        #expect(Feature.slowSpreadClip(settings: settings, samplesPerHour: 60) == 5)  // one minute: 360 samples, 6 hours
-        #expect(abs(Feature.slowSpreadClip(settings: settings, samplesPerHour: 120) - 3) < 1e-9)  // 30 s: 3 hours
+        #expect(Feature.slowSpreadClip(settings: settings, samplesPerHour: 4) == 5)  // 15 minutes: 6 hours
+        #expect(Feature.slowSpreadClip(settings: settings, samplesPerHour: 60) == 5)  // one minute: 6 hours
+        #expect(Feature.slowSpreadClip(settings: settings, samplesPerHour: 360) == 5)  // 10 s: 360 samples, an hour
+        #expect(Feature.slowSpreadClip(settings: settings, samplesPerHour: 720) == 5)  // 5 s: half an hour
+        #expect(abs(Feature.slowSpreadClip(settings: settings, samplesPerHour: 1200) - 3) < 1e-9)  // 3 s: 18 minutes
         #expect(Feature.slowSpreadClip(settings: settings, samplesPerHour: 3600) == 2)  // 1 Hz: 6 minutes
         var loose = settings
-        loose.slowSpreadClipMinimum = 9  // never looser than the full-span clip
+        loose.slowSpreadClipMinimum = 9  // never looser than the full clip
         #expect(Feature.slowSpreadClip(settings: loose, samplesPerHour: 3600) == 5)
+        var off = settings
+        off.slowSpreadClipHours = 0  // always in full
+        #expect(Feature.slowSpreadClip(settings: off, samplesPerHour: 3600) == 5)
+    }
+
+    /// A cell reporting every 5 s at night: users and PRB steady with noise, and a handover
+    /// counter (a running total) that does not move for its first 150 samples, then rises
+    /// by one now and then (about every 50 s). Returns the raises and the feature summary.
+    static func quietHandoverCounter(seed: UInt64, samples: Int = 3000) -> (raised: Int, summary: [String]) {
+        var harness = Harness()
+        var noise = Noise(seed)
+        var handovers = 0.0
+        for i in 0..<samples {
+            if i >= 150 && noise.next(1) > 1.3 { handovers += 1 }  // about one sample in ten
+            _ = harness.feed(time: start + Double(i) * 5, [
+                "RRC.ConnMean": max(0, 3 + noise.next(0.5)),
+                "RRU.PrbTotDl": max(0, 4 + noise.next(0.8)),
+                "HO.ExeAtt": handovers,
+            ])
+        }
+        return (harness.raised.count, harness.pipeline.detector.featureSummary(of: "cell-1"))
+    }
+
+    @Test("a running total of rare events that did not move in its first 100 samples is a counter once it has only ever risen: its climb raises nothing")
+    func quietCounterBecomesACounter() {
+        for seed: UInt64 in 1...3 {
+            let result = Self.quietHandoverCounter(seed: seed)
+            // Taken for a level at its 100th sample (it had not risen twice), it climbs
+            // out of every range it showed; it is relearned as a rate at its 20th rise.
+            #expect(result.summary.contains("track HO.ExeAtt counter"), "seed \(seed): \(result.summary.filter { $0.hasPrefix("track") })")
+            #expect(result.summary.contains { $0.hasPrefix("HO.ExeAtt rate(") }, "seed \(seed): \(result.summary.first { $0.hasPrefix("HO.ExeAtt") } ?? "none")")
+            #expect(result.raised == 0, "seed \(seed): \(result.raised) raises")
+        }
+    }
+
+    @Test("a count of rare events delivered per period (0 through its warm-up, then now and then 1 or 2) raises nothing")
+    func sparseCountsPerPeriod() {
+        for seed: UInt64 in 1...3 {
+            var harness = Harness()
+            var noise = Noise(seed)
+            for i in 0..<3000 {
+                let draw = noise.next(1)
+                let handovers: Double = i < 120 ? 0 : draw > 2.6 ? 2 : draw > 2.05 ? 1 : 0  // about one period in fifty
+                _ = harness.feed(time: start + Double(i) * 10, [
+                    "RRC.ConnMean": max(0, 3 + noise.next(0.5)),
+                    "HO.ExeAtt": handovers,
+                ])
+            }
+            // Its noise floor is one count: with none, the first 1 was a leap from nothing.
+            #expect(harness.raised.isEmpty, "seed \(seed): raised at \(harness.raised.map { ($0.timestamp - start) / 10 })")
+        }
     }
 
     /// One sample of a cell's load-driven metrics for `users` active users.
