@@ -106,6 +106,11 @@ struct CellModel: Codable, Sendable {
     /// none yet). A source that often skips a few samples (a 1 Hz sensor with an
     /// irregular clock) is not at fault each time; from the third, each weighs less.
     var gapHabituation: Double?
+    /// Habituation to joint falls: a leaky count of the cell's recent ones (nil: none yet).
+    /// A source whose samples now and then come back empty (every user metric 0 for one
+    /// sample, dozens of times an hour at 2-s reporting) is not going to sleep each time;
+    /// from the third recent one, each weighs less on the evidence neuron.
+    var jointFallHabituation: Double?
 
     /// Global metric id -> track index; rebuilt from names after a restore.
     var trackOfMetric: [Int32] = []
@@ -116,7 +121,7 @@ struct CellModel: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, onset, evidenceTrace, traceTime
         case activityHistory, period, lastTime, alert, episodeEvents, alertAcceptedUntil, ignoredMetrics, episodeAge, classCounts
-        case commonMoment, couplingSamples, gapHabituation
+        case commonMoment, couplingSamples, gapHabituation, jointFallHabituation
     }
 
     /// What makes a decoded cell unusable (indices that point nowhere), or nil: a
@@ -404,7 +409,16 @@ struct CellModel: Codable, Sendable {
         // persist into a second sample to raise. So must a joint fall (it weighs as a cell
         // event, within that limit). Gaps and resets are gross evidence and raise on
         // their own.
-        let featureDrive = Double(firedFeatures.count) + (jointFall ? settings.eventWeight : 0)
+        var jointFallWeight = 0.0
+        if jointFall {
+            let habituation = settings.jointFallHabituationSamples > 0 ? jointFallHabituation ?? 0 : 0
+            jointFallWeight = settings.eventWeight / (1 + max(habituation - 1, 0))
+            if settings.jointFallHabituationSamples > 0 { jointFallHabituation = habituation + 1 }
+        }
+        if let habituation = jointFallHabituation, settings.jointFallHabituationSamples > 0 {
+            jointFallHabituation = habituation * (1 - 1 / max(settings.jointFallHabituationSamples, 1))
+        }
+        let featureDrive = Double(firedFeatures.count) + jointFallWeight
         if featureDrive > 0 {
             evidence.receive(0, weight: min(featureDrive, settings.evidencePerSample), at: evidenceTime, tau: evidenceTau)
         }

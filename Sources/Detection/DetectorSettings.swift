@@ -145,6 +145,9 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// periods) fades: from the third recent one, each divides the next one's weight;
     /// 0 = every gap weighs `eventWeight`.
     public var gapHabituationSamples = 1000.0
+    /// Samples over which a cell's habituation to joint falls fades: from the third recent
+    /// one, each divides the next one's weight; 0 = every joint fall weighs `eventWeight`.
+    public var jointFallHabituationSamples = 1000.0
 
     // MARK: Onset neuron (the per-sample score)
 
@@ -247,6 +250,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.driftDeadZone, &driftDeadZone)
         try read(.fullGapPeriods, &fullGapPeriods)
         try read(.gapHabituationSamples, &gapHabituationSamples)
+        try read(.jointFallHabituationSamples, &jointFallHabituationSamples)
         try read(.noveltyWeight, &noveltyWeight)
         try read(.rangeBreakWeight, &rangeBreakWeight)
         try read(.surpriseDriveWeight, &surpriseDriveWeight)
