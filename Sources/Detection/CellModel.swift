@@ -106,11 +106,16 @@ struct CellModel: Codable, Sendable {
     /// none yet). A source that often skips a few samples (a 1 Hz sensor with an
     /// irregular clock) is not at fault each time; from the third, each weighs less.
     var gapHabituation: Double?
-    /// Habituation to joint falls: a leaky count of the cell's recent ones (nil: none yet).
-    /// A source whose samples now and then come back empty (every user metric 0 for one
-    /// sample, dozens of times an hour at 2-s reporting) is not going to sleep each time;
-    /// from the third recent one, each weighs less on the evidence neuron.
+    /// Habituation to joint falls: a leaky count of the cell's recent blips, joint falls
+    /// over by the next sample (nil: none yet). A source whose samples now and then come
+    /// back empty (every user metric 0 for one sample, dozens of times an hour at 2-s
+    /// reporting) is not going to sleep each time; from the third recent blip, each joint
+    /// fall weighs less on the evidence neuron. A fall that lasts (a cell asleep) is no
+    /// blip and leaves the next episode its full weight.
     var jointFallHabituation: Double?
+    /// Samples running that carried a joint fall (nil: none yet); a run of one that ends
+    /// is a blip, which the habituation counts.
+    var jointFallRun: Int?
 
     /// Global metric id -> track index; rebuilt from names after a restore.
     var trackOfMetric: [Int32] = []
@@ -121,7 +126,7 @@ struct CellModel: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, onset, evidenceTrace, traceTime
         case activityHistory, period, lastTime, alert, episodeEvents, alertAcceptedUntil, ignoredMetrics, episodeAge, classCounts
-        case commonMoment, couplingSamples, gapHabituation, jointFallHabituation
+        case commonMoment, couplingSamples, gapHabituation, jointFallHabituation, jointFallRun
     }
 
     /// What makes a decoded cell unusable (indices that point nowhere), or nil: a
@@ -237,17 +242,9 @@ struct CellModel: Codable, Sendable {
             }
             if tracks[track].behaviour != .undecided && featureOfTrack[track] == -1 {
                 createFeatures(for: track)
-            } else if wasCounter && tracks[track].behaviour == .gauge && featureOfTrack[track] >= 0 {
-                // It stepped down: a gauge that had crept up like a counter. Its rate
-                // feature would never see a value again; it becomes a gauge, relearned.
-                let index = featureOfTrack[track]
-                features[index] = Feature(
-                    name: features[index].name, source: .gauge(metric: track), onNeuron: features[index].onNeuron,
-                    offNeuron: features[index].offNeuron)
-                if tracks[track].resolution.isFinite { features[index].resolution = tracks[track].resolution }
-            } else if wasGauge && tracks[track].behaviour == .counter {
-                // It only ever rose: a counter taken for a level. Its features (its own, now
-                // a rate, and any ratio it is part of) are relearned.
+            } else if (wasCounter && tracks[track].behaviour == .gauge) || (wasGauge && tracks[track].behaviour == .counter) {
+                // It stepped down: a gauge that had crept up like a counter. Or it only ever
+                // rose: a counter taken for a level. Its features are relearned.
                 relearnFeatures(of: track)
             }
         }
@@ -410,12 +407,16 @@ struct CellModel: Codable, Sendable {
         // event, within that limit). Gaps and resets are gross evidence and raise on
         // their own.
         var jointFallWeight = 0.0
+        let habituating = settings.jointFallHabituationSamples > 0
         if jointFall {
-            let habituation = settings.jointFallHabituationSamples > 0 ? jointFallHabituation ?? 0 : 0
+            let habituation = habituating ? jointFallHabituation ?? 0 : 0
             jointFallWeight = settings.eventWeight / (1 + max(habituation - 1, 0))
-            if settings.jointFallHabituationSamples > 0 { jointFallHabituation = habituation + 1 }
+            jointFallRun = (jointFallRun ?? 0) + 1
+        } else if let run = jointFallRun, run > 0 {
+            if run == 1 && habituating { jointFallHabituation = (jointFallHabituation ?? 0) + 1 }  // a blip
+            jointFallRun = 0
         }
-        if let habituation = jointFallHabituation, settings.jointFallHabituationSamples > 0 {
+        if let habituation = jointFallHabituation, habituating {
             jointFallHabituation = habituation * (1 - 1 / max(settings.jointFallHabituationSamples, 1))
         }
         let featureDrive = Double(firedFeatures.count) + jointFallWeight
@@ -706,25 +707,38 @@ struct CellModel: Codable, Sendable {
     /// not a leap from nothing); 0 for a fraction that has not moved.
     static func gaugeResolution(of track: MetricTrack) -> Double {
         if track.resolution.isFinite { return track.resolution }
-        return track.allIntegral && track.observations > 0 ? 1 : 0
+        return track.allIntegral ? 1 : 0
     }
 
-    /// Relearns every feature computed from `track` after its behaviour changed from level
-    /// to counter: its own becomes its rate, a ratio it is part of starts over (now from
-    /// increases); each keeps its neurons.
+    /// Relearns every feature computed from `track` after its behaviour changed (level to
+    /// counter or back): its own becomes its rate or its level, a ratio it is part of starts
+    /// over; each keeps its neurons. A ratio's other metric, promoted to a counter with it
+    /// when it too is in whole numbers and has never fallen (failures and attempts of a
+    /// quiet cell, both taken for levels), so the ratio is of increases on both sides.
     mutating func relearnFeatures(of track: Int) {
+        let counter = tracks[track].behaviour == .counter
+        var partners: [Int] = []
         for index in features.indices {
-            let source: FeatureSource
             switch features[index].source {
-            case .gauge(let metric) where metric == track: source = .rate(metric: track)
-            case .rate(let metric) where metric == track: source = .rate(metric: track)
+            case .gauge(let metric) where metric == track, .rate(let metric) where metric == track:
+                features[index] = Feature(
+                    name: features[index].name, source: counter ? .rate(metric: track) : .gauge(metric: track),
+                    onNeuron: features[index].onNeuron, offNeuron: features[index].offNeuron)
+                if !counter { features[index].resolution = Self.gaugeResolution(of: tracks[track]) }
             case .ratio(let numerator, let denominator) where numerator == track || denominator == track:
-                source = features[index].source
+                features[index] = Feature(
+                    name: features[index].name, source: features[index].source, onNeuron: features[index].onNeuron,
+                    offNeuron: features[index].offNeuron)
+                let other = numerator == track ? denominator : numerator
+                if counter && tracks[other].behaviour == .gauge && tracks[other].decreases == 0 && tracks[other].allIntegral {
+                    partners.append(other)
+                }
             default: continue
             }
-            features[index] = Feature(
-                name: features[index].name, source: source, onNeuron: features[index].onNeuron,
-                offNeuron: features[index].offNeuron)
+        }
+        for other in partners where tracks[other].behaviour == .gauge {
+            tracks[other].behaviour = .counter
+            relearnFeatures(of: other)
         }
     }
 
@@ -750,6 +764,11 @@ struct CellModel: Codable, Sendable {
             guard present[metric], tracks[metric].behaviour == .gauge || tracks[metric].behaviour == .counter,
                 let value = tracks[metric].lastValue
             else { return nil }
+            // One count was assumed for whole numbers that had not moved: a metric that
+            // turns out to carry fractions (a loss rate at 0 so far) takes its own step.
+            if feature.resolution == 1 && !tracks[metric].allIntegral && tracks[metric].resolution < 1 {
+                feature.resolution = tracks[metric].resolution
+            }
             return (value, 0, nil)
         case .rate(let metric):
             guard present[metric], let delta = tracks[metric].lastDelta, let interval = tracks[metric].lastInterval,

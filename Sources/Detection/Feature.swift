@@ -35,7 +35,8 @@ struct MetricTrack: Codable, Sendable {
     /// Observations after which a metric that has risen too rarely to tell, and never
     /// fallen, is decided anyway (until then it is not watched).
     static let sparseDecisionSamples = 100
-    /// Rises, with never a fall, after which a metric decided as a level becomes a counter.
+    /// Rises, with never a fall, after which a metric in whole numbers decided as a level
+    /// becomes a counter.
     static let risesOfACounter = 20
 
     /// Records a value; returns true if it was a counter reset.
@@ -78,10 +79,10 @@ struct MetricTrack: Codable, Sendable {
                     }
                 }
             case .gauge:
-                // A level that has only ever risen, many times over, is a counter after
-                // all: one of rare events that had not risen twice in its first 100
-                // samples (handovers at night, counted every few seconds).
-                if decreases == 0 && increases >= Self.risesOfACounter { behaviour = .counter }
+                // A level in whole numbers that has only ever risen, many times over, is a
+                // counter after all: one of rare events that had not risen twice in its
+                // first 100 samples (handovers at night, counted every few seconds).
+                if decreases == 0 && allIntegral && increases >= Self.risesOfACounter { behaviour = .counter }
             }
         }
         observations += 1
@@ -593,7 +594,7 @@ struct Feature: Codable, Sendable {
         let learnedError = warming ? abs(residual) : min(abs(residual), settings.deadZone * sigma)
         meanAbsoluteError += scaleAlpha * (learnedError - meanAbsoluteError)
         meanAbsoluteError = max(meanAbsoluteError, 1e-12)
-        let spreadClip = Self.slowSpreadClip(settings: settings, samplesPerHour: samplesPerHour)
+        let spreadClip = max(Self.slowSpreadClip(settings: settings, samplesPerHour: samplesPerHour), 0)
         let slowSurprising = abs(zSlow) > settings.slowDeadZone || frozen
         let slowAlpha = 2 / (slowSpan + 1) * (slowSurprising ? settings.frozenGain : 1)
         let slowDeviation = level - slowLevel
