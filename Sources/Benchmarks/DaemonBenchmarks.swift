@@ -261,9 +261,9 @@ public struct LatencyBenchmark: Sendable {
     }
 
     func measure(rate: Double, burst: Int) async throws {
-        let transport = try await measure(rate: rate, burst: burst, relay: .direct)
-        let hop = try await measure(rate: rate, burst: burst, relay: .threadHop)
-        let daemon = try await measure(rate: rate, burst: burst, relay: nil)
+        let transport = try await measureRetrying(rate: rate, burst: burst, relay: .direct)
+        let hop = try await measureRetrying(rate: rate, burst: burst, relay: .threadHop)
+        let daemon = try await measureRetrying(rate: rate, burst: burst, relay: nil)
         func row(_ name: String, _ latencies: [Double]) -> String {
             func percentile(_ p: Double) -> Double {
                 latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
@@ -289,16 +289,66 @@ public struct LatencyBenchmark: Sendable {
         case threadHop
     }
 
+    /// A port found free was taken before a relay could bind it (another process, or a
+    /// test running beside this one, got there first).
+    struct PortTaken: Error {}
+
+    /// ``measure(rate:burst:relay:)``, on new ports when one it picked was taken meanwhile
+    /// (at most three tries).
+    func measureRetrying(rate: Double, burst: Int, relay: Relay?) async throws -> [Double] {
+        for attempt in 1... {
+            do {
+                return try await measure(rate: rate, burst: burst, relay: relay)
+            } catch let error where attempt < 3 && (error is PortTaken || (error as? ZMQError) == .addressInUse) {
+                continue
+            }
+        }
+        fatalError("unreachable")
+    }
+
     /// One run: the latencies (µs, sorted) of the probes through the daemon, or through
-    /// a relay (same sockets, same load).
+    /// a relay (same sockets, same load). A relay thread that fails, a daemon that stops,
+    /// or a wait that lasts `waitLimit` seconds ends the run with an error, never a hang.
     func measure(rate: Double, burst: Int, relay: Relay?) async throws -> [Double] {
         let ingest = IngestBenchmark()
         let telemetryPort = try ingest.freePort()
-        let alertsPort = try ingest.freePort()
+        var freeAlertsPort = try ingest.freePort()
+        while freeAlertsPort == telemetryPort { freeAlertsPort = try ingest.freePort() }
+        let alertsPort = freeAlertsPort
         var daemon: Daemon?
         var running: Task<Void, any Error>?
         let relayed = Atomic<Int>(0)
         let relayDone = Atomic<Bool>(false)
+        let relayFailure = Mutex<(any Error & Sendable)?>(nil)
+        let daemonEnded = Flag()
+        let received = ReceiptLog()
+        defer {
+            received.done.store(true, ordering: .releasing)
+            relayDone.store(true, ordering: .releasing)
+            daemon?.stop()
+        }
+        /// Records why a relay thread stopped.
+        @Sendable func relayFailed(_ error: any Error) {
+            let failure: any Error & Sendable = (error as? ZMQError) == .addressInUse
+                ? PortTaken() : BenchmarkError("relay failed: \(error)")
+            relayFailure.withLock { if $0 == nil { $0 = failure } }
+        }
+        /// Waits until `condition` holds; throws what stopped a relay or the daemon, or
+        /// after `waitLimit` seconds.
+        func wait(for what: String, _ condition: () -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(Self.waitLimit)
+            while !condition() {
+                if let failure = relayFailure.withLock({ $0 }) { throw failure }
+                if daemonEnded.isSet {
+                    try await running?.value
+                    throw BenchmarkError("the daemon stopped while the benchmark waited for \(what)")
+                }
+                guard ContinuousClock.now < deadline else {
+                    throw BenchmarkError("waited \(Int(Self.waitLimit)) s for \(what)")
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
         if let relay {
             let relayReady = Atomic<Int>(0)
             var pipeEnds: [Int32] = [0, 0]
@@ -323,7 +373,7 @@ public struct LatencyBenchmark: Sendable {
                             }
                         }
                     } catch {
-                        print("relay failed: \(error)")
+                        relayFailed(error)
                     }
                 }.start()
             }
@@ -357,11 +407,11 @@ public struct LatencyBenchmark: Sendable {
                         }
                     }
                 } catch {
-                    print("relay failed: \(error)")
+                    relayFailed(error)
                 }
             }.start()
             let threads = relay == .threadHop ? 2 : 1
-            while relayReady.load(ordering: .acquiring) < threads { try await Task.sleep(for: .milliseconds(5)) }
+            try await wait(for: "the relay's sockets") { relayReady.load(ordering: .acquiring) >= threads }
         } else {
             var settings = DaemonConfiguration()
             try settings.set("telemetry.endpoints", text: "@tcp://127.0.0.1:\(telemetryPort)", source: "bench")
@@ -370,10 +420,12 @@ public struct LatencyBenchmark: Sendable {
             settings.maximumFutureLead = .infinity  // synthetic times, not live telemetry
             let made = try Daemon(configuration: settings, configurationPath: nil, logger: Logger(label: "spikewatch"))
             daemon = made
-            running = Task { try await made.run() }
+            running = Task {
+                defer { daemonEnded.set() }
+                try await made.run()
+            }
         }
         func processed() -> Int { daemon?.processedCount ?? relayed.load(ordering: .relaxed) }
-        let received = ReceiptLog()
         let subscriberThread = Thread {
             do {
                 let context = try Context()
@@ -395,10 +447,12 @@ public struct LatencyBenchmark: Sendable {
                         received.record(cell: alert.cell, at: now)
                     }
                 }
-            } catch {}
+            } catch {
+                relayFailure.withLock { if $0 == nil { $0 = BenchmarkError("the alert subscriber failed: \(error)") } }
+            }
         }
         subscriberThread.start()
-        while !received.ready.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
+        try await wait(for: "the alert subscriber") { received.ready.load(ordering: .acquiring) }
         try await Task.sleep(for: .milliseconds(300))  // the alert subscription's slow-joiner window
 
         let context = try Context()
@@ -424,7 +478,7 @@ public struct LatencyBenchmark: Sendable {
         for _ in 0..<100 {
             for cell in 0..<probes { try publisher.send(topic: "telemetry.p\(cell)", payload: payload(cell, faulty: false)) }
         }
-        while processed() < probes * 100 { try await Task.sleep(for: .milliseconds(10)) }
+        try await wait(for: "\(probes * 100) warm-up samples to be processed") { processed() >= probes * 100 }
 
         // The run: background load at `rate`, one probe per cell spread evenly.
         let total = max(Int(rate * 3), probes * 20)
@@ -458,9 +512,20 @@ public struct LatencyBenchmark: Sendable {
         relayDone.store(true, ordering: .releasing)
         daemon?.stop()
         _ = try? await running?.value
+        if let failure = relayFailure.withLock({ $0 }) { throw failure }
         if verbose, let daemon { print("  daemon: \(daemon.statusLine)") }
         return sentAt.compactMap { cell, sent in received.time(of: cell).map { ingest.seconds($0 - sent) * 1e6 } }.sorted()
     }
+
+    /// A flag one task sets and another reads.
+    final class Flag: Sendable {
+        private let value = Atomic<Bool>(false)
+        func set() { value.store(true, ordering: .releasing) }
+        var isSet: Bool { value.load(ordering: .acquiring) }
+    }
+
+    /// Seconds any one wait of a run (sockets ready, warm-up processed) may last.
+    static let waitLimit = 300.0
 
     /// A socket held by reference, so an optional one can be used without consuming it.
     final class SocketBox {

@@ -207,7 +207,7 @@ struct CellModel: Codable, Sendable {
                 // far past 2.5 periods it went, in full from `fullGapPeriods`.
                 let length = settings.fullGapPeriods > 2.5
                     ? min(max((dt / period - 2.5) / (settings.fullGapPeriods - 2.5), 0.2), 1) : 1
-                eventWeight += settings.eventWeight * length / (1 + max(habituation - 1, 0))
+                eventWeight += Self.habituated(settings.eventWeight * length, by: habituation)
                 if short { gapHabituation = habituation + 1 }
                 events.append(("reporting_gap_s", dt, 0, 2.5 * period))
             } else if dt > 0 {
@@ -216,7 +216,7 @@ struct CellModel: Codable, Sendable {
         }
         lastTime = t
         if let habituation = gapHabituation, settings.gapHabituationSamples > 0 {
-            gapHabituation = habituation * (1 - 1 / max(settings.gapHabituationSamples, 1))
+            gapHabituation = Self.faded(habituation, over: settings.gapHabituationSamples)
         }
         let samplesPerHour = period > 0 ? 3600 / period : 60
         // Membrane time constants follow the cell's own reporting period.
@@ -410,14 +410,14 @@ struct CellModel: Codable, Sendable {
         let habituating = settings.jointFallHabituationSamples > 0
         if jointFall {
             let habituation = habituating ? jointFallHabituation ?? 0 : 0
-            jointFallWeight = settings.eventWeight / (1 + max(habituation - 1, 0))
+            jointFallWeight = Self.habituated(settings.eventWeight, by: habituation)
             jointFallRun = (jointFallRun ?? 0) + 1
         } else if let run = jointFallRun, run > 0 {
             if run == 1 && habituating { jointFallHabituation = (jointFallHabituation ?? 0) + 1 }  // a blip
             jointFallRun = 0
         }
         if let habituation = jointFallHabituation, habituating {
-            jointFallHabituation = habituation * (1 - 1 / max(settings.jointFallHabituationSamples, 1))
+            jointFallHabituation = Self.faded(habituation, over: settings.jointFallHabituationSamples)
         }
         let featureDrive = Double(firedFeatures.count) + jointFallWeight
         if featureDrive > 0 {
@@ -700,6 +700,17 @@ struct CellModel: Codable, Sendable {
         if case .gauge = source {
             features[featureOfTrack[track]].resolution = Self.gaugeResolution(of: tracks[track])
         }
+    }
+
+    /// An event's weight once the cell has habituated to such events (a leaky count of its
+    /// recent ones): the first two weigh in full, from the third each divides it.
+    static func habituated(_ weight: Double, by habituation: Double) -> Double {
+        weight / (1 + max(habituation - 1, 0))
+    }
+
+    /// A habituation count one sample later: it fades over `samples`.
+    static func faded(_ habituation: Double, over samples: Double) -> Double {
+        habituation * (1 - 1 / max(samples, 1))
     }
 
     /// The noise floor of a level: its smallest step seen; one, for whole numbers that
