@@ -324,6 +324,17 @@ struct CellModel: Codable, Sendable {
                             falling += input
                         }
                     }
+                    // A count that stopped (``Feature/observeSilence(count:expected:settings:)``)
+                    // sends the coincidence neuron half its threshold.
+                    if settings.jointFallSpikes > 0 && settings.silenceCounts > 0,
+                        let (count, expected) = Self.countThisInterval(
+                            of: features[index], value: x, tracks: tracks, clock: clock, samplesPerHour: samplesPerHour),
+                        features[index].observeSilence(count: count, expected: expected, settings: settings),
+                        features[index].pendingFall < mostFromOneFeature
+                    {
+                        falling += mostFromOneFeature - features[index].pendingFall
+                        features[index].pendingFall = mostFromOneFeature
+                    }
                     let drive = features[index].onsetDrive(surprise, settings: settings)
                     strongestDrive = max(strongestDrive, drive)
                     totalDrive += drive
@@ -766,6 +777,31 @@ struct CellModel: Codable, Sendable {
     /// this interval's counts here), if the sample carries it.
     /// Static, taking the tracks explicitly: a method on `self` would copy the whole cell
     /// (and then copy-on-write its features) on every call.
+    /// This interval's count and the count expected of it, for a feature of whole counts
+    /// never negative (a counter's increase, or a gauge delivering each period's count);
+    /// nil for anything else. Expected: the forecast's, or what the day profile holds for
+    /// this hour if that is less (a count that is low every night is not a silence).
+    static func countThisInterval(
+        of feature: Feature, value: Double, tracks: [MetricTrack], clock: HourClock, samplesPerHour: Double
+    ) -> (Double, Double)? {
+        var expected = feature.lastForecast
+        if feature.profile.isReady(samplesPerHour: samplesPerHour), let reference = feature.profile.reference(at: clock) {
+            expected = min(expected, reference)
+        }
+        switch feature.source {
+        case .rate(let metric):
+            guard tracks[metric].allIntegral, let delta = tracks[metric].lastDelta, delta >= 0,
+                let interval = tracks[metric].lastInterval, interval > 0
+            else { return nil }
+            return (delta, feature.inverse(expected) * interval)
+        case .gauge(let metric):
+            guard tracks[metric].allIntegral, feature.minimumSeen >= 0, value >= 0 else { return nil }
+            return (value, feature.inverse(expected))
+        case .ratio:
+            return nil
+        }
+    }
+
     static func value(
         of feature: inout Feature, tracks: [MetricTrack], present: PresentTracks, settings: DetectorSettings,
         samplesPerHour: Double, frozen: Bool

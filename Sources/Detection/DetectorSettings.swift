@@ -124,6 +124,17 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// forecast's noise together) a falling value must also be below what this hour of
     /// the day has shown (a drop that comes every day at this hour is not one).
     public var jointFallProfile = 3.0
+    /// Counts missed over a run of near-silent intervals for a count (attempts, preambles,
+    /// handovers per interval) to be a silence: the count fell to at most `silenceShare`
+    /// of what was expected when the run began, and stayed there two intervals or more.
+    /// A silent feature sends the coincidence neuron half its threshold each interval, so
+    /// two silent counts (or one and a joint fall) fire it. 0 = off.
+    public var silenceCounts = 10.0
+    /// Most a count may be, as a share of the count expected when its run began, to be
+    /// near-silent.
+    public var silenceShare = 0.1
+    /// Fewest counts per interval expected for a run of silence to begin.
+    public var silenceMinimumCount = 1.0
     /// The drift neuron's leak per sample, in sigmas of forecast error: each sample adds
     /// the feature's forecast error (clipped to `deadZone`) less this, and it never goes
     /// below 0 (a one-sided CUSUM per direction). Noise leaks away; a drift whose every
@@ -246,6 +257,9 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.jointFallDeadZone, &jointFallDeadZone)
         try read(.jointFallShare, &jointFallShare)
         try read(.jointFallProfile, &jointFallProfile)
+        try read(.silenceCounts, &silenceCounts)
+        try read(.silenceShare, &silenceShare)
+        try read(.silenceMinimumCount, &silenceMinimumCount)
         try read(.driftLeak, &driftLeak)
         try read(.driftDeadZone, &driftDeadZone)
         try read(.fullGapPeriods, &fullGapPeriods)

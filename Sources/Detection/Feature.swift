@@ -191,6 +191,11 @@ struct Feature: Codable, Sendable {
     /// This sample's spikes onto the cell's coincidence neuron, held for the second pass
     /// (transient): if it fires, they count as this feature's OFF spikes of the episode.
     var pendingFall = 0
+    /// The silence detector, for a count per interval: the count expected when the run
+    /// of near-silent intervals began, the counts missed since, and the run's length.
+    var silenceExpected = 0.0
+    var silenceMissed = 0.0
+    var silenceLength = 0
     /// This sample's clipped slow deviation (NaN when the slow baseline is not ready),
     /// for the coupling's second pass (transient).
     var lastSlowDeviation = Double.nan
@@ -215,7 +220,7 @@ struct Feature: Codable, Sendable {
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastForecast, lastSigma, alertOn, alertOff
         case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, acceptedShiftAge, streakStartResidual, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
         case contexts, habituation, coMoment, ownMoment, profile, hourNoise, attemptsPerInterval, ratioBaseline
-        case driftUp, driftDown
+        case driftUp, driftDown, silenceExpected, silenceMissed, silenceLength
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -282,6 +287,13 @@ struct Feature: Codable, Sendable {
         ratioBaseline = try c.decodeIfPresent(RatioBaseline.self, forKey: .ratioBaseline) ?? RatioBaseline()
         driftUp = try c.decodeIfPresent(Double.self, forKey: .driftUp) ?? 0
         driftDown = try c.decodeIfPresent(Double.self, forKey: .driftDown) ?? 0
+        silenceExpected = try c.decodeIfPresent(Double.self, forKey: .silenceExpected) ?? 0
+        silenceMissed = try c.decodeIfPresent(Double.self, forKey: .silenceMissed) ?? 0
+        silenceLength = try c.decodeIfPresent(Int.self, forKey: .silenceLength) ?? 0
+        guard silenceExpected.isFinite, silenceMissed.isFinite, silenceLength >= 0 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .silenceMissed, in: c, debugDescription: "the silence detector's state is not finite")
+        }
         guard driftUp.isFinite, driftDown.isFinite else {
             throw DecodingError.dataCorruptedError(
                 forKey: driftUp.isFinite ? .driftDown : .driftUp, in: c, debugDescription: "the drift neuron's state is not finite")
@@ -343,6 +355,32 @@ struct Feature: Codable, Sendable {
         try c.encode(ratioBaseline, forKey: .ratioBaseline)
         try c.encode(driftUp, forKey: .driftUp)
         try c.encode(driftDown, forKey: .driftDown)
+        try c.encode(silenceExpected, forKey: .silenceExpected)
+        try c.encode(silenceMissed, forKey: .silenceMissed)
+        try c.encode(silenceLength, forKey: .silenceLength)
+    }
+
+    /// The silence detector: follows a run of intervals whose `count` is at most
+    /// `silenceShare` of the count expected when the run began (at least
+    /// `silenceMinimumCount`; `expected` is this interval's forecast count) and returns
+    /// whether the run is two intervals or more and has missed `silenceCounts` counts or
+    /// more: a count that stopped, which no noise of counting explains. Each silent
+    /// interval alone may be unremarkable (a few attempts a minute, then none); the
+    /// forecast learns the first few zeros as a quiet spell.
+    mutating func observeSilence(count: Double, expected: Double, settings: DetectorSettings) -> Bool {
+        guard count.isFinite, expected.isFinite else { return false }
+        if silenceLength > 0 && count <= settings.silenceShare * silenceExpected {
+            silenceLength += 1
+            silenceMissed += max(silenceExpected - count, 0)
+        } else if expected >= settings.silenceMinimumCount && count <= settings.silenceShare * expected {
+            silenceExpected = expected
+            silenceLength = 1
+            silenceMissed = max(expected - count, 0)
+        } else {
+            silenceLength = 0
+            silenceMissed = 0
+        }
+        return silenceLength >= 2 && silenceMissed >= settings.silenceCounts
     }
 
     /// Hourly slots the day's envelope needs before it may speak.
