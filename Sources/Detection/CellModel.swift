@@ -329,7 +329,7 @@ struct CellModel: Codable, Sendable {
                     if settings.jointFallSpikes > 0 && settings.silenceCounts > 0,
                         let (count, expected) = Self.countThisInterval(
                             of: features[index], value: x, tracks: tracks, clock: clock, samplesPerHour: samplesPerHour),
-                        features[index].observeSilence(count: count, expected: expected, settings: settings),
+                        features[index].observeSilence(count: count, expected: expected, settings: settings, samplesPerHour: samplesPerHour),
                         features[index].pendingFall < mostFromOneFeature
                     {
                         falling += mostFromOneFeature - features[index].pendingFall
@@ -772,11 +772,6 @@ struct CellModel: Codable, Sendable {
         return features.count - 1
     }
 
-    /// This sample's value of a feature, its model noise and, for a ratio of counts, its
-    /// recent rate's deviation from its long-run rate (``RatioBaseline``, which learns
-    /// this interval's counts here), if the sample carries it.
-    /// Static, taking the tracks explicitly: a method on `self` would copy the whole cell
-    /// (and then copy-on-write its features) on every call.
     /// This interval's count and the count expected of it, for a feature of whole counts
     /// never negative (a counter's increase, or a gauge delivering each period's count);
     /// nil for anything else. Expected: the forecast's, or what the day profile holds for
@@ -802,6 +797,11 @@ struct CellModel: Codable, Sendable {
         }
     }
 
+    /// This sample's value of a feature, its model noise and, for a ratio of counts, its
+    /// recent rate's deviation from its long-run rate (``RatioBaseline``, which learns
+    /// this interval's counts here), if the sample carries it.
+    /// Static, taking the tracks explicitly: a method on `self` would copy the whole cell
+    /// (and then copy-on-write its features) on every call.
     static func value(
         of feature: inout Feature, tracks: [MetricTrack], present: PresentTracks, settings: DetectorSettings,
         samplesPerHour: Double, frozen: Bool

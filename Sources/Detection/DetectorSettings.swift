@@ -128,7 +128,8 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// handovers per interval) to be a silence: the count fell to at most `silenceShare`
     /// of what was expected when the run began, and stayed there two intervals or more.
     /// A silent feature sends the coincidence neuron half its threshold each interval, so
-    /// two silent counts (or one and a joint fall) fire it. 0 = off.
+    /// two silent counts (or one and a joint fall) fire it, for at most
+    /// `maximumAlertHours` of silence (then it is the new normal). 0 = off.
     public var silenceCounts = 10.0
     /// Most a count may be, as a share of the count expected when its run began, to be
     /// near-silent.

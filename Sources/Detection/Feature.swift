@@ -290,9 +290,14 @@ struct Feature: Codable, Sendable {
         silenceExpected = try c.decodeIfPresent(Double.self, forKey: .silenceExpected) ?? 0
         silenceMissed = try c.decodeIfPresent(Double.self, forKey: .silenceMissed) ?? 0
         silenceLength = try c.decodeIfPresent(Int.self, forKey: .silenceLength) ?? 0
-        guard silenceExpected.isFinite, silenceMissed.isFinite, silenceLength >= 0 else {
+        for (value, key) in [(silenceExpected, CodingKeys.silenceExpected), (silenceMissed, .silenceMissed)]
+        where !(value.isFinite && value >= 0) {
             throw DecodingError.dataCorruptedError(
-                forKey: .silenceMissed, in: c, debugDescription: "the silence detector's state is not finite")
+                forKey: key, in: c, debugDescription: "the silence detector's state is negative or not finite: \(value)")
+        }
+        guard silenceLength >= 0 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .silenceLength, in: c, debugDescription: "the silence detector's run is negative: \(silenceLength)")
         }
         guard driftUp.isFinite, driftDown.isFinite else {
             throw DecodingError.dataCorruptedError(
@@ -361,13 +366,15 @@ struct Feature: Codable, Sendable {
     }
 
     /// The silence detector: follows a run of intervals whose `count` is at most
-    /// `silenceShare` of the count expected when the run began (at least
-    /// `silenceMinimumCount`; `expected` is this interval's forecast count) and returns
-    /// whether the run is two intervals or more and has missed `silenceCounts` counts or
-    /// more: a count that stopped, which no noise of counting explains. Each silent
-    /// interval alone may be unremarkable (a few attempts a minute, then none); the
-    /// forecast learns the first few zeros as a quiet spell.
-    mutating func observeSilence(count: Double, expected: Double, settings: DetectorSettings) -> Bool {
+    /// `silenceShare` of the count expected when the run began (`expected`: this
+    /// interval's, at least `silenceMinimumCount` for a run to begin) and returns whether
+    /// the run is two intervals or more, has missed `silenceCounts` counts or more, and has
+    /// not yet lasted `maximumAlertHours`: a count that stopped, which no noise of counting
+    /// explains. Each silent interval alone may be unremarkable (a few attempts a minute,
+    /// then none), and the forecast learns the first few zeros as a quiet spell. A silence
+    /// that lasts longer is accepted as the new normal (as an alert is) until the count
+    /// comes back: a counter that stays at zero for good does not raise every 12 hours.
+    mutating func observeSilence(count: Double, expected: Double, settings: DetectorSettings, samplesPerHour: Double) -> Bool {
         guard count.isFinite, expected.isFinite else { return false }
         if silenceLength > 0 && count <= settings.silenceShare * silenceExpected {
             silenceLength += 1
@@ -381,6 +388,7 @@ struct Feature: Codable, Sendable {
             silenceMissed = 0
         }
         return silenceLength >= 2 && silenceMissed >= settings.silenceCounts
+            && Double(silenceLength) <= settings.maximumAlertHours * samplesPerHour
     }
 
     /// Hourly slots the day's envelope needs before it may speak.
