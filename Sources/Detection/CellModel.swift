@@ -324,16 +324,19 @@ struct CellModel: Codable, Sendable {
                             falling += input
                         }
                     }
-                    // A count that stopped (``Feature/observeSilence(count:expected:settings:)``)
-                    // sends the coincidence neuron half its threshold.
+                    // A count that stopped (``Feature/observeSilence(count:expected:settings:samplesPerHour:)``)
+                    // sends the coincidence neuron half its threshold, or all of it once
+                    // the run has missed `silenceAloneCounts`.
                     if settings.jointFallSpikes > 0 && settings.silenceCounts > 0,
                         let (count, expected) = Self.countThisInterval(
                             of: features[index], value: x, tracks: tracks, clock: clock, samplesPerHour: samplesPerHour),
                         features[index].observeSilence(count: count, expected: expected, settings: settings, samplesPerHour: samplesPerHour),
                         features[index].pendingFall < mostFromOneFeature
                     {
-                        falling += mostFromOneFeature - features[index].pendingFall
-                        features[index].pendingFall = mostFromOneFeature
+                        let alone = settings.silenceAloneCounts > 0 && features[index].silenceMissed >= settings.silenceAloneCounts
+                        let input = alone ? settings.jointFallSpikes : mostFromOneFeature
+                        falling += input - features[index].pendingFall
+                        features[index].pendingFall = input
                     }
                     let drive = features[index].onsetDrive(surprise, settings: settings)
                     strongestDrive = max(strongestDrive, drive)

@@ -136,6 +136,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var silenceShare = 0.1
     /// Fewest counts per interval expected for a run of silence to begin.
     public var silenceMinimumCount = 1.0
+    /// Counts missed over a silent run for the one feature to fire the coincidence neuron
+    /// alone (a cell whose only count of arrivals stops: attempts from hundreds a period to
+    /// a few). 0 = never alone.
+    public var silenceAloneCounts = 50.0
     /// The drift neuron's leak per sample, in sigmas of forecast error: each sample adds
     /// the feature's forecast error (clipped to `deadZone`) less this, and it never goes
     /// below 0 (a one-sided CUSUM per direction). Noise leaks away; a drift whose every
@@ -261,6 +265,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.silenceCounts, &silenceCounts)
         try read(.silenceShare, &silenceShare)
         try read(.silenceMinimumCount, &silenceMinimumCount)
+        try read(.silenceAloneCounts, &silenceAloneCounts)
         try read(.driftLeak, &driftLeak)
         try read(.driftDeadZone, &driftDeadZone)
         try read(.fullGapPeriods, &fullGapPeriods)

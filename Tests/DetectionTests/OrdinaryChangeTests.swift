@@ -387,6 +387,51 @@ struct OrdinaryChangeTests {
         #expect(raised.count == 1, "raised at hours \(raised.map { ($0.timestamp - faultTime) / 3600 }) into the silence")
     }
 
+    /// A cell at 15-minute reporting whose OSS delivers its access attempts as each
+    /// period's count (hundreds by day, bursty), with its users and PRB; at 10:00 on the
+    /// third day no one new reaches it for two hours (attempts to 1%) while the users
+    /// already connected stay. Returns the periods from the fault's start to its first
+    /// raise (nil: none within it) and the raises before it.
+    static func arrivalsStop(seed: UInt64, settings: DetectorSettings) -> (raisedAfter: Int?, before: Int) {
+        var harness = Harness(settings: settings)
+        var noise = Noise(seed)
+        var rng = SeededGenerator(seed: seed &+ 3000)
+        let period = 15
+        let faultStart = (2 * 1440 + 10 * 60) / period
+        let faultEnd = faultStart + 8
+        var before = 0
+        for interval in 0..<(faultEnd + 8) {
+            let minute = interval * period
+            let load = Self.load(minute)
+            let stopped = interval >= faultStart && interval < faultEnd
+            let arrivals = (20 + 400 * load) * exp(noise.next(0.35)) * (stopped ? 0.01 : 1)
+            let users = (2 + 40 * load) * exp(noise.next(0.1))
+            _ = harness.feed(time: start + Double(minute) * 60, [
+                "RRC.ConnEstabAtt": Self.poisson(min(arrivals, 500), &rng),
+                "RRC.ConnMean": (users * 10).rounded() / 10,
+                "RRU.PrbTotDl": min(95, 1 + 1.1 * users * exp(noise.next(0.1))),
+            ])
+            if interval == faultStart - 1 { before = harness.raised.count }
+        }
+        let first = harness.raised.first { $0.timestamp >= start + Double(faultStart * period) * 60 }
+        return (first.map { Int(($0.timestamp - start) / 60) / period - faultStart }, before)
+    }
+
+    @Test("a cell whose only count of arrivals stops at a busy 15-minute period (hundreds to a few) while its users stay is raised by that silence alone within five periods (measured: 2, 2, 5, 2); a silence must otherwise be shared")
+    func arrivalsStopAlone() {
+        var shared = DetectorSettings()
+        shared.silenceAloneCounts = 0
+        for seed: UInt64 in 1...4 {
+            let result = Self.arrivalsStop(seed: seed, settings: DetectorSettings())
+            #expect(result.before == 0, "seed \(seed): \(result.before) raises before the fault")
+            #expect((result.raisedAfter ?? .max) <= 5, "seed \(seed): raised \(result.raisedAfter.map { "\($0) periods" } ?? "not at all") into the fault")
+            // A silence that must be shared with a second count or a falling feature is
+            // not raised in the fault's eight periods (measured: never, or at its end).
+            let control = Self.arrivalsStop(seed: seed, settings: shared)
+            #expect((control.raisedAfter ?? .max) >= 8, "seed \(seed): raised \(control.raisedAfter ?? 0) periods in without the silence alone too: the case no longer tests it")
+        }
+    }
+
     /// An office cell at 1-minute reporting for three days: its attempts and preambles
     /// (running totals, 20 a minute by day) fall to nothing over half an hour every
     /// evening at 19:00 and come back at 07:00. Returns the raises' hours from the start.
