@@ -330,13 +330,14 @@ struct CellModel: Codable, Sendable {
                     if settings.jointFallSpikes > 0 && settings.silenceCounts > 0,
                         let (count, expected) = Self.countThisInterval(
                             of: features[index], value: x, tracks: tracks, clock: clock, samplesPerHour: samplesPerHour),
-                        features[index].observeSilence(count: count, expected: expected, settings: settings, samplesPerHour: samplesPerHour),
-                        features[index].pendingFall < mostFromOneFeature
+                        features[index].observeSilence(count: count, expected: expected, settings: settings, samplesPerHour: samplesPerHour)
                     {
                         let alone = settings.silenceAloneCounts > 0 && features[index].silenceMissed >= settings.silenceAloneCounts
                         let input = alone ? settings.jointFallSpikes : mostFromOneFeature
-                        falling += input - features[index].pendingFall
-                        features[index].pendingFall = input
+                        if input > features[index].pendingFall {
+                            falling += input - features[index].pendingFall
+                            features[index].pendingFall = input
+                        }
                     }
                     let drive = features[index].onsetDrive(surprise, settings: settings)
                     strongestDrive = max(strongestDrive, drive)
