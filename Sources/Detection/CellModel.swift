@@ -779,26 +779,32 @@ struct CellModel: Codable, Sendable {
     /// This interval's count and the count expected of it, for a feature of whole counts
     /// never negative (a counter's increase, or a gauge delivering each period's count);
     /// nil for anything else. Expected: the forecast's, or what the day profile holds for
-    /// this hour if that is less (a count that is low every night is not a silence).
+    /// this hour if that is less, once it speaks (a count that is low every night is not a
+    /// silence). Call it after the feature observed this sample: the profile's slots for
+    /// this hour are then the ones `observe` cached.
     static func countThisInterval(
         of feature: Feature, value: Double, tracks: [MetricTrack], clock: HourClock, samplesPerHour: Double
     ) -> (Double, Double)? {
-        var expected = feature.lastForecast
-        if feature.profile.isReady(samplesPerHour: samplesPerHour), let reference = feature.profile.reference(at: clock) {
-            expected = min(expected, reference)
-        }
+        let count: Double
+        var perInterval = 1.0
         switch feature.source {
         case .rate(let metric):
             guard tracks[metric].allIntegral, let delta = tracks[metric].lastDelta, delta >= 0,
                 let interval = tracks[metric].lastInterval, interval > 0
             else { return nil }
-            return (delta, feature.inverse(expected) * interval)
+            count = delta
+            perInterval = interval
         case .gauge(let metric):
             guard tracks[metric].allIntegral, feature.minimumSeen >= 0, value >= 0 else { return nil }
-            return (value, feature.inverse(expected))
+            count = value
         case .ratio:
             return nil
         }
+        var expected = feature.lastForecast
+        if feature.profile.isReady(samplesPerHour: samplesPerHour), let slots = feature.profileSlots {
+            expected = min(expected, DayProfile.interpolate(slots, at: clock))
+        }
+        return (count, feature.inverse(expected) * perInterval)
     }
 
     /// This sample's value of a feature, its model noise and, for a ratio of counts, its
