@@ -32,6 +32,16 @@ public protocol AnomalyDetector: Sendable {
     mutating func process(_ sample: TelemetrySample, names: MetricNames) -> DetectorOutput
     /// Drops a cell's learned state (idle eviction).
     mutating func forget(cell: String)
+    /// Drops a cell's learned state and returns the `cleared` of its open alert, if any
+    /// (its clock went back: what it learned is stale).
+    mutating func restart(cell: String) -> [Alert]
+}
+
+extension AnomalyDetector {
+    public mutating func restart(cell: String) -> [Alert] {
+        forget(cell: cell)
+        return []
+    }
 }
 
 /// The spiking anomaly model: per cell, features -> expectations -> surprise spikes ->
@@ -91,6 +101,14 @@ public struct SpikingDetector: AnomalyDetector, Codable {
         cells[cell] = nil
     }
 
+    public mutating func restart(cell: String) -> [Alert] {
+        defer { cells[cell] = nil }
+        guard let model = cells[cell], let alert = model.alert else { return [] }
+        return [Alert(
+            cell: cell, state: .cleared, severity: alert.severity, kind: alert.kind, score: 0,
+            timestamp: model.lastTime ?? alert.startedAt, startedAt: alert.startedAt, sequence: 0, evidence: [])]
+    }
+
     /// The current episode's spike counts of a cell as the class readout sees them
     /// (frozen once the episode is `classWindowSamples` old).
     public func spikeCounts(of cell: String) -> [String: Int] {
@@ -119,6 +137,8 @@ public struct Pipeline<Detector: AnomalyDetector>: Sendable {
     public private(set) var gaps: Int64 = 0
     /// Publisher restarts seen (`seq` dropped).
     public private(set) var restarts = 0
+    /// Cells restarted because their clock went back for good.
+    public private(set) var clockResets = 0
 
     public init(detector: Detector, tracker: SequenceTracker = SequenceTracker()) {
         self.detector = detector
@@ -132,7 +152,13 @@ public struct Pipeline<Detector: AnomalyDetector>: Sendable {
             for cell in evicted { detector.forget(cell: cell) }
             gaps = gaps.addingReportingOverflow(admission.gap).overflow ? .max : gaps + admission.gap
             if admission.publisherRestarted { restarts += 1 }
-            return .success(detector.process(sample, names: names))
+            guard admission.clockReset else { return .success(detector.process(sample, names: names)) }
+            // The cell's clock went back for good: it starts afresh, its open alert cleared.
+            clockResets += 1
+            let closed = detector.restart(cell: sample.cell)
+            var output = detector.process(sample, names: names)
+            output.transitions.insert(contentsOf: closed, at: 0)
+            return .success(output)
         } catch {
             return .failure(error)
         }

@@ -10,12 +10,21 @@ public struct ReplayOutcome: Sendable {
     public var transitions: [Alert] = []
     /// Rejections by reason.
     public var rejected: [RejectionReason: Int] = [:]
+    /// The first few rejected records, where they came from (`file:line`) and why.
+    public var firstRejections: [(source: String, rejection: Rejection)] = []
+    /// How many rejections ``firstRejections`` keeps.
+    public static let rejectionsKept = 5
     public var samples = 0
     public var synapticEvents = 0
     public var denseOperations = 0
     public var surpriseSpikes = 0
 
     public init() {}
+
+    mutating func reject(_ rejection: Rejection, source: String) {
+        rejected[rejection.reason, default: 0] += 1
+        if firstRejections.count < Self.rejectionsKept { firstRejections.append((source, rejection)) }
+    }
 
     /// Raised alerts with the kind each carried last, for scoring.
     public var raisedAlerts: [RaisedAlert] {
@@ -38,12 +47,12 @@ public func replay<Detector: AnomalyDetector>(
         if let progress, index % 4096 == 0 { progress(index) }
         switch record.result {
         case .failure(let rejection):
-            outcome.rejected[rejection.reason, default: 0] += 1
+            outcome.reject(rejection, source: record.source)
             if keepScores { outcome.scores.append(nil) }
         case .success(let sample):
             switch pipeline.process(sample, names: names) {
             case .failure(let rejection):
-                outcome.rejected[rejection.reason, default: 0] += 1
+                outcome.reject(rejection, source: record.source)
                 if keepScores { outcome.scores.append(nil) }
             case .success(let output):
                 outcome.samples += 1

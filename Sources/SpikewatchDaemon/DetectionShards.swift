@@ -151,6 +151,7 @@ struct Shard {
             }
             let gapsBefore = pipeline.gaps
             let restartsBefore = pipeline.restarts
+            let resetsBefore = pipeline.clockResets
             // The daemon's clock: plausibility of `ts` and idleness are judged on it.
             let now = Date().timeIntervalSince1970
             pipeline.tracker.now = now
@@ -183,6 +184,11 @@ struct Shard {
                 metrics.gaps.increment(by: missing)
                 let total = metrics.gapsTotal.load(ordering: .relaxed)
                 metrics.gapsTotal.store(Int(total.addingReportingOverflow(Int(missing)).overflow ? .max : total + Int(missing)), ordering: .relaxed)
+            }
+            if pipeline.clockResets != resetsBefore {
+                logger.notice("cell restarted with nothing learned: its clock went back for good", metadata: [
+                    "cell": "\(loggable(sample.cell))", "ts": "\(sample.timestamp)",
+                ])
             }
             if pipeline.restarts != restartsBefore {
                 metrics.publisherRestarts.increment()

@@ -17,8 +17,9 @@ public struct SequenceTracker: Sendable, Codable {
         /// When the cell last had a sample accepted, on the tracker's clock (not kept in
         /// checkpoints: a restored cell counts as seen when the daemon starts).
         public var lastSeen: Double = 0
-        /// A `ts` refused for jumping too far ahead of `lastTimestamp`; the cell's next
-        /// sample that agrees with it confirms the jump (not kept in checkpoints).
+        /// A `ts` refused for jumping too far from `lastTimestamp` (ahead, or back); the
+        /// cell's next sample that agrees with it confirms the jump (not kept in
+        /// checkpoints).
         public var suspectTimestamp: Double?
 
         enum CodingKeys: String, CodingKey {
@@ -40,6 +41,10 @@ public struct SequenceTracker: Sendable, Codable {
         public var gap: Int64
         /// `seq` dropped: the publisher restarted.
         public var publisherRestarted: Bool
+        /// The cell's clock went back for good (a jump back of more than
+        /// ``maximumTimeJump`` that its next sample confirmed): what it learned is stale
+        /// and goes; it starts afresh from this sample.
+        public var clockReset = false
     }
 
     /// Why a cell was forgotten (the `reason` label of `spikewatch_cells_evicted_total`).
@@ -156,7 +161,14 @@ public struct SequenceTracker: Sendable, Codable {
                 }
             }
             if let problem = absoluteProblem(timestamp) { throw Rejection(.implausibleTime, "cell \"\(cell)\": \(problem)") }
-            advanceClock(timestamp)
+            // A cell's first sample does not move the stream clock once it runs (nothing
+            // confirms its time yet): a few new cells with a wrong `ts` cannot make every
+            // other cell idle. The stream's very first sample starts it.
+            if streamTime == 0 {
+                advanceClock(timestamp)
+            } else if timestamp > latestTimestamp {
+                latestTimestamp = timestamp
+            }
             cells[cell] = CellRecord(lastSequence: sequence, lastTimestamp: timestamp, lastSeen: clock)
             return (Admission(isNewCell: true, gap: 0, publisherRestarted: false), takeEvicted())
         }
@@ -176,19 +188,38 @@ public struct SequenceTracker: Sendable, Codable {
         if sequence == record.lastSequence {
             throw Rejection(.duplicate, "cell \"\(cell)\" seq \(sequence) was already received")
         }
+        if timestamp == record.lastTimestamp {
+            // The same sample again under a new `seq` (a publisher that sends twice): learned
+            // twice, every sample would count double and a fault be learned as normal.
+            throw Rejection(.duplicate, "cell \"\(cell)\" ts \(timestamp) was already received")
+        }
+        var clockReset = false
         if timestamp < record.lastTimestamp {
-            throw Rejection(
-                .timeBackwards, "cell \"\(cell)\" ts \(timestamp) is before its last ts \(record.lastTimestamp)")
+            // Far back, confirmed by the next sample: the cell's clock was wrong (pushed
+            // ahead by a bad publisher, or a recording appended out of order), not this
+            // sample. Otherwise the cell would refuse its good samples for as long as the
+            // wrong time lies ahead.
+            let farBack = record.lastTimestamp - timestamp > maximumTimeJump
+            let confirmed = farBack && (record.suspectTimestamp.map { timestamp >= $0 && timestamp - $0 <= maximumTimeJump } ?? false)
+            guard confirmed else {
+                if farBack { cells.values[index].suspectTimestamp = timestamp }
+                throw Rejection(
+                    .timeBackwards,
+                    "cell \"\(cell)\" ts \(timestamp) is before its last ts \(record.lastTimestamp)"
+                        + (farBack ? " (more than \(formatSeconds((maximumTimeJump).rounded())) s: the cell restarts from it once its next sample confirms it)" : ""))
+            }
+            clockReset = true
         }
         let restarted = sequence < record.lastSequence
         // Both are in [0, 2^63), so the difference cannot overflow.
-        let gap = restarted ? 0 : sequence - record.lastSequence - 1
+        let gap = restarted || clockReset ? 0 : sequence - record.lastSequence - 1
         advanceClock(timestamp)
         cells.values[index] = CellRecord(lastSequence: sequence, lastTimestamp: timestamp, lastSeen: clock)
+        if clockReset { latestTimestamp = cells.values.map(\.lastTimestamp).max() ?? timestamp }
         if sweepsOnAdmission && clock - lastSweep >= min(idleEviction, 3600) {
             unreported += sweep().map(\.cell)
         }
-        return (Admission(isNewCell: false, gap: gap, publisherRestarted: restarted), takeEvicted())
+        return (Admission(isNewCell: false, gap: gap, publisherRestarted: restarted, clockReset: clockReset), takeEvicted())
     }
 
     private mutating func takeEvicted() -> [String] {

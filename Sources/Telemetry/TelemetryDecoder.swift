@@ -17,6 +17,9 @@ public struct TelemetryDecoder: Sendable {
     public var maximumDepth = 32
     /// The most metrics one sample may carry.
     public var maximumMetricsPerSample = 1024
+    /// The longest metric name accepted, in UTF-8 bytes (names are kept for the life of
+    /// the process: this and the table's capacity bound what they can take).
+    public var maximumMetricNameBytes = 256
     /// Where the last payload's `ts` and `cell` values stood (byte ranges), when found,
     /// even if the payload was then rejected: replay reports them as the input gave them.
     public private(set) var lastTimestampRange: Range<Int>?
@@ -45,7 +48,20 @@ public struct TelemetryDecoder: Sendable {
             lastTimestampRange = scanner.timestampRange
             lastCellRange = scanner.cellRange
         }
-        return try scanner.payload(decoder: &self)
+        let known = metricNames.count
+        do {
+            return try scanner.payload(decoder: &self)
+        } catch {
+            // A rejected message leaves no name behind (it would fill the table for good).
+            if metricNames.count > known { forgetNames(from: known) }
+            throw error
+        }
+    }
+
+    /// Forgets the names added after the first `count`, and the positions that knew them.
+    private mutating func forgetNames(from count: Int) {
+        metricNames.removeNames(from: count)
+        for index in positionCache.indices where Int(positionCache[index]) >= count { positionCache[index] = -1 }
     }
 
     /// Decodes one payload from an array of bytes.
@@ -74,7 +90,7 @@ public struct TelemetryDecoder: Sendable {
     fileprivate mutating func internMetric(_ name: UnsafeRawBufferPointer, position: Int) -> Int32? {
         if position < positionCache.count {
             let cached = positionCache[position]
-            if metricNames.matches(cached, name) { return cached }
+            if cached >= 0 && metricNames.matches(cached, name) { return cached }
         }
         guard let id = metricNames.id(for: name) else { return nil }
         if position < positionCache.count {
@@ -337,7 +353,8 @@ private struct Scanner {
             lexer.skipWhitespace()
             guard lexer.skip(UInt8(ascii: ":")) else { throw syntax("expected ':'") }
             lexer.skipWhitespace()
-            let id = lexer.withContent(of: name) { decoder.internMetric($0, position: position) }
+            let tooLong = name.byteCount > decoder.maximumMetricNameBytes
+            let id = tooLong ? nil : lexer.withContent(of: name) { decoder.internMetric($0, position: position) }
             position += 1
             if let id, !decoder.firstSighting(of: id) {
                 throw syntax("duplicate metric \"\(lexer.text(of: name))\"")
@@ -346,7 +363,10 @@ private struct Scanner {
                 note(.badType, "a metric name must not be empty")
                 valid = false
             }
-            if id == nil {
+            if tooLong {
+                note(.badType, "a metric name of \(name.byteCount) bytes; at most \(decoder.maximumMetricNameBytes)")
+                valid = false
+            } else if id == nil {
                 note(.badType, "too many distinct metric names (\(decoder.metricNames.capacity))")
                 valid = false
             }

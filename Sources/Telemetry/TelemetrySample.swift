@@ -60,6 +60,38 @@ public struct MetricNames: Sendable {
         return storage.withUnsafeBytes { memcmp($0.baseAddress! + start, name.baseAddress!, length) == 0 }
     }
 
+    /// Forgets every name added after the first `count` (the names of a message that was
+    /// then rejected: a rejected message changes nothing). Removes them newest first,
+    /// each from its probe chain (backward-shift deletion), so the table stays exact.
+    public mutating func removeNames(from count: Int) {
+        guard count >= 0 else { return }
+        while names.count > count {
+            let id = Int32(names.count - 1)
+            let mask = buckets.count - 1
+            var slot = Int(truncatingIfNeeded: hashes[Int(id)]) & mask
+            while buckets[slot] != id { slot = (slot + 1) & mask }
+            // Backward-shift deletion: pull later entries of the chain into the hole when
+            // their home slot does not lie (cyclically) after the hole.
+            var hole = slot
+            var next = (hole + 1) & mask
+            while buckets[next] >= 0 {
+                let home = Int(truncatingIfNeeded: hashes[Int(buckets[next])]) & mask
+                let distanceToNext = (next - home) & mask
+                let distanceToHole = (hole - home) & mask
+                if distanceToHole <= distanceToNext {
+                    buckets[hole] = buckets[next]
+                    hole = next
+                }
+                next = (next + 1) & mask
+            }
+            buckets[hole] = -1
+            names.removeLast()
+            hashes.removeLast()
+            offsets.removeLast()
+            storage.removeLast(storage.count - offsets[offsets.count - 1])
+        }
+    }
+
     /// The id of a name given as UTF-8 bytes, adding it if new; `nil` when full.
     public mutating func id(for name: UnsafeRawBufferPointer) -> Int32? {
         let hash = Self.hash(name)

@@ -360,9 +360,24 @@ struct EvaluationJSON: Encodable {
 func loadLabelled(_ files: [String]) throws -> LabelledData {
     var reader = FixtureReader()
     var records: [RecordedSample] = []
+    var rejected = 0
+    var report = ""
     for file in files {
         let bytes = try readInput(file)
-        reader.read(bytes, name: file) { records.append($0) }
+        reader.read(bytes, name: file) { record in
+            if case .failure(let rejection) = record.result {
+                rejected += 1
+                if rejected <= ReplayOutcome.rejectionsKept {
+                    report += "\(record.source): \(rejection.reason.rawValue): \(String(rejection.detail.prefix(300)))\n"
+                }
+            }
+            records.append(record)
+        }
+    }
+    if rejected > 0 {
+        // Named by file and line: a malformed line is skipped, and said so.
+        if rejected > ReplayOutcome.rejectionsKept { report += "... and \(rejected - ReplayOutcome.rejectionsKept) more malformed lines\n" }
+        FileHandle.standardError.write(Data((report + "\(rejected) of \(records.count) lines skipped as malformed\n").utf8))
     }
     return LabelledData(records: records, names: reader.decoder.metricNames)
 }

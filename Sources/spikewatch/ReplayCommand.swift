@@ -107,7 +107,16 @@ struct ReplayCommand: ParsableCommand {
             try writeFile(alerts, lines)
         }
         let raised = transitions.filter { $0.state == .raised }.count
-        var summary = "\(records.count) samples: \(outcome.samples) processed"
+        var summary = ""
+        // The first rejected lines by file and line, then the counts.
+        for (source, rejection) in outcome.firstRejections {
+            summary += "\(source): \(rejection.reason.rawValue): \(String(rejection.detail.prefix(300)))\n"
+        }
+        let rejectedCount = outcome.rejected.values.reduce(0, +)
+        if rejectedCount > outcome.firstRejections.count {
+            summary += "... and \(rejectedCount - outcome.firstRejections.count) more rejected lines\n"
+        }
+        summary += "\(records.count) samples: \(outcome.samples) processed"
         for (reason, count) in outcome.rejected.sorted(by: { $0.key < $1.key }) { summary += ", \(count) \(reason.rawValue)" }
         summary += "; \(raised) alerts raised, \(transitions.count) transitions"
         if detector.name == "spiking" {

@@ -73,7 +73,7 @@ struct TailCommand: ParsableCommand {
                     if repeats.isRepeat(alert) { continue }
                     print(printer.line(alert))
                 } else {
-                    print("malformed alert on \(topicText): \(frames[1].string.prefix(200))")
+                    print("malformed alert on \(AlertPrinter.visible(topicText)): \(AlertPrinter.visible(String(frames[1].string.prefix(200))))")
                 }
                 flushStandardOutput()
                 if let count, received >= count { break }
@@ -94,18 +94,38 @@ struct AlertPrinter {
         let state = alert.resent ? "\(alert.state.rawValue) (re-sent)" : alert.state.rawValue
         let stateText = alert.state == .cleared ? paint(state, "32") : paint(state, "1")
         let evidence = alert.evidence.prefix(3).map { item in
-            "\(item.metric)=\(number(item.value)) (normal \(number(item.low))..\(number(item.high)))"
+            "\(Self.visible(item.metric))=\(number(item.value)) (normal \(number(item.low))..\(number(item.high)))"
         }.joined(separator: ", ")
         // Pad the visible text, never cut it ("updated (re-sent)" is longer than 8), and
         // pad outside the colour codes so columns line up on a terminal and in a pipe.
         let statePadding = String(repeating: " ", count: max(0, 8 - state.count))
         return "\(time) \(paint(alert.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0), severityColour)) "
-            + "\(stateText)\(statePadding) \(alert.cell)  \(paint(alert.kind, "1"))  "
+            + "\(stateText)\(statePadding) \(Self.visible(alert.cell))  \(paint(Self.visible(alert.kind), "1"))  "
             + String(format: "score %.2f", alert.score) + (evidence.isEmpty ? "" : "  \(evidence)")
     }
 
     func heartbeat(_ payload: String) -> String {
-        paint("heartbeat \(payload)", "2")
+        paint("heartbeat \(Self.visible(payload))", "2")
+    }
+
+    /// Text from the wire made safe for a terminal: control characters (escape
+    /// sequences, carriage returns, newlines, NUL) shown as `\u{..}`, so a cell id or a
+    /// metric name cannot clear the screen, recolour it or forge a line.
+    static func visible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) {
+                result += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
     }
 
     func number(_ value: Double) -> String {

@@ -66,6 +66,34 @@ struct ReplayDetectorCLITests {
         let model = try SpikewatchProcess.run(["replay", file, "--detector", "ewma", "--model", "models/fault-classes.json"])
         #expect(model.status != 0)
     }
+
+    @Test("replay and evaluate name each malformed line by file and line (the first five), then count the rest; good lines go on")
+    func malformedLinesNamed() throws {
+        var lines: [String] = []
+        for i in 0..<40 {
+            let ts = 1_793_923_200 + i * 60
+            switch i {
+            case 3: lines.append(#"{"v":1,"cell":"c","ts":\#(ts),"seq":\#(i),"metrics":{"a":1}"#)
+            case 5: lines.append(#"{"v":1,"cell":"c","ts":-5,"seq":\#(i),"metrics":{"a":1}}"#)
+            case 7...12: lines.append(#"{"v":1,"cell":"c","ts":\#(ts),"seq":\#(i),"metrics":{"a":"x"}}"#)
+            default: lines.append(#"{"v":1,"cell":"c","ts":\#(ts),"seq":\#(i),"metrics":{"a":\#(i % 3)}}"#)
+            }
+        }
+        let file = temporaryDirectory().appendingPathComponent("bad.jsonl").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let replay = try SpikewatchProcess.run(["replay", file])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stderr.contains("bad.jsonl:4: invalid_json: "), "\(replay.stderr)")
+        #expect(replay.stderr.contains("bad.jsonl:6: bad_type: \"ts\" must be > 0, got -5"), "\(replay.stderr)")
+        #expect(replay.stderr.contains("bad.jsonl:8: bad_type: metric \"a\" must be a number, got a string"), "\(replay.stderr)")
+        #expect(!replay.stderr.contains("bad.jsonl:11:"), "only the first five are named: \(replay.stderr)")
+        #expect(replay.stderr.contains("... and 3 more rejected lines"), "\(replay.stderr)")
+        #expect(replay.stderr.contains("40 samples: 32 processed, 1 invalid_json, 7 bad_type"), "\(replay.stderr)")
+        let evaluate = try SpikewatchProcess.run(["evaluate", file, "--detectors", "spiking"])
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        #expect(evaluate.stderr.contains("bad.jsonl:4: invalid_json: "), "\(evaluate.stderr)")
+        #expect(evaluate.stderr.contains("8 of 40 lines skipped as malformed"), "\(evaluate.stderr)")
+    }
 }
 
 @Suite("synth realism flags")

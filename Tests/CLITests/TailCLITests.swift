@@ -69,6 +69,22 @@ struct TailCLITests {
         #expect(cellColumns.count == 1, "\(result.stdout)")
     }
 
+    @Test("control characters in a cell id, kind or metric name cannot clear the screen or forge a line")
+    func controlCharactersShown() throws {
+        let hostile = "\u{1B}[2J\u{1B}[31mEVIL\r\nFAKE raised \u{0}\u{85}"
+        let alert = Alert(
+            cell: "cell-" + hostile, state: .raised, severity: .warning, kind: "anomaly" + hostile, score: 0.7,
+            timestamp: 1_793_967_780, startedAt: 1_793_967_780, sequence: 0,
+            evidence: [Alert.Evidence(metric: "m" + hostile, value: 1, low: 0, high: 2)])
+        let result = try tail([alert])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
+        #expect(lines.count == 1, "\(result.stdout.debugDescription)")
+        #expect(!result.stdout.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(result.stdout.debugDescription)")
+        #expect(!result.stdout.contains("\u{85}"))
+        #expect(result.stdout.contains("cell-\\u{1b}[2J\\u{1b}[31mEVIL\\u{d}\\u{a}FAKE raised \\u{0}\\u{85}"), "\(result.stdout)")
+    }
+
     @Test("--json prints every payload as received, one per line")
     func jsonKeepsEveryMessage() throws {
         let alerts = Self.lifecycle()

@@ -1009,3 +1009,38 @@ struct ClassWindowTests {
         #expect(Self.lastKind(classWindowSamples: 10_000) == "rise")
     }
 }
+
+@Suite("A cell whose clock goes back for good")
+struct ClockResetTests {
+    @Test("its open alert is cleared, it starts afresh, and it raises again on a fault")
+    func clockReset() throws {
+        var harness = Harness()
+        var noise = Noise(3)
+        let start = 1_800_000_000.0
+        // A day of ordinary minutes, then a step that raises an alert.
+        for minute in 0..<1500 {
+            let step = minute >= 1440 ? 40.0 : 0
+            _ = harness.feed(time: start + Double(minute) * 60, ["RRU.PrbTotDl": 30 + step + noise.next(1), "RRC.ConnMean": 12 + noise.next(0.5)])
+        }
+        let raised = try #require(harness.raised.last, "the step was not raised")
+        #expect(harness.pipeline.detector.activeAlerts.count == 1)
+        // Two samples hours ahead (a publisher's wrong clock), then the right time again.
+        _ = harness.feed(time: start + 1500 * 60 + 20_000, ["RRU.PrbTotDl": 70, "RRC.ConnMean": 12])
+        _ = harness.feed(time: start + 1500 * 60 + 20_060, ["RRU.PrbTotDl": 70, "RRC.ConnMean": 12])
+        #expect(harness.pipeline.detector.activeAlerts.count == 1)
+        #expect(harness.feed(time: start + 1501 * 60, ["RRU.PrbTotDl": 70, "RRC.ConnMean": 12]) == nil)
+        let output = harness.feed(time: start + 1502 * 60, ["RRU.PrbTotDl": 70, "RRC.ConnMean": 12])
+        let back = try #require(output)
+        #expect(harness.pipeline.clockResets == 1)
+        let cleared = try #require(back.transitions.first)
+        #expect(cleared.state == .cleared)
+        #expect(cleared.id == raised.id)
+        #expect(harness.pipeline.detector.activeAlerts.isEmpty)
+        // Afresh: it learns again and the samples that follow are processed.
+        var accepted = 0
+        for minute in 1503..<1600 where harness.feed(time: start + Double(minute) * 60, ["RRU.PrbTotDl": 70 + noise.next(1), "RRC.ConnMean": 12 + noise.next(0.5)]) != nil {
+            accepted += 1
+        }
+        #expect(accepted == 97)
+    }
+}

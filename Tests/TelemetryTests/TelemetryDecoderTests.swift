@@ -173,7 +173,11 @@ struct SequenceTrackerTests {
         } catch {
             #expect(error.reason == .timeBackwards)
         }
-        #expect(try tracker.admit(cell: "a", sequence: 1, timestamp: 12).admission.gap == 0)  // equal ts is fine
+        // The same ts again under a new seq is the same sample sent twice.
+        #expect(throws: Rejection(.duplicate, "cell \"a\" ts 12.0 was already received")) {
+            try tracker.admit(cell: "a", sequence: 1, timestamp: 12)
+        }
+        #expect(try tracker.admit(cell: "a", sequence: 1, timestamp: 12.5).admission.gap == 0)
         _ = try tracker.admit(cell: "b", sequence: 0, timestamp: 12)
         do {
             _ = try tracker.admit(cell: "c", sequence: 0, timestamp: 13)
@@ -186,7 +190,7 @@ struct SequenceTrackerTests {
         _ = try tracker.admit(cell: "a", sequence: 2, timestamp: 200)
         #expect(throws: Rejection.self) { try tracker.admit(cell: "c", sequence: 0, timestamp: 201) }
         var evicted: [String] = []
-        for step in 0..<20 { evicted += try tracker.admit(cell: "a", sequence: Int64(3 + step), timestamp: 200 + Double(step)).evicted }
+        for step in 1...20 { evicted += try tracker.admit(cell: "a", sequence: Int64(3 + step), timestamp: 200 + Double(step)).evicted }
         let result = try tracker.admit(cell: "c", sequence: 0, timestamp: 230)
         #expect(result.admission.isNewCell)
         #expect(evicted + result.evicted == ["b"])
@@ -252,6 +256,64 @@ struct SequenceTrackerTests {
         } catch {
             #expect(error.reason == .implausibleTime)
         }
+    }
+
+    @Test("a cell pushed ahead by two wrong samples comes back: a jump back that the next sample confirms restarts the cell")
+    func jumpBack() throws {
+        var tracker = SequenceTracker()
+        _ = try tracker.admit(cell: "a", sequence: 0, timestamp: 1_000_000)
+        _ = try tracker.admit(cell: "b", sequence: 0, timestamp: 1_000_000)
+        // Two samples 80,000 s ahead: the second confirms the first (the documented rule).
+        #expect(throws: Rejection.self) { try tracker.admit(cell: "a", sequence: 1, timestamp: 1_080_000) }
+        #expect(try tracker.admit(cell: "a", sequence: 2, timestamp: 1_080_060).admission.clockReset == false)
+        // The good samples again: the first is refused, the second confirms it and the
+        // cell starts afresh from it.
+        do {
+            _ = try tracker.admit(cell: "a", sequence: 3, timestamp: 1_000_060)
+            Issue.record("a sample 80,000 s back was accepted on its own")
+        } catch {
+            #expect(error.reason == .timeBackwards)
+            #expect(error.detail.contains("restarts from it once its next sample confirms it"), "\(error.detail)")
+        }
+        let back = try tracker.admit(cell: "a", sequence: 4, timestamp: 1_000_120)
+        #expect(back.admission.clockReset)
+        #expect(back.admission.gap == 0)
+        #expect(tracker.cells["a"]?.lastTimestamp == 1_000_120)
+        #expect(tracker.latestTimestamp == 1_000_120)
+        #expect(try tracker.admit(cell: "a", sequence: 5, timestamp: 1_000_180).admission.clockReset == false)
+        // One late sample far back is refused and changes nothing; the next good one is
+        // taken as usual, with no restart. A step back within the limit is refused, never confirmed.
+        #expect(throws: Rejection.self) { try tracker.admit(cell: "a", sequence: 6, timestamp: 990_000) }
+        #expect(try tracker.admit(cell: "a", sequence: 7, timestamp: 1_000_240).admission.clockReset == false)
+        #expect(throws: Rejection.self) { try tracker.admit(cell: "a", sequence: 8, timestamp: 1_000_200) }
+        #expect(throws: Rejection.self) { try tracker.admit(cell: "a", sequence: 9, timestamp: 1_000_210) }
+        #expect(tracker.cells["a"]?.lastTimestamp == 1_000_240)
+        #expect(tracker.cells["b"]?.lastTimestamp == 1_000_000)
+    }
+
+    @Test("replay: new cells with a wrong ts do not move the stream clock, so no other cell goes idle")
+    func newCellsLeaveTheClock() throws {
+        var tracker = SequenceTracker(maximumCells: 100, idleEviction: 86_400)
+        var sequence: Int64 = 0
+        var evicted: [String] = []
+        for minute in 0..<120 {
+            for cell in ["a", "b"] {
+                evicted += try tracker.admit(cell: cell, sequence: sequence, timestamp: 1_000_000 + Double(minute) * 60).evicted
+            }
+            sequence += 1
+        }
+        for index in 0..<9 {
+            evicted += try tracker.admit(cell: "evil-\(index)", sequence: 0, timestamp: 1_000_000 + 30 * 86_400).evicted
+        }
+        for minute in 120..<240 {
+            for cell in ["a", "b"] {
+                evicted += try tracker.admit(cell: cell, sequence: sequence, timestamp: 1_000_000 + Double(minute) * 60).evicted
+            }
+            sequence += 1
+        }
+        #expect(evicted.isEmpty, "evicted \(evicted)")
+        #expect(tracker.streamTime < 1_000_000 + 86_400)
+        #expect(tracker.cells["a"] != nil && tracker.cells["b"] != nil)
     }
 
     @Test("live: a ts far in the future of the wall clock is implausible_time; too_many_cells comes first")
@@ -324,5 +386,70 @@ struct AlertTests {
         // Same cell and start: same id; another start: another id.
         #expect(Alert.id(cell: "gnb-1/cell-2", startedAt: 1764331260) == alert.id)
         #expect(Alert.id(cell: "gnb-1/cell-2", startedAt: 1764331320) != alert.id)
+    }
+}
+
+@Suite("Metric names: what a rejected message leaves, and how long a name may be")
+struct MetricNameTableTests {
+    /// A message naming `count` new metrics `prefix0...`; cut short when `truncated`.
+    static func message(prefix: String, count: Int, truncated: Bool, ts: String = "1") -> String {
+        let metrics = (0..<count).map { "\"\(prefix)\($0)\":1" }.joined(separator: ",")
+        return "{\"v\":1,\"cell\":\"c\",\"ts\":\(ts),\"seq\":0,\"metrics\":{\(metrics)" + (truncated ? "" : "}}")
+    }
+
+    @Test("a rejected message's new names are forgotten: a table filled by bad messages would refuse every good one after")
+    func rejectedNamesForgotten() throws {
+        var decoder = TelemetryDecoder(metricNames: MetricNames(capacity: 8))
+        _ = try decoder.decode(Self.message(prefix: "good", count: 2, truncated: false))
+        for round in 0..<20 {
+            // Truncated JSON, a negative ts, and a type error after the names: each rejected.
+            for bad in [Self.message(prefix: "evil\(round)_", count: 6, truncated: true),
+                        Self.message(prefix: "neg\(round)_", count: 6, truncated: false, ts: "-5")] {
+                #expect(throws: Rejection.self) { try decoder.decode(bad) }
+                #expect(decoder.metricNames.count == 2, "round \(round): \(decoder.metricNames.names)")
+            }
+        }
+        // Room is left for six new names of a good message, and the old ids still hold.
+        let sample = try decoder.decode(Self.message(prefix: "new", count: 6, truncated: false))
+        #expect(sample.metrics.map(\.id) == Array(2..<8))
+        let again = try decoder.decode(Self.message(prefix: "good", count: 2, truncated: false))
+        #expect(again.metrics.map(\.id) == [0, 1])
+        // Without the rollback the table would be full: a ninth name is refused as documented.
+        #expect(throws: Rejection.self) { try decoder.decode(Self.message(prefix: "ninth", count: 1, truncated: false)) }
+    }
+
+    @Test("removing the newest names keeps every other name's lookup exact (probe chains repaired)")
+    func removalKeepsLookups() {
+        var names = MetricNames()
+        var generator = SystemRandomNumberGenerator()
+        let all = (0..<3000).map { "m\($0)-\(UInt32.random(in: 0...UInt32.max, using: &generator))" }
+        for name in all { _ = names.id(for: name) }
+        for keep in [2500, 1200, 700, 1] {
+            names.removeNames(from: keep)
+            #expect(names.count == keep)
+            for (index, name) in all.prefix(keep).enumerated() where index % 7 == 0 || index == keep - 1 {
+                #expect(names.id(for: name) == Int32(index))
+            }
+            #expect(names.count == keep, "a kept name was not found and was added again")
+            // A removed name comes back as a new one, with the next id.
+            #expect(names.id(for: all[keep]) == Int32(keep))
+            names.removeNames(from: keep)
+        }
+    }
+
+    @Test("a metric name longer than 256 bytes is bad_type, and leaves nothing behind")
+    func longNames() throws {
+        var decoder = TelemetryDecoder()
+        let ok = String(repeating: "n", count: 256)
+        let long = String(repeating: "n", count: 257)
+        _ = try decoder.decode("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"\(ok)\":1}}")
+        do {
+            _ = try decoder.decode("{\"v\":1,\"cell\":\"c\",\"ts\":2,\"seq\":1,\"metrics\":{\"a\":1,\"\(long)\":1}}")
+            Issue.record("a 257-byte name was accepted")
+        } catch {
+            #expect(error.reason == .badType)
+            #expect(error.detail.contains("257 bytes"), "\(error.detail)")
+        }
+        #expect(decoder.metricNames.names == [ok])
     }
 }
