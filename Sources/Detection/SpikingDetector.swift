@@ -32,13 +32,13 @@ public protocol AnomalyDetector: Sendable {
     mutating func process(_ sample: TelemetrySample, names: MetricNames) -> DetectorOutput
     /// Drops a cell's learned state (idle eviction).
     mutating func forget(cell: String)
-    /// Drops a cell's learned state and returns the `cleared` of its open alert, if any
-    /// (its clock went back: what it learned is stale).
-    mutating func restart(cell: String) -> [Alert]
+    /// Drops a cell's learned state and returns the `cleared` of its open alert, if any,
+    /// stamped `time` (its clock went back: what it learned is stale).
+    mutating func restart(cell: String, at time: Double) -> [Alert]
 }
 
 extension AnomalyDetector {
-    public mutating func restart(cell: String) -> [Alert] {
+    public mutating func restart(cell: String, at time: Double) -> [Alert] {
         forget(cell: cell)
         return []
     }
@@ -101,12 +101,12 @@ public struct SpikingDetector: AnomalyDetector, Codable {
         cells[cell] = nil
     }
 
-    public mutating func restart(cell: String) -> [Alert] {
+    public mutating func restart(cell: String, at time: Double) -> [Alert] {
         defer { cells[cell] = nil }
-        guard let model = cells[cell], let alert = model.alert else { return [] }
+        guard let alert = cells[cell]?.alert else { return [] }
         return [Alert(
             cell: cell, state: .cleared, severity: alert.severity, kind: alert.kind, score: 0,
-            timestamp: model.lastTime ?? alert.startedAt, startedAt: alert.startedAt, sequence: 0, evidence: [])]
+            timestamp: time, startedAt: alert.startedAt, sequence: 0, evidence: [])]
     }
 
     /// The current episode's spike counts of a cell as the class readout sees them
@@ -155,7 +155,7 @@ public struct Pipeline<Detector: AnomalyDetector>: Sendable {
             guard admission.clockReset else { return .success(detector.process(sample, names: names)) }
             // The cell's clock went back for good: it starts afresh, its open alert cleared.
             clockResets += 1
-            let closed = detector.restart(cell: sample.cell)
+            let closed = detector.restart(cell: sample.cell, at: sample.timestamp)
             var output = detector.process(sample, names: names)
             output.transitions.insert(contentsOf: closed, at: 0)
             return .success(output)

@@ -104,7 +104,7 @@ struct RejectionLogLimiter {
 func loggable(_ text: String) -> String {
     var result = ""
     for scalar in text.unicodeScalars.prefix(160) {
-        if scalar.value < 0x20 || scalar.value == 0x7F {
+        if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 {
             result += "\\u{\(String(scalar.value, radix: 16))}"
         } else {
             result.unicodeScalars.append(scalar)

@@ -199,7 +199,11 @@ public struct SequenceTracker: Sendable, Codable {
             // ahead by a bad publisher, or a recording appended out of order), not this
             // sample. Otherwise the cell would refuse its good samples for as long as the
             // wrong time lies ahead.
+            // Only a cell whose clock is ahead of the daemon's (live: the wall clock; in
+            // replay: the stream's time) can have been pushed ahead: old samples sent late
+            // (a backlog flushed after an outage) are refused and change nothing.
             let farBack = record.lastTimestamp - timestamp > maximumTimeJump
+                && record.lastTimestamp - (now ?? streamTime) > maximumTimeJump
             let confirmed = farBack && (record.suspectTimestamp.map { timestamp >= $0 && timestamp - $0 <= maximumTimeJump } ?? false)
             guard confirmed else {
                 if farBack { cells.values[index].suspectTimestamp = timestamp }

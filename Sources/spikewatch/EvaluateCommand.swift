@@ -368,7 +368,7 @@ func loadLabelled(_ files: [String]) throws -> LabelledData {
             if case .failure(let rejection) = record.result {
                 rejected += 1
                 if rejected <= ReplayOutcome.rejectionsKept {
-                    report += "\(record.source): \(rejection.reason.rawValue): \(String(rejection.detail.prefix(300)))\n"
+                    report += "\(AlertPrinter.visible(record.source)): \(rejection.reason.rawValue): \(AlertPrinter.visible(String(rejection.detail.prefix(300))))\n"
                 }
             }
             records.append(record)

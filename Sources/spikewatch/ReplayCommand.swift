@@ -110,7 +110,7 @@ struct ReplayCommand: ParsableCommand {
         var summary = ""
         // The first rejected lines by file and line, then the counts.
         for (source, rejection) in outcome.firstRejections {
-            summary += "\(source): \(rejection.reason.rawValue): \(String(rejection.detail.prefix(300)))\n"
+            summary += "\(AlertPrinter.visible(source)): \(rejection.reason.rawValue): \(AlertPrinter.visible(String(rejection.detail.prefix(300))))\n"
         }
         let rejectedCount = outcome.rejected.values.reduce(0, +)
         if rejectedCount > outcome.firstRejections.count {

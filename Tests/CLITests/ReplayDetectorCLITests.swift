@@ -75,6 +75,7 @@ struct ReplayDetectorCLITests {
             switch i {
             case 3: lines.append(#"{"v":1,"cell":"c","ts":\#(ts),"seq":\#(i),"metrics":{"a":1}"#)
             case 5: lines.append(#"{"v":1,"cell":"c","ts":-5,"seq":\#(i),"metrics":{"a":1}}"#)
+            case 6: lines.append(#"{"v":1,"cell":"c","ts":\#(ts),"seq":\#(i),"metrics":{"\u001b[2Jevil\r\n":"x"}}"#)
             case 7...12: lines.append(#"{"v":1,"cell":"c","ts":\#(ts),"seq":\#(i),"metrics":{"a":"x"}}"#)
             default: lines.append(#"{"v":1,"cell":"c","ts":\#(ts),"seq":\#(i),"metrics":{"a":\#(i % 3)}}"#)
             }
@@ -86,13 +87,16 @@ struct ReplayDetectorCLITests {
         #expect(replay.stderr.contains("bad.jsonl:4: invalid_json: "), "\(replay.stderr)")
         #expect(replay.stderr.contains("bad.jsonl:6: bad_type: \"ts\" must be > 0, got -5"), "\(replay.stderr)")
         #expect(replay.stderr.contains("bad.jsonl:8: bad_type: metric \"a\" must be a number, got a string"), "\(replay.stderr)")
-        #expect(!replay.stderr.contains("bad.jsonl:11:"), "only the first five are named: \(replay.stderr)")
-        #expect(replay.stderr.contains("... and 3 more rejected lines"), "\(replay.stderr)")
-        #expect(replay.stderr.contains("40 samples: 32 processed, 1 invalid_json, 7 bad_type"), "\(replay.stderr)")
+        // A name with control characters is shown escaped: no escape sequence reaches the terminal.
+        #expect(replay.stderr.contains(#"bad.jsonl:7: bad_type: metric "\u{1b}[2Jevil\u{d}\u{a}" must be a number"#), "\(replay.stderr)")
+        #expect(!replay.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x0D })
+        #expect(!replay.stderr.contains("bad.jsonl:10:"), "only the first five are named: \(replay.stderr)")
+        #expect(replay.stderr.contains("... and 4 more rejected lines"), "\(replay.stderr)")
+        #expect(replay.stderr.contains("40 samples: 31 processed, 1 invalid_json, 8 bad_type"), "\(replay.stderr)")
         let evaluate = try SpikewatchProcess.run(["evaluate", file, "--detectors", "spiking"])
         #expect(evaluate.status == 0, "\(evaluate.stderr)")
         #expect(evaluate.stderr.contains("bad.jsonl:4: invalid_json: "), "\(evaluate.stderr)")
-        #expect(evaluate.stderr.contains("8 of 40 lines skipped as malformed"), "\(evaluate.stderr)")
+        #expect(evaluate.stderr.contains("9 of 40 lines skipped as malformed"), "\(evaluate.stderr)")
     }
 }
 

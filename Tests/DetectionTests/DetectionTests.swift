@@ -1035,6 +1035,7 @@ struct ClockResetTests {
         let cleared = try #require(back.transitions.first)
         #expect(cleared.state == .cleared)
         #expect(cleared.id == raised.id)
+        #expect(cleared.timestamp == start + 1502 * 60, "stamped with the sample that restarted the cell, not the wrong time")
         #expect(harness.pipeline.detector.activeAlerts.isEmpty)
         // Afresh: it learns again and the samples that follow are processed.
         var accepted = 0

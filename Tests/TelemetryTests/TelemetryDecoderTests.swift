@@ -288,6 +288,11 @@ struct SequenceTrackerTests {
         #expect(throws: Rejection.self) { try tracker.admit(cell: "a", sequence: 8, timestamp: 1_000_200) }
         #expect(throws: Rejection.self) { try tracker.admit(cell: "a", sequence: 9, timestamp: 1_000_210) }
         #expect(tracker.cells["a"]?.lastTimestamp == 1_000_240)
+        // Two old samples in a row (a backlog sent late) do not restart a cell whose clock
+        // agrees with the stream's: both refused, nothing changes.
+        #expect(throws: Rejection.self) { try tracker.admit(cell: "a", sequence: 10, timestamp: 1_000_240 - 5 * 86_400) }
+        #expect(throws: Rejection.self) { try tracker.admit(cell: "a", sequence: 11, timestamp: 1_000_300 - 5 * 86_400) }
+        #expect(tracker.cells["a"]?.lastTimestamp == 1_000_240)
         #expect(tracker.cells["b"]?.lastTimestamp == 1_000_000)
     }
 
