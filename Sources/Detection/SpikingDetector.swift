@@ -33,12 +33,13 @@ public protocol AnomalyDetector: Sendable {
     /// Drops a cell's learned state (idle eviction).
     mutating func forget(cell: String)
     /// Drops a cell's learned state and returns the `cleared` of its open alert, if any,
-    /// stamped `time` (its clock went back: what it learned is stale).
-    mutating func restart(cell: String, at time: Double) -> [Alert]
+    /// stamped `time` (nil: the cell's last sample). For a cell evicted, or whose clock
+    /// went back (what it learned is stale).
+    mutating func restart(cell: String, at time: Double?) -> [Alert]
 }
 
 extension AnomalyDetector {
-    public mutating func restart(cell: String, at time: Double) -> [Alert] {
+    public mutating func restart(cell: String, at time: Double?) -> [Alert] {
         forget(cell: cell)
         return []
     }
@@ -101,12 +102,12 @@ public struct SpikingDetector: AnomalyDetector, Codable {
         cells[cell] = nil
     }
 
-    public mutating func restart(cell: String, at time: Double) -> [Alert] {
+    public mutating func restart(cell: String, at time: Double?) -> [Alert] {
         defer { cells[cell] = nil }
-        guard let alert = cells[cell]?.alert else { return [] }
+        guard let model = cells[cell], let alert = model.alert else { return [] }
         return [Alert(
             cell: cell, state: .cleared, severity: alert.severity, kind: alert.kind, score: 0,
-            timestamp: time, startedAt: alert.startedAt, sequence: 0, evidence: [])]
+            timestamp: time ?? model.lastTime ?? alert.startedAt, startedAt: alert.startedAt, sequence: 0, evidence: [])]
     }
 
     /// The current episode's spike counts of a cell as the class readout sees them
@@ -149,14 +150,19 @@ public struct Pipeline<Detector: AnomalyDetector>: Sendable {
     public mutating func process(_ sample: TelemetrySample, names: MetricNames) -> Result<DetectorOutput, Rejection> {
         do {
             let (admission, evicted) = try tracker.admit(cell: sample.cell, sequence: sample.sequence, timestamp: sample.timestamp)
-            for cell in evicted { detector.forget(cell: cell) }
+            // Evicted for idleness (replay: the daemon sweeps on its own): an open alert
+            // gets its `cleared`, at the cell's last sample.
+            var closed: [Alert] = []
+            for cell in evicted { closed += detector.restart(cell: cell, at: nil) }
             gaps = gaps.addingReportingOverflow(admission.gap).overflow ? .max : gaps + admission.gap
             if admission.publisherRestarted { restarts += 1 }
-            guard admission.clockReset else { return .success(detector.process(sample, names: names)) }
-            // The cell's clock went back for good: it starts afresh, its open alert cleared.
-            clockResets += 1
-            let closed = detector.restart(cell: sample.cell, at: sample.timestamp)
+            if admission.clockReset {
+                // The cell's clock went back for good: it starts afresh, its open alert cleared.
+                clockResets += 1
+                closed += detector.restart(cell: sample.cell, at: sample.timestamp)
+            }
             var output = detector.process(sample, names: names)
+            guard !closed.isEmpty else { return .success(output) }
             output.transitions.insert(contentsOf: closed, at: 0)
             return .success(output)
         } catch {

@@ -1010,8 +1010,32 @@ struct ClassWindowTests {
     }
 }
 
-@Suite("A cell whose clock goes back for good")
+@Suite("A cell whose clock goes back for good, or that goes silent")
 struct ClockResetTests {
+    @Test("replay: a cell evicted for idleness while its alert is open has that alert cleared, at its last sample")
+    func evictionClears() throws {
+        var harness = Harness()
+        harness.pipeline.tracker.idleEviction = 3600
+        var noise = Noise(4)
+        let start = 1_800_000_000.0
+        var lastOfA = 0.0
+        for minute in 0..<1700 {
+            let time = start + Double(minute) * 60
+            if minute < 1500 {
+                let step = minute >= 1440 ? 40.0 : 0
+                _ = harness.feed(cell: "a", time: time, ["RRU.PrbTotDl": 30 + step + noise.next(1), "RRC.ConnMean": 12 + noise.next(0.5)])
+                lastOfA = time
+            }
+            _ = harness.feed(cell: "b", time: time, ["RRU.PrbTotDl": 30 + noise.next(1), "RRC.ConnMean": 12 + noise.next(0.5)])
+        }
+        let raised = try #require(harness.raised.last { $0.cell == "a" }, "the step was not raised")
+        let cleared = harness.transitions.filter { $0.cell == "a" && $0.state == .cleared && $0.id == raised.id }
+        #expect(cleared.count == 1)
+        #expect(cleared.first?.timestamp == lastOfA)
+        #expect(harness.pipeline.tracker.cells["a"] == nil)
+        #expect(harness.pipeline.detector.activeAlerts.isEmpty)
+    }
+
     @Test("its open alert is cleared, it starts afresh, and it raises again on a fault")
     func clockReset() throws {
         var harness = Harness()
