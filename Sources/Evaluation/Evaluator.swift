@@ -21,6 +21,8 @@ public struct ReplayOutcome: Sendable {
 
     public init() {}
 
+    /// Counts a rejection, and keeps it with its source while fewer than
+    /// ``rejectionsKept`` are kept.
     mutating func reject(_ rejection: Rejection, source: String) {
         rejected[rejection.reason, default: 0] += 1
         if firstRejections.count < Self.rejectionsKept { firstRejections.append((source, rejection)) }
