@@ -86,6 +86,17 @@ struct CellModel: Codable, Sendable {
     /// Bit i set: a feature neuron fired or a cell event arrived i samples ago.
     var activityHistory: UInt64 = 0
     var period = 0.0
+    /// The cell's first intervals while its period is being set (transient; a restored
+    /// model is settled): the median of the first three sets it, and no gap is judged
+    /// before. The first interval may be a copy of the first sample that nothing could
+    /// yet tell (+1 µs), and one of three may be an early outage.
+    var earlyIntervals: [Double]?
+    /// Reporting gaps in a row of one length (within 5%), and the run's first length
+    /// (transient): at four, the cell reports at that period now (it was set to report
+    /// less often), and ``period`` takes it at once instead of calling every sample a
+    /// gap. A source that reports irregularly seldom repeats one gap four times running.
+    var gapRun = 0
+    var gapRunLength = 0.0
     var lastTime: Double?
     var alert: ActiveAlert?
     /// Per event key ("gap", "reset"): evidence sent in the current episode.
@@ -158,6 +169,7 @@ struct CellModel: Codable, Sendable {
 
     init(cell: String, settings: DetectorSettings) {
         self.cell = cell
+        earlyIntervals = []
         featureNeurons = OnlineLIF(parameters: LIFParameters(tau: 1, vRest: 0, vReset: 0, vThresh: 1, refractory: 0))
         evidence = OnlineLIF(parameters: LIFParameters(tau: 1, vRest: 0, vReset: 0, vThresh: settings.evidenceThreshold, refractory: 0))
         evidence.add()
@@ -195,9 +207,15 @@ struct CellModel: Codable, Sendable {
         // Reporting period and gaps.
         if let last = lastTime {
             let dt = t - last
-            if period == 0 {
-                period = max(dt, 1e-3)
+            if var early = earlyIntervals {
+                // Setting the period: no gap can be judged yet.
+                if dt > 0 { early.append(dt) }
+                let sorted = early.sorted()
+                if !sorted.isEmpty { period = max(sorted[sorted.count / 2], 1e-3) }
+                earlyIntervals = early.count >= 3 ? nil : early
             } else if dt > 2.5 * period {
+                gapRun = gapRun > 0 && abs(dt - gapRunLength) <= 0.05 * gapRunLength ? gapRun + 1 : 1
+                if gapRun == 1 { gapRunLength = dt }
                 // Only short gaps (a clock that skips a few samples) habituate, and only
                 // from the third recent one: an outage, or two gaps of a flapping link,
                 // weigh in full.
@@ -211,7 +229,12 @@ struct CellModel: Codable, Sendable {
                 if short { gapHabituation = habituation + 1 }
                 events.append(("reporting_gap_s", dt, 0, 2.5 * period))
             } else if dt > 0 {
+                gapRun = 0
                 period += 0.05 * (dt - period)
+            }
+            if gapRun >= 4 {
+                period = dt
+                gapRun = 0
             }
         }
         lastTime = t

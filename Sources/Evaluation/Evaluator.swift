@@ -81,8 +81,13 @@ public struct LabelledData: Sendable {
         self.records = records
         self.names = names
         var builder = FaultWindowBuilder()
+        // Windows, spans and the period come from the samples the detectors are given: a
+        // sample the contract refuses (a repeat, a time gone back) is in no one's data.
+        var tracker = SequenceTracker(maximumCells: 1_000_000, idleEviction: .infinity)
         for record in records {
-            if case .success(let sample) = record.result {
+            if case .success(let sample) = record.result,
+                (try? tracker.admit(cell: sample.cell, sequence: sample.sequence, timestamp: sample.timestamp)) != nil
+            {
                 builder.add(cell: sample.cell, time: sample.timestamp, label: sample.label)
             }
         }

@@ -21,9 +21,43 @@ public struct SequenceTracker: Sendable, Codable {
         /// cell's next sample that agrees with it confirms the jump (not kept in
         /// checkpoints).
         public var suspectTimestamp: Double?
+        /// How often the cell reports, in seconds, once two intervals are known (0 before):
+        /// a sample much sooner than this after the last is a repeat (not kept in
+        /// checkpoints: it is learned again from the next samples).
+        public var spacing: Double = 0
+        /// Intervals that went into ``spacing`` while it was being set up (at most 2).
+        var spacingIntervals: Int8 = 0
+        /// Consecutive accepted intervals under half of ``spacing``: at 3 the cell reports
+        /// faster now, and ``spacing`` follows at once.
+        var shortIntervals: Int8 = 0
 
         enum CodingKeys: String, CodingKey {
             case lastSequence, lastTimestamp
+        }
+
+        /// Carries ``spacing`` over from the cell's previous record and moves it with an
+        /// accepted interval: the larger of the first two intervals (one of them may be a
+        /// repeat), then a slow average that a reporting gap can lift by at most 10% per
+        /// sample; three short intervals in a row set it outright (the cell was set to
+        /// report faster). A jump longer than `longest` (an outage) teaches nothing.
+        mutating func learnSpacing(from previous: CellRecord, interval: Double, longest: Double) {
+            spacing = previous.spacing
+            spacingIntervals = previous.spacingIntervals
+            shortIntervals = previous.shortIntervals
+            guard interval > 0, interval <= longest else { return }
+            shortIntervals = 0
+            if spacingIntervals < 2 {
+                spacing = max(spacing, interval)
+                spacingIntervals += 1
+            } else if interval < spacing / 2 {
+                shortIntervals = previous.shortIntervals + 1
+                if shortIntervals >= 3 {
+                    spacing = interval
+                    shortIntervals = 0
+                }
+            } else {
+                spacing += 0.1 * (min(interval, 2 * spacing) - spacing)
+            }
         }
 
         public init(lastSequence: Int64, lastTimestamp: Double, lastSeen: Double = 0) {
@@ -77,6 +111,11 @@ public struct SequenceTracker: Sendable, Codable {
     /// `implausible_time` unless the cell's next sample confirms it (lies at or after it
     /// and within this many seconds of it): one outlier never moves a cell's clock.
     public var maximumTimeJump: Double = 3600
+    /// A sample less than this share of its cell's ``CellRecord/spacing`` after the cell's
+    /// last `ts` is a `duplicate`: the last sample sent again under a new `seq` with its
+    /// time nudged (+1 µs, +1 s). Learned as a sample, each repeat would read as an
+    /// interval with no traffic, and the cell's period as half its own.
+    public var repeatShare = 0.05
     /// While live: a `ts` more than this many seconds ahead of ``now`` is `implausible_time`.
     public var maximumFutureLead: Double = 86_400
     /// The wall clock (epoch seconds), set by the caller before each admission while
@@ -193,6 +232,13 @@ public struct SequenceTracker: Sendable, Codable {
             // twice, every sample would count double and a fault be learned as normal.
             throw Rejection(.duplicate, "cell \"\(cell)\" ts \(timestamp) was already received")
         }
+        let interval = timestamp - record.lastTimestamp
+        if interval > 0, record.spacingIntervals >= 2, interval < repeatShare * record.spacing {
+            throw Rejection(
+                .duplicate,
+                "cell \"\(cell)\" ts \(timestamp) is \(formatSeconds(interval)) s after its last ts \(record.lastTimestamp), "
+                    + "and the cell reports every \(formatSeconds(record.spacing.rounded())) s: the last sample again")
+        }
         var clockReset = false
         if timestamp < record.lastTimestamp {
             // Far back, confirmed by the next sample: the cell's clock was wrong (pushed
@@ -218,7 +264,9 @@ public struct SequenceTracker: Sendable, Codable {
         // Both are in [0, 2^63), so the difference cannot overflow.
         let gap = restarted || clockReset ? 0 : sequence - record.lastSequence - 1
         advanceClock(timestamp)
-        cells.values[index] = CellRecord(lastSequence: sequence, lastTimestamp: timestamp, lastSeen: clock)
+        var updated = CellRecord(lastSequence: sequence, lastTimestamp: timestamp, lastSeen: clock)
+        if !clockReset { updated.learnSpacing(from: record, interval: interval, longest: maximumTimeJump) }
+        cells.values[index] = updated
         if clockReset { latestTimestamp = cells.values.map(\.lastTimestamp).max() ?? timestamp }
         if sweepsOnAdmission && clock - lastSweep >= min(idleEviction, 3600) {
             unreported += sweep().map(\.cell)

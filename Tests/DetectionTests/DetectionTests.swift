@@ -125,6 +125,8 @@ struct DetectionTests {
         // Week-long gaps reach the model here (the tracker would ask a second sample to
         // confirm each; this test is about the model).
         harness.pipeline.tracker.maximumTimeJump = .infinity
+        // So do samples a microsecond apart (the tracker would take them for repeats).
+        harness.pipeline.tracker.repeatShare = 0
         var rng = SeededGenerator(seed: 99)
         let extremes: [Double] = [
             0, -0.0, .leastNormalMagnitude, -.leastNonzeroMagnitude, 1e308, -1e308, .greatestFiniteMagnitude,
@@ -1067,5 +1069,51 @@ struct ClockResetTests {
             accepted += 1
         }
         #expect(accepted == 97)
+    }
+}
+
+@Suite("A publisher that repeats samples, or changes how often it reports")
+struct ReportingCadenceTests {
+    /// A day of a cell's minutes with a step fault at the end, each sample sent once, or
+    /// twice with the copy's `ts` nudged by `nudge` seconds; the transitions that result.
+    static func transitions(repeatedAfter nudge: Double?) -> [String] {
+        var harness = Harness()
+        var noise = Noise(5)
+        for minute in 0..<1500 {
+            let time = start + Double(minute) * 60
+            let step = minute >= 1440 ? 40.0 : 0
+            let metrics = ["RRU.PrbTotDl": 30 + step + noise.next(1), "RRC.ConnMean": 12 + noise.next(0.5)]
+            _ = harness.feed(time: time, metrics)
+            if let nudge { _ = harness.feed(time: time + nudge, metrics) }
+        }
+        return harness.transitions.map { "\($0.state) \($0.kind) at \($0.timestamp)" }
+    }
+
+    @Test("each sample sent twice, the copy's ts nudged by 1 µs or 1 s: the same alerts as sent once", arguments: [0.000001, 1])
+    func repeatsChangeNothing(nudge: Double) {
+        let once = Self.transitions(repeatedAfter: nil)
+        #expect(once.contains { $0.hasPrefix("raised") }, "the step was not raised")
+        #expect(Self.transitions(repeatedAfter: nudge) == once)
+    }
+
+    @Test("a cell set to report every 5 minutes instead of every minute is not in a reporting gap from then on")
+    func slowerReporting() throws {
+        var harness = Harness()
+        var noise = Noise(6)
+        var time = start
+        for _ in 0..<1440 {
+            _ = harness.feed(time: time, ["RRU.PrbTotDl": 30 + noise.next(1), "RRC.ConnMean": 12 + noise.next(0.5)])
+            time += 60
+        }
+        #expect(harness.raised.isEmpty)
+        var gapEvidence = 0
+        for _ in 0..<144 {
+            time += 300
+            let output = harness.feed(time: time, ["RRU.PrbTotDl": 30 + noise.next(1), "RRC.ConnMean": 12 + noise.next(0.5)])
+            if output?.transitions.isEmpty == false || (output?.score ?? 0) > 0 { gapEvidence += 1 }
+        }
+        // The first few five-minute intervals are gaps; from the fourth the cell's period is five minutes.
+        #expect(gapEvidence <= 4, "\(gapEvidence) samples of the 144 carried evidence")
+        #expect(harness.pipeline.detector.activeAlerts.isEmpty)
     }
 }

@@ -197,6 +197,56 @@ struct SequenceTrackerTests {
         #expect(tracker.cells["b"] == nil)
     }
 
+    @Test("the last sample again with its ts nudged (+1 µs, +1 s) is a duplicate; a cell set to report faster is followed")
+    func repeats() throws {
+        var tracker = SequenceTracker(maximumCells: 10, idleEviction: 86_400)
+        var sequence: Int64 = 0
+        func admit(_ time: Double) throws(Rejection) {
+            defer { sequence += 1 }
+            _ = try tracker.admit(cell: "a", sequence: sequence, timestamp: time)
+        }
+        // The first repeat cannot be told (nothing known of the cell's period); the larger
+        // of the first two intervals is the period, so the next repeat is refused.
+        try admit(1_000_000)
+        try admit(1_000_000.000001)
+        try admit(1_000_060)
+        #expect(tracker.cells["a"].map { abs($0.spacing - 60) < 0.001 } == true)
+        #expect(throws: Rejection(.duplicate, "cell \"a\" ts 1000061.0 is 1 s after its last ts 1000060.0, and the cell reports every 60 s: the last sample again")) {
+            try admit(1_000_061)
+        }
+        do {
+            try admit(1_000_060.000001)
+            Issue.record("accepted a repeat 1 µs later")
+        } catch {
+            #expect(error.reason == .duplicate)
+        }
+        // A repeat does not move the cell: the next sample is judged against the original.
+        try admit(1_000_120)
+        // Jitter and a reporting gap are no repeats, and a gap does not make the next
+        // samples look like repeats.
+        try admit(1_000_175)
+        try admit(1_000_240)
+        try admit(1_003_840)
+        for minute in 1...5 { try admit(1_003_840 + Double(minute) * 60) }
+        #expect(tracker.cells["a"].map { abs($0.spacing - 60) < 20 } == true)
+        // Set to report every second: a few samples are refused while the period follows,
+        // then every one is accepted.
+        var refused = 0
+        var acceptedLast10 = 0
+        for second in 1...200 {
+            do {
+                try admit(1_004_140 + Double(second))
+                if second > 190 { acceptedLast10 += 1 }
+            } catch {
+                #expect(error.reason == .duplicate)
+                refused += 1
+            }
+        }
+        #expect(refused > 0 && refused < 20, "refused \(refused)")
+        #expect(acceptedLast10 == 10)
+        #expect(tracker.cells["a"]?.spacing == 1)
+    }
+
     @Test("seq at the top of its range: gaps and restarts without overflow")
     func extremeSequence() throws {
         var tracker = SequenceTracker()
