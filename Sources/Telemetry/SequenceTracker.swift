@@ -22,8 +22,8 @@ public struct SequenceTracker: Sendable, Codable {
         /// checkpoints).
         public var suspectTimestamp: Double?
         /// How often the cell reports, in seconds, once two intervals are known (0 before):
-        /// a sample much sooner than this after the last is a repeat (not kept in
-        /// checkpoints: it is learned again from the next samples).
+        /// a sample much sooner than this after the last is a repeat. Kept in checkpoints
+        /// (`spacing`; an earlier checkpoint without it learns it again).
         public var spacing: Double = 0
         /// Intervals that went into ``spacing`` while it was being set up (at most 2).
         var spacingIntervals: Int8 = 0
@@ -32,23 +32,46 @@ public struct SequenceTracker: Sendable, Codable {
         var shortIntervals: Int8 = 0
 
         enum CodingKeys: String, CodingKey {
-            case lastSequence, lastTimestamp
+            case lastSequence, lastTimestamp, spacing
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            lastSequence = try container.decode(Int64.self, forKey: .lastSequence)
+            lastTimestamp = try container.decode(Double.self, forKey: .lastTimestamp)
+            let spacing = try container.decodeIfPresent(Double.self, forKey: .spacing) ?? 0
+            if spacing.isFinite && spacing > 0 {
+                self.spacing = spacing
+                spacingIntervals = 2
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(lastSequence, forKey: .lastSequence)
+            try container.encode(lastTimestamp, forKey: .lastTimestamp)
+            if spacingIntervals >= 2 { try container.encode(spacing, forKey: .spacing) }
         }
 
         /// Carries ``spacing`` over from the cell's previous record and moves it with an
-        /// accepted interval: the larger of the first two intervals (one of them may be a
-        /// repeat), then a slow average that a reporting gap can lift by at most 10% per
-        /// sample; three short intervals in a row set it outright (the cell was set to
-        /// report faster). A jump longer than `longest` (an outage) teaches nothing.
-        mutating func learnSpacing(from previous: CellRecord, interval: Double, longest: Double) {
+        /// accepted interval: the shorter of the first two intervals, unless it is under
+        /// 5% of the longer (then it was a repeat nothing could yet tell, and the longer
+        /// is the period); then a slow average that a reporting gap can lift by at most
+        /// 10% per sample; three short intervals in a row set it outright (the cell was
+        /// set to report faster). A jump longer than `longest` (an outage) teaches nothing.
+        mutating func learnSpacing(from previous: CellRecord, interval: Double, longest: Double, repeatShare: Double) {
             spacing = previous.spacing
             spacingIntervals = previous.spacingIntervals
             shortIntervals = previous.shortIntervals
             guard interval > 0, interval <= longest else { return }
             shortIntervals = 0
-            if spacingIntervals < 2 {
-                spacing = max(spacing, interval)
-                spacingIntervals += 1
+            if spacingIntervals == 0 {
+                spacing = interval
+                spacingIntervals = 1
+            } else if spacingIntervals == 1 {
+                let (shorter, longer) = (min(spacing, interval), max(spacing, interval))
+                spacing = shorter < repeatShare * longer ? longer : shorter
+                spacingIntervals = 2
             } else if interval < spacing / 2 {
                 shortIntervals = previous.shortIntervals + 1
                 if shortIntervals >= 3 {
@@ -265,7 +288,7 @@ public struct SequenceTracker: Sendable, Codable {
         let gap = restarted || clockReset ? 0 : sequence - record.lastSequence - 1
         advanceClock(timestamp)
         var updated = CellRecord(lastSequence: sequence, lastTimestamp: timestamp, lastSeen: clock)
-        if !clockReset { updated.learnSpacing(from: record, interval: interval, longest: maximumTimeJump) }
+        if !clockReset { updated.learnSpacing(from: record, interval: interval, longest: maximumTimeJump, repeatShare: repeatShare) }
         cells.values[index] = updated
         if clockReset { latestTimestamp = cells.values.map(\.lastTimestamp).max() ?? timestamp }
         if sweepsOnAdmission && clock - lastSweep >= min(idleEviction, 3600) {

@@ -205,8 +205,9 @@ struct SequenceTrackerTests {
             defer { sequence += 1 }
             _ = try tracker.admit(cell: "a", sequence: sequence, timestamp: time)
         }
-        // The first repeat cannot be told (nothing known of the cell's period); the larger
-        // of the first two intervals is the period, so the next repeat is refused.
+        // The first repeat cannot be told (nothing known of the cell's period); of the
+        // first two intervals the shorter is under 5% of the longer, so the longer is the
+        // period and the next repeat is refused.
         try admit(1_000_000)
         try admit(1_000_000.000001)
         try admit(1_000_060)
@@ -245,6 +246,15 @@ struct SequenceTrackerTests {
         #expect(refused > 0 && refused < 20, "refused \(refused)")
         #expect(acceptedLast10 == 10)
         #expect(tracker.cells["a"]?.spacing == 1)
+        // A checkpoint keeps the period: after a restore the next repeat is refused at once.
+        var restored = try JSONDecoder().decode(SequenceTracker.self, from: JSONEncoder().encode(tracker))
+        #expect(restored.cells["a"]?.spacing == 1)
+        #expect(throws: Rejection.self) { try restored.admit(cell: "a", sequence: sequence, timestamp: 1_004_340.01) }
+        // A gap of ten minutes among a new cell's first two intervals is not its period.
+        _ = try restored.admit(cell: "b", sequence: 0, timestamp: 2_000_000)
+        _ = try restored.admit(cell: "b", sequence: 1, timestamp: 2_000_060)
+        _ = try restored.admit(cell: "b", sequence: 2, timestamp: 2_000_660)
+        #expect(restored.cells["b"]?.spacing == 60)
     }
 
     @Test("seq at the top of its range: gaps and restarts without overflow")
