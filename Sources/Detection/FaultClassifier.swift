@@ -108,6 +108,28 @@ public struct FaultClassifier: Sendable, Codable, Equatable {
         guard weights.count == kinds.count * keys.count, weights.allSatisfy(\.isFinite) else {
             throw ModelError("weights do not match \(keys.count) keys x \(kinds.count) kinds, or are not finite")
         }
+        // Each presentation becomes this many input spikes: a huge count would be a huge
+        // allocation at the first alert (1e12), or a trap converting it (1e300).
+        guard presentedSpikes.isFinite, (1...Self.mostPresentedSpikes).contains(presentedSpikes) else {
+            throw ModelError("presentedSpikes must be a number from 1 to \(Int(Self.mostPresentedSpikes)), got \(presentedSpikes)")
+        }
+        if let kind = kinds.first(where: { !Self.isKindName($0) }) {
+            throw ModelError("kind \(String(reflecting: kind)) is not a fault kind name (1 to 64 letters, digits, '_', '-' or '.')")
+        }
+        guard Set(kinds).count == kinds.count, Set(keys).count == keys.count else {
+            throw ModelError("a kind or an input key is listed twice")
+        }
+    }
+
+    /// The most input spikes a model may present (training uses 40).
+    static let mostPresentedSpikes = 1000.0
+
+    /// Whether `name` can name a fault kind in an alert: 1 to 64 ASCII letters, digits,
+    /// `_`, `-` or `.` (what `train` accepts as a label; no spaces, no control characters).
+    public static func isKindName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        return (1...64).contains(bytes.count)
+            && bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2D || $0 == 0x2E }
     }
 
     /// The model as JSON.

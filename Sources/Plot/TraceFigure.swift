@@ -269,16 +269,22 @@ func f(_ value: Double) -> String {
     return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
 }
 
-/// Escapes text for SVG.
+/// Escapes text for SVG. Characters XML cannot carry at all (control characters other
+/// than tab, line feed and carriage return, U+FFFE, U+FFFF) are shown as `\u{..}`, as the
+/// terminal output shows them: a cell id or label from a careless publisher cannot make
+/// the file unreadable.
 func escape(_ text: String) -> String {
     var result = ""
-    for character in text {
-        switch character {
+    for scalar in text.unicodeScalars {
+        switch scalar {
         case "<": result += "&lt;"
         case ">": result += "&gt;"
         case "&": result += "&amp;"
         case "\"": result += "&quot;"
-        default: result.append(character)
+        case "\t", "\n", "\r": result.unicodeScalars.append(scalar)
+        case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF || (0x7F...0x9F).contains(scalar.value):
+            result += "\\u{\(String(scalar.value, radix: 16))}"
+        default: result.unicodeScalars.append(scalar)
         }
     }
     return result

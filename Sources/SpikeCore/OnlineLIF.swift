@@ -127,6 +127,17 @@ extension OnlineLIF: Codable {
         else {
             throw DecodingError.dataCorruptedError(forKey: .v, in: c, debugDescription: "neuron arrays differ in length")
         }
+        // A potential or a parameter that is not a number would blind the neuron for good
+        // (every comparison with it false) and be written into every later checkpoint.
+        guard v.allSatisfy(\.isFinite) else {
+            throw DecodingError.dataCorruptedError(forKey: .v, in: c, debugDescription: "a membrane potential is not a finite number")
+        }
+        guard parameters.tau.isFinite, parameters.tau > 0, parameters.vRest.isFinite, parameters.vReset.isFinite,
+            parameters.vThresh.isFinite, parameters.refractory >= 0
+        else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .parameters, in: c, debugDescription: "neuron parameters out of range (tau must be > 0, potentials finite, refractory >= 0)")
+        }
         anyTouched = !touched.isEmpty
         neurons = v.indices.map {
             Neuron(v: v[$0], lastUpdate: lastUpdate[$0], refractoryUntil: refractoryUntil[$0], spikeCount: spikeCounts[$0])

@@ -31,6 +31,8 @@ final class Checkpointer: Sendable {
     let requests = BlockingQueue<Request>()
     /// Samples processed when the last checkpoint was written.
     let checkpointedAt = Atomic<Int>(0)
+    /// Whether the last checkpoint write failed (the stop's decides the exit status).
+    let lastWriteFailed = Atomic<Bool>(false)
 
     init(shared: DaemonShared, shards: DetectionShards, publisher: AlertPublisher) {
         self.shared = shared
@@ -102,8 +104,10 @@ final class Checkpointer: Sendable {
         do {
             try StateStore(directory: directory).save(merged)
             checkpointedAt.store(processed, ordering: .relaxed)
+            lastWriteFailed.store(false, ordering: .relaxed)
             shared.logger.debug("checkpoint written", metadata: ["state.cells": "\(merged.tracker.cells.count)"])
         } catch {
+            lastWriteFailed.store(true, ordering: .relaxed)
             shared.logger.error("checkpoint failed: \(error)")
             shared.notifier.notify(.status("checkpoint failed: \(error)"))
         }

@@ -46,6 +46,8 @@ public final class Daemon: Sendable {
     /// The running service group, for ``stop()``.
     let group = Mutex<ServiceGroup?>(nil)
     let stopRequested = Atomic<Bool>(false)
+    /// The lock on the state directory, held from the start to the end of the process.
+    let stateLock = Mutex<StateLock?>(nil)
 
     /// Creates a daemon and checks its configuration; nothing runs until ``run()``.
     /// - Parameter configurationPath: the file SIGHUP re-reads (nil: SIGHUP only acknowledges).
@@ -55,6 +57,9 @@ public final class Daemon: Sendable {
         context = try Context()
         classifier = try Reloader.loadModel(configuration.modelPath)
         try configuration.validate()
+        if let directory = configuration.stateDirectory, let problem = StateStore(directory: directory).problem() {
+            throw ConfigurationError(problem)
+        }
         curve = try CurveSetup(configuration, context: context)
         forwarder = AlertmanagerForwarder(shared: shared)
         publisher = try AlertPublisher(shared: shared, forwarder: forwarder)
@@ -105,6 +110,9 @@ public final class Daemon: Sendable {
         }
         var initialSequence: Int64 = 0
         if let directory = config.stateDirectory {
+            let lock: StateLock
+            do { lock = try StateStore(directory: directory).claim() } catch { throw ConfigurationError(error.description) }
+            stateLock.withLock { $0 = lock }
             switch StateStore(directory: directory).load() {
             case .none:
                 logger.info("no checkpoint yet; learning from scratch", metadata: ["state.directory": "\(directory)"])

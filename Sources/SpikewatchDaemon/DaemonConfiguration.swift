@@ -165,6 +165,15 @@ public struct DaemonConfiguration: Sendable, Equatable {
             else { throw fail("must be a number \(inclusive ? ">=" : ">") \(formatted(minimum))") }
             return number
         }
+        /// A duration in seconds: at most a year (timers count in nanoseconds, and a
+        /// longer interval is no interval an operator means).
+        func seconds(minimum: Double, inclusive: Bool = false) throws(ConfigurationError) -> Double {
+            let seconds = try number(minimum: minimum, inclusive: inclusive)
+            guard seconds <= Self.longestSeconds else {
+                throw fail("must be a number of seconds \(inclusive ? ">=" : ">") \(formatted(minimum)) and at most \(formatted(Self.longestSeconds)) (a year)")
+            }
+            return seconds
+        }
         func integer(minimum: Int) throws(ConfigurationError) -> Int {
             guard let text = value.string, let number = Int(text), number >= minimum else {
                 throw fail("must be a whole number >= \(minimum)")
@@ -191,18 +200,18 @@ public struct DaemonConfiguration: Sendable, Equatable {
             let parsed = try endpoints(.bind)
             guard parsed.count == 1 else { throw fail("must be exactly one endpoint") }
             alertsEndpoint = parsed[0]
-        case "alerts.update_interval_s": detector.updateInterval = try number(minimum: 0, inclusive: true)
-        case "alerts.resend_interval_s": resendInterval = try number(minimum: 0)
-        case "alerts.heartbeat_interval_s": heartbeatInterval = try number(minimum: 0)
+        case "alerts.update_interval_s": detector.updateInterval = try seconds(minimum: 0, inclusive: true)
+        case "alerts.resend_interval_s": resendInterval = try seconds(minimum: 0)
+        case "alerts.heartbeat_interval_s": heartbeatInterval = try seconds(minimum: 0)
         case "alerts.send_high_water_mark": alertHighWaterMark = try integer(minimum: 1)
         case "cells.max_cells": maximumCells = try integer(minimum: 1)
-        case "cells.idle_eviction_s": idleEviction = try number(minimum: 0)
-        case "cells.max_time_jump_s": maximumTimeJump = try number(minimum: 0)
-        case "cells.max_future_s": maximumFutureLead = try number(minimum: 0)
+        case "cells.idle_eviction_s": idleEviction = try seconds(minimum: 0)
+        case "cells.max_time_jump_s": maximumTimeJump = try seconds(minimum: 0)
+        case "cells.max_future_s": maximumFutureLead = try seconds(minimum: 0)
         case "state.directory":
             guard let text = value.string else { throw fail("must be a directory path") }
             stateDirectory = text.isEmpty ? nil : text
-        case "state.checkpoint_interval_s": checkpointInterval = try number(minimum: 0)
+        case "state.checkpoint_interval_s": checkpointInterval = try seconds(minimum: 0)
         case "metrics.listen":
             guard let text = value.string else { throw fail("must be HOST:PORT or empty") }
             if text.isEmpty {
@@ -253,8 +262,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 if urls[..<index].contains(url) { throw ConfigurationError("\(location): \(key): \"\(url)\" is listed twice") }
             }
             alertmanager.urls = urls
-        case "alertmanager.timeout_s": alertmanager.timeout = try number(minimum: 0)
-        case "alertmanager.resend_interval_s": alertmanager.resendInterval = try number(minimum: 0)
+        case "alertmanager.timeout_s": alertmanager.timeout = try seconds(minimum: 0)
+        case "alertmanager.resend_interval_s": alertmanager.resendInterval = try seconds(minimum: 0)
         case "alertmanager.basic_auth.username":
             guard let text = value.string else { throw fail("must be a user name") }
             alertmanager.username = text.isEmpty ? nil : text
@@ -316,6 +325,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     /// `SPIKEWATCH_*` variables that are not settings: the test-only stall hook and the
     /// switch that adds the fuzz target to a build.
+    /// The longest duration any `*_s` key accepts: a year.
+    static let longestSeconds: Double = 31_536_000
+
     public static let otherEnvironmentNames: Set<String> = ["SPIKEWATCH_TEST_STALL_AFTER", "SPIKEWATCH_FUZZ"]
 
     /// Applies every `SPIKEWATCH_*` variable that names a key.

@@ -50,7 +50,10 @@ struct StateStore: Sendable {
                 throw StateStoreError("cannot create state directory \(directory): \(error.localizedDescription)")
             }
         }
-        let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        // A new file every time, never one already there: a symlink planted as the
+        // temporary file would otherwise be followed and its target overwritten.
+        unlink(temporaryPath)
+        let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw StateStoreError("cannot write \(temporaryPath): \(String(cString: strerror(errno)))") }
         var failure: String?
         /// Pieces are gathered to about 256 KiB per write(2).
@@ -97,8 +100,68 @@ struct StateStore: Sendable {
     }
 }
 
-/// A checkpoint that could not be written.
-struct StateStoreError: Error, CustomStringConvertible {
+extension StateStore {
+    /// Why the daemon could not keep its state here, or nil: the directory exists and is
+    /// writable, or it can be created. Checked at start (and by `run --check`), so a
+    /// directory that cannot be used is refused then, not found out at the stop with all
+    /// that was learned.
+    func problem() -> String? {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { return "state directory \(directory) is not a directory" }
+            guard access(directory, W_OK | X_OK) == 0 else {
+                return "state directory \(directory) is not writable: \(String(cString: strerror(errno)))"
+            }
+            return nil
+        }
+        // Not there yet: the nearest existing ancestor must let it be created.
+        var ancestor = (directory as NSString).deletingLastPathComponent
+        while !ancestor.isEmpty && !FileManager.default.fileExists(atPath: ancestor, isDirectory: &isDirectory) {
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+        }
+        if ancestor.isEmpty { ancestor = "." }
+        guard FileManager.default.fileExists(atPath: ancestor, isDirectory: &isDirectory), isDirectory.boolValue,
+            access(ancestor, W_OK | X_OK) == 0
+        else { return "state directory \(directory) cannot be created (\(ancestor) is not a writable directory)" }
+        return nil
+    }
+
+    /// Takes the directory for this process: creates it if needed and holds an exclusive
+    /// lock on `state.lock` in it for as long as the returned lock lives. Two daemons on
+    /// one directory would overwrite each other's checkpoints; the second is refused.
+    func claim() throws(StateStoreError) -> StateLock {
+        if let problem = problem() { throw StateStoreError(problem) }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StateStoreError("cannot create state directory \(directory): \(error.localizedDescription)")
+        }
+        let lockPath = directory + "/state.lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StateStoreError("cannot open \(lockPath): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let busy = errno == EWOULDBLOCK
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw StateStoreError(
+                busy
+                    ? "state directory \(directory) is in use by another spikewatch (it holds \(lockPath)); two daemons would overwrite each other's checkpoints"
+                    : "cannot lock \(lockPath): \(message)")
+        }
+        return StateLock(fd: fd)
+    }
+}
+
+/// The exclusive lock on a state directory; released when this is released (or the
+/// process ends, whatever the way).
+final class StateLock: Sendable {
+    let fd: Int32
+    init(fd: Int32) { self.fd = fd }
+    deinit { close(fd) }
+}
+
+/// A checkpoint that could not be written, or a state directory that cannot be used.
+struct StateStoreError: Error, Sendable, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }

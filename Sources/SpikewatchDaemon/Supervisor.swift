@@ -33,6 +33,10 @@ struct Supervisor: Service {
         ])
         await supervise()
         await shutDown()
+        // What was learned since the last good checkpoint is lost: say so in the exit status.
+        if daemon.checkpointer.lastWriteFailed.load(ordering: .relaxed) {
+            throw StateStoreError("the checkpoint at the stop could not be written (logged above); what was learned since the last one is lost")
+        }
     }
 
     /// The timers, until a graceful shutdown (SIGTERM, SIGINT or ``Daemon/stop()``).

@@ -206,7 +206,7 @@ struct EvaluateCommand: ParsableCommand {
         print("kind                  faults  " + detectors.map { ($0 as NSString).padding(toLength: 18, withPad: " ", startingAt: 0) }.joined(separator: " "))
         for kind in kinds {
             let faults = reports.filter { $0.detector == detectors[0] }.map { $0.perKind[kind]?.faults ?? 0 }.reduce(0, +)
-            var line = (kind as NSString).padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%6d  ", faults)
+            var line = (AlertPrinter.visible(kind) as NSString).padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%6d  ", faults)
             for detector in detectors {
                 let mine = reports.filter { $0.detector == detector }.compactMap { $0.perKind[kind] }
                 let detected = mine.map(\.detected).reduce(0, +), total = mine.map(\.faults).reduce(0, +)
@@ -280,7 +280,7 @@ struct EvaluateCommand: ParsableCommand {
         print(("" as NSString).padding(toLength: 22, withPad: " ", startingAt: 0)
               + columns.map { (abbreviation($0) as NSString).padding(toLength: 10, withPad: " ", startingAt: 0) }.joined())
         for kind in rows.keys.sorted() {
-            print((kind as NSString).padding(toLength: 22, withPad: " ", startingAt: 0)
+            print((AlertPrinter.visible(kind) as NSString).padding(toLength: 22, withPad: " ", startingAt: 0)
                   + columns.map { (String(rows[kind]![$0] ?? 0) as NSString).padding(toLength: 10, withPad: " ", startingAt: 0) }.joined())
         }
     }

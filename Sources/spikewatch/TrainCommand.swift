@@ -60,6 +60,15 @@ struct TrainCommand: ParsableCommand {
         } catch let failure as SettingsOverride.Failure {
             throw ValidationError(failure.description)
         }
+        // A label becomes a kind alerts carry: it must be a name (no spaces, no control
+        // characters), or the model it goes into could not be read back.
+        for data in datasets {
+            for window in data.windows where !FaultClassifier.isKindName(window.kind) {
+                throw ValidationError(
+                    "label \"\(AlertPrinter.visible(window.kind))\" (cell \(AlertPrinter.visible(window.cell))) is not a fault kind name: "
+                        + "1 to 64 letters, digits, '_', '-' or '.'")
+            }
+        }
         var examples: [(counts: [String: Int], kind: String)] = []
         for data in datasets { examples += collectClassExamples(data, settings: settings) }
         guard !examples.isEmpty else {

@@ -26,4 +26,20 @@ struct CLITests {
         #expect(result.status == 64)
         #expect(result.stderr.contains("frobnicate"))
     }
+
+    @Test("train refuses a label that cannot name a fault kind (a space, a control character), naming it")
+    func trainRefusesOddLabels() throws {
+        let directory = temporaryDirectory()
+        let fixture = directory.appendingPathComponent("labels.jsonl")
+        let lines = (0..<30).map { minute in
+            "{\"v\":1,\"cell\":\"c\",\"ts\":\(1_793_923_200 + minute * 60),\"seq\":\(minute),\"metrics\":{\"m\":1}"
+                + (minute >= 20 ? ",\"label\":\"sleeping cell\\u001b[2J\"}" : "}")
+        }
+        try lines.joined(separator: "\n").write(to: fixture, atomically: true, encoding: .utf8)
+        let out = directory.appendingPathComponent("model.json").path
+        let result = try SpikewatchProcess.run(["train", fixture.path, "--out", out])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("label \"sleeping cell\\u{1b}[2J\" (cell c) is not a fault kind name"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
 }

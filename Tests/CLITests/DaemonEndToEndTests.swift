@@ -555,8 +555,33 @@ struct StateFaultTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: state + "/state.json")) == good)
         #expect(daemon.stderr.contains("checkpoint failed"))
         #expect(daemon.process.isRunning)
-        daemon.signal(SIGKILL)
-        _ = daemon.waitForExit(timeout: 5)
+        // The stop's checkpoint fails too: the exit status says what was learned is lost.
+        daemon.signal(SIGTERM)
+        let status = daemon.waitForExit(timeout: 20)
+        #expect(status != nil && status != 0, "exit status \(String(describing: status))")
+        #expect(daemon.stderr.contains("the checkpoint at the stop could not be written"))
+    }
+
+    @Test("a second daemon on the same state directory is refused at the start; --check refuses a file as the directory")
+    func stateDirectoryClaimed() throws {
+        let directory = temporaryDirectory()
+        let state = directory.appendingPathComponent("state").path
+        let (first, _, _) = try start(directory, state: state)
+        #expect(first.waitForNotification { $0.contains("READY=1") } != nil, "stderr: \(first.stderr)")
+        let other = directory.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        let (second, _, _) = try start(other, state: state)
+        #expect(second.waitForExit(timeout: 20).map { $0 != 0 } == true)
+        #expect(second.stderr.contains("is in use by another spikewatch"), "stderr: \(second.stderr)")
+        #expect(first.process.isRunning)
+        first.signal(SIGTERM)
+        #expect(first.waitForExit(timeout: 20) == 0)
+
+        let file = directory.appendingPathComponent("afile").path
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        let check = try SpikewatchProcess.run(["run", "--check", "--state-dir", file])
+        #expect(check.status != 0)
+        #expect(check.stderr.contains("state directory \(file) is not a directory"), "\(check.stderr)")
     }
 
     @Test("a corrupted or other-version checkpoint is refused with a message, and kept until a good one replaces it")

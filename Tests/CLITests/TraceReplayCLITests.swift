@@ -70,4 +70,27 @@ struct TraceReplayCLITests {
         #expect(heights.filter { $0 <= 10 }.count > 300, "the bursts are not drawn as ticks")
         #expect(heights.allSatisfy { $0 > 0 })
     }
+
+    @Test("control characters in a cell id, metric name or label are shown as \\u{..}: the SVG stays well-formed XML")
+    func controlCharactersEscaped() throws {
+        let directory = temporaryDirectory()
+        let fixture = directory.appendingPathComponent("hostile.jsonl")
+        var lines: [String] = []
+        for minute in 0..<200 {
+            let load = minute >= 150 ? 90.0 : 30.0 + Double(minute % 7)
+            let label = minute >= 150 ? ",\"label\":\"congestion\\u001b[2J\"" : ""
+            lines.append(
+                "{\"v\":1,\"cell\":\"cell\\u0001x\",\"ts\":\(1_793_923_200 + minute * 60),\"seq\":\(minute),"
+                    + "\"metrics\":{\"m\\u0002load\":\(load)}\(label)}")
+        }
+        try lines.joined(separator: "\n").write(to: fixture, atomically: true, encoding: .utf8)
+        let out = directory.appendingPathComponent("hostile.svg").path
+        let result = try SpikewatchProcess.run(["trace", "replay", fixture.path, "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        let svg = try String(contentsOfFile: out, encoding: .utf8)
+        let forbidden = svg.unicodeScalars.filter { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" }
+        #expect(forbidden.isEmpty, "\(forbidden.count) control characters XML cannot carry")
+        #expect(svg.contains("cell\\u{1}x"))
+        #expect(svg.contains("congestion\\u{1b}[2J"))
+    }
 }

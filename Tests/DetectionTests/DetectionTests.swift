@@ -904,6 +904,24 @@ struct DetectionTests {
         // The model file round-trips.
         let reread = try? FaultClassifier(json: model.json())
         #expect(reread == model)
+        // A model file that would trap or allocate without bound at the first alert, or
+        // name a kind no alert should carry, is refused when it is read.
+        let text = String(decoding: try! model.json(), as: UTF8.self)
+        for (find, replace, reason) in [
+            ("\"presentedSpikes\":40", "\"presentedSpikes\":1e300", "presentedSpikes must be a number from 1 to 1000"),
+            ("\"presentedSpikes\":40", "\"presentedSpikes\":1000000000000", "presentedSpikes"),
+            ("\"congestion\"", "\"congestion \"", "is not a fault kind name"),
+            ("\"congestion\"", "\"\"", "is not a fault kind name"),
+            ("\"sleeping_cell\"", "\"congestion\"", "listed twice"),
+        ] {
+            #expect(text.contains(find))
+            do {
+                _ = try FaultClassifier(json: Data(text.replacingOccurrences(of: find, with: replace).utf8))
+                Issue.record("accepted a model with \(replace)")
+            } catch {
+                #expect("\(error)".contains(reason), "\(error)")
+            }
+        }
     }
 }
 

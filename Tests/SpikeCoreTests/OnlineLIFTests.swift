@@ -66,5 +66,19 @@ struct OnlineLIFTests {
         #expect(restored.settle(at: 200) == online.settle(at: 200))
         let broken = String(decoding: data, as: UTF8.self).replacing("\"spikeCounts\":[1,0]", with: "\"spikeCounts\":[1]")
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(OnlineLIF.self, from: Data(broken.utf8)) }
+        // A potential that is not a number, or a time constant of 0, would blind the
+        // neuron for good: refused (checkpoints spell non-finite numbers as strings).
+        let checkpointDecoder = JSONDecoder()
+        checkpointDecoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let text = String(decoding: data, as: UTF8.self)
+        let potentials = try #require(text.firstMatch(of: /"v":\[[^\]]*\]/))
+        #expect(throws: DecodingError.self) {
+            try checkpointDecoder.decode(OnlineLIF.self, from: Data(text.replacingCharacters(in: potentials.range, with: "\"v\":[\"nan\",0]").utf8))
+        }
+        let tau = try #require(text.firstMatch(of: /"tau":[0-9.e+]+/))
+        #expect(throws: DecodingError.self) {
+            try checkpointDecoder.decode(OnlineLIF.self, from: Data(text.replacingCharacters(in: tau.range, with: "\"tau\":0").utf8))
+        }
+        #expect(try checkpointDecoder.decode(OnlineLIF.self, from: data) == JSONDecoder().decode(OnlineLIF.self, from: data))
     }
 }

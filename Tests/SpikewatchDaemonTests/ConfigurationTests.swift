@@ -57,6 +57,10 @@ struct ConfigurationTests {
         ("- a\n- b\n", "the top level must be a mapping"),
         ("cells: [unclosed\n", "not valid YAML"),
         ("security:\n  telemetry_server_key: \"short\"\n", "must be a 40-character Z85 public key"),
+        // Durations a timer cannot hold in nanoseconds (they crashed the daemon after READY).
+        ("alerts:\n  heartbeat_interval_s: 1e21\n", "alerts.heartbeat_interval_s: must be a number of seconds > 0 and at most 31536000 (a year), got \"1e21\""),
+        ("state:\n  checkpoint_interval_s: 1e308\n", "state.checkpoint_interval_s: must be a number of seconds > 0 and at most 31536000"),
+        ("alertmanager:\n  timeout_s: 1e21\n", "alertmanager.timeout_s: must be a number of seconds"),
     ])
     func errors(yaml: String, message: String) {
         do {
