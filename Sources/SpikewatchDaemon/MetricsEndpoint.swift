@@ -33,6 +33,10 @@ final class MetricsEndpoint: Sendable {
     /// not read what it asked for loses its slot then (Prometheus' default scrape
     /// timeout is 10 s, so a scraper that waits longer has given up anyway).
     static let answerTimeout: TimeAmount = .seconds(10)
+    /// How long an answer may wait for a client that is not reading what it was sent
+    /// (its earlier answers fill the socket): then the connection is closed, so clients
+    /// that never read cannot hold the connection slots a scraper needs.
+    static let unreadTimeout: TimeAmount = .seconds(2)
     /// Connections the kernel queues before they are accepted: accepting is cheap, and a
     /// burst of scrapers should not see refusals.
     static let backlog: Int32 = 256
@@ -348,9 +352,33 @@ final class MetricsHandler: ChannelInboundHandler {
         case .end:
             guard let head = request, !state.refused else { return }
             request = nil
-            let (status, type, body, allow) = routes.respond(method: head.method, path: head.uri)
-            send(context, head: head, status: status, type: type, body: body, allow: allow, keepAlive: head.isKeepAlive)
+            guard context.channel.isWritable else {
+                // The client is not reading what it was sent: answer when it has (the
+                // pipelining assistant holds its next requests meanwhile, and the answer
+                // timer closes a connection that never reads). Without this, a client
+                // sending thousands of requests without reading had every answer queued.
+                waiting = head
+                state.arm(context.channel, in: MetricsEndpoint.unreadTimeout, reason: .answerTimeout, metrics: metrics)
+                return
+            }
+            answer(context, head)
         }
+    }
+
+    /// A request answered once the connection can take the answer (nil: none).
+    var waiting: HTTPRequestHead?
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let head = waiting {
+            waiting = nil
+            answer(context, head)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func answer(_ context: ChannelHandlerContext, _ head: HTTPRequestHead) {
+        let (status, type, body, allow) = routes.respond(method: head.method, path: head.uri)
+        send(context, head: head, status: status, type: type, body: body, allow: allow, keepAlive: head.isKeepAlive)
     }
 
     private func send(

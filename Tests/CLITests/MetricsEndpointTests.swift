@@ -72,6 +72,36 @@ struct MetricsEndpointTests {
         #expect(run.stop() == 0, "stderr: \(run.daemon.stderr)")
     }
 
+    @Test("a client that sends thousands of requests and reads none is closed within seconds; its answers are not queued")
+    func unreadAnswersNotQueued() throws {
+        let run = try RunningDaemon()
+        #expect(run.ready())
+        let fd = try #require(connectTCP(port: run.port))
+        defer { close(fd) }
+        var small: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        let requests = Array(String(repeating: "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", count: 2000).utf8)
+        var sent = 0
+        let begun = Date()
+        // Send what the socket takes without ever reading an answer.
+        while sent < requests.count && Date().timeIntervalSince(begun) < 3 {
+            let count = requests[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            if count > 0 { sent += count } else { usleep(10_000) }
+        }
+        // Closed for not reading well before the 10 s answer timeout (before, each
+        // pipelined request re-armed it, and every answer was queued in memory).
+        var closed = 0.0
+        while Date().timeIntervalSince(begun) < 8 {
+            closed = run.metric(#"spikewatch_metrics_connections_closed_total{reason="answer_timeout"}"#) ?? 0
+            if closed >= 1 { break }
+            usleep(200_000)
+        }
+        #expect(closed >= 1, "the connection that reads nothing was not closed within 8 s")
+        let answer = try #require(httpExchange(port: run.port, rawRequest("GET", "/metrics"), timeout: 2))
+        #expect(answer.status == 200)
+        #expect(run.stop() == 0, "stderr: \(run.daemon.stderr)")
+    }
+
     @Test("HEAD has headers and no body; /healthz, 404, 405, keep-alive, an oversize head is refused with 431")
     func routes() throws {
         let run = try RunningDaemon()
