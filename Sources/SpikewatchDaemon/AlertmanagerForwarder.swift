@@ -605,19 +605,47 @@ final class AlertmanagerForwarder: Sendable {
         request.headers.add(name: "User-Agent", value: "spikewatch")
         if let authorization { request.headers.add(name: "Authorization", value: authorization) }
         request.body = .bytes(ByteBuffer(bytes: body))
+        let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
         do {
+            // The client's deadline ends with the response head; the body is read within
+            // what is left of the timeout, and no more of it than a reason needs (a server
+            // sending an endless or trickling body held the POST, and every alert behind
+            // it, for as long as it kept sending).
             let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
-            var answer = ByteBuffer()
-            for try await chunk in response.body where answer.readableBytes < 512 {
-                var chunk = chunk
-                answer.writeBuffer(&chunk)
-            }
+            let answer = await Self.firstBytes(of: response.body, limit: 512, until: deadline)
             guard (200..<300).contains(Int(response.status.code)) else {
-                return "HTTP \(response.status.code): \(String(buffer: answer).prefix(300))"
+                return "HTTP \(response.status.code): \(answer.map { String($0.prefix(300)) } ?? "(the body did not come within the timeout)")"
             }
             return nil
         } catch {
             return "\(error)"
+        }
+    }
+
+    /// Up to `limit` bytes of a response body, or nil if they do not all come by
+    /// `deadline` (the body is then abandoned, which cancels the request).
+    static func firstBytes(of body: HTTPClientResponse.Body, limit: Int, until deadline: ContinuousClock.Instant) async -> String? {
+        await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                var answer = ByteBuffer()
+                do {
+                    for try await chunk in body {
+                        var chunk = chunk
+                        answer.writeBuffer(&chunk)
+                        if answer.readableBytes >= limit { break }
+                    }
+                } catch {
+                    return nil
+                }
+                return String(buffer: answer)
+            }
+            group.addTask {
+                try? await Task.sleep(until: deadline)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 }

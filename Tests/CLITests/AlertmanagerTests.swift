@@ -307,3 +307,81 @@ struct AlertmanagerCheckTests {
         #expect(help.stdout.contains("--alertmanager <url>"), "\(help.stdout)")
     }
 }
+
+/// A stand-in for a broken Alertmanager: answers every POST with 200 and a chunked body
+/// that never ends (a chunk every 10 ms), until stopped.
+final class EndlessBodyServer: @unchecked Sendable {
+    // Safety: `stopped` is only written by `stop()` and read by the server thread, each
+    // access under `lock`; the listening socket is created before the thread starts and
+    // closed after it was told to stop.
+    let port: UInt16
+    private let listener: Int32
+    private let lock = NSLock()
+    private var stopped = false
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0 && listen(fd, 16) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        listener = fd
+        port = UInt16(bigEndian: address.sin_port)
+        let thread = Thread { [self] in serve() }
+        thread.start()
+    }
+
+    var isStopped: Bool { lock.withLock { stopped } }
+
+    private func serve() {
+        while !isStopped {
+            var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) > 0 else { continue }
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            _ = recv(client, &buffer, buffer.count, 0)
+            let head = Array("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+            _ = head.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let chunk = Array("4\r\nabcd\r\n".utf8)
+            while !isStopped, chunk.withUnsafeBytes({ send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) > 0 {
+                usleep(10_000)
+            }
+            close(client)
+        }
+        close(listener)
+    }
+
+    func stop() { lock.withLock { stopped = true } }
+}
+
+@Suite("Alertmanager posts against a broken server", .serialized)
+struct AlertmanagerBrokenServerTests {
+    @Test("a 200 whose body never ends is an accepted post within the timeout, not a post held for as long as the body lasts")
+    func endlessBody() throws {
+        let server = try EndlessBodyServer()
+        defer { server.stop() }
+        let url = "http://127.0.0.1:\(server.port)"
+        let run = try RunningDaemon(["--alertmanager", url], environment: ["SPIKEWATCH_ALERTMANAGER_TIMEOUT_S": "1"])
+        defer { _ = run.stop() }
+        #expect(run.ready(), "stderr: \(run.daemon.stderr)")
+        usleep(200_000)
+        var telemetry = StepTelemetry(run: run)
+        _ = try telemetry.raise()
+        let accepted = waitForMetric(port: run.port, #"spikewatch_alertmanager_posts_total{url="\#(url)",result="success"}"#, atLeast: 1, timeout: 6) ?? 0
+        #expect(accepted >= 1, "no post completed within 6 s: stderr \(run.daemon.stderr)")
+        let deadline = Date().addingTimeInterval(6)
+        while Date() < deadline && (run.metric("spikewatch_alertmanager_pending_alerts") ?? 1) > 0 { usleep(100_000) }
+        #expect(run.metric("spikewatch_alertmanager_pending_alerts") == 0, "the raised alert is still pending")
+    }
+}
