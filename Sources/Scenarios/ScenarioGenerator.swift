@@ -414,10 +414,14 @@ public struct ScenarioGenerator: Sendable {
                 variant = rng.nextUnit() < 0.5 ? "handover" : "rrc_setup"
             }
             let start = (time / settings.period).rounded(.down) * settings.period
-            let stop = start + (minutes * 60 / settings.period).rounded() * settings.period
+            // At least one period: with a period longer than the fault it would round to none.
+            let stop = start + max(1, (minutes * 60 / settings.period).rounded()) * settings.period
             if stop >= end - 3600 { break }
             events.append(FaultEvent(cell: cell, kind: kind, start: start, end: stop, severity: severity, variant: variant))
-            time = stop + 7200 + (-log(1 - rng.nextUnit())) * max(meanGap - 7200, 3600)
+            // From the later of the fault's end and its drawn time: with a period longer
+            // than the fault, the end rounds back to the drawn time's period and the
+            // schedule would never pass `end`.
+            time = max(stop, time) + 7200 + (-log(1 - rng.nextUnit())) * max(meanGap - 7200, 3600)
         }
         return events
     }

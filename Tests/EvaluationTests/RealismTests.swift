@@ -235,3 +235,20 @@ extension ScenarioGenerator {
         }
     }
 }
+
+@Suite("The fault schedule ends for any period")
+struct FaultScheduleTests {
+    @Test("a period longer than any fault still ends the fault schedule")
+    func longPeriodSchedule() {
+        var settings = ScenarioSettings()
+        settings.cells = 2
+        settings.days = 0.01
+        settings.period = 1e7
+        #expect(ScenarioGenerator(settings: settings).faults.isEmpty)
+        settings.days = 400
+        settings.period = 86_400
+        settings.learningHours = 0
+        let faults = ScenarioGenerator(settings: settings).faults
+        #expect(faults.allSatisfy { $0.start.remainder(dividingBy: 86_400) == 0 })
+    }
+}
