@@ -290,3 +290,61 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.maximumAlertHours, &maximumAlertHours)
     }
 }
+
+/// Settings whose knobs have ranges. `--set KEY=VALUE` (SettingsOverride) refuses a
+/// value outside them, as the daemon's configuration file does for its keys.
+public protocol RangeCheckedSettings {
+    /// The first knob outside its range, as `KEY must be ..., got VALUE`, or nil.
+    var rangeProblem: String? { get }
+}
+
+extension RangeCheckedSettings {
+    /// A problem with any number knob (found by reflection) below 0: every knob is a
+    /// count, a span, a share or a weight, and none means anything negative.
+    var negativeKnob: String? {
+        for child in Mirror(reflecting: self).children {
+            guard let key = child.label else { continue }
+            if let value = child.value as? Double, !(value >= 0) { return "\(key) must be a number >= 0, got \(value)" }
+            if let value = child.value as? Int, value < 0 { return "\(key) must be a whole number >= 0, got \(value)" }
+        }
+        return nil
+    }
+
+    /// `negativeKnob`, then the stricter minimums given as (key, value, minimum,
+    /// inclusive) for numbers and (key, value, minimum) for whole numbers.
+    public func rangeProblem(
+        numbers: [(key: String, value: Double, minimum: Double, inclusive: Bool)],
+        wholeNumbers: [(key: String, value: Int, minimum: Int)]
+    ) -> String? {
+        for rule in numbers where !(rule.inclusive ? rule.value >= rule.minimum : rule.value > rule.minimum) {
+            let minimum = rule.minimum == rule.minimum.rounded() ? String(Int(rule.minimum)) : "\(rule.minimum)"
+            return "\(rule.key) must be a number \(rule.inclusive ? ">=" : ">") \(minimum), got \(rule.value)"
+        }
+        for rule in wholeNumbers where rule.value < rule.minimum {
+            return "\(rule.key) must be a whole number >= \(rule.minimum), got \(rule.value)"
+        }
+        return negativeKnob
+    }
+}
+
+extension DetectorSettings: RangeCheckedSettings {
+    /// The fewest warm-up samples (the configuration's `detector.warmup_samples`).
+    public static let minimumWarmupSamples = 10
+
+    /// The ranges of the daemon's configuration file for its `detector.*` keys
+    /// (dead_zone, slow_dead_zone, envelope_dead_zone and evidence_threshold > 0,
+    /// clear_after >= 1, warmup_samples >= 10), spikeUnit > 0 and maximumSpikes >= 1
+    /// (a surprise is worth at least one spike), and no knob below 0.
+    public var rangeProblem: String? {
+        rangeProblem(
+            numbers: [
+                ("deadZone", deadZone, 0, false), ("slowDeadZone", slowDeadZone, 0, false),
+                ("envelopeDeadZone", envelopeDeadZone, 0, false), ("evidenceThreshold", evidenceThreshold, 0, false),
+                ("spikeUnit", spikeUnit, 0, false),
+            ],
+            wholeNumbers: [
+                ("clearAfter", clearAfter, 1), ("warmupSamples", warmupSamples, Self.minimumWarmupSamples),
+                ("maximumSpikes", maximumSpikes, 1),
+            ])
+    }
+}

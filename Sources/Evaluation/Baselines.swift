@@ -26,6 +26,16 @@ public struct BaselineSettings: Sendable, Equatable, Codable {
     public init() {}
 }
 
+extension BaselineSettings: RangeCheckedSettings {
+    /// threshold, ewmaSpan and scoreScale > 0; raiseAfter, clearAfter and window >= 1;
+    /// learningHours >= 0.
+    public var rangeProblem: String? {
+        rangeProblem(
+            numbers: [("threshold", threshold, 0, false), ("ewmaSpan", ewmaSpan, 0, false), ("scoreScale", scoreScale, 0, false)],
+            wholeNumbers: [("raiseAfter", raiseAfter, 1), ("clearAfter", clearAfter, 1), ("window", window, 1)])
+    }
+}
+
 /// The classic streaming detectors the spiking model is measured against, behind the
 /// same facade. Each watches every metric of a cell (counters, recognised as never
 /// decreasing integers, as per-second rates), flags a sample when any metric's |z|

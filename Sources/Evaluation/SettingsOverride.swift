@@ -1,3 +1,4 @@
+import Detection
 import Foundation
 import StrictJSON
 
@@ -73,6 +74,10 @@ public enum SettingsOverride {
         // be dropped silently by the decoder: refuse it instead.
         guard try object(decoded).contains(where: { $0.key == key }) else {
             throw Failure(description: "--set \(key): this knob is not read back by the settings' decoder")
+        }
+        // The same ranges as the daemon's configuration file (DetectorSettings).
+        if let checked = decoded as? any RangeCheckedSettings, let problem = checked.rangeProblem {
+            throw Failure(description: "--set \(key)=\(text): \(problem)")
         }
         return decoded
     }

@@ -235,7 +235,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case "detector.envelope_dead_zone": detector.envelopeDeadZone = try number(minimum: 0)
         case "detector.evidence_threshold": detector.evidenceThreshold = try number(minimum: 0)
         case "detector.clear_after": detector.clearAfter = try integer(minimum: 1)
-        case "detector.warmup_samples": detector.warmupSamples = try integer(minimum: 10)
+        case "detector.warmup_samples": detector.warmupSamples = try integer(minimum: DetectorSettings.minimumWarmupSamples)
         case "security.secret_key_file", "security.allowed_publishers_file", "security.allowed_subscribers_file":
             guard let text = value.string else { throw fail("must be a file path") }
             let path = text.isEmpty ? nil : text

@@ -85,4 +85,27 @@ struct BaselineScoreTests {
         #expect(scores[150] > 0.9)
         #expect(scores[..<150].allSatisfy { $0 < scores[150] / 2 })
     }
+
+    @Test("values the configuration file refuses are refused by --set too, naming the knob")
+    func ranges() throws {
+        for (assignment, message) in [
+            ("deadZone=-1", "deadZone must be a number > 0, got -1.0"), ("dead_zone=0", "deadZone must be a number > 0, got 0.0"),
+            ("maximumSpikes=-1", "maximumSpikes must be a whole number >= 1, got -1"),
+            ("warmupSamples=9", "warmupSamples must be a whole number >= 10, got 9"),
+            ("clearAfter=0", "clearAfter must be a whole number >= 1, got 0"),
+            ("surpriseWeight=-0.5", "surpriseWeight must be a number >= 0, got -0.5"),
+        ] {
+            #expect {
+                _ = try SettingsOverride.apply([assignment], to: DetectorSettings())
+            } throws: { error in
+                "\(error)".contains(message)
+            }
+        }
+        #expect(try SettingsOverride.apply(["deadZone=2.5", "maximumSpikes=1", "habituationSamples=0"], to: DetectorSettings()).deadZone == 2.5)
+        #expect(throws: SettingsOverride.Failure.self) { _ = try SettingsOverride.apply(["threshold=0"], to: BaselineSettings()) }
+        #expect(throws: SettingsOverride.Failure.self) { _ = try SettingsOverride.apply(["window=-3"], to: BaselineSettings()) }
+        // The daemon's configuration starts from defaults that pass.
+        #expect(DetectorSettings().rangeProblem == nil)
+        #expect(BaselineSettings().rangeProblem == nil)
+    }
 }
