@@ -48,6 +48,10 @@ public struct NetworkDescription: Sendable, Equatable {
         public var neuronIndex: [String: Int]
     }
 
+    /// The longest membrane time constant, in ms: longer ones overflow the decay tables'
+    /// microsecond arithmetic, and a neuron that leaks nothing in 11 days does not leak.
+    public static let maximumTauMs = 1e9
+
     /// Checks every rule of docs/network.md and compiles the network.
     /// - Throws: ``NetworkDescriptionError`` naming the first offending entry.
     public func compile() throws(NetworkDescriptionError) -> Compiled {
@@ -71,6 +75,9 @@ public struct NetworkDescription: Sendable, Equatable {
                 throw fail(path, "\(name) must be a finite number, got \(value)")
             }
             if neuron.tauMs <= 0 { throw fail(path, "tau_ms must be > 0, got \(neuron.tauMs)") }
+            if neuron.tauMs > Self.maximumTauMs {
+                throw fail(path, "tau_ms must be at most \(Int(Self.maximumTauMs)) (11.6 days), got \(neuron.tauMs)")
+            }
             if neuron.refractoryMs < 0 { throw fail(path, "refractory_ms must be >= 0, got \(neuron.refractoryMs)") }
             if !(neuron.vReset < neuron.vThresh) {
                 throw fail(path, "v_reset (\(neuron.vReset)) must be below v_thresh (\(neuron.vThresh))")
@@ -245,18 +252,38 @@ extension NetworkDescription.Compiled {
         public var spikes: [Spike]
         public var voltages: [VoltageSample]
         public var synapticEvents: Int
+        /// nil when the run reached the duration; otherwise the last instant processed
+        /// before the spikes and voltage samples passed `maximumRecords`.
+        public var stoppedAt: Microseconds?
     }
 
     /// Injects every input spike, runs to the duration (events at exactly it included)
     /// and returns the neurons' spikes, sorted by time then neuron index.
-    public func simulate(recordingVoltageOf recorded: Int? = nil) -> Run {
+    ///
+    /// With `maximumRecords`, the run stops after the first instant at which the spikes
+    /// and recorded voltage samples together exceed it (a cycle of neurons exciting each
+    /// other can spike forever), and ``Run/stoppedAt`` says when; everything up to and
+    /// including that instant is kept. Without it the simulator runs in one call.
+    public func simulate(recordingVoltageOf recorded: Int? = nil, maximumRecords: Int? = nil) -> Run {
         var simulator = Simulator(network: network)
         if let recorded { simulator.recordVoltage(of: recorded) }
         for spike in inputSpikes where spike.time <= duration {
             simulator.inject(input: spike.input, at: spike.time)
         }
-        simulator.run(until: duration)
-        return Run(spikes: simulator.spikes, voltages: simulator.voltages, synapticEvents: simulator.synapticEvents)
+        var stoppedAt: Microseconds?
+        if let maximumRecords {
+            while let next = simulator.nextEventTime, next <= duration {
+                simulator.run(until: next)
+                if simulator.spikes.count + simulator.voltages.count > maximumRecords {
+                    stoppedAt = next
+                    break
+                }
+            }
+        }
+        if stoppedAt == nil { simulator.run(until: duration) }
+        return Run(
+            spikes: simulator.spikes, voltages: simulator.voltages, synapticEvents: simulator.synapticEvents,
+            stoppedAt: stoppedAt)
     }
 }
 

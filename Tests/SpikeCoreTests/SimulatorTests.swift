@@ -177,3 +177,47 @@ struct SimulatorTests {
         #expect(abs(simulator.potential(of: 0, at: 2000) - (0.1 * exp(-1.0 / 20) + 0.1)) < 1e-12)
     }
 }
+
+@Suite("A bounded run stops a cycle that spikes forever")
+struct BoundedRunTests {
+    /// Two neurons exciting each other every microsecond for 10 s.
+    static let cycle = NetworkDescription(
+        neurons: [
+            .init(id: "a", tauMs: 20, vRest: 0, vReset: 0, vThresh: 1, refractoryMs: 0),
+            .init(id: "b", tauMs: 20, vRest: 0, vReset: 0, vThresh: 1, refractoryMs: 0),
+        ],
+        inputs: [.init(id: "i", spikesMs: [1])],
+        synapses: [
+            .init(from: "i", to: "a", weight: 2, delayMs: 0), .init(from: "a", to: "b", weight: 2, delayMs: 0.001),
+            .init(from: "b", to: "a", weight: 2, delayMs: 0.001),
+        ],
+        durationMs: 10_000)
+
+    @Test("the run stops after the instant that passes the limit and says when")
+    func cycle() throws {
+        let run = try Self.cycle.compile().simulate(recordingVoltageOf: 0, maximumRecords: 100)
+        // a fires at 1000 µs, b at 1001, a at 1002, ...: by 1066, 67 spikes and 34 of a's voltages.
+        #expect(run.stoppedAt == 1066)
+        #expect(run.spikes.count + run.voltages.count == 101)
+        #expect(run.spikes.last?.time == 1066)
+    }
+
+    @Test("a run under the limit is the same as an unbounded one")
+    func underLimit() throws {
+        let compiled = try singleNeuron(spikes: [1, 5.5, 9.25]).compile()
+        let bounded = compiled.simulate(recordingVoltageOf: 0, maximumRecords: 10)
+        let unbounded = compiled.simulate(recordingVoltageOf: 0)
+        #expect(bounded.stoppedAt == nil)
+        #expect(bounded.spikes == unbounded.spikes)
+        #expect(bounded.voltages == unbounded.voltages)
+    }
+
+    @Test("tau_ms above 1e9 is refused at compile, not trapped in the decay tables")
+    func hugeTau() {
+        var description = singleNeuron(spikes: [1])
+        description.neurons[0].tauMs = 1e300
+        #expect(throws: NetworkDescriptionError.self) { _ = try description.compile() }
+        description.neurons[0].tauMs = 1e9
+        #expect(throws: Never.self) { _ = try description.compile() }
+    }
+}
