@@ -25,7 +25,7 @@ struct EngineBench: ParsableCommand {
         commandName: "engine",
         abstract: "Synaptic events per second of the event-driven engine in the dense and sparse regimes.")
 
-    @Option(help: "Timed repetitions per measurement (the fastest counts).")
+    @Option(help: "Timed repetitions per measurement (the fastest counts; 1 to 1000).")
     var repetitions = 5
 
     @Option(help: "Seed of the Poisson inputs and connectivity.")
@@ -44,7 +44,8 @@ struct EngineBench: ParsableCommand {
     var seconds = 10.0
 
     func validate() throws {
-        guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be in (0, 3600], got \(seconds)") }
+        try OptionBounds.check("--seconds", seconds, from: 0, lowerOpen: true, to: 3600)
+        try OptionBounds.check("--repetitions", repetitions, in: 1...1000)
         for regime in regimes.split(separator: ",") where !["dense", "sparse"].contains(regime) {
             throw ValidationError("--regimes: unknown regime \"\(regime)\" (dense, sparse)")
         }
@@ -87,11 +88,16 @@ struct DecodeBench: ParsableCommand {
         commandName: "decode",
         abstract: "Nanoseconds per telemetry message: spikewatch's decoder against Foundation's JSONDecoder.")
 
-    @Option(help: "Timed repetitions per measurement (the fastest counts).")
+    @Option(help: "Timed repetitions per measurement (the fastest counts; 1 to 1000).")
     var repetitions = 5
 
-    @Option(help: "Messages per repetition.")
+    @Option(help: "Messages per repetition (1 to 10000000).")
     var messages = 50_000
+
+    func validate() throws {
+        try OptionBounds.check("--repetitions", repetitions, in: 1...1000)
+        try OptionBounds.check("--messages", messages, in: 1...10_000_000)
+    }
 
     @Flag(help: "Time only spikewatch's decoder (for profiling).")
     var onlySpikewatch = false
@@ -126,14 +132,25 @@ struct MemoryBench: ParsableCommand {
         abstract: "Resident memory and checkpoint size per cell, and work per sample, by cells and metrics.",
         discussion: "Each configuration runs in a fresh process (the command re-runs itself), so RSS figures do not mix.")
 
-    @Option(help: "Cell counts to measure (comma-separated).")
+    @Option(help: "Cell counts to measure (comma-separated, 1 to 1000000).")
     var cells = "1000,10000"
 
-    @Option(help: "Metric counts per cell (comma-separated).")
+    @Option(help: "Metric counts per cell (comma-separated, 1 to 256).")
     var metrics = "10"
 
     @Option(help: "Measure one configuration in this process (used by the command itself).")
     var single: String?
+
+    func validate() throws {
+        if let single {
+            let parts = single.split(separator: "x", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--single CELLSxMETRICS, got \"\(single)\"") }
+            _ = try OptionBounds.integerList("--single (cells)", parts[0], in: 1...1_000_000)
+            _ = try OptionBounds.integerList("--single (metrics)", parts[1], in: 1...256)
+        }
+        _ = try OptionBounds.integerList("--cells", cells, in: 1...1_000_000)
+        _ = try OptionBounds.integerList("--metrics", metrics, in: 1...256)
+    }
 
     func run() throws {
         if let single {
@@ -178,27 +195,30 @@ struct SparsityBench: ParsableCommand {
             of the same shape does per sample, and the time per sample.
             """)
 
-    @Option(help: "Cell counts (comma-separated).")
+    @Option(help: "Cell counts (comma-separated, 1 to 100000).")
     var cells = "10,100,1000"
 
     @Option(help: "Metrics per cell (comma-separated, at most 20).")
     var metrics = "5,10,20"
 
-    @Option(help: "Days of telemetry per cell (one sample a minute).")
+    @Option(help: "Days of telemetry per cell (one sample a minute; more than 0, at most 366).")
     var days = 2.0
 
     @Option(help: "Scenario seed.")
     var seed: UInt64 = 1
 
+    func validate() throws {
+        _ = try OptionBounds.integerList("--cells", cells, in: 1...OptionBounds.cells)
+        _ = try OptionBounds.integerList("--metrics", metrics, in: 1...20)
+        try OptionBounds.check("--days", days, from: 0, lowerOpen: true, to: OptionBounds.days)
+    }
+
     func run() throws {
         #if DEBUG
         print("warning: this is a debug build; figures are meaningless. Use `swift build -c release`.")
         #endif
-        let cellCounts = cells.split(separator: ",").compactMap { Int($0) }
-        let metricCounts = metrics.split(separator: ",").compactMap { Int($0) }
-        guard !cellCounts.isEmpty, !metricCounts.isEmpty, metricCounts.allSatisfy({ (1...20).contains($0) }), days > 0 else {
-            throw ValidationError("--cells and --metrics need positive counts (metrics at most 20), --days > 0")
-        }
+        let cellCounts = try OptionBounds.integerList("--cells", cells, in: 1...OptionBounds.cells)
+        let metricCounts = try OptionBounds.integerList("--metrics", metrics, in: 1...20)
         print(" cells  metrics  neurons/cell  synapses/cell  samples    synops/sample  dense-MACs/sample  dense/synops  raised  µs/sample")
         for cellCount in cellCounts {
             var settings = ScenarioSettings()

@@ -22,13 +22,13 @@ struct IngestBench: AsyncParsableCommand {
             nothing is predictable, so the detector does its most work per sample.
             """)
 
-    @Option(help: "Messages per run.")
+    @Option(help: "Messages per run (1 to 100000000).")
     var messages = 200_000
 
-    @Option(help: "Cells the messages cover.")
+    @Option(help: "Cells the messages cover (1 to 1000000).")
     var cells = 1000
 
-    @Option(help: "Detection threads of the daemon.")
+    @Option(help: "Detection threads of the daemon (1 to 64).")
     var workers = 1
 
     @Option(help: "The messages: scenario (generated cells with faults) or noise (unrelated values).")
@@ -41,7 +41,9 @@ struct IngestBench: AsyncParsableCommand {
         guard ["scenario", "noise"].contains(telemetry) else {
             throw ValidationError("--telemetry must be scenario or noise, got \"\(telemetry)\"")
         }
-        guard messages > 0, cells > 0, workers > 0 else { throw ValidationError("--messages, --cells and --workers must be > 0") }
+        try OptionBounds.check("--messages", messages, in: 1...100_000_000)
+        try OptionBounds.check("--cells", cells, in: 1...1_000_000)
+        try OptionBounds.check("--workers", workers, in: 1...64)
     }
 
     func run() async throws {
@@ -72,7 +74,7 @@ struct LatencyBench: AsyncParsableCommand {
     @Option(help: "Background rates, messages per second (comma-separated).")
     var rates = "10000,100000"
 
-    @Option(help: "Probe cells (one alert each).")
+    @Option(help: "Probe cells (one alert each; 1 to 100000).")
     var probes = 2000
 
     @Option(help: ArgumentHelp(
@@ -84,16 +86,21 @@ struct LatencyBench: AsyncParsableCommand {
     var verbose = false
 
     func validate() throws {
+        try OptionBounds.check("--probes", probes, in: 1...100_000)
         _ = try parsed()
     }
 
     func parsed() throws -> (rates: [Double], bursts: [Int]) {
         let rateValues = try rates.split(separator: ",").map { text in
-            guard let rate = Double(text), rate > 0 else { throw ValidationError("--rates: \(text)") }
+            guard let rate = Double(text), rate.isFinite, rate > 0, rate <= 10_000_000 else {
+                throw ValidationError("--rates must be comma-separated finite numbers in (0, 10000000], got \"\(text)\"")
+            }
             return rate
         }
         let burstValues = try bursts.split(separator: ",").map { text in
-            guard let burst = Int(text), burst > 0 else { throw ValidationError("--bursts: \(text)") }
+            guard let burst = Int(text), (1...1_000_000).contains(burst) else {
+                throw ValidationError("--bursts must be comma-separated integers in [1, 1000000], got \"\(text)\"")
+            }
             return burst
         }
         return (rateValues, burstValues)

@@ -21,8 +21,12 @@ struct DemoCommand: AsyncParsableCommand {
             summary of the faults injected against those detected.
             """)
 
-    @Option(help: "Times real time (default: 30 hours of telemetry in about 25 seconds).")
+    @Option(help: "Times real time (0.001 to 1000000; default: 30 hours of telemetry in about 25 seconds).")
     var speed = 4500.0
+
+    func validate() throws {
+        try OptionBounds.checkSpeed("--speed", speed, zeroAllowed: false)
+    }
 
     @Option(help: "Fixture to replay (default: the bundled demo fixture, found in ./fixtures, beside the executable's source tree or in ../share/spikewatch next to it, e.g. /usr/share/spikewatch).")
     var fixture: String?
@@ -39,7 +43,7 @@ struct DemoCommand: AsyncParsableCommand {
         let cells = Set(samples.map(\.cell)).sorted()
         print("spikewatch demo: \(samples.count) samples of \(cells.count) cells over \(String(format: "%.0f", (last.timestamp - first.timestamp) / 3600)) hours from \(source)")
         print("fault-class model: \(model ?? "the one built into the binary")")
-        print("replaying at \(Int(speed))x real time through ZeroMQ; the detector learns each cell's normal first (no alerts in the first hours).\n")
+        print("replaying at \(OptionBounds.format(speed))x real time through ZeroMQ; the detector learns each cell's normal first (no alerts in the first hours).\n")
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spikewatch-demo-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

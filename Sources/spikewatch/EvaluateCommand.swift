@@ -28,19 +28,19 @@ struct EvaluateCommand: ParsableCommand {
     var seed: UInt64 = 7
     @Option(help: "Several generated test scenarios at once: a range (21-25) or a list (21,23); per-seed and mean figures.")
     var seeds: String?
-    @Option(help: "Cells of the generated scenarios.")
+    @Option(help: "Cells of the generated scenarios (1 to 100000).")
     var cells = 16
-    @Option(help: "Days of the generated scenarios.")
+    @Option(help: "Days of the generated scenarios (more than 0, at most 366).")
     var days = 4.0
     @Option(help: "Generated scenarios: on, each cell's realism phenomena drawn from the seed (docs/telemetry.md); off, the plain generator. Tuning data too.")
     var realism: RealismOptions.Switch = .on
-    @Option(help: "Generated scenarios: hours at the start of each cell without injected faults.")
+    @Option(help: "Generated scenarios: hours at the start of each cell without injected faults (0 to 8784).")
     var faultFreeHours = 24.0
     @Option(help: "Tuning fixtures; default: a generated scenario with seed 1000.")
     var tune: [String] = []
-    @Option(help: "Seconds after a fault's end in which an alert still counts as detecting it.")
+    @Option(help: "Seconds after a fault's end in which an alert still counts as detecting it (0 to 86400).")
     var grace = 900.0
-    @Option(help: "Hours at the start of each cell whose alerts are not scored (0: every alert counts, warm-up included).")
+    @Option(help: "Hours at the start of each cell whose alerts are not scored (0: every alert counts, warm-up included; at most 8784).")
     var learningHours = 0.0
     @Option(help: "A fault-class model from `spikewatch train`.")
     var model: String?
@@ -65,6 +65,12 @@ struct EvaluateCommand: ParsableCommand {
     func validate() throws {
         if seeds != nil && !files.isEmpty { throw ValidationError("--seeds generates the data; give no files with it") }
         _ = try seedList()
+        try OptionBounds.check("--cells", cells, in: 1...OptionBounds.cells)
+        try OptionBounds.check("--days", days, from: 0, lowerOpen: true, to: OptionBounds.days)
+        try OptionBounds.check("--fault-free-hours", faultFreeHours, from: 0, to: OptionBounds.hours)
+        try OptionBounds.check("--grace", grace, from: 0, to: 86_400)
+        try OptionBounds.check("--learning-hours", learningHours, from: 0, to: OptionBounds.hours)
+        try OptionBounds.check("--inspect-from", inspectFrom, from: -1e12, to: 1e12)
         for name in wanted where !DetectorChoice.allValueStrings.contains(name) {
             throw ValidationError("--detectors: unknown detector \"\(name)\" (known: \(DetectorChoice.allValueStrings.joined(separator: ", ")))")
         }

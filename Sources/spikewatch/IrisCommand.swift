@@ -58,7 +58,7 @@ struct IrisCommand: ParsableCommand {
             training order; the mean and spread over seeds is the figure to quote.
             """)
 
-    @Option(help: "How many seeds (splits) to run.")
+    @Option(help: "How many seeds (splits) to run (1 to 1000).")
     var seeds = 10
 
     @Option(help: "The first seed; seeds are first, first+1, ...")
@@ -67,15 +67,21 @@ struct IrisCommand: ParsableCommand {
     @Option(help: "Fraction of each class held out for testing.")
     var testFraction = 0.3
 
-    @Option(help: "Training epochs.")
+    @Option(help: "Training epochs (1 to 10000; default: the classifier's).")
     var epochs: Int?
 
     @Option(help: "iris.csv in scikit-learn's layout (default: the embedded copy of fixtures/iris/iris.csv).")
     var data: String?
 
     func validate() throws {
-        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
-        guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must be in (0, 1)") }
+        try OptionBounds.check("--seeds", seeds, in: 1...1000)
+        guard firstSeed <= UInt64.max - UInt64(seeds) else {
+            throw ValidationError("--first-seed must be at most \(UInt64.max - UInt64(seeds)) with --seeds \(seeds), got \(firstSeed)")
+        }
+        guard testFraction > 0 && testFraction < 1 else {
+            throw ValidationError("--test-fraction must be a finite number in (0, 1), got \(OptionBounds.format(testFraction))")
+        }
+        try OptionBounds.check("--epochs", epochs, in: 1...OptionBounds.epochs)
     }
 
     func run() throws {

@@ -17,7 +17,9 @@ struct SimulateCommand: ParsableCommand {
             Reads NETWORK.json: leaky integrate-and-fire neurons with delta synapses, input \
             spike trains, weights and delays (times in ms, rounded to whole microseconds). \
             Prints one CSV row per neuron spike to stdout, header `time_ms,neuron`, sorted \
-            by time then by the neuron's position in `neurons`. Use - to read stdin.
+            by time then by the neuron's position in `neurons`. Use - to read stdin. A run \
+            stops after --max-records spikes and voltage samples (10,000,000): the output \
+            ends there and the command fails, naming the time reached.
             """)
 
     @Argument(help: "The network description (JSON), or - for standard input.")
@@ -29,7 +31,11 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .customLong("voltage-out"), help: "Where to write the recorded V as CSV `time_ms,neuron,v`.")
     var voltageOut: String?
 
+    @Option(help: "Stop after this many spikes and voltage samples (1 to 100000000): a cycle of neurons exciting each other spikes forever.")
+    var maxRecords = 10_000_000
+
     func validate() throws {
+        try OptionBounds.check("--max-records", maxRecords, in: 1...100_000_000)
         if (voltageNeuron == nil) != (voltageOut == nil) {
             throw ValidationError("--voltage and --voltage-out go together")
         }
@@ -44,7 +50,7 @@ struct SimulateCommand: ParsableCommand {
             }
             recorded = index
         }
-        let run = compiled.simulate(recordingVoltageOf: recorded)
+        let run = compiled.simulate(recordingVoltageOf: recorded, maximumRecords: maxRecords)
         let ids = compiled.neuronIds
         var output = "time_ms,neuron\n"
         output.reserveCapacity(run.spikes.count * 16)
@@ -59,6 +65,10 @@ struct SimulateCommand: ParsableCommand {
                 csv += formatMilliseconds(sample.time) + "," + id + "," + "\(sample.v)" + "\n"
             }
             try writeFile(voltageOut, csv)
+        }
+        if let stoppedAt = run.stoppedAt {
+            throw CommandFailure(
+                "\(network): stopped at \(formatMilliseconds(stoppedAt)) ms of \(formatMilliseconds(compiled.duration)) ms: more than \(maxRecords) spikes and voltage samples (--max-records; a cycle of neurons exciting each other?); the output ends there")
         }
     }
 }

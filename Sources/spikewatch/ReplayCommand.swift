@@ -30,10 +30,12 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Publish to this ZeroMQ endpoint instead of detecting (@ binds, > connects; bare binds, as for synth --to: the daemon's telemetry socket connects by default).")
     var to: String?
 
-    @Option(help: "With --to: times real time (0 = as fast as possible).")
+    @Option(help: ArgumentHelp(
+        "With --to: times real time (0 = as fast as possible; otherwise 0.001 to 1000000).",
+        discussion: "A sample whose ts lies more than 3600 s after the latest one is sent without waiting, with a warning naming FILE:LINE."))
     var speed = 1.0
 
-    @Option(help: "With --to: seconds to wait for a subscriber before publishing (0 = don't wait).")
+    @Option(help: "With --to: seconds to wait for a subscriber before publishing (0 = don't wait; at most 3600).")
     var waitSubscriber = 10.0
 
     @Option(help: "Cell id for CSV files (default: the file's name without extension).")
@@ -61,7 +63,8 @@ struct ReplayCommand: ParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one fixture file") }
-        guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be >= 0, got \(speed)") }
+        try OptionBounds.checkSpeed("--speed", speed, zeroAllowed: true)
+        try OptionBounds.check("--wait-subscriber", waitSubscriber, from: 0, to: 3600)
         if to != nil && (scores != nil || alerts != nil) {
             throw ValidationError("--scores and --alerts go with in-process replay, not with --to")
         }

@@ -26,15 +26,15 @@ struct SynthCommand: ParsableCommand {
 
     @Option(help: "Random seed.")
     var seed: UInt64 = 1
-    @Option(help: "Number of cells.")
+    @Option(help: "Number of cells (1 to 100000).")
     var cells = 8
-    @Option(help: "Days of telemetry.")
+    @Option(help: "Days of telemetry (more than 0, at most 366).")
     var days = 3.0
-    @Option(help: "Seconds between samples.")
+    @Option(help: "Seconds between samples (1 to 3600).")
     var period = 60.0
-    @Option(help: "Hours at the start of each cell without faults (the learning period).")
+    @Option(help: "Hours at the start of each cell without faults (the learning period; 0 to 8784).")
     var learningHours = 24.0
-    @Option(help: "Mean injected faults per cell per day after the learning period.")
+    @Option(help: "Mean injected faults per cell per day after the learning period (0 to 100).")
     var faultsPerDay = 2.0
     @Option(help: "Comma-separated fault kinds to inject (default: all).")
     var kinds: String?
@@ -50,10 +50,20 @@ struct SynthCommand: ParsableCommand {
     var plotFaults: String?
     @Option(help: "Publish onto this ZeroMQ endpoint instead of writing a file (@ binds, > connects; bare binds, as for replay --to: the daemon's telemetry socket connects by default).")
     var to: String?
-    @Option(help: "With --to: messages per second (wall clock), regardless of the samples' timestamps.")
+    @Option(help: "With --to: messages per second (wall clock), regardless of the samples' timestamps (more than 0, at most 10000000).")
     var rate = 1000.0
     @OptionGroup(title: "Realism (docs/telemetry.md; all off by default)")
     var realism: RealismOptions
+
+    func validate() throws {
+        try OptionBounds.check("--cells", cells, in: 1...OptionBounds.cells)
+        try OptionBounds.check("--days", days, from: 0, lowerOpen: true, to: OptionBounds.days)
+        try OptionBounds.check("--period", period, from: 1, to: 3600)
+        try OptionBounds.check("--learning-hours", learningHours, from: 0, to: OptionBounds.hours)
+        try OptionBounds.check("--faults-per-day", faultsPerDay, from: 0, to: 100)
+        try OptionBounds.check("--rate", rate, from: 0, lowerOpen: true, to: 10_000_000)
+        _ = try realism.settings()
+    }
 
     func run() throws {
         let settings = try scenarioSettings()
@@ -143,11 +153,7 @@ struct SynthCommand: ParsableCommand {
     func scenarioSettings() throws -> ScenarioSettings {
         var settings = ScenarioSettings()
         settings.seed = seed
-        guard cells >= 1 && cells <= 100_000 else { throw ValidationError("--cells must be 1...100000, got \(cells)") }
-        guard days > 0 && days <= 366 else { throw ValidationError("--days must be in (0, 366], got \(days)") }
-        guard period >= 1 else { throw ValidationError("--period must be >= 1 second, got \(period)") }
-        guard learningHours >= 0 else { throw ValidationError("--learning-hours must be >= 0") }
-        guard faultsPerDay >= 0 else { throw ValidationError("--faults-per-day must be >= 0") }
+        try validate()
         settings.cells = cells
         settings.days = days
         settings.period = period
@@ -240,7 +246,6 @@ extension SynthCommand {
     /// Streams the scenario onto ZeroMQ at `rate` messages per second until it ends or
     /// SIGTERM; prints how many were sent (for soak tests' accounting).
     func publish(settings: ScenarioSettings, to text: String) throws {
-        guard rate > 0 else { throw ValidationError("--rate must be > 0") }
         let endpoint = try Endpoint(parsing: text, defaultAction: .bind)
         let context = try Context()
         let socket = try Socket(context, type: .extendedPublisher)
@@ -286,11 +291,11 @@ struct RealismOptions: ParsableArguments {
     var realism: Switch = .off
     @Flag(help: "Outdoor weather wandering from day to day; the enclosure temperature follows weather and load with a thermal lag.")
     var weather = false
-    @Option(help: "With --weather: day-to-day standard deviation of the outdoor daily mean, °C.")
+    @Option(help: "With --weather: day-to-day standard deviation of the outdoor daily mean, °C (0 to 50).")
     var weatherSwing = 3.0
     @Option(help: "Share of cells that are venues with benign crowd events (5-10x users for 1-4 hours).")
     var venueShare = 0.0
-    @Option(help: "Crowd events per venue cell per day.")
+    @Option(help: "Crowd events per venue cell per day (0 to 1).")
     var crowdEventsPerDay = 0.5
     @Flag(help: "One weekday of the run (not the first day) behaves like a Sunday.")
     var holiday = false
@@ -307,12 +312,11 @@ struct RealismOptions: ParsableArguments {
 
     func settings() throws -> Realism {
         var result = Realism()
-        guard weatherSwing >= 0, weatherSwing.isFinite else { throw ValidationError("--weather-swing must be >= 0") }
-        for (name, share) in [("--venue-share", venueShare), ("--gradual-onset-share", gradualOnsetShare), ("--subtle-share", subtleShare)]
-        where !(0...1).contains(share) {
-            throw ValidationError("\(name) must be in 0...1, got \(share)")
+        try OptionBounds.check("--weather-swing", weatherSwing, from: 0, to: 50)
+        for (name, share) in [("--venue-share", venueShare), ("--gradual-onset-share", gradualOnsetShare), ("--subtle-share", subtleShare)] {
+            try OptionBounds.check(name, share, from: 0, to: 1)
         }
-        guard crowdEventsPerDay >= 0, crowdEventsPerDay <= 1 else { throw ValidationError("--crowd-events-per-day must be in 0...1") }
+        try OptionBounds.check("--crowd-events-per-day", crowdEventsPerDay, from: 0, to: 1)
         result.weather = weather
         result.weatherSwing = weatherSwing
         result.venueShare = venueShare

@@ -32,11 +32,16 @@ struct TailCommand: ParsableCommand {
     @Option(help: "Only alerts whose topic starts with this (e.g. alert.critical.).")
     var topic = "alert."
 
-    @Option(help: "Exit after this many messages.")
+    @Option(help: "Exit after this many messages (at least 1).")
     var count: Int?
 
-    @Option(help: "Exit after this many seconds without a message.")
+    @Option(help: "Exit after this many seconds without a message (more than 0, at most 86400).")
     var timeout: Double?
+
+    func validate() throws {
+        try OptionBounds.check("--count", count, in: 1...Int.max)
+        try OptionBounds.check("--timeout", timeout, from: 0, lowerOpen: true, to: OptionBounds.waitSeconds)
+    }
 
     @OptionGroup var curve: CurveClientOptions
 

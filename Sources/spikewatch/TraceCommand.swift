@@ -24,7 +24,9 @@ struct TraceNetwork: ParsableCommand {
         abstract: "Trace one neuron of a network description.",
         discussion: """
             Give --tau-ms several times to draw the same input through different decay \
-            constants, one panel each: the leak decides what a neuron remembers.
+            constants, one panel each: the leak decides what a neuron remembers. A panel \
+            holds at most 100,000 spikes and voltage samples; a network that makes more \
+            is refused.
             """)
 
     @Argument(help: "The network description (JSON), or - for standard input.")
@@ -33,11 +35,18 @@ struct TraceNetwork: ParsableCommand {
     @Option(help: "The neuron to trace (default: the first).")
     var neuron: String?
 
-    @Option(name: .customLong("tau-ms"), help: "Override the neuron's tau_ms; repeat to compare panels.")
+    @Option(name: .customLong("tau-ms"), help: "Override the neuron's tau_ms (more than 0, at most 1e9); repeat to compare panels.")
     var taus: [Double] = []
 
     @Option(help: "Where to write the SVG.")
     var out: String
+
+    /// Spikes and voltage samples per panel (keeps the SVG to a few MB).
+    static let maximumRecords = 100_000
+
+    func validate() throws {
+        for tau in taus { try OptionBounds.check("--tau-ms", tau, from: 0, lowerOpen: true, to: NetworkDescription.maximumTauMs) }
+    }
 
     func run() throws {
         let bytes = try readInput(network)
@@ -48,9 +57,6 @@ struct TraceNetwork: ParsableCommand {
         guard let position = description.neurons.firstIndex(where: { $0.id == id }) else {
             throw ValidationError("--neuron: no neuron with id \"\(id)\" in \(network)")
         }
-        for tau in taus where !(tau > 0 && tau.isFinite) {
-            throw ValidationError("--tau-ms must be > 0, got \(tau)")
-        }
         var panels: [TraceFigure.Panel] = []
         var raster: [TraceFigure.RasterRow] = []
         for tau in taus.isEmpty ? [description.neurons[position].tauMs] : taus {
@@ -58,7 +64,11 @@ struct TraceNetwork: ParsableCommand {
             variant.neurons[position].tauMs = tau
             let compiled: NetworkDescription.Compiled
             do { compiled = try variant.compile() } catch { throw CommandFailure("\(network): \(error)") }
-            let run = compiled.simulate(recordingVoltageOf: position)
+            let run = compiled.simulate(recordingVoltageOf: position, maximumRecords: Self.maximumRecords)
+            if let stoppedAt = run.stoppedAt {
+                throw CommandFailure(
+                    "\(network): more than \(Self.maximumRecords) spikes and voltage samples by \(formatMilliseconds(stoppedAt)) ms of \(formatMilliseconds(compiled.duration)) ms (tau_ms \(formatTick(tau))); trace draws at most that many: shorten duration_ms")
+            }
             let parameters = compiled.network.parameters[position]
             let curve = membraneCurve(parameters: parameters, samples: run.voltages, until: compiled.duration)
             panels.append(

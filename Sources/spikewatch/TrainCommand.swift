@@ -23,16 +23,22 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Seeds of generated training scenarios (comma-separated).")
     var seeds = "101,102,103"
-    @Option(help: "Cells of each generated scenario.")
+    @Option(help: "Cells of each generated scenario (1 to 100000).")
     var cells = 16
-    @Option(help: "Days of each generated scenario.")
+    @Option(help: "Days of each generated scenario (more than 0, at most 366).")
     var days = 4.0
-    @Option(help: "Training epochs.")
+    @Option(help: "Training epochs (1 to 10000).")
     var epochs = 60
     @Option(help: "Where to write the model (JSON).")
     var out: String
     @Option(name: .customLong("set"), help: ArgumentHelp("Set a knob of the detector the examples are collected with (repeatable, as for replay); train with the settings the model will run with.", valueName: "KEY=VALUE"))
     var assignments: [String] = []
+
+    func validate() throws {
+        try OptionBounds.check("--cells", cells, in: 1...OptionBounds.cells)
+        try OptionBounds.check("--days", days, from: 0, lowerOpen: true, to: OptionBounds.days)
+        try OptionBounds.check("--epochs", epochs, in: 1...OptionBounds.epochs)
+    }
 
     func run() throws {
         var datasets: [LabelledData] = []

@@ -18,6 +18,98 @@ private func temporaryFile(_ text: String, suffix: String = ".jsonl") throws -> 
     return path
 }
 
+@Suite("numeric options are refused with the flag, value and range, not a crash")
+struct NumericOptionCLITests {
+    /// (arguments, the flag the message names)
+    static let cases: [([String], String)] = [
+        (["evaluate", "--days=nan"], "--days"), (["evaluate", "--days=inf"], "--days"),
+        (["evaluate", "--days=1e300"], "--days"), (["evaluate", "--days=-5"], "--days"),
+        (["evaluate", "--cells=-5"], "--cells"), (["evaluate", "--grace=nan"], "--grace"),
+        (["evaluate", "--fault-free-hours=nan"], "--fault-free-hours"),
+        (["evaluate", "--learning-hours=-1"], "--learning-hours"),
+        (["train", "--out", "/tmp/never.json", "--days=nan"], "--days"),
+        (["train", "--out", "/tmp/never.json", "--days=-5"], "--days"),
+        (["train", "--out", "/tmp/never.json", "--cells=-5"], "--cells"),
+        (["train", "--out", "/tmp/never.json", "--epochs=-5"], "--epochs"),
+        (["iris", "--epochs=-5"], "--epochs"), (["iris", "--seeds=0"], "--seeds"),
+        (["trace", "network", "examples/leak.json", "--out", "/tmp/never.svg", "--tau-ms", "1e300"], "--tau-ms"),
+        (["tail", "--timeout", "nan"], "--timeout"), (["tail", "--timeout", "inf"], "--timeout"),
+        (["tail", "--timeout", "1e300"], "--timeout"), (["tail", "--count", "0"], "--count"),
+        (["replay", "x.jsonl", "--to", "@ipc:///tmp/never", "--wait-subscriber", "inf"], "--wait-subscriber"),
+        (["replay", "x.jsonl", "--to", "@ipc:///tmp/never", "--speed", "1e-300"], "--speed"),
+        (["demo", "--speed", "0"], "--speed"), (["demo", "--speed", "nan"], "--speed"),
+        (["demo", "--speed", "inf"], "--speed"), (["demo", "--speed", "1e300"], "--speed"),
+        (["synth", "--period", "1e7", "--cells", "1", "--days", "0.01"], "--period"),
+        (["synth", "--rate", "nan"], "--rate"), (["synth", "--weather-swing", "nan"], "--weather-swing"),
+        (["network", "simulate", "x.json", "--max-records", "0"], "--max-records"),
+        (["bench", "engine", "--repetitions=-1"], "--repetitions"),
+        (["bench", "sparsity", "--cells=-5"], "--cells"),
+        (["bench", "ingest", "--workers", "0"], "--workers"),
+    ]
+
+    @Test("each hostile value exits 64 with a message naming the flag", arguments: cases)
+    func refused(arguments: [String], flag: String) throws {
+        let result = try SpikewatchProcess.run(arguments)
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(result.stderr.contains("\(flag) must be"), "\(arguments): \(result.stderr)")
+        #expect(result.stderr.contains("got "), "\(arguments): \(result.stderr)")
+    }
+
+    @Test("the message states the allowed range and the value as typed")
+    func message() throws {
+        let result = try SpikewatchProcess.run(["evaluate", "--days=nan"])
+        #expect(result.stderr.contains("--days must be a finite number in (0, 366], got nan"))
+        let cells = try SpikewatchProcess.run(["train", "--out", "/tmp/never.json", "--cells=-5"])
+        #expect(cells.stderr.contains("--cells must be an integer in [1, 100000], got -5"))
+    }
+
+    @Test("synth with an hour-long period and under a day ends (the fault schedule terminates)")
+    func longPeriod() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("synth-\(UUID()).jsonl").path
+        let result = try SpikewatchProcess.run(["synth", "--period", "3600", "--cells", "1", "--days", "0.01", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+}
+
+@Suite("network simulate and trace network stay bounded on a cycle that spikes forever")
+struct NetworkBoundCLITests {
+    /// Two neurons exciting each other every microsecond for 10 s.
+    static let cycle = #"""
+        {"neurons":[{"id":"a","tau_ms":20},{"id":"b","tau_ms":20}],
+         "inputs":[{"id":"i","spikes_ms":[1]}],
+         "synapses":[{"from":"i","to":"a","weight":2},{"from":"a","to":"b","weight":2,"delay_ms":0.001},{"from":"b","to":"a","weight":2,"delay_ms":0.001}],
+         "duration_ms":10000}
+        """#
+
+    @Test("network simulate stops at --max-records, prints the spikes so far and fails naming the time reached")
+    func simulate() throws {
+        let result = try SpikewatchProcess.run(["network", "simulate", "-", "--max-records", "1000"], stdin: Data(Self.cycle.utf8))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("stopped at 2 ms of 10000 ms: more than 1000 spikes and voltage samples (--max-records"))
+        let rows = result.stdout.split(separator: "\n")
+        #expect(rows.first == "time_ms,neuron")
+        #expect(rows.count == 1 + 1001)
+    }
+
+    @Test("trace network refuses a network with more spikes than a panel holds, without a huge SVG")
+    func trace() throws {
+        let net = try temporaryFile(Self.cycle, suffix: ".json")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("cycle-\(UUID()).svg").path
+        let result = try SpikewatchProcess.run(["trace", "network", net, "--out", out])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("more than 100000 spikes and voltage samples"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test("a description with tau_ms beyond 1e9 is refused, not a trap")
+    func hugeTau() throws {
+        let result = try SpikewatchProcess.run(
+            ["network", "simulate", "-"], stdin: Data(#"{"neurons":[{"id":"a","tau_ms":1e300}],"duration_ms":1}"#.utf8))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("tau_ms must be at most 1000000000"))
+    }
+}
+
 @Suite("--set refuses what the configuration file refuses")
 struct SetRangeCLITests {
     @Test("deadZone=-1 and maximumSpikes=-1 are refused by name", arguments: ["deadZone=-1", "maximumSpikes=-1", "maximumSpikes=0", "warmupSamples=5"])
