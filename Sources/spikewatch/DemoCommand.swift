@@ -118,8 +118,14 @@ struct DemoCommand: AsyncParsableCommand {
             throw CommandFailure("the daemon did not subscribe to \(telemetryEndpoint) within 10 s")
         }
         let start = ContinuousClock.now
-        for sample in samples {
-            let due = start + .seconds((sample.timestamp - first.timestamp) / speed)
+        var pacer = TelemetryPacer(speed: speed)
+        for record in records {
+            guard case .success(let sample) = record.result else { continue }
+            let (offset, jump) = pacer.due(sample.timestamp)
+            if let jump {
+                FileHandle.standardError.write(Data(TelemetryPacer.warning(source: AlertPrinter.visible(record.source), jump: jump).utf8))
+            }
+            let due = start + .seconds(offset)
             let wait = due - ContinuousClock.now
             if wait > .milliseconds(1) { try await Task.sleep(for: wait) }
             while try publisher.receiveMultipart(dontWait: true) != nil {}

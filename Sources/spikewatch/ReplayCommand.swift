@@ -152,15 +152,17 @@ struct ReplayCommand: ParsableCommand {
             _ = try socket.receiveMultipart(dontWait: true)
         }
         let start = ContinuousClock.now
-        var firstTime: Double?
+        var pacer = TelemetryPacer(speed: speed)
         var sent = 0
         let progress = ProgressBar(total: records.count, label: "publish")
         for record in records {
             guard case .success(let sample) = record.result else { continue }
             if speed > 0 {
-                let origin = firstTime ?? sample.timestamp
-                firstTime = origin
-                let due = start + .seconds((sample.timestamp - origin) / speed)
+                let (offset, jump) = pacer.due(sample.timestamp)
+                if let jump {
+                    FileHandle.standardError.write(Data(TelemetryPacer.warning(source: AlertPrinter.visible(record.source), jump: jump).utf8))
+                }
+                let due = start + .seconds(offset)
                 let wait = due - ContinuousClock.now
                 if wait > .zero {
                     Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) * 1e-18)

@@ -110,6 +110,22 @@ struct NetworkBoundCLITests {
     }
 }
 
+@Suite("replay --to does not stall on a far-future timestamp")
+struct ReplayPacingCLITests {
+    @Test("the far-future line is sent without waiting, with a warning naming FILE:LINE")
+    func farFuture() throws {
+        // 6 samples 1 s apart at --speed 20 (0.25 s of pacing), line 4 ten years ahead.
+        let fixture = try temporaryFile(smallFixture(count: 6, step: 1, farLine: 4))
+        let endpoint = "@ipc://" + FileManager.default.temporaryDirectory.appendingPathComponent("pace-\(UUID())").path
+        let started = Date()
+        let result = try SpikewatchProcess.run(["replay", fixture, "--to", endpoint, "--wait-subscriber", "0", "--speed", "20"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(result.stderr.contains("warning: \(fixture):4: ts is 315359998 s after the latest sample's (more than 3600 s); sent without waiting"))
+        #expect(result.stderr.contains("published 6 samples"))
+    }
+}
+
 @Suite("--set refuses what the configuration file refuses")
 struct SetRangeCLITests {
     @Test("deadZone=-1 and maximumSpikes=-1 are refused by name", arguments: ["deadZone=-1", "maximumSpikes=-1", "maximumSpikes=0", "warmupSamples=5"])
