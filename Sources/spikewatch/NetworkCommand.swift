@@ -39,6 +39,7 @@ struct SimulateCommand: ParsableCommand {
         if (voltageNeuron == nil) != (voltageOut == nil) {
             throw ValidationError("--voltage and --voltage-out go together")
         }
+        try refuseOverwrite(outputs: [("--voltage-out", voltageOut)], inputs: [network])
     }
 
     func run() throws {
@@ -101,12 +102,17 @@ func readInput(_ path: String) throws -> [UInt8] {
     return Array(data)
 }
 
-/// Writes a file atomically, with an error naming the path.
+/// Writes a file atomically, with an error naming the path and the reason in words.
 func writeFile(_ path: String, _ text: String) throws {
+    try writeFile(path, Data(text.utf8))
+}
+
+/// Writes a file atomically, with an error naming the path and the reason in words.
+func writeFile(_ path: String, _ data: Data) throws {
     do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     } catch {
-        throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+        throw CommandFailure("cannot write \(path): \(writeFailureReason(path, error))")
     }
 }
 

@@ -71,6 +71,7 @@ struct ReplayCommand: ParsableCommand {
         if model != nil && detector != .spiking {
             throw ValidationError("--model goes with --detector spiking")
         }
+        try refuseOverwrite(outputs: [("--scores", scores), ("--alerts", alerts)], inputs: files + [model].compactMap { $0 })
     }
 
     func run() throws {

@@ -63,6 +63,7 @@ struct SynthCommand: ParsableCommand {
         try OptionBounds.check("--faults-per-day", faultsPerDay, from: 0, to: 100)
         try OptionBounds.check("--rate", rate, from: 0, lowerOpen: true, to: 10_000_000)
         _ = try realism.settings()
+        try refuseOverwrite(outputs: [("--out", out), ("--faults-out", faultsOut), ("--events-out", eventsOut)], inputs: [])
     }
 
     func run() throws {
@@ -79,7 +80,7 @@ struct SynthCommand: ParsableCommand {
         let handle: FileHandle
         if let out {
             guard FileManager.default.createFile(atPath: out, contents: nil) else {
-                throw CommandFailure("cannot write \(out)")
+                throw CommandFailure("cannot write \(out): \(writeFailureReason(out, CocoaError(.fileWriteUnknown)))")
             }
             handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         } else {

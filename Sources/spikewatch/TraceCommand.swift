@@ -46,6 +46,7 @@ struct TraceNetwork: ParsableCommand {
 
     func validate() throws {
         for tau in taus { try OptionBounds.check("--tau-ms", tau, from: 0, lowerOpen: true, to: NetworkDescription.maximumTauMs) }
+        try refuseOverwrite(outputs: [("--out", out)], inputs: [network])
     }
 
     func run() throws {
@@ -123,6 +124,10 @@ struct TraceIris: ParsableCommand {
     @Option(help: "Where to write the SVG.")
     var out: String
 
+    func validate() throws {
+        try refuseOverwrite(outputs: [("--out", out)], inputs: [])
+    }
+
     func run() throws {
         let iris = try IrisData.load(path: nil)
         guard iris.features.indices.contains(sample) else {
@@ -197,6 +202,10 @@ struct TraceReplay: ParsableCommand {
 
     @Option(help: "Where to write the SVG.")
     var out: String
+
+    func validate() throws {
+        try refuseOverwrite(outputs: [("--out", out)], inputs: files + [model].compactMap { $0 })
+    }
 
     func run() throws {
         let (records, names) = try loadRecords(files, cell: cell)

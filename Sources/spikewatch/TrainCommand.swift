@@ -38,6 +38,7 @@ struct TrainCommand: ParsableCommand {
         try OptionBounds.check("--cells", cells, in: 1...OptionBounds.cells)
         try OptionBounds.check("--days", days, from: 0, lowerOpen: true, to: OptionBounds.days)
         try OptionBounds.check("--epochs", epochs, in: 1...OptionBounds.epochs)
+        try refuseOverwrite(outputs: [("--out", out)], inputs: files)
     }
 
     func run() throws {
@@ -82,7 +83,7 @@ struct TrainCommand: ParsableCommand {
         }
         let model = FaultClassifier.train(examples: examples, epochs: epochs)
         let correct = examples.filter { model.classify($0.counts) == $0.kind }.count
-        try model.json().write(to: URL(fileURLWithPath: out), options: .atomic)
+        try writeFile(out, model.json())
         let kinds = Dictionary(grouping: examples, by: \.kind).mapValues(\.count).sorted { $0.key < $1.key }
         print("trained on \(examples.count) snapshots (\(kinds.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))")
         print(String(format: "training accuracy %.3f; %d inputs x %d kinds; wrote %@", Double(correct) / Double(examples.count),

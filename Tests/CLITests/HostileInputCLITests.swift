@@ -126,6 +126,57 @@ struct ReplayPacingCLITests {
     }
 }
 
+@Suite("outputs never overwrite inputs, and unwritable outputs say why")
+struct OutputPathCLITests {
+    @Test("replay --scores naming the fixture is refused and the fixture kept")
+    func replayScores() throws {
+        let text = smallFixture(count: 3)
+        let fixture = try temporaryFile(text)
+        let result = try SpikewatchProcess.run(["replay", fixture, "--scores", fixture])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--scores: \(fixture) is the input \(fixture)"))
+        #expect(try String(contentsOfFile: fixture, encoding: .utf8) == text)
+        // Another name of the same file (a hard link) is the same input.
+        let link = fixture + ".link.jsonl"
+        try FileManager.default.linkItem(atPath: fixture, toPath: link)
+        let linked = try SpikewatchProcess.run(["replay", fixture, "--alerts", link])
+        #expect(linked.status == 64)
+        #expect(linked.stderr.contains("--alerts: \(link) is the input"))
+    }
+
+    @Test("train --out naming its input is refused")
+    func trainOut() throws {
+        let text = smallFixture(count: 3)
+        let fixture = try temporaryFile(text)
+        let result = try SpikewatchProcess.run(["train", fixture, "--out", fixture])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--out: \(fixture) is the input"))
+        #expect(try String(contentsOfFile: fixture, encoding: .utf8) == text)
+    }
+
+    @Test("two outputs naming one file are refused")
+    func sameOutputs() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("same-\(UUID()).csv").path
+        let fixture = try temporaryFile(smallFixture(count: 3))
+        let result = try SpikewatchProcess.run(["replay", fixture, "--scores", path, "--alerts", path])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--scores and --alerts name the same file"))
+    }
+
+    @Test("a directory as --scores is named as a directory, not NSCocoaErrorDomain")
+    func directoryOutput() throws {
+        let fixture = try temporaryFile(smallFixture(count: 3))
+        let directory = FileManager.default.temporaryDirectory.path
+        let result = try SpikewatchProcess.run(["replay", fixture, "--scores", directory])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--scores: \(directory) is a directory"))
+        #expect(!result.stderr.contains("NSCocoaErrorDomain"))
+        let missing = try SpikewatchProcess.run(["replay", fixture, "--scores", "/nonexistent-dir/scores.csv"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("cannot write /nonexistent-dir/scores.csv: no such directory /nonexistent-dir"))
+    }
+}
+
 @Suite("--set refuses what the configuration file refuses")
 struct SetRangeCLITests {
     @Test("deadZone=-1 and maximumSpikes=-1 are refused by name", arguments: ["deadZone=-1", "maximumSpikes=-1", "maximumSpikes=0", "warmupSamples=5"])
