@@ -38,7 +38,7 @@ struct SynthCommand: ParsableCommand {
     var faultsPerDay = 2.0
     @Option(help: "Comma-separated fault kinds to inject (default: all).")
     var kinds: String?
-    @Option(help: "First timestamp, epoch seconds or ISO-8601 (default 2026-11-06T00:00:00Z, a Friday).")
+    @Option(help: "First timestamp, epoch seconds (below 1e11) or ISO-8601 (default 2026-11-06T00:00:00Z, a Friday).")
     var start: String?
     @Option(help: "Write here instead of stdout.")
     var out: String?
@@ -64,6 +64,19 @@ struct SynthCommand: ParsableCommand {
         try OptionBounds.check("--rate", rate, from: 0, lowerOpen: true, to: 10_000_000)
         _ = try realism.settings()
         try refuseOverwrite(outputs: [("--out", out), ("--faults-out", faultsOut), ("--events-out", eventsOut)], inputs: [])
+        _ = try startTime()
+    }
+
+    /// `--start` in epoch seconds, or nil without it.
+    func startTime() throws -> Double? {
+        guard let start else { return nil }
+        guard let value = parseTimestamp(start), value > 0 else {
+            throw ValidationError("--start: \"\(start)\" is not epoch seconds or ISO-8601")
+        }
+        // Epoch seconds as the daemon reads them (below 1e11, the year 5138), less a
+        // year of scenario.
+        try OptionBounds.check("--start", value, from: 0, lowerOpen: true, to: SequenceTracker.epochSecondsLimit - 366 * 86_400)
+        return value
     }
 
     func run() throws {
@@ -154,7 +167,6 @@ struct SynthCommand: ParsableCommand {
     func scenarioSettings() throws -> ScenarioSettings {
         var settings = ScenarioSettings()
         settings.seed = seed
-        try validate()
         settings.cells = cells
         settings.days = days
         settings.period = period
@@ -169,12 +181,7 @@ struct SynthCommand: ParsableCommand {
             }
         }
         settings.realism = try realism.settings()
-        if let start {
-            guard let value = parseTimestamp(start), value > 0 else {
-                throw ValidationError("--start: \"\(start)\" is not epoch seconds or ISO-8601")
-            }
-            settings.start = value
-        }
+        if let value = try startTime() { settings.start = value }
         return settings
     }
 }

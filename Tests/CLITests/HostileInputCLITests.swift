@@ -40,7 +40,7 @@ struct NumericOptionCLITests {
         (["demo", "--speed", "0"], "--speed"), (["demo", "--speed", "nan"], "--speed"),
         (["demo", "--speed", "inf"], "--speed"), (["demo", "--speed", "1e300"], "--speed"),
         (["synth", "--period", "1e7", "--cells", "1", "--days", "0.01"], "--period"),
-        (["synth", "--rate", "nan"], "--rate"), (["synth", "--weather-swing", "nan"], "--weather-swing"),
+        (["synth", "--rate", "nan"], "--rate"), (["synth", "--start", "1e300"], "--start"), (["synth", "--weather-swing", "nan"], "--weather-swing"),
         (["network", "simulate", "x.json", "--max-records", "0"], "--max-records"),
         (["bench", "engine", "--repetitions=-1"], "--repetitions"),
         (["bench", "sparsity", "--cells=-5"], "--cells"),
