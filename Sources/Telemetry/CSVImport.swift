@@ -3,12 +3,21 @@
 /// cell's samples per file (the cell id is given).
 ///
 /// The timestamp column is the one headed `timestamp`, `time`, `ts`, `date`, `datetime`
-/// or `epoch` (any case), else the first column. Empty, `NA`, `NaN` and `null` values
-/// are missing (that metric is absent from the sample); any other non-number rejects the
-/// row with a message naming the line and column, and the next row is read.
+/// or `epoch` (any case), else the first column. A column headed `label` is the fault
+/// label, not a metric (empty, `0`, `normal`, `null`, `none`: normal; another number:
+/// `anomaly`; a name: that kind). Empty, `NA`, `NaN` and `null` values are missing (that
+/// metric is absent from the sample); any other non-number rejects the row with a
+/// message naming the line and column, and the next row is read. A header that cannot
+/// be imported whole (a name twice, a name over 256 bytes, more metric columns than a
+/// cell carries) and a quote never closed are refused with a ``FormatError``: nothing
+/// is dropped without a word.
 public struct CSVImporter: Sendable {
     public var cell: String
     public var metricNames: MetricNames
+    /// The most metric columns a file may have: what the detector keeps of one cell.
+    public var maximumMetricColumns = 256
+    /// The longest column name, in UTF-8 bytes (as for metric names on the wire).
+    public var maximumNameBytes = 256
 
     public init(cell: String, metricNames: MetricNames = MetricNames()) {
         self.cell = cell
@@ -24,12 +33,33 @@ public struct CSVImporter: Sendable {
     public mutating func read(_ contents: String, name: String, _ body: (RecordedSample) throws -> Void) throws {
         var rows = CSVRows(contents)
         guard let header = rows.next() else { throw FormatError(description: "\(name): empty CSV file (a header row is required)") }
-        let names = header.fields.map { $0.trimmingWhitespace() }
+        if let line = rows.unterminatedQuote {
+            throw FormatError(description: "\(name):\(line): a quoted field is never closed (the rest of the file would be one field)")
+        }
+        let names = header.fields.enumerated().map { index, field in
+            let name = field.trimmingWhitespace()
+            return name.isEmpty ? "column\(index + 1)" : name
+        }
         let timeNames: Set<String> = ["timestamp", "time", "ts", "date", "datetime", "epoch"]
         let timeColumn = names.firstIndex { timeNames.contains($0.lowercased()) } ?? 0
+        let labelColumn = names.indices.first { $0 != timeColumn && names[$0].lowercased() == "label" }
+        var firstColumn: [String: Int] = [:]
+        for (index, column) in names.enumerated() {
+            if let earlier = firstColumn[column] {
+                throw FormatError(description: "\(name):\(header.line): column \"\(column)\" is named twice (columns \(earlier + 1) and \(index + 1))")
+            }
+            firstColumn[column] = index
+            if column.utf8.count > maximumNameBytes {
+                throw FormatError(description: "\(name):\(header.line): column \(index + 1)'s name is \(column.utf8.count) bytes (at most \(maximumNameBytes))")
+            }
+        }
+        let metricColumns = names.count - 1 - (labelColumn == nil ? 0 : 1)
+        guard metricColumns <= maximumMetricColumns else {
+            throw FormatError(description: "\(name):\(header.line): \(metricColumns) metric columns; a cell carries at most \(maximumMetricColumns) metrics (split the file, or leave columns out)")
+        }
         var ids: [Int32?] = []
         for (index, column) in names.enumerated() {
-            ids.append(index == timeColumn ? nil : metricNames.id(for: column.isEmpty ? "column\(index + 1)" : column))
+            ids.append(index == timeColumn || index == labelColumn ? nil : metricNames.id(for: column))
         }
         var sequence: Int64 = 0
         let missing: Set<String> = ["", "na", "nan", "null", "none", "n/a"]
@@ -51,7 +81,16 @@ public struct CSVImporter: Sendable {
             }
             var metrics: [TelemetrySample.Metric] = []
             var problem: String?
-            for (index, field) in row.fields.enumerated() where index != timeColumn {
+            var label: String?
+            if let labelColumn {
+                let text = row.fields[labelColumn].trimmingWhitespace()
+                if let number = Double(text) {
+                    label = number == 0 ? nil : "anomaly"
+                } else if !["", "normal", "null", "none"].contains(text.lowercased()) {
+                    label = text
+                }
+            }
+            for (index, field) in row.fields.enumerated() where index != timeColumn && index != labelColumn {
                 let text = field.trimmingWhitespace()
                 if missing.contains(text.lowercased()) { continue }
                 guard let value = Double(text) else {
@@ -74,7 +113,7 @@ public struct CSVImporter: Sendable {
             }
             try body(RecordedSample(
                 source: source, timestampText: timeText, cellText: cell,
-                result: .success(TelemetrySample(cell: cell, timestamp: timestamp, sequence: sequence, metrics: metrics))))
+                result: .success(TelemetrySample(cell: cell, timestamp: timestamp, sequence: sequence, metrics: metrics, label: label))))
             sequence += 1
         }
     }
@@ -85,11 +124,26 @@ struct CSVRows {
     let bytes: [UInt8]
     var index = 0
     var line = 1
+    /// The line where a quoted field opened that no quote closes, if any (the whole
+    /// text is checked at once, before the first row).
+    let unterminatedQuote: Int?
 
     init(_ text: String) {
         var bytes = Array(text.utf8)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // spreadsheets add a BOM
         self.bytes = bytes
+        var quoted = false
+        var line = 1
+        var openedAt = 1
+        for byte in bytes {
+            if byte == 0x0A { line += 1 }
+            if byte == UInt8(ascii: "\"") {
+                // An escaped quote ("") toggles twice: no change.
+                quoted.toggle()
+                if quoted { openedAt = line }
+            }
+        }
+        unterminatedQuote = quoted ? openedAt : nil
     }
 
     mutating func next() -> (fields: [String], line: Int)? {

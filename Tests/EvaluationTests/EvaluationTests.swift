@@ -213,6 +213,35 @@ struct CSVTests {
         #expect(failures[1].detail.contains("\"abc\" is not a number"))
         #expect(records[2].timestampText == "bad-time")
     }
+
+    @Test("a label column labels rows; a header that cannot be imported whole, or a quote never closed, is refused by name")
+    func labelsAndRefusals() throws {
+        var importer = CSVImporter(cell: "kpi-1")
+        var records: [RecordedSample] = []
+        try importer.read("time,kpi,label\n1795921560,1,\n1795921620,2,congestion\n1795921680,3,1\n1795921740,4,0\n", name: "l.csv") {
+            records.append($0)
+        }
+        let samples = records.compactMap { try? $0.result.get() }
+        #expect(samples.map(\.label) == [nil, "congestion", "anomaly", nil])
+        #expect(samples.allSatisfy { $0.metrics.count == 1 }, "the label is no metric")
+        #expect(!importer.metricNames.names.contains("label"))
+        let wide = "time," + (1...300).map { "m\($0)" }.joined(separator: ",") + "\n"
+        let long = String(repeating: "x", count: 300)
+        for (csv, message) in [
+            ("time,a,b,a\n1,1,2,3\n", "w.csv:1: column \"a\" is named twice (columns 2 and 4)"),
+            (wide, "w.csv:1: 300 metric columns; a cell carries at most 256 metrics"),
+            ("time,\(long)\n1,2\n", "w.csv:1: column 2's name is 300 bytes (at most 256)"),
+            ("time,a\n1,2\n2,\"3\n3,4\n4,5\n", "w.csv:3: a quoted field is never closed"),
+        ] {
+            var importer = CSVImporter(cell: "c")
+            do {
+                try importer.read(csv, name: "w.csv") { _ in }
+                Issue.record("accepted: \(csv.prefix(40))")
+            } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+    }
 }
 
 @Suite("Isolation: one corrupted message changes its own cell's transitions only")
