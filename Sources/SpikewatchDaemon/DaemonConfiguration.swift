@@ -109,7 +109,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Defaults, then the YAML file at `path`.
     public static func fromFile(_ path: String) throws(ConfigurationError) -> DaemonConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError("\(path): cannot read the configuration file (\(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))")
+            throw ConfigurationError("\(path): cannot read the configuration file (\(unreadable(path)))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError("\(path): not UTF-8 text")
@@ -225,7 +225,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case "model":
             guard let text = value.string else { throw fail("must be a file path") }
             modelPath = text.isEmpty ? nil : text
-        case "workers": workers = min(try integer(minimum: 1), 64)
+        case "workers":
+            let count = try integer(minimum: 1)
+            guard count <= 64 else { throw fail("must be a whole number from 1 to 64") }
+            workers = count
         case "log_level":
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard let text = value.string, levels.contains(text) else { throw fail("must be one of \(levels.joined(separator: ", "))") }
@@ -310,6 +313,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 }
                 try walk(nested, prefix: key, source: source)
                 continue
+            }
+            if case .scalar(let scalar) = valueNode, scalar.string.isEmpty || scalar.tag == Tag(.null),
+                Self.keys.contains(where: { $0.hasPrefix(key + ".") })
+            {
+                continue  // a section with every key commented out: its defaults
             }
             if case .scalar(let scalar) = valueNode, scalar.string.isEmpty || scalar.tag == Tag(.null),
                 ["state.directory", "metrics.listen", "model"].contains(key) || key.hasPrefix("security.")
@@ -438,9 +446,17 @@ public struct DaemonConfiguration: Sendable, Equatable {
         return directory + "/" + name
     }
 
-    /// Why a file cannot be read: missing, or not readable by this user.
-    static func unreadable(_ path: String) -> String {
-        FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file"
+    /// Why a file cannot be read, in words: missing, a directory, not a regular file (a
+    /// device, a FIFO, a socket), or not readable by this user.
+    public static func unreadable(_ path: String) -> String {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return errno == ENOENT ? "no such file" : String(cString: strerror(errno)) }
+        switch status.st_mode & S_IFMT {
+        case S_IFDIR: return "is a directory"
+        case S_IFREG: break
+        default: return "not a regular file (a device, FIFO or socket)"
+        }
+        return access(path, R_OK) == 0 ? "cannot be read" : "permission denied"
     }
 
     /// Reads a secret key file: one 40-character Z85 key (a trailing newline is fine).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpikeCore
+import SpikewatchDaemon
 
 struct NetworkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -97,7 +98,7 @@ func loadNetwork(_ path: String) throws -> NetworkDescription.Compiled {
 func readInput(_ path: String) throws -> [UInt8] {
     if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw ValidationError("cannot read \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file")")
+        throw CommandFailure("cannot read \(path): \(DaemonConfiguration.unreadable(path))")
     }
     return Array(data)
 }

@@ -175,6 +175,20 @@ struct OutputPathCLITests {
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("cannot write /nonexistent-dir/scores.csv: no such directory /nonexistent-dir"))
     }
+
+    @Test("an input that is a device or a directory is named as such, exit 1 without the usage text")
+    func unreadableInputs() throws {
+        for (path, reason) in [
+            ("/dev/null", "not a regular file (a device, FIFO or socket)"),
+            (FileManager.default.temporaryDirectory.path, "is a directory"),
+            ("/nonexistent-spikewatch-input.jsonl", "no such file"),
+        ] {
+            let result = try SpikewatchProcess.run(["replay", path])
+            #expect(result.status == 1, "\(path): exit \(result.status)")
+            #expect(result.stderr.contains("cannot read \(path): \(reason)"), "\(result.stderr)")
+            #expect(!result.stderr.contains("Usage:"), "\(result.stderr)")
+        }
+    }
 }
 
 @Suite("--set refuses what the configuration file refuses")

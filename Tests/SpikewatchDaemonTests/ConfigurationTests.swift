@@ -61,6 +61,7 @@ struct ConfigurationTests {
         ("alerts:\n  heartbeat_interval_s: 1e21\n", "alerts.heartbeat_interval_s: must be a number of seconds > 0 and at most 31536000 (a year), got \"1e21\""),
         ("state:\n  checkpoint_interval_s: 1e308\n", "state.checkpoint_interval_s: must be a number of seconds > 0 and at most 31536000"),
         ("alertmanager:\n  timeout_s: 1e21\n", "alertmanager.timeout_s: must be a number of seconds"),
+        ("workers: 100000\n", "workers: must be a whole number from 1 to 64, got \"100000\""),
     ])
     func errors(yaml: String, message: String) {
         do {
@@ -69,6 +70,11 @@ struct ConfigurationTests {
         } catch {
             #expect(error.description.contains(message), "\(error)")
         }
+    }
+
+    @Test("a section whose keys are all commented out is its defaults, not an unknown key")
+    func emptySection() throws {
+        #expect(try load("cells:\n  # max_cells: 5\nstate:\n") == DaemonConfiguration())
     }
 
     @Test("an empty file is all defaults; empty optional values switch things off")
