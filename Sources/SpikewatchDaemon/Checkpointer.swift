@@ -33,6 +33,10 @@ final class Checkpointer: Sendable {
     let checkpointedAt = Atomic<Int>(0)
     /// Whether the last checkpoint write failed (the stop's decides the exit status).
     let lastWriteFailed = Atomic<Bool>(false)
+    /// The checkpoint found at the start was refused (another version, damaged): before
+    /// the first checkpoint replaces it, it is kept as `state.json.refused`, so a
+    /// downgrade or a damaged file loses nothing an operator could still recover.
+    let keepRefused = Atomic<Bool>(false)
 
     init(shared: DaemonShared, shards: DetectionShards, publisher: AlertPublisher) {
         self.shared = shared
@@ -101,8 +105,14 @@ final class Checkpointer: Sendable {
     /// Merges the shards' snapshots and writes them; the snapshot dies with this call.
     private func write(_ parts: consuming [Checkpoint], alertSequence: Int64, to directory: String, processed: Int) {
         let merged = Checkpoint.merging(parts, alertSequence: alertSequence)
+        let store = StateStore(directory: directory)
+        if keepRefused.exchange(false, ordering: .relaxed) {
+            if rename(store.path, store.refusedPath) == 0 {
+                shared.logger.notice("the refused checkpoint is kept as \(store.refusedPath); a new one replaces it")
+            }
+        }
         do {
-            try StateStore(directory: directory).save(merged)
+            try store.save(merged)
             checkpointedAt.store(processed, ordering: .relaxed)
             lastWriteFailed.store(false, ordering: .relaxed)
             shared.logger.debug("checkpoint written", metadata: ["state.cells": "\(merged.tracker.cells.count)"])

@@ -117,6 +117,7 @@ public final class Daemon: Sendable {
             case .none:
                 logger.info("no checkpoint yet; learning from scratch", metadata: ["state.directory": "\(directory)"])
             case .refused(let message):
+                checkpointer.keepRefused.store(true, ordering: .relaxed)
                 logger.error("checkpoint refused, starting fresh: \(message)")
                 shared.notifier.notify(.status("checkpoint refused, starting fresh: \(message)"))
             case .loaded(let checkpoint):

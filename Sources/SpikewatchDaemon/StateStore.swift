@@ -12,6 +12,8 @@ struct StateStore: Sendable {
     let directory: String
     var path: String { directory + "/state.json" }
     var temporaryPath: String { directory + "/state.json.tmp" }
+    /// Where a checkpoint refused at the start is kept once a new one replaces it.
+    var refusedPath: String { directory + "/state.json.refused" }
 
     /// Why a stored checkpoint was not used.
     enum LoadOutcome {

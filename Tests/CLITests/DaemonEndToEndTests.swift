@@ -609,6 +609,8 @@ struct StateFaultTests {
             usleep(50_000)
         }
         #expect(replaced)
+        // The refused file is kept beside it, as it was.
+        #expect((try? String(contentsOfFile: state + "/state.json.refused", encoding: .utf8))?.contains("\"version\":99") == true)
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 20) == 0)
     }
