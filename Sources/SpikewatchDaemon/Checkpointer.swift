@@ -37,6 +37,9 @@ final class Checkpointer: Sendable {
     /// the first checkpoint replaces it, it is kept as `state.json.refused`, so a
     /// downgrade or a damaged file loses nothing an operator could still recover.
     let keepRefused = Atomic<Bool>(false)
+    /// The lock on the state directory (taken at the start; taken again before a write
+    /// if the directory was deleted or replaced meanwhile).
+    let lock = Mutex<StateLock?>(nil)
 
     init(shared: DaemonShared, shards: DetectionShards, publisher: AlertPublisher) {
         self.shared = shared
@@ -83,7 +86,11 @@ final class Checkpointer: Sendable {
         // Nothing new since the last one: keep the file as it is (a refused checkpoint of
         // another version, say, is not overwritten by an empty state).
         let processed = shared.metrics.processedTotal.load(ordering: .relaxed)
-        guard processed != checkpointedAt.load(ordering: .relaxed) else { return }
+        // Written again even with nothing new when the file is gone (its directory
+        // deleted under the daemon): what was learned must not be lost at the stop.
+        guard processed != checkpointedAt.load(ordering: .relaxed)
+            || !FileManager.default.fileExists(atPath: StateStore(directory: directory).path)
+        else { return }
         let collector = SnapshotCollector(count: shards.count)
         guard shards.broadcast(.snapshot(collector)) else { return }
         guard let parts = collector.take(timeout: Self.answerTimeout) else {
@@ -106,6 +113,23 @@ final class Checkpointer: Sendable {
     private func write(_ parts: consuming [Checkpoint], alertSequence: Int64, to directory: String, processed: Int) {
         let merged = Checkpoint.merging(parts, alertSequence: alertSequence)
         let store = StateStore(directory: directory)
+        // The directory deleted or replaced under the daemon: lock it again first, or
+        // write nothing if another daemon has taken it since.
+        let locked = lock.withLock { held -> Bool in
+            if let current = held, current.holds(store.lockPath) { return true }
+            do {
+                held = try store.claim()
+                shared.logger.warning("the state directory was deleted or replaced; it is locked again", metadata: ["state.directory": "\(directory)"])
+                return true
+            } catch {
+                shared.logger.error("checkpoint not written: \(error)")
+                return false
+            }
+        }
+        guard locked else {
+            lastWriteFailed.store(true, ordering: .relaxed)
+            return
+        }
         if keepRefused.exchange(false, ordering: .relaxed) {
             if rename(store.path, store.refusedPath) == 0 {
                 shared.logger.notice("the refused checkpoint is kept as \(store.refusedPath); a new one replaces it")

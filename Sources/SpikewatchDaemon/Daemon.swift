@@ -46,8 +46,6 @@ public final class Daemon: Sendable {
     /// The running service group, for ``stop()``.
     let group = Mutex<ServiceGroup?>(nil)
     let stopRequested = Atomic<Bool>(false)
-    /// The lock on the state directory, held from the start to the end of the process.
-    let stateLock = Mutex<StateLock?>(nil)
 
     /// Creates a daemon and checks its configuration; nothing runs until ``run()``.
     /// - Parameter configurationPath: the file SIGHUP re-reads (nil: SIGHUP only acknowledges).
@@ -112,7 +110,7 @@ public final class Daemon: Sendable {
         if let directory = config.stateDirectory {
             let lock: StateLock
             do { lock = try StateStore(directory: directory).claim() } catch { throw ConfigurationError(error.description) }
-            stateLock.withLock { $0 = lock }
+            checkpointer.lock.withLock { $0 = lock }
             switch StateStore(directory: directory).load() {
             case .none:
                 logger.info("no checkpoint yet; learning from scratch", metadata: ["state.directory": "\(directory)"])

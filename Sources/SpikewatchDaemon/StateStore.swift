@@ -14,6 +14,7 @@ struct StateStore: Sendable {
     var temporaryPath: String { directory + "/state.json.tmp" }
     /// Where a checkpoint refused at the start is kept once a new one replaces it.
     var refusedPath: String { directory + "/state.json.refused" }
+    var lockPath: String { directory + "/state.lock" }
 
     /// Why a stored checkpoint was not used.
     enum LoadOutcome {
@@ -138,7 +139,6 @@ extension StateStore {
         } catch {
             throw StateStoreError("cannot create state directory \(directory): \(error.localizedDescription)")
         }
-        let lockPath = directory + "/state.lock"
         let fd = open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw StateStoreError("cannot open \(lockPath): \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
@@ -160,6 +160,15 @@ final class StateLock: Sendable {
     let fd: Int32
     init(fd: Int32) { self.fd = fd }
     deinit { close(fd) }
+
+    /// Whether `path` is still the file this lock holds (not deleted with its directory,
+    /// nor replaced): a lock on a deleted file keeps no other daemon out.
+    func holds(_ path: String) -> Bool {
+        var held = stat()
+        var current = stat()
+        guard fstat(fd, &held) == 0, lstat(path, &current) == 0 else { return false }
+        return held.st_dev == current.st_dev && held.st_ino == current.st_ino
+    }
 }
 
 /// A checkpoint that could not be written, or a state directory that cannot be used.

@@ -256,7 +256,8 @@ public struct SequenceTracker: Sendable, Codable {
             throw Rejection(.duplicate, "cell \"\(cell)\" ts \(timestamp) was already received")
         }
         let interval = timestamp - record.lastTimestamp
-        if interval > 0, record.spacingIntervals >= 2, interval < repeatShare * record.spacing {
+        // A spacing beyond the longest jump (a damaged checkpoint's) judges nothing.
+        if interval > 0, record.spacingIntervals >= 2, record.spacing <= maximumTimeJump, interval < repeatShare * record.spacing {
             throw Rejection(
                 .duplicate,
                 "cell \"\(cell)\" ts \(timestamp) is \(formatSeconds(interval)) s after its last ts \(record.lastTimestamp), "

@@ -76,7 +76,13 @@ struct DemoCommand: AsyncParsableCommand {
             return handler
         }
         let daemon = try Daemon(configuration: settings, configurationPath: nil, logger: Logger(label: "spikewatch"))
-        let running = Task { try await daemon.run() }
+        // Ctrl-C (or SIGTERM) stops the daemon, which traps them; the tour stops with it
+        // rather than publish the rest of the fixture to no one.
+        let daemonStopped = Atomic<Bool>(false)
+        let running = Task {
+            defer { daemonStopped.store(true, ordering: .releasing) }
+            try await daemon.run()
+        }
 
         // The subscriber: prints alerts as they arrive.
         let collected = AlertCollector()
@@ -119,22 +125,35 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let start = ContinuousClock.now
         var pacer = TelemetryPacer(speed: speed)
+        var published = 0
         for record in records {
+            guard !daemonStopped.load(ordering: .acquiring) else { break }
             guard case .success(let sample) = record.result else { continue }
             let (offset, jump) = pacer.due(sample.timestamp)
             if let jump {
                 FileHandle.standardError.write(Data(TelemetryPacer.warning(source: AlertPrinter.visible(record.source), jump: jump).utf8))
             }
             let due = start + .seconds(offset)
-            let wait = due - ContinuousClock.now
-            if wait > .milliseconds(1) { try await Task.sleep(for: wait) }
+            // Waits in short steps, so a stop is noticed within a tenth of a second.
+            while due - ContinuousClock.now > .milliseconds(1), !daemonStopped.load(ordering: .acquiring) {
+                try await Task.sleep(for: min(due - ContinuousClock.now, .milliseconds(100)))
+            }
             while try publisher.receiveMultipart(dontWait: true) != nil {}
             try publisher.send(topic: "telemetry." + sample.cell, payload: sample.json(names: names, includeLabel: false))
+            published += 1
+        }
+        if daemonStopped.load(ordering: .acquiring) {
+            _ = try? await running.value
+            collected.done.store(true, ordering: .releasing)
+            print("\nstopped after \(published) of \(samples.count) samples (interrupted); \(daemon.statusLine)")
+            return
         }
         // Stop only once the daemon has processed every sample (a slow or loaded machine
         // falls behind the pacing); give up if it makes no progress for 10 s.
         var lastProgress = (count: daemon.processedCount, at: ContinuousClock.now)
-        while daemon.processedCount < samples.count, ContinuousClock.now - lastProgress.at < .seconds(10) {
+        while daemon.processedCount < samples.count, ContinuousClock.now - lastProgress.at < .seconds(10),
+            !daemonStopped.load(ordering: .acquiring)
+        {
             try await Task.sleep(for: .milliseconds(20))
             if daemon.processedCount != lastProgress.count { lastProgress = (daemon.processedCount, ContinuousClock.now) }
         }

@@ -30,7 +30,7 @@ struct SynthCommand: ParsableCommand {
     var cells = 8
     @Option(help: "Days of telemetry (more than 0, at most 366).")
     var days = 3.0
-    @Option(help: "Seconds between samples (1 to 3600).")
+    @Option(help: "Seconds between samples (1 to 86400: a day).")
     var period = 60.0
     @Option(help: "Hours at the start of each cell without faults (the learning period; 0 to 8784).")
     var learningHours = 24.0
@@ -58,7 +58,7 @@ struct SynthCommand: ParsableCommand {
     func validate() throws {
         try OptionBounds.check("--cells", cells, in: 1...OptionBounds.cells)
         try OptionBounds.check("--days", days, from: 0, lowerOpen: true, to: OptionBounds.days)
-        try OptionBounds.check("--period", period, from: 1, to: 3600)
+        try OptionBounds.check("--period", period, from: 1, to: 86_400)
         try OptionBounds.check("--learning-hours", learningHours, from: 0, to: OptionBounds.hours)
         try OptionBounds.check("--faults-per-day", faultsPerDay, from: 0, to: 100)
         try OptionBounds.check("--rate", rate, from: 0, lowerOpen: true, to: 10_000_000)

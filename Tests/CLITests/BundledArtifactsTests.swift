@@ -26,6 +26,17 @@ struct BundledArtifactsTests {
         #expect(generated == bundled)
     }
 
+    @Test("Ctrl-C stops the demo within seconds (it went on publishing the whole fixture)")
+    func demoInterrupted() throws {
+        let demo = try DaemonProcess(["demo", "--speed", "10"])
+        usleep(3_000_000)
+        #expect(demo.process.isRunning, "stderr: \(demo.stderr)")
+        demo.signal(SIGINT)
+        let status = demo.waitForExit(timeout: 15)
+        #expect(status != nil, "still running 15 s after SIGINT")
+        if status == nil { demo.signal(SIGKILL) }
+    }
+
     @Test("spikewatch demo runs the tour and ends with a summary of faults detected")
     func demo() throws {
         let result = try SpikewatchProcess.run(["demo", "--speed", "200000"])

@@ -577,6 +577,25 @@ struct StateFaultTests {
         first.signal(SIGTERM)
         #expect(first.waitForExit(timeout: 20) == 0)
 
+        // The directory deleted under a running daemon: it writes its checkpoint again
+        // (nothing new was learned) and locks the new directory, so a second daemon is
+        // still refused.
+        let (third, thirdPeers, _) = try start(directory, state: state)
+        #expect(third.waitForNotification { $0.contains("READY=1") } != nil, "stderr: \(third.stderr)")
+        #expect(try thirdPeers.awaitSubscription())
+        try thirdPeers.publish(Array(#"{"v":1,"cell":"c","ts":1793923200,"seq":0,"metrics":{"m":1}}"#.utf8), cell: "c")
+        #expect(waitForFile(state + "/state.json"))
+        try FileManager.default.removeItem(atPath: state)
+        #expect(waitForFile(state + "/state.json"), "the checkpoint was not written again")
+        #expect(third.stderr.contains("it is locked again"))
+        let fourth = directory.appendingPathComponent("fourth")
+        try FileManager.default.createDirectory(at: fourth, withIntermediateDirectories: true)
+        let (refused, _, _) = try start(fourth, state: state)
+        #expect(refused.waitForExit(timeout: 20).map { $0 != 0 } == true)
+        #expect(refused.stderr.contains("is in use by another spikewatch"), "stderr: \(refused.stderr)")
+        third.signal(SIGTERM)
+        #expect(third.waitForExit(timeout: 20) == 0)
+
         let file = directory.appendingPathComponent("afile").path
         try "x".write(toFile: file, atomically: true, encoding: .utf8)
         let check = try SpikewatchProcess.run(["run", "--check", "--state-dir", file])

@@ -255,6 +255,13 @@ struct SequenceTrackerTests {
         _ = try restored.admit(cell: "b", sequence: 1, timestamp: 2_000_060)
         _ = try restored.admit(cell: "b", sequence: 2, timestamp: 2_000_660)
         #expect(restored.cells["b"]?.spacing == 60)
+        // A damaged checkpoint's spacing beyond the longest jump judges nothing.
+        let damaged = String(decoding: try JSONEncoder().encode(restored), as: UTF8.self)
+            .replacingOccurrences(of: "\"spacing\":60", with: "\"spacing\":86400")
+        var relearning = try JSONDecoder().decode(SequenceTracker.self, from: Data(damaged.utf8))
+        #expect(relearning.cells["b"]?.spacing == 86400)
+        for minute in 1...5 { _ = try relearning.admit(cell: "b", sequence: Int64(2 + minute), timestamp: 2_000_660 + Double(minute) * 60) }
+        #expect(relearning.cells["b"]?.spacing == 60)
     }
 
     @Test("seq at the top of its range: gaps and restarts without overflow")
