@@ -362,22 +362,17 @@ struct EvaluationJSON: Encodable {
     }
 }
 
-/// Reads labelled JSON Lines fixtures into one stream.
+/// Reads labelled fixtures (JSON Lines, or CSV by extension with a `label` column) into
+/// one stream, naming the first malformed lines.
 func loadLabelled(_ files: [String]) throws -> LabelledData {
-    var reader = FixtureReader()
-    var records: [RecordedSample] = []
+    let (records, names) = try loadRecords(files, cell: nil)
     var rejected = 0
     var report = ""
-    for file in files {
-        let bytes = try readInput(file)
-        reader.read(bytes, name: file) { record in
-            if case .failure(let rejection) = record.result {
-                rejected += 1
-                if rejected <= ReplayOutcome.rejectionsKept {
-                    report += "\(AlertPrinter.visible(record.source)): \(rejection.reason.rawValue): \(AlertPrinter.visible(String(rejection.detail.prefix(300))))\n"
-                }
-            }
-            records.append(record)
+    for record in records {
+        guard case .failure(let rejection) = record.result else { continue }
+        rejected += 1
+        if rejected <= ReplayOutcome.rejectionsKept {
+            report += "\(AlertPrinter.visible(record.source)): \(rejection.reason.rawValue): \(AlertPrinter.visible(String(rejection.detail.prefix(300))))\n"
         }
     }
     if rejected > 0 {
@@ -385,5 +380,5 @@ func loadLabelled(_ files: [String]) throws -> LabelledData {
         if rejected > ReplayOutcome.rejectionsKept { report += "... and \(rejected - ReplayOutcome.rejectionsKept) more malformed lines\n" }
         FileHandle.standardError.write(Data((report + "\(rejected) of \(records.count) lines skipped as malformed\n").utf8))
     }
-    return LabelledData(records: records, names: reader.decoder.metricNames)
+    return LabelledData(records: records, names: names)
 }

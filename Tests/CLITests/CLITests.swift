@@ -27,6 +27,22 @@ struct CLITests {
         #expect(result.stderr.contains("frobnicate"))
     }
 
+    @Test("evaluate reads a CSV with a label column: its labelled rows are the faults")
+    func evaluateLabelledCSV() throws {
+        let directory = temporaryDirectory()
+        let csv = directory.appendingPathComponent("kpi.csv")
+        var rows = ["time,kpi,label"]
+        for minute in 0..<600 {
+            let fault = (500..<530).contains(minute)
+            rows.append("\(1_795_921_560 + minute * 60),\(50 + (minute % 7) - 3 + (fault ? 40 : 0)),\(fault ? "congestion" : "")")
+        }
+        try rows.joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+        let result = try SpikewatchProcess.run(["evaluate", csv.path, "--detectors", "spiking", "--learning-hours", "0"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("1 faults"), "\(result.stdout)")
+        #expect(!result.stderr.contains("malformed"), "\(result.stderr)")
+    }
+
     @Test("train refuses a label that cannot name a fault kind (a space, a control character), naming it")
     func trainRefusesOddLabels() throws {
         let directory = temporaryDirectory()
