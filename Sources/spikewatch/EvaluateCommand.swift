@@ -21,7 +21,7 @@ struct EvaluateCommand: ParsableCommand {
             docs/evaluation.md.
             """)
 
-    @Argument(help: "Labelled fixtures (JSON Lines). Without any, a scenario is generated (--seed).")
+    @Argument(help: "Labelled fixtures: JSON Lines, or CSV (by extension; a `label` column labels rows). Without any, a scenario is generated (--seed).")
     var files: [String] = []
 
     @Option(help: "Seed of the generated test scenario when no files are given.")

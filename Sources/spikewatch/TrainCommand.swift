@@ -18,7 +18,7 @@ struct TrainCommand: ParsableCommand {
             `evaluate` with --model; without one, alerts are of kind `anomaly`.
             """)
 
-    @Argument(help: "Labelled fixtures (JSON Lines), each replayed through its own fresh detector. Without any, scenarios are generated (--seeds).")
+    @Argument(help: "Labelled fixtures (JSON Lines, or CSV with a `label` column), each replayed through its own fresh detector. Without any, scenarios are generated (--seeds).")
     var files: [String] = []
 
     @Option(help: "Seeds of generated training scenarios (comma-separated).")
