@@ -71,7 +71,7 @@ struct TrainCommand: ParsableCommand {
         // characters), or the model it goes into could not be read back.
         for data in datasets {
             for window in data.windows where !FaultClassifier.isKindName(window.kind) {
-                throw ValidationError(
+                throw CommandFailure(
                     "label \"\(AlertPrinter.visible(window.kind))\" (cell \(AlertPrinter.visible(window.cell))) is not a fault kind name: "
                         + "1 to 64 letters, digits, '_', '-' or '.'")
             }
