@@ -300,6 +300,8 @@ struct CellModel: Codable, Sendable {
             features.withUnsafeMutableBufferPointer { features in
                 for index in features.indices {
                     features[index].pendingFall = 0
+                    features[index].sampleValue = .nan
+                    features[index].sampleSpiked = false
                     // Freeze what carries the alert, so the fault is not learned as normal.
                     let frozen = alerting && features[index].alertSpikes.on + features[index].alertSpikes.off > 0
                     guard let (x, noise, countDeviation) = Self.value(
@@ -307,6 +309,7 @@ struct CellModel: Codable, Sendable {
                         samplesPerHour: samplesPerHour, frozen: frozen)
                     else { continue }
                     guard x.isFinite else { continue }
+                    features[index].sampleValue = x
                     guard let surprise = features[index].observe(
                         x, modelNoise: noise, settings: settings, samplesPerHour: samplesPerHour, frozen: frozen, clock: clock,
                         countDeviation: countDeviation)
@@ -367,6 +370,7 @@ struct CellModel: Codable, Sendable {
                     totalDrive += drive
                     features[index].pendingOn = on
                     features[index].pendingOff = off
+                    features[index].sampleSpiked = on + off > 0
                     // The cell's common mode: the features' slow deviations, clipped.
                     if surprise.slow != 0 {
                         let deviation = max(-3, min(3, surprise.slow))
@@ -397,6 +401,8 @@ struct CellModel: Codable, Sendable {
                     commonMoment += rate * (common * common - commonMoment)
                     couplingSamples += 1
                 }
+                let relating = settings.relationCorrelation > 0
+                let relationMinimum = max(12, Int(settings.relationMinimumHours * samplesPerHour))
                 for index in features.indices {
                     if learnCoupling, features[index].lastSlowDeviation.isFinite {
                         let deviation = features[index].lastSlowDeviation
@@ -421,6 +427,15 @@ struct CellModel: Codable, Sendable {
                         if correlation > Feature.loadCouplingCorrelation { on = 0 }
                         if correlation < -Feature.loadCouplingCorrelation { off = 0 }
                     }
+                    if (on > 0 || (off > 0 && settings.relationGatesFalls)) && relating,
+                        let residual = Self.relationResidual(
+                            of: index, features: features, settings: settings, minimumPairs: relationMinimum),
+                        abs(residual) < settings.relationGate
+                    {
+                        // On the line through a feature that explains it: nothing new.
+                        on = 0
+                        if settings.relationGatesFalls { off = 0 }
+                    }
                     if on > 0 {
                         featureNeurons.receive(features[index].onNeuron, weight: Double(on) * settings.surpriseWeight, at: micros, tau: featureTau)
                         features[index].alertSpikes.on += on
@@ -431,6 +446,9 @@ struct CellModel: Codable, Sendable {
                     }
                     synapticEvents += on + off
                     surpriseSpikes += on + off
+                }
+                if relating && !alerting {
+                    Self.learnRelations(features: features, horizon: max(settings.relationHours * samplesPerHour, 1))
                 }
             }
         }

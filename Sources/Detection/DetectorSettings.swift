@@ -209,6 +209,22 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// Samples over which features learn how they move with the cell's load (and before
     /// which no rise is explained by load): a day at one-minute reporting.
     public var couplingSamples = 1440
+    /// Relations between a cell's features (``Relation``): a feature nearly on a straight
+    /// line through another (|correlation| at least this over the last `relationHours`;
+    /// 0 = off) has its rises judged against that line, not against its own past:
+    /// within `relationGate` of the line's deviations, a rise sends no spikes (power
+    /// following the load it serves); off the line, it speaks as before.
+    public var relationCorrelation = 0.98
+    /// Deviations off the explaining line within which a rise says nothing new.
+    public var relationGate = 4.0
+    /// Only a partner that sent no spikes this sample explains a rise.
+    public var relationQuietPartner = true
+    /// Falls along the line are judged against it too (not only rises).
+    public var relationGatesFalls = false
+    /// Hours over which relations are learned (leaky: the first samples weigh 1/n).
+    public var relationHours = 24.0
+    /// Hours of samples two features need together before one explains the other.
+    public var relationMinimumHours = 2.0
     /// Hold an alert open while a feature that carries it stays at the shifted level its
     /// forecast accepted (instead of clearing once its neurons fall quiet).
     public var holdShiftedAlerts = false
@@ -285,6 +301,12 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.updateInterval, &updateInterval)
         try read(.explainLoad, &explainLoad)
         try read(.couplingSamples, &couplingSamples)
+        try read(.relationCorrelation, &relationCorrelation)
+        try read(.relationGate, &relationGate)
+        try read(.relationHours, &relationHours)
+        try read(.relationQuietPartner, &relationQuietPartner)
+        try read(.relationGatesFalls, &relationGatesFalls)
+        try read(.relationMinimumHours, &relationMinimumHours)
         try read(.holdShiftedAlerts, &holdShiftedAlerts)
         try read(.classWindowSamples, &classWindowSamples)
         try read(.maximumAlertHours, &maximumAlertHours)

@@ -199,6 +199,12 @@ struct Feature: Codable, Sendable {
     /// This sample's clipped slow deviation (NaN when the slow baseline is not ready),
     /// for the coupling's second pass (transient).
     var lastSlowDeviation = Double.nan
+    /// How the feature moves with the cell's earlier features (its relations).
+    var relation = Relation()
+    /// This sample's value (NaN when absent), for the relations (transient).
+    var sampleValue = Double.nan
+    /// This sample sent the feature's neurons spikes (before any relation gate; transient).
+    var sampleSpiked = false
     /// Habituation: a leaky count of this feature's recent novelty; a feature that is
     /// often novel needs more to drive the onset neuron.
     var habituation = 0.0
@@ -220,7 +226,7 @@ struct Feature: Codable, Sendable {
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastForecast, lastSigma, alertOn, alertOff
         case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, acceptedShiftAge, streakStartResidual, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
         case contexts, habituation, coMoment, ownMoment, profile, hourNoise, attemptsPerInterval, ratioBaseline
-        case driftUp, driftDown, silenceExpected, silenceMissed, silenceLength
+        case driftUp, driftDown, silenceExpected, silenceMissed, silenceLength, relation
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -290,6 +296,11 @@ struct Feature: Codable, Sendable {
         silenceExpected = try c.decodeIfPresent(Double.self, forKey: .silenceExpected) ?? 0
         silenceMissed = try c.decodeIfPresent(Double.self, forKey: .silenceMissed) ?? 0
         silenceLength = try c.decodeIfPresent(Int.self, forKey: .silenceLength) ?? 0
+        relation = try c.decodeIfPresent(Relation.self, forKey: .relation) ?? Relation()
+        guard relation.isValid else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .relation, in: c, debugDescription: "the feature's relations are negative, not finite or do not match")
+        }
         for (value, key) in [(silenceExpected, CodingKeys.silenceExpected), (silenceMissed, .silenceMissed)]
         where !(value.isFinite && value >= 0) {
             throw DecodingError.dataCorruptedError(
@@ -363,6 +374,7 @@ struct Feature: Codable, Sendable {
         try c.encode(silenceExpected, forKey: .silenceExpected)
         try c.encode(silenceMissed, forKey: .silenceMissed)
         try c.encode(silenceLength, forKey: .silenceLength)
+        try c.encode(relation, forKey: .relation)
     }
 
     /// The silence detector: follows a run of intervals whose `count` is at most
