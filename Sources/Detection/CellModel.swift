@@ -427,12 +427,13 @@ struct CellModel: Codable, Sendable {
                         if correlation > Feature.loadCouplingCorrelation { on = 0 }
                         if correlation < -Feature.loadCouplingCorrelation { off = 0 }
                     }
+                    // A move along the line through a quiet partner that explains the
+                    // feature (power following the PRB it serves) says nothing new.
                     if (on > 0 || (off > 0 && settings.relationGatesFalls)) && relating,
                         let residual = Self.relationResidual(
                             of: index, features: features, settings: settings, minimumPairs: relationMinimum),
                         abs(residual) < settings.relationGate
                     {
-                        // On the line through a feature that explains it: nothing new.
                         on = 0
                         if settings.relationGatesFalls { off = 0 }
                     }

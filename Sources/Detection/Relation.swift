@@ -3,46 +3,22 @@
 /// stream over about `relationHours`. A feature that is nearly a straight-line function
 /// of another (power drawn against the PRB it serves: |correlation| at least
 /// `relationCorrelation`) says nothing the other does not, unless the line breaks: its
-/// rises are judged against the line (``CellModel``, the relation gate).
+/// moves are judged against the line (``CellModel``, the relation gate).
 struct Relation: Codable, Sendable, Equatable {
     /// Samples learned from (the first ones weigh 1/n, then 1/horizon).
     var count = 0
     var mean = 0.0
     var variance = 0.0
-    /// Covariance with feature j, for each j before this one; samples both carried.
-    var covariance: [Double] = []
-    var pairCount: [Int] = []
+    /// Covariance with feature j, for each j before this one (single precision: a
+    /// cell's relations are read by every sample, and half the bytes stay in cache).
+    var covariance: [Float] = []
 
-    /// Learns one sample: this feature's deviation from its mean, then its covariance
-    /// with each earlier feature `j` present too, whose value and mean (not yet updated
-    /// this sample) are read through `other`.
-    mutating func learn(_ x: Double, earlier: Int, horizon: Double, other: (Int) -> (value: Double, mean: Double)) {
-        let deviation = x - mean
-        if covariance.count < earlier {
-            covariance.append(contentsOf: repeatElement(0, count: earlier - covariance.count))
-            pairCount.append(contentsOf: repeatElement(0, count: earlier - pairCount.count))
-        }
-        covariance.withUnsafeMutableBufferPointer { covariance in
-            pairCount.withUnsafeMutableBufferPointer { pairCount in
-                for j in 0..<earlier {
-                    let (value, otherMean) = other(j)
-                    guard value.isFinite else { continue }
-                    pairCount[j] += 1
-                    let rate = max(1 / Double(pairCount[j]), 1 / horizon)
-                    covariance[j] = (1 - rate) * (covariance[j] + rate * deviation * (value - otherMean))
-                }
-            }
-        }
-        count += 1
-        let rate = max(1 / Double(count), 1 / horizon)
-        mean += rate * deviation
-        variance = (1 - rate) * (variance + rate * deviation * deviation)
-    }
+    /// The weight this sample gets: 1/n for the first samples, then 1/horizon.
+    func rate(horizon: Double) -> Double { max(1 / Double(count + 1), 1 / horizon) }
 
-    /// The state is finite and its arrays agree.
+    /// The state is finite and not negative where it cannot be.
     var isValid: Bool {
-        count >= 0 && mean.isFinite && variance.isFinite && variance >= 0 && covariance.count == pairCount.count
-            && covariance.allSatisfy(\.isFinite) && pairCount.allSatisfy { $0 >= 0 }
+        count >= 0 && mean.isFinite && variance.isFinite && variance >= 0 && covariance.allSatisfy(\.isFinite)
     }
 }
 
@@ -59,32 +35,61 @@ extension CellModel {
         guard x.isFinite, own.count >= minimumPairs, own.variance > 0 else { return nil }
         var best: (r: Double, j: Int, covariance: Double)?
         for j in features.indices where j != index && features[j].sampleValue.isFinite && !(settings.relationQuietPartner && features[j].sampleSpiked) {
-            let (covariance, pairs) = j < index
-                ? (j < own.covariance.count ? (own.covariance[j], own.pairCount[j]) : (0, 0))
-                : (index < features[j].relation.covariance.count
-                    ? (features[j].relation.covariance[index], features[j].relation.pairCount[index]) : (0, 0))
             let other = features[j].relation
-            guard pairs >= minimumPairs, other.variance > 0 else { continue }
+            // The pair has learned together for as long as the younger of the two.
+            guard other.count >= minimumPairs, other.variance > 0 else { continue }
+            let covariance = j < index
+                ? (j < own.covariance.count ? Double(own.covariance[j]) : 0)
+                : (index < other.covariance.count ? Double(other.covariance[index]) : 0)
             let r = max(-1, min(1, covariance / (own.variance * other.variance).squareRoot()))
             if abs(r) >= settings.relationCorrelation && abs(r) > abs(best?.r ?? 0) { best = (r, j, covariance) }
         }
         guard let best else { return nil }
         let other = features[best.j].relation
         let predicted = own.mean + best.covariance / other.variance * (features[best.j].sampleValue - other.mean)
-        let spread = (own.variance * max(1 - best.r * best.r, 1e-6)).squareRoot()
-        return (x - predicted) / spread
+        let spread = (own.variance * max(1 - best.r * best.r, 0)).squareRoot()
+        // The line's spread is at least the feature's resolution and a twentieth of its
+        // own spread: leaky moments learned at different rates (a counter's rate starts a
+        // sample late, nothing is learned during alerts) can put |r| at 1, and a line
+        // cannot be finer than what the metric reports.
+        let floor = max(features[index].resolution, 0.05 * own.variance.squareRoot())
+        return (x - predicted) / max(spread, floor)
     }
 
-    /// Every feature present this sample learns its relations with the features before
-    /// it. Last to first, so each reads the earlier features' means before they move.
-    /// A value beyond 1e150 in magnitude (a hostile or broken sensor) teaches nothing,
-    /// so every square and product stays finite.
+    /// Every feature present this sample learns its mean, its variance and its covariance
+    /// with each earlier feature present too, at the rate of the younger of the two. The
+    /// values, means (before this sample moves them) and rates are gathered first into
+    /// a scratch buffer on the stack, so the pairs are walked in contiguous memory. A
+    /// value beyond 1e18 in magnitude (a hostile or broken sensor) teaches nothing, so
+    /// every product stays finite in single precision.
     static func learnRelations(features: UnsafeMutableBufferPointer<Feature>, horizon: Double) {
-        @inline(__always) func learnable(_ x: Double) -> Double { abs(x) < 1e150 ? x : .nan }
-        for index in features.indices.reversed() where learnable(features[index].sampleValue).isFinite {
-            let x = features[index].sampleValue
-            features[index].relation.learn(x, earlier: index, horizon: horizon) { j in
-                (learnable(features[j].sampleValue), features[j].relation.mean)
+        let count = features.count
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * max(count, 1)) { scratch in
+            let values = scratch.baseAddress!
+            let means = values + count
+            let rates = means + count
+            for k in 0..<count {
+                let x = features[k].sampleValue
+                values[k] = abs(x) < 1e18 ? x : .nan
+                means[k] = features[k].relation.mean
+                rates[k] = features[k].relation.rate(horizon: horizon)
+            }
+            for i in 0..<count where values[i].isFinite {
+                let deviation = values[i] - means[i]
+                let rate = rates[i]
+                if features[i].relation.covariance.count < i {
+                    features[i].relation.covariance.append(
+                        contentsOf: repeatElement(0, count: i - features[i].relation.covariance.count))
+                }
+                features[i].relation.covariance.withUnsafeMutableBufferPointer { covariance in
+                    for j in 0..<i where values[j].isFinite {
+                        let pairRate = max(rate, rates[j])
+                        covariance[j] = Float((1 - pairRate) * (Double(covariance[j]) + pairRate * deviation * (values[j] - means[j])))
+                    }
+                }
+                features[i].relation.count += 1
+                features[i].relation.mean += rate * deviation
+                features[i].relation.variance = (1 - rate) * (features[i].relation.variance + rate * deviation * deviation)
             }
         }
     }

@@ -115,6 +115,15 @@ extension StateStore {
             guard access(directory, W_OK | X_OK) == 0 else {
                 return "state directory \(directory) is not writable: \(String(cString: strerror(errno)))"
             }
+            // The checkpoint, its temporary file and the lock are files this process
+            // writes: a directory in their place would fail the first checkpoint at the
+            // stop, with all that was learned.
+            for file in [path, temporaryPath, lockPath] {
+                var status = stat()
+                if lstat(file, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR {
+                    return "\(file) is a directory: spikewatch writes a file there; remove or rename it"
+                }
+            }
             return nil
         }
         // Not there yet: the nearest existing ancestor must let it be created.

@@ -21,10 +21,11 @@ struct ReplayCommand: ParsableCommand {
             are published as telemetry (`[telemetry.<cell>][payload]`) at --speed times \
             real time, for a running daemon. Several files form one stream, in order. \
             Files ending in .csv are read as CSV (a timestamp column and numeric metric \
-            columns) for the cell named by --cell.
+            columns) for the cell named by --cell; so is standard input (-) when it does \
+            not start with `{`.
             """)
 
-    @Argument(help: "Fixture files (JSON Lines, or CSV with --cell).")
+    @Argument(help: "Fixture files (JSON Lines, or CSV with --cell); - reads standard input.")
     var files: [String]
 
     @Option(help: "Publish to this ZeroMQ endpoint instead of detecting (@ binds, > connects; bare binds, as for synth --to: the daemon's telemetry socket connects by default).")
@@ -180,14 +181,24 @@ struct ReplayCommand: ParsableCommand {
     }
 }
 
-/// Reads fixture files (JSON Lines, or CSV by extension) into one stream.
+/// Whether a fixture is CSV: by its extension, or for standard input ("-") by its
+/// content (JSON Lines start with `{`; a byte-order mark and blank space are skipped).
+func isCSVInput(_ file: String, _ bytes: [UInt8]) -> Bool {
+    if file.lowercased().hasSuffix(".csv") { return true }
+    guard file == "-" else { return false }
+    let skipped: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF]
+    guard let first = bytes.first(where: { !skipped.contains($0) }) else { return false }
+    return first != UInt8(ascii: "{")
+}
+
+/// Reads fixture files (JSON Lines, or CSV by extension or content) into one stream.
 func loadRecords(_ files: [String], cell: String?) throws -> ([RecordedSample], MetricNames) {
     var reader = FixtureReader()
     var records: [RecordedSample] = []
     for file in files {
         let bytes = try readInput(file)
-        if file.lowercased().hasSuffix(".csv") {
-            let name = cell ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        if isCSVInput(file, bytes) {
+            let name = cell ?? (file == "-" ? "stdin" : URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)
             var importer = CSVImporter(cell: name, metricNames: reader.decoder.metricNames)
             do {
                 try importer.read(String(decoding: bytes, as: UTF8.self), name: file) { records.append($0) }

@@ -44,6 +44,24 @@ struct ReplayDetectorCLITests {
         #expect(try scores(scaled)[400] < scores(directory.appendingPathComponent("ewma.csv").path)[400])
     }
 
+    @Test("CSV on standard input (-) is read as CSV, as the same file is, named by --cell; JSON Lines on standard input stay JSON")
+    func csvOnStandardInput() throws {
+        let file = try series()
+        let directory = temporaryDirectory()
+        let fromFile = directory.appendingPathComponent("file.csv").path
+        let fromStdin = directory.appendingPathComponent("stdin.csv").path
+        #expect(try SpikewatchProcess.run(["replay", file, "--cell", "kpi", "--scores", fromFile]).status == 0)
+        let csv = try Data(contentsOf: URL(fileURLWithPath: file))
+        let result = try SpikewatchProcess.run(["replay", "-", "--cell", "kpi", "--scores", fromStdin], stdin: csv)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try String(contentsOfFile: fromStdin, encoding: .utf8) == String(contentsOfFile: fromFile, encoding: .utf8))
+        #expect(try scores(fromStdin).count == 500)
+        let json = #"{"v":1,"cell":"c","ts":1793923200,"seq":0,"metrics":{"kpi":1}}"# + "\n"
+        let jsonResult = try SpikewatchProcess.run(["replay", "-"], stdin: Data(json.utf8))
+        #expect(jsonResult.status == 0, "\(jsonResult.stderr)")
+        #expect(jsonResult.stderr.contains("1 processed") || jsonResult.stdout.contains("1 processed"), "\(jsonResult.stdout) \(jsonResult.stderr)")
+    }
+
     @Test("--set on the spiking detector changes its alerts; an unknown key or bad value is refused with the valid keys")
     func spikingKnobs() throws {
         let file = try series()

@@ -886,6 +886,13 @@ struct DetectionTests {
         } catch {
             #expect(error.description.contains("not a spikewatch checkpoint"))
         }
+        do {
+            // An alert seq past 2^63 - 1: our checkpoint, its field named.
+            _ = try Checkpoint.decode(Data(#"{"format":"spikewatch-checkpoint","version":3,"alertSequence":18446744073709551615}"#.utf8))
+            Issue.record("accepted an alert seq of 2^64 - 1")
+        } catch {
+            #expect(error.description.contains("corrupted checkpoint") && error.description.contains("alertSequence"), "\(error)")
+        }
     }
 
     @Test("the fault-class readout names the kind whose neuron fires most")

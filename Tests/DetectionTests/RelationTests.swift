@@ -48,22 +48,41 @@ struct RelationTests {
         #expect(quiet.isEmpty, "raised without any event: \(quiet)")
     }
 
-    @Test("relations survive a checkpoint and a relation that does not add up is refused")
-    func relationCheckpoint() throws {
-        var relation = Relation()
-        let values: [Double] = [1, 2, 3, 5, 8]
-        for (index, x) in values.enumerated() {
-            relation.learn(x, earlier: 1, horizon: 100) { _ in (2 * Double(index), Double(index)) }
+    @Test("two features on a line learn a correlation of 1 and the sample covariance; a relation survives coding; one that is not finite or negative is refused")
+    func learningAndCoding() throws {
+        var features = [
+            Feature(name: "a", source: .gauge(metric: 0), onNeuron: 0, offNeuron: 1),
+            Feature(name: "b", source: .gauge(metric: 1), onNeuron: 2, offNeuron: 3),
+        ]
+        let xs: [Double] = [1, 4, 2, 8, 5, 7, 3, 6]
+        features.withUnsafeMutableBufferPointer { buffer in
+            for x in xs {
+                buffer[0].sampleValue = x
+                buffer[1].sampleValue = 2 * x + 1
+                CellModel.learnRelations(features: buffer, horizon: 1000)
+            }
         }
-        #expect(relation.count == 5)
-        #expect(relation.variance > 0)
-        let data = try JSONEncoder().encode(relation)
-        #expect(try JSONDecoder().decode(Relation.self, from: data) == relation)
+        let mean = xs.reduce(0, +) / Double(xs.count)
+        let variance = xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(xs.count)
+        #expect(features[0].relation.count == xs.count)
+        #expect(abs(features[0].relation.mean - mean) < 1e-9)
+        #expect(abs(features[0].relation.variance - variance) < 1e-9)
+        #expect(abs(features[1].relation.variance - 4 * variance) < 1e-9)
+        // The covariance of b with a: 2 variances of a; correlation 1.
+        let covariance = Double(try #require(features[1].relation.covariance.first))
+        #expect(abs(covariance - 2 * variance) < 1e-4)
+        #expect(abs(covariance / (features[0].relation.variance * features[1].relation.variance).squareRoot() - 1) < 1e-6)
+
+        let relation = features[1].relation
+        #expect(try JSONDecoder().decode(Relation.self, from: JSONEncoder().encode(relation)) == relation)
         var broken = relation
-        broken.pairCount = []
+        broken.covariance = [.nan]
         #expect(!broken.isValid)
         broken = relation
         broken.variance = -1
+        #expect(!broken.isValid)
+        broken = relation
+        broken.count = -1
         #expect(!broken.isValid)
     }
 }

@@ -55,4 +55,16 @@ struct StateStoreTests {
         #expect(StateStore(directory: root + "/new/state").problem() == nil)
         #expect(throws: StateStoreError.self) { _ = try StateStore(directory: file).claim() }
     }
+
+    @Test("a directory where the checkpoint, its temporary file or the lock goes is said at once, by name")
+    func directoryInPlaceOfAFile() throws {
+        for name in ["state.json", "state.json.tmp", "state.lock"] {
+            let root = try directory()
+            #expect(StateStore(directory: root).problem() == nil)
+            try FileManager.default.createDirectory(atPath: root + "/" + name + "/inside", withIntermediateDirectories: true)
+            let problem = StateStore(directory: root).problem()
+            #expect(problem == "\(root)/\(name) is a directory: spikewatch writes a file there; remove or rename it", "\(name): \(problem ?? "nil")")
+            #expect(throws: StateStoreError.self) { _ = try StateStore(directory: root).claim() }
+        }
+    }
 }
