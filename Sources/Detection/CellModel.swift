@@ -427,8 +427,9 @@ struct CellModel: Codable, Sendable {
                         if correlation > Feature.loadCouplingCorrelation { on = 0 }
                         if correlation < -Feature.loadCouplingCorrelation { off = 0 }
                     }
-                    // A move along the line through a quiet partner that explains the
-                    // feature (power following the PRB it serves) says nothing new.
+                    // A rise (with `relationGatesFalls`, a fall too) along the line
+                    // through a quiet partner that explains the feature (power
+                    // following the PRB it serves) says nothing new.
                     if (on > 0 || (off > 0 && settings.relationGatesFalls)) && relating,
                         let residual = Self.relationResidual(
                             of: index, features: features, settings: settings, minimumPairs: relationMinimum),

@@ -211,9 +211,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var couplingSamples = 1440
     /// Relations between a cell's features (``Relation``): a feature nearly on a straight
     /// line through another (|correlation| at least this over the last `relationHours`;
-    /// 0 = off) has its moves judged against that line, not against its own past:
-    /// within `relationGate` of the line's deviations, a move sends no spikes (power
-    /// following the load it serves); off the line, it speaks as before.
+    /// 0 = off) has its rises (and, with `relationGatesFalls`, its falls) judged against
+    /// that line, not against its own past: within `relationGate` of the line's
+    /// deviations, a rise sends no spikes (power following the load it serves); off the
+    /// line, it speaks as before.
     public var relationCorrelation = 0.98
     /// Deviations off the explaining line within which a rise says nothing new.
     public var relationGate = 4.0

@@ -299,7 +299,7 @@ struct Feature: Codable, Sendable {
         relation = try c.decodeIfPresent(Relation.self, forKey: .relation) ?? Relation()
         guard relation.isValid else {
             throw DecodingError.dataCorruptedError(
-                forKey: .relation, in: c, debugDescription: "the feature's relations are negative, not finite or do not match")
+                forKey: .relation, in: c, debugDescription: "the feature's relations are negative or not finite")
         }
         for (value, key) in [(silenceExpected, CodingKeys.silenceExpected), (silenceMissed, .silenceMissed)]
         where !(value.isFinite && value >= 0) {

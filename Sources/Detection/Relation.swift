@@ -3,7 +3,8 @@
 /// stream over about `relationHours`. A feature that is nearly a straight-line function
 /// of another (power drawn against the PRB it serves: |correlation| at least
 /// `relationCorrelation`) says nothing the other does not, unless the line breaks: its
-/// moves are judged against the line (``CellModel``, the relation gate).
+/// rises (with `relationGatesFalls`, its falls too) are judged against the line
+/// (``CellModel``, the relation gate).
 struct Relation: Codable, Sendable, Equatable {
     /// Samples learned from (the first ones weigh 1/n, then 1/horizon).
     var count = 0
@@ -26,7 +27,7 @@ extension CellModel {
     /// How far feature `index`'s value this sample lies off the straight line through the
     /// feature that explains it best, in the line's own deviations; nil when no feature
     /// present this sample explains it (|correlation| under `relationCorrelation`, or
-    /// fewer than `minimumPairs` samples together).
+    /// either feature has learned from fewer than `minimumPairs` samples).
     static func relationResidual(
         of index: Int, features: UnsafeMutableBufferPointer<Feature>, settings: DetectorSettings, minimumPairs: Int
     ) -> Double? {
