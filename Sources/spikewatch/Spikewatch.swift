@@ -31,6 +31,47 @@ struct Spikewatch: AsyncParsableCommand {
             KeygenCommand.self,
         ]
     )
+
+    /// Runs with the command line, a negative number after an option joined to it
+    /// (`--cells -1` read as `--cells=-1`), so it reaches the option's range check and its
+    /// message instead of being taken for a flag ("Missing value for '--cells'").
+    static func main() async {
+        await main(NegativeOptionValues.joined(Array(CommandLine.arguments.dropFirst())))
+    }
+}
+
+/// Joins a negative number to the long option before it.
+enum NegativeOptionValues {
+    static func joined(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" {
+                result += arguments[index...]
+                break
+            }
+            if argument.hasPrefix("--") && argument.count > 2 && !argument.contains("="), index + 1 < arguments.count,
+                isNegativeNumber(arguments[index + 1])
+            {
+                result.append(argument + "=" + arguments[index + 1])
+                index += 2
+                continue
+            }
+            result.append(argument)
+            index += 1
+        }
+        return result
+    }
+
+    /// `-1`, `-0.5`, `-.5`, `-1e3`: a minus sign, then a digit or a point and a digit.
+    static func isNegativeNumber(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "-") else { return false }
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        if isDigit(bytes[1]) { return Double(text) != nil || Int(text) != nil }
+        return bytes[1] == UInt8(ascii: ".") && bytes.count >= 3 && isDigit(bytes[2]) && Double(text) != nil
+    }
 }
 
 /// The version printed by `--version`.

@@ -45,6 +45,9 @@ struct NumericOptionCLITests {
         (["bench", "engine", "--repetitions=-1"], "--repetitions"),
         (["bench", "sparsity", "--cells=-5"], "--cells"),
         (["bench", "ingest", "--workers", "0"], "--workers"),
+        // A negative number as its own argument reaches the range check too.
+        (["evaluate", "--cells", "-1"], "--cells"), (["evaluate", "--days", "-0.5"], "--days"),
+        (["synth", "--cells", "-5"], "--cells"), (["tail", "--timeout", "-1e3"], "--timeout"),
     ]
 
     @Test("each hostile value exits 64 with a message naming the flag", arguments: cases)
