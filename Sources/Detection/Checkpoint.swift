@@ -86,24 +86,27 @@ public struct Checkpoint: Sendable {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        struct Format: Decodable { var format: String? }
-        guard let format = try? decoder.decode(Format.self, from: data) else {
-            throw CheckpointError("not a spikewatch checkpoint (unreadable or corrupted JSON, \(data.count) bytes)")
+        func otherFormat(_ format: String?) -> CheckpointError {
+            CheckpointError("not a spikewatch checkpoint (format \(format.map { "\"\($0)\"" } ?? "missing"))")
         }
-        guard format.format == "spikewatch-checkpoint" else {
-            throw CheckpointError("not a spikewatch checkpoint (format \(format.format.map { "\"\($0)\"" } ?? "missing"))")
-        }
-        // Ours: a header field out of its range (an alert seq past 2^63 - 1) is named.
+        // One parse on the way in; the failure paths parse again to say what was wrong.
         let header: Header
         do {
             header = try decoder.decode(Header.self, from: data)
         } catch {
+            struct Format: Decodable { var format: String? }
+            guard let format = try? decoder.decode(Format.self, from: data) else {
+                throw CheckpointError("not a spikewatch checkpoint (unreadable or corrupted JSON, \(data.count) bytes)")
+            }
+            guard format.format == "spikewatch-checkpoint" else { throw otherFormat(format.format) }
+            // Ours, a header field out of its range (an alert seq past 2^63 - 1): named.
             struct Loose: Decodable { var alertSequence: Double? }
             if let loose = try? decoder.decode(Loose.self, from: data), let sequence = loose.alertSequence {
                 throw CheckpointError("corrupted checkpoint: alertSequence \(sequence) is not a whole number from 0 to 2^63 - 1")
             }
             throw CheckpointError("corrupted checkpoint: \(error)")
         }
+        guard header.format == "spikewatch-checkpoint" else { throw otherFormat(header.format) }
         var checkpoint = try decodeVersion(header.version, data, decoder)
         checkpoint.alertSequence = max(0, header.alertSequence ?? header.detector?.nextSequence ?? 0)
         for (id, model) in checkpoint.detector.cells {

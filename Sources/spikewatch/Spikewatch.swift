@@ -66,11 +66,11 @@ enum NegativeOptionValues {
 
     /// `-1`, `-0.5`, `-.5`, `-1e3`: a minus sign, then a digit or a point and a digit.
     static func isNegativeNumber(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "-") else { return false }
+        let bytes = Array(text.utf8.prefix(3))
         let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-        if isDigit(bytes[1]) { return Double(text) != nil || Int(text) != nil }
-        return bytes[1] == UInt8(ascii: ".") && bytes.count >= 3 && isDigit(bytes[2]) && Double(text) != nil
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "-") else { return false }
+        let startsAsNumber = isDigit(bytes[1]) || (bytes[1] == UInt8(ascii: ".") && bytes.count == 3 && isDigit(bytes[2]))
+        return startsAsNumber && Double(text) != nil
     }
 }
 
