@@ -127,6 +127,14 @@ struct CellModel: Codable, Sendable {
     /// Samples running that carried a joint fall (nil: none yet); a run of one that ends
     /// is a blip, which the habituation counts.
     var jointFallRun: Int?
+    /// Samples since a running total restarted from zero, and since a sample came late (an
+    /// interval over 1.5 periods; nil: none yet). The two within a sample of each other are
+    /// a restart (``restartPairSamples``), even when one counter is all it left behind.
+    var samplesSinceReset: Int?
+    var samplesSinceLateSample: Int?
+
+    /// Samples apart within which a counter from zero and a late sample make a restart.
+    static let restartPairSamples = 1
 
     /// Global metric id -> track index; rebuilt from names after a restore.
     var trackOfMetric: [Int32] = []
@@ -138,6 +146,7 @@ struct CellModel: Codable, Sendable {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, onset, evidenceTrace, traceTime
         case activityHistory, period, lastTime, alert, episodeEvents, alertAcceptedUntil, ignoredMetrics, episodeAge, classCounts
         case commonMoment, couplingSamples, gapHabituation, jointFallHabituation, jointFallRun
+        case samplesSinceReset, samplesSinceLateSample
     }
 
     /// What makes a decoded cell unusable (indices that point nowhere), or nil: a
@@ -205,8 +214,11 @@ struct CellModel: Codable, Sendable {
         let mostFromOneFeature = settings.jointFallSpikes / 2 + settings.jointFallSpikes % 2
 
         // Reporting period and gaps.
+        var lateSample = false
+        var interval = 0.0
         if let last = lastTime {
             let dt = t - last
+            interval = dt
             if var early = earlyIntervals {
                 // Setting the period: no gap can be judged yet.
                 if dt > 0 { early.append(dt) }
@@ -214,6 +226,7 @@ struct CellModel: Codable, Sendable {
                 if !sorted.isEmpty { period = max(sorted[sorted.count / 2], 1e-3) }
                 earlyIntervals = early.count >= 3 ? nil : early
             } else if dt > 2.5 * period {
+                lateSample = true
                 gapRun = gapRun > 0 && abs(dt - gapRunLength) <= 0.05 * gapRunLength ? gapRun + 1 : 1
                 if gapRun == 1 { gapRunLength = dt }
                 // Only short gaps (a clock that skips a few samples) habituate, and only
@@ -229,6 +242,7 @@ struct CellModel: Codable, Sendable {
                 if short { gapHabituation = habituation + 1 }
                 events.append(("reporting_gap_s", dt, 0, 2.5 * period))
             } else if dt > 0 {
+                lateSample = dt > 1.5 * period
                 gapRun = 0
                 period += 0.05 * (dt - period)
             }
@@ -277,6 +291,20 @@ struct CellModel: Codable, Sendable {
             // periods); one counter from zero may be that counter's own wrap.
             eventWeight += settings.eventWeight * (totalResets >= 2 ? 2 : 1)
             events.append(("counter_reset", 1, 0, 0))
+        }
+        // A running total from zero and a sample that came late (one skipped, too short a
+        // silence to be a gap), within a sample of each other, are a restart that left
+        // one counter behind (an outage shorter than two periods at 15-minute reporting):
+        // it weighs as several counters from zero, at the sample that completes it.
+        samplesSinceReset = totalResets > 0 ? 0 : samplesSinceReset.map { min($0, Int.max - 1) + 1 }
+        samplesSinceLateSample = lateSample ? 0 : samplesSinceLateSample.map { min($0, Int.max - 1) + 1 }
+        if let reset = samplesSinceReset, let late = samplesSinceLateSample, min(reset, late) == 0,
+           max(reset, late) <= Self.restartPairSamples, eventWeight < 2 * settings.eventWeight {
+            if late == 0 && !events.contains(where: { $0.key == "reporting_gap_s" }) {
+                events.append(("reporting_gap_s", interval, 0, 1.5 * period))
+            }
+            if !events.contains(where: { $0.key == "counter_reset" }) { events.append(("counter_reset", 1, 0, 0)) }
+            eventWeight = 2 * settings.eventWeight
         }
 
         // Features: expectation, surprise, spikes onto the feature neurons.

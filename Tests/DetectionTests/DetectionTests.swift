@@ -640,8 +640,10 @@ struct DetectionTests {
     }
 
     /// Alerts raised when `resetting` of three counters restart from zero at one regular
-    /// 15-minute sample (no reporting gap: the outage was shorter than a period).
-    static func countersFromZero(resetting: Int) -> [Alert] {
+    /// 15-minute sample (no reporting gap: the outage was shorter than a period). With
+    /// `skipping`, the sample at that offset from the reset (0: the reset's own, 1: the
+    /// next) comes one period late: the one before it was skipped.
+    static func countersFromZero(resetting: Int, skipping: Int? = nil) -> [Alert] {
         var harness = Harness()
         var noise = Noise(29)
         let names = ["RRC.ConnEstabAtt", "DRB.PdcpSduVolumeDl", "HO.ExeAtt"]
@@ -650,15 +652,30 @@ struct DetectionTests {
         var time = start
         for sample in 0..<300 {
             var metrics = ["Load": 40 + noise.next(1)]
+            let late = skipping.map { sample == 250 + $0 } ?? false
+            if late { time += 900 }
             for index in names.indices {
                 if sample == 250 && index < resetting { totals[index] = 0 }
-                totals[index] += (perPeriod[index] * (1 + noise.next(0.05))).rounded()
+                totals[index] += (perPeriod[index] * (late ? 2 : 1) * (1 + noise.next(0.05))).rounded()
                 metrics[names[index]] = totals[index]
             }
             _ = harness.feed(time: time, metrics)
             time += 900
         }
         return harness.raised
+    }
+
+    @Test("one counter from zero with a sample skipped at it or next is a restart and raises; either alone does not")
+    func restartThatLeftOneCounter() throws {
+        for skipping in [0, 1] {
+            let alert = try #require(Self.countersFromZero(resetting: 1, skipping: skipping).first,
+                                     "a reset with a skipped sample \(skipping) later was not raised")
+            #expect(alert.timestamp == start + Double(250 + skipping + 1) * 900)
+            #expect(Set(alert.evidence.map(\.metric)).isSuperset(of: ["counter_reset", "reporting_gap_s"]))
+        }
+        #expect(Self.countersFromZero(resetting: 1, skipping: 2).isEmpty, "a skip two samples after the reset is not one restart")
+        #expect(Self.countersFromZero(resetting: 0, skipping: 0).isEmpty, "one skipped sample alone raised")
+        #expect(Self.countersFromZero(resetting: 1).isEmpty, "one counter from zero alone raised")
     }
 
     @Test("several counters from zero at once, with no reporting gap, raise (a restart shorter than a period); one counter from zero does not")
