@@ -43,9 +43,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var countDeadZone = 5.0
     /// The change in the odds of a ratio of counts' rarer outcome (failures, when most
     /// attempts succeed) that its accumulated evidence tests for (``RatioBaseline``): at
-    /// 3 the evidence grows while failures run above about 1.8 times their long-run rate,
-    /// over hours at a quiet hour; 1 or less = no such test.
-    public var countOddsRatio = 3.0
+    /// 10 the evidence grows while failures run above about 3.7 times their long-run rate
+    /// (of 1%), and each failure adds 2.2 nats (1.1 at 3, the value until session 15:
+    /// four failed handovers of eleven at night could not raise); 1 or less = no such test.
+    public var countOddsRatio = 10.0
 
     // MARK: Encoding
 
