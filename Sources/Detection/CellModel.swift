@@ -309,6 +309,15 @@ struct CellModel: Codable, Sendable {
 
         // Features: expectation, surprise, spikes onto the feature neurons.
         let alerting = alert != nil && t < alertAcceptedUntil
+        // Under an open alert: the features that carry its episode so far, each with at
+        // least a tenth of the spikes of the one that carries it most (a fall of others
+        // is something else happening, ``turnAfterSeconds``; a stray spike or two of
+        // noise in a long alert does not make a feature one of its carriers).
+        var carriedEpisode: [Bool] = []
+        if alert != nil && settings.turnAfterSeconds > 0 {
+            let most = features.reduce(0) { max($0, $1.alertSpikes.on + $1.alertSpikes.off) }
+            carriedEpisode = features.map { 30 * ($0.alertSpikes.on + $0.alertSpikes.off) > most }
+        }
         // Which tracks this sample carries: a stamp per track, no allocation per sample.
         sampleStamp &+= 1
         if trackSeenAt.count < tracks.count {
@@ -571,7 +580,36 @@ struct CellModel: Codable, Sendable {
             ? max(3, Int(min((settings.clearAfterSeconds / period).rounded(.up), 64))) : Int.max
         let quietSamples = min(settings.clearAfter, quietByTime)
         let quietMask = UInt64(1) << UInt64(min(max(quietSamples, 1), 63)) - 1
-        if var active = alert {
+        var newFalls = 0
+        if alert != nil && !carriedEpisode.isEmpty && evidenceFired {
+            for index in features.indices where index < carriedEpisode.count && !carriedEpisode[index]
+                && firedFeatures.contains(features[index].offNeuron) {
+                newFalls += 1
+            }
+        }
+        if let active = alert, newFalls >= 2, t - active.startedAt >= settings.turnAfterSeconds {
+            // The cell turned: an episode of rises (load, delay, a fault's side effects) is
+            // followed by its users and access falling below what this hour has shown (a
+            // cell going to sleep under an older alert). The old alert clears and the fall
+            // is raised as an episode of its own.
+            transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
+                                         names: names))
+            for index in features.indices { features[index].alertSpikes.on = 0 }
+            episodeEvents = [:]
+            episodeAge = 1
+            classCounts = nil
+            frozenKind = nil
+            let severity = Self.severity(score: score, active: nil)
+            let kind = episodeKind(classifier) ?? "anomaly"
+            let evidence = topEvidence(events: events, settings: settings)
+            let turned = ActiveAlert(
+                startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
+                topics: [severity])
+            alert = turned
+            alertAcceptedUntil = t + settings.maximumAlertHours * 3600
+            transitions.append(makeAlert(.raised, settings: settings, severity: severity, active: turned, score: score, time: t,
+                                         names: names, events: events))
+        } else if var active = alert {
             // Quiet is not enough while a feature that carries the alert is still at the
             // shifted level its forecast accepted (a long fault): hold until it steps back.
             let held = settings.holdShiftedAlerts && t < alertAcceptedUntil

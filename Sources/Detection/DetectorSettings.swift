@@ -223,6 +223,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var relationQuietPartner = true
     /// Falls along the line are judged against it too, not only rises (false: rises only).
     public var relationGatesFalls = false
+    /// Telemetry seconds after which an open alert of rises alone is cleared and a new
+    /// one raised when the cell's users and access fall together below what the hour has
+    /// shown (a joint fall that fires the evidence neuron); 0 = never.
+    public var turnAfterSeconds = 3600.0
     /// Hours over which relations are learned (leaky: the first samples weigh 1/n).
     public var relationHours = 24.0
     /// Hours of samples two features need together before one explains the other.
@@ -308,6 +312,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.relationHours, &relationHours)
         try read(.relationQuietPartner, &relationQuietPartner)
         try read(.relationGatesFalls, &relationGatesFalls)
+        try read(.turnAfterSeconds, &turnAfterSeconds)
         try read(.relationMinimumHours, &relationMinimumHours)
         try read(.holdShiftedAlerts, &holdShiftedAlerts)
         try read(.classWindowSamples, &classWindowSamples)

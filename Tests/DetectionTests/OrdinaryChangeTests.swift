@@ -544,6 +544,45 @@ struct OrdinaryChangeTests {
         #expect(alert.timestamp <= start + Double(faultStart + 30) * 60, "raised \((alert.timestamp - start) / 60 - Double(faultStart)) minutes in")
     }
 
+    /// A cell whose transport latency climbs 2% a minute from 14:00 on day 3 (an alert of
+    /// rises, held open), and whose users drain at 17:00 (a sleeping cell). Returns the raises from
+    /// 13:00 on, in minutes from 14:00, with their evidence.
+    static func sleepUnderAnOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
+        var harness = Harness(settings: settings)
+        var noise = Noise(17)
+        let flapStart = 2 * 1440 + 14 * 60
+        let sleepStart = flapStart + 180
+        for minute in 0..<(sleepStart + 90) {
+            var users = 4 + 40 * Self.load(minute)
+            var attempts = users * 3
+            if minute >= sleepStart {
+                let drain = min(1, Double(minute - sleepStart) / 6)
+                users *= 1 - 0.85 * drain
+                attempts *= 1 - drain
+            }
+            var metrics = Self.cellMetrics(users: users, perUserThroughput: 30_000, noise: &noise)
+            metrics["RRC.ConnEstabAtt"] = (attempts * (1 + noise.next(0.1))).rounded()
+            let climb = max(0, Double(minute - flapStart))
+            metrics["TN.LatencyMean"] = 5 * pow(1.02, climb) + noise.next(0.3)
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+        }
+        let from = start + Double(flapStart) * 60
+        return harness.raised.filter { $0.timestamp >= from - 3600 }.map { (($0.timestamp - from) / 60, $0.evidence.map(\.metric)) }
+    }
+
+    @Test("a cell that falls asleep under an open alert of other rises gets an alert of its own (the old one clears); without the turn it is lost in the old alert")
+    func sleepUnderAnOpenAlert() throws {
+        let raises = Self.sleepUnderAnOpenAlert(settings: DetectorSettings())
+        try #require(raises.count == 2, "raises at minutes \(raises.map(\.minute))")
+        #expect(raises[0].minute >= 0 && raises[0].minute < 30 && raises[0].evidence.contains("TN.LatencyMean"))
+        #expect(raises[1].minute >= 180 && raises[1].minute <= 200, "the fall raised \(raises[1].minute - 180) minutes in")
+        #expect(!raises[1].evidence.contains("TN.LatencyMean") && raises[1].evidence.contains("RRC.ConnMean"), "evidence \(raises[1].evidence)")
+        var never = DetectorSettings()
+        never.turnAfterSeconds = 0
+        let control = Self.sleepUnderAnOpenAlert(settings: never)
+        #expect(control.count == 1, "the control: raises at minutes \(control.map(\.minute)): the case cannot fail")
+    }
+
     /// A cell reporting every 15 minutes, its load 25% noisy from one interval to the next,
     /// whose users fall to a sixth and access attempts to almost none within one interval
     /// at 10:00 on day 3 (a sleeping cell). Its metrics fall 4-7 sigmas of their
