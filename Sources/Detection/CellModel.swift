@@ -296,8 +296,9 @@ struct CellModel: Codable, Sendable {
         // silence to be a gap), within a sample of each other, are a restart that left
         // one counter behind (an outage shorter than two periods at 15-minute reporting):
         // it weighs as several counters from zero, at the sample that completes it.
-        samplesSinceReset = totalResets > 0 ? 0 : samplesSinceReset.map { min($0, Int.max - 1) + 1 }
-        samplesSinceLateSample = lateSample ? 0 : samplesSinceLateSample.map { min($0, Int.max - 1) + 1 }
+        // (A count restored as negative, which no cell writes, is no sign at all.)
+        samplesSinceReset = totalResets > 0 ? 0 : samplesSinceReset.flatMap { $0 >= 0 ? min($0, Int.max - 1) + 1 : nil }
+        samplesSinceLateSample = lateSample ? 0 : samplesSinceLateSample.flatMap { $0 >= 0 ? min($0, Int.max - 1) + 1 : nil }
         if let reset = samplesSinceReset, let late = samplesSinceLateSample, min(reset, late) == 0,
            max(reset, late) <= Self.restartPairSamples, eventWeight < 2 * settings.eventWeight {
             if late == 0 && !events.contains(where: { $0.key == "reporting_gap_s" }) {
@@ -506,7 +507,7 @@ struct CellModel: Codable, Sendable {
         if jointFall {
             let habituation = habituating ? jointFallHabituation ?? 0 : 0
             jointFallWeight = Self.habituated(settings.eventWeight, by: habituation)
-            jointFallRun = (jointFallRun ?? 0) + 1
+            jointFallRun = min(max(jointFallRun ?? 0, 0), Int.max - 1) + 1  // checked: a restored Int.max cannot overflow
         } else if let run = jointFallRun, run > 0 {
             if run == 1 && habituating { jointFallHabituation = (jointFallHabituation ?? 0) + 1 }  // a blip
             jointFallRun = 0
