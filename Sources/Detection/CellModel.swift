@@ -310,10 +310,10 @@ struct CellModel: Codable, Sendable {
 
         // Features: expectation, surprise, spikes onto the feature neurons.
         let alerting = alert != nil && t < alertAcceptedUntil
-        // Under an open alert: the features that carry its episode so far, each with at
-        // least a tenth of the spikes of the one that carries it most (a fall of others
-        // is something else happening, ``turnAfterSeconds``; a stray spike or two of
-        // noise in a long alert does not make a feature one of its carriers).
+        // Under an open alert: the features that carry its episode so far, each with more
+        // than a thirtieth of the spikes of the one that carries it most (a fall of others
+        // is something else happening, ``DetectorSettings/turnAfterSeconds``; a stray
+        // spike or two of noise in a long alert does not make a feature a carrier).
         var carriedEpisode: [Bool] = []
         if alert != nil && settings.turnAfterSeconds > 0 {
             let most = features.reduce(0) { max($0, $1.alertSpikes.on + $1.alertSpikes.off) }
@@ -589,13 +589,19 @@ struct CellModel: Codable, Sendable {
             }
         }
         if let active = alert, newFalls >= 2, t - active.startedAt >= settings.turnAfterSeconds {
-            // The cell turned: an episode of rises (load, delay, a fault's side effects) is
-            // followed by its users and access falling below what this hour has shown (a
-            // cell going to sleep under an older alert). The old alert clears and the fall
-            // is raised as an episode of its own.
+            // The cell turned: features that had not carried the open alert fall together
+            // (its users and access going, under a morning alert of load or delay). The
+            // old alert clears and the fall is raised as an episode of its own, which
+            // keeps only the spikes of what did not carry the old one.
             transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
                                          names: names))
-            for index in features.indices { features[index].alertSpikes.on = 0 }
+            for index in features.indices {
+                if index < carriedEpisode.count && carriedEpisode[index] {
+                    features[index].alertSpikes = (0, 0)
+                } else {
+                    features[index].alertSpikes.on = 0
+                }
+            }
             episodeEvents = [:]
             episodeAge = 1
             classCounts = nil

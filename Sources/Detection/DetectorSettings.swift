@@ -201,6 +201,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// changes nothing at 9-minute reporting or faster, and clears after 6 quiet samples
     /// at 15 minutes. Chosen on two development files at 15 minutes (docs/evaluation.md).
     public var clearAfterSeconds = 5400.0
+    /// An alert open this many telemetry seconds is cleared, and a new one raised, when
+    /// two or more features that had not carried it fire their OFF neurons at once with
+    /// the evidence neuron (a cell going to sleep under an older alert); 0 = never.
+    public var turnAfterSeconds = 3600.0
     /// An active alert is re-published as `updated` at most this often, telemetry seconds.
     public var updateInterval = 300.0
     /// Explain a joint rise of the load-coupled features (a crowd) by load: their rise
@@ -223,10 +227,6 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var relationQuietPartner = true
     /// Falls along the line are judged against it too, not only rises (false: rises only).
     public var relationGatesFalls = false
-    /// Telemetry seconds after which an open alert of rises alone is cleared and a new
-    /// one raised when the cell's users and access fall together below what the hour has
-    /// shown (a joint fall that fires the evidence neuron); 0 = never.
-    public var turnAfterSeconds = 3600.0
     /// Hours over which relations are learned (leaky: the first samples weigh 1/n).
     public var relationHours = 24.0
     /// Hours of samples two features need together before one explains the other.
