@@ -606,16 +606,8 @@ struct CellModel: Codable, Sendable {
             episodeAge = 1
             classCounts = nil
             frozenKind = nil
-            let severity = Self.severity(score: score, active: nil)
-            let kind = episodeKind(classifier) ?? "anomaly"
-            let evidence = topEvidence(events: events, settings: settings)
-            let turned = ActiveAlert(
-                startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
-                topics: [severity])
-            alert = turned
-            alertAcceptedUntil = t + settings.maximumAlertHours * 3600
-            transitions.append(makeAlert(.raised, settings: settings, severity: severity, active: turned, score: score, time: t,
-                                         names: names, events: events))
+            transitions.append(raiseAlert(
+                at: t, score: score, settings: settings, classifier: classifier, names: names, events: events))
         } else if var active = alert {
             // Quiet is not enough while a feature that carries the alert is still at the
             // shifted level its forecast accepted (a long fault): hold until it steps back.
@@ -643,16 +635,8 @@ struct CellModel: Codable, Sendable {
                 alert = active
             }
         } else if evidenceFired {
-            let severity = Self.severity(score: score, active: nil)
-            let kind = episodeKind(classifier) ?? "anomaly"
-            let evidence = topEvidence(events: events, settings: settings)
-            let active = ActiveAlert(
-                startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
-                topics: [severity])
-            alert = active
-            alertAcceptedUntil = t + settings.maximumAlertHours * 3600
-            transitions.append(makeAlert(.raised, settings: settings, severity: severity, active: active, score: score, time: t,
-                                         names: names, events: events))
+            transitions.append(raiseAlert(
+                at: t, score: score, settings: settings, classifier: classifier, names: names, events: events))
         } else if activityHistory & quietMask == 0 {
             resetEpisode()
         }
@@ -741,6 +725,24 @@ struct CellModel: Codable, Sendable {
         }
         for event in events { evidence.append(.init(metric: event.key, value: event.value, low: event.low, high: event.high)) }
         return evidence
+    }
+
+    /// Opens an alert at `t` (the episode's kind, severity and evidence as they stand)
+    /// and returns its `raised` transition.
+    mutating func raiseAlert(
+        at t: Double, score: Double, settings: DetectorSettings, classifier: FaultClassifier?, names: MetricNames,
+        events: [(key: String, value: Double, low: Double, high: Double)]
+    ) -> Alert {
+        let severity = Self.severity(score: score, active: nil)
+        let kind = episodeKind(classifier) ?? "anomaly"
+        let evidence = topEvidence(events: events, settings: settings)
+        let active = ActiveAlert(
+            startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
+            topics: [severity])
+        alert = active
+        alertAcceptedUntil = t + settings.maximumAlertHours * 3600
+        return makeAlert(.raised, settings: settings, severity: severity, active: active, score: score, time: t,
+                         names: names, events: events)
     }
 
     func makeAlert(
