@@ -582,13 +582,14 @@ struct CellModel: Codable, Sendable {
         let quietSamples = min(settings.clearAfter, quietByTime)
         let quietMask = UInt64(1) << UInt64(min(max(quietSamples, 1), 63)) - 1
         var newFalls = 0
+        var newRises = 0
         if alert != nil && !carriedEpisode.isEmpty && evidenceFired {
-            for index in features.indices where index < carriedEpisode.count && !carriedEpisode[index]
-                && firedFeatures.contains(features[index].offNeuron) {
-                newFalls += 1
+            for index in features.indices where index < carriedEpisode.count && !carriedEpisode[index] {
+                if firedFeatures.contains(features[index].offNeuron) { newFalls += 1 }
+                if settings.turnOnRises && firedFeatures.contains(features[index].onNeuron) { newRises += 1 }
             }
         }
-        if let active = alert, newFalls >= 2, t - active.startedAt >= settings.turnAfterSeconds {
+        if let active = alert, newFalls >= 2 || newRises >= 2, t - active.startedAt >= settings.turnAfterSeconds {
             // The cell turned: features that had not carried the open alert fall together
             // (its users and access going, under a morning alert of load or delay). The
             // old alert clears and the fall is raised as an episode of its own, which
@@ -598,8 +599,10 @@ struct CellModel: Codable, Sendable {
             for index in features.indices {
                 if index < carriedEpisode.count && carriedEpisode[index] {
                     features[index].alertSpikes = (0, 0)
-                } else {
+                } else if newFalls >= 2 {
                     features[index].alertSpikes.on = 0
+                } else {
+                    features[index].alertSpikes.off = 0
                 }
             }
             episodeEvents = [:]

@@ -151,6 +151,19 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// The drift neuron's accumulated sigmas above which it sends the feature's neurons
     /// spikes (one, and one more per `spikeUnit` beyond, as the other pathways).
     public var driftDeadZone = 8.0
+    /// Also feed the drift neuron while the level is this many typical day-to-day
+    /// deviations beyond what it is at this hour of the day (once the day profile speaks):
+    /// an enclosure heating by 18 degrees at 2 a.m., inside the day's range but far from
+    /// the night's; 0 = only beyond the day's range. 4: swept 3 / 4 / 6 on the 32
+    /// independent files (3 added false alarms, 6 changed nothing).
+    public var driftProfile = 4.0
+    /// Until a slow baseline spanning an hour or more may speak (two of its spans), it
+    /// learns at full gain, not at the frozen gain once the level left it (a span of
+    /// minutes, at 1 Hz, keeps the frozen gain: there a shift is a change): a cell whose
+    /// first hours were its night's
+    /// (a capacity layer asleep) otherwise kept that night as its baseline and raised
+    /// the whole first afternoon on ordinary load.
+    public var slowWarmupLearns = true
     /// Whether the drift neuron may send spikes (it leaks, and its dead zone is not negative).
     var driftSpeaks: Bool { driftLeak > 0 && driftDeadZone >= 0 }
     /// Periods without a sample from which a reporting gap weighs `eventWeight` in full. A
@@ -203,8 +216,13 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var clearAfterSeconds = 5400.0
     /// An alert open this many telemetry seconds is cleared, and a new one raised, when
     /// two or more features that had not carried it fire their OFF neurons at once with
-    /// the evidence neuron (a cell going to sleep under an older alert); 0 = never.
+    /// the evidence neuron (a cell going to sleep under an older alert), or their ON
+    /// neurons (`turnOnRises`); 0 = never.
     public var turnAfterSeconds = 3600.0
+    /// A turn may also come from two or more such features firing their ON neurons at
+    /// once (a backhaul's delay and loss rising under an older alert of load). On: B's
+    /// 15-minute seed 95 0.819 -> 0.847, the 32 files 0.8965 / 0.8672 -> 0.8964 / 0.8683.
+    public var turnOnRises = true
     /// An active alert is re-published as `updated` at most this often, telemetry seconds.
     public var updateInterval = 300.0
     /// Explain a joint rise of the load-coupled features (a crowd) by load: their rise
@@ -290,6 +308,9 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.silenceAloneCounts, &silenceAloneCounts)
         try read(.driftLeak, &driftLeak)
         try read(.driftDeadZone, &driftDeadZone)
+        try read(.driftProfile, &driftProfile)
+        try read(.turnOnRises, &turnOnRises)
+        try read(.slowWarmupLearns, &slowWarmupLearns)
         try read(.fullGapPeriods, &fullGapPeriods)
         try read(.gapHabituationSamples, &gapHabituationSamples)
         try read(.jointFallHabituationSamples, &jointFallHabituationSamples)

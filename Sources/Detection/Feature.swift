@@ -653,7 +653,13 @@ struct Feature: Codable, Sendable {
         meanAbsoluteError += scaleAlpha * (learnedError - meanAbsoluteError)
         meanAbsoluteError = max(meanAbsoluteError, 1e-12)
         let spreadClip = max(Self.slowSpreadClip(settings: settings, samplesPerHour: samplesPerHour), 0)
-        let slowSurprising = abs(zSlow) > settings.slowDeadZone || frozen
+        // Until a slow baseline of hours may speak, it follows the level at full gain: a
+        // cell whose first hours were unlike its days (a capacity layer asleep at night)
+        // would otherwise keep them as its baseline and speak of the whole first day. A
+        // span of minutes (a stream of seconds) speaks within minutes, and a shift in
+        // them is a change (a valve closing), not a day to learn.
+        let slowFollows = settings.slowWarmupLearns && Double(samples) < 2 * slowSpan && slowSpan >= samplesPerHour
+        let slowSurprising = (!slowFollows && abs(zSlow) > settings.slowDeadZone) || frozen
         let slowAlpha = 2 / (slowSpan + 1) * (slowSurprising ? settings.frozenGain : 1)
         let slowDeviation = level - slowLevel
         slowLevel += slowAlpha * slowDeviation
@@ -671,23 +677,6 @@ struct Feature: Codable, Sendable {
         lastEnvelope = hourCount >= Self.envelopeReadyHours ? (envelopeLow, envelopeHigh, envelopeUnit) : (0, 0, 0)
         if level > envelopeHigh { envelope = (level - envelopeHigh) / envelopeUnit }
         if level < envelopeLow { envelope = (level - envelopeLow) / envelopeUnit }
-        // The drift neuron: each sample's error, clipped to the dead zone (one outlier
-        // cannot fill it), less its leak; never below 0, at most a dead zone past its own
-        // (it drains within a few samples once the drift stops). Only a level beyond the
-        // range it kept over the last day feeds it in that direction (a daily ramp the
-        // forecast lags behind stays inside, and can only drain it); until that range
-        // speaks, it stays empty.
-        if warming || settings.driftLeak <= 0 || hourCount < Self.envelopeReadyHours {
-            driftUp = 0
-            driftDown = 0
-        } else {
-            let step = max(-settings.deadZone, min(settings.deadZone, z))
-            let most = max(settings.driftDeadZone, 0) + settings.deadZone
-            let feedUp = envelope > 0 ? step : min(step, 0)
-            let feedDown = envelope < 0 ? step : max(step, 0)
-            driftUp = min(most, max(0, driftUp + feedUp - settings.driftLeak))
-            driftDown = min(most, max(0, driftDown - feedDown - settings.driftLeak))
-        }
         // Until the envelope speaks (most of a day), it records the level's true range
         // (limiting its widening then would leave it too narrow on the day it starts);
         // never a surprising value. A slow drift in the first day is learned as normal.
@@ -744,6 +733,25 @@ struct Feature: Codable, Sendable {
                 clip: settings.profileDeadZone * profileSigma, samplesPerHour: samplesPerHour)
         }
 
+        // The drift neuron: each sample's error, clipped to the dead zone (one outlier
+        // cannot fill it), less its leak; never below 0, at most a dead zone past its own
+        // (it drains within a few samples once the drift stops). Only a level beyond the
+        // range it kept over the last day feeds it in that direction (a daily ramp the
+        // forecast lags behind stays inside, and can only drain it); until that range
+        // speaks, it stays empty.
+        if warming || settings.driftLeak <= 0 || hourCount < Self.envelopeReadyHours {
+            driftUp = 0
+            driftDown = 0
+        } else {
+            let step = max(-settings.deadZone, min(settings.deadZone, z))
+            let most = max(settings.driftDeadZone, 0) + settings.deadZone
+            let profileUp = settings.driftProfile > 0 && profileDeviation > settings.driftProfile
+            let profileDown = settings.driftProfile > 0 && profileDeviation < -settings.driftProfile
+            let feedUp = envelope > 0 || profileUp ? step : min(step, 0)
+            let feedDown = envelope < 0 || profileDown ? step : max(step, 0)
+            driftUp = min(most, max(0, driftUp + feedUp - settings.driftLeak))
+            driftDown = min(most, max(0, driftDown - feedDown - settings.driftLeak))
+        }
         if warming { return nil }
         // The slow baseline needs a few of its spans of history before it may speak, the
         // envelope most of a day.

@@ -125,7 +125,7 @@ public struct SpikingDetector: AnomalyDetector, Codable {
     public func featureSummary(of cell: String) -> [String] {
         guard let model = cells[cell] else { return [] }
         return model.features.map { feature in
-            "\(feature.name) \(feature.source) samples=\(feature.samples) level=\(feature.inverse(feature.level)) mae=\(feature.meanAbsoluteError) scale=\(feature.scale) last=\(feature.lastValue) range=\(feature.normalRange(deadZone: settings.deadZone))"
+            "\(feature.name) \(feature.source) samples=\(feature.samples) level=\(feature.inverse(feature.level)) mae=\(feature.meanAbsoluteError) scale=\(feature.scale) last=\(feature.lastValue) range=\(feature.normalRange(deadZone: settings.deadZone)) profile-days=\(feature.profile.days.map(String.init).joined(separator: ",")) profile-deviation-samples=\(feature.profile.deviationSamples)"
         } + model.tracks.map { "track \($0.name) \($0.behaviour)" }
     }
 }

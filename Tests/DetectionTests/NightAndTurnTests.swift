@@ -1,0 +1,110 @@
+import Foundation
+import Telemetry
+import Testing
+
+@testable import Detection
+
+/// Cases found on a third independent generator and on B's 15-minute files (session 16):
+/// a cell whose stream begins while its capacity layer sleeps, a backhaul fault under an
+/// older alert, and an enclosure heating at night inside the day's range.
+@Suite("Night layers, turns on rises, heat at night")
+struct NightAndTurnTests {
+    /// An office cell reporting every 5 minutes whose stream starts at midnight with its
+    /// capacity layer asleep (almost nothing until 05:30), then an ordinary day. Returns
+    /// the raises of its first day, in hours of the day.
+    static func firstDayAfterNightLayer(settings: DetectorSettings) -> [Double] {
+        var harness = Harness(settings: settings)
+        var noise = Noise(23)
+        for interval in 0..<(24 * 12) {
+            let minute = interval * 5
+            let asleep = minute < 5 * 60 + 30
+            let users = asleep ? 0.1 : 4 + 60 * OrdinaryChangeTests.load(minute)
+            var metrics = OrdinaryChangeTests.cellMetrics(users: users, perUserThroughput: 30_000, noise: &noise)
+            if asleep {
+                metrics = ["RRC.ConnMean": 0.1, "RRU.PrbTotDl": 0.075 + noise.next(0.01), "RRU.PrbTotUl": 0.05 + noise.next(0.01),
+                           "DRB.PdcpSduVolumeDl": 50 * exp(noise.next(0.2)), "DRB.PdcpSduVolumeUl": 6 * exp(noise.next(0.2))]
+            }
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+        }
+        return harness.raised.map { ($0.timestamp - start) / 3600 }
+    }
+
+    @Test("a stream that begins while the cell's capacity layer sleeps raises nothing on its first ordinary day (the slow baseline learns in full until it may speak)")
+    func firstDayAfterNightLayer() {
+        let raises = Self.firstDayAfterNightLayer(settings: DetectorSettings())
+        #expect(raises.isEmpty, "raised at hours \(raises)")
+        var control = DetectorSettings()
+        control.slowWarmupLearns = false
+        let old = Self.firstDayAfterNightLayer(settings: control)
+        #expect(!old.isEmpty, "the control raises nothing: the case cannot fail")
+    }
+
+    /// A cell whose latency climbs 2% a minute from 14:00 on day 3 (an alert that stays
+    /// open), then, three hours later, its transport delay and loss jump twentyfold (a
+    /// backhaul fault). Returns the raises from the climb on: minutes after it began and
+    /// their evidence.
+    static func backhaulUnderOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
+        var harness = Harness(settings: settings)
+        var noise = Noise(29)
+        let climbStart = 2 * 1440 + 14 * 60
+        let backhaulStart = climbStart + 180
+        for minute in 0..<(backhaulStart + 60) {
+            var metrics = OrdinaryChangeTests.cellMetrics(users: 4 + 40 * OrdinaryChangeTests.load(minute), perUserThroughput: 30_000, noise: &noise)
+            let climb = max(0, Double(minute - climbStart))
+            metrics["TN.LatencyMean"] = 5 * pow(1.02, climb) + noise.next(0.3)
+            let backhaul = minute >= backhaulStart ? 20.0 : 1
+            metrics["TN.RttMs"] = backhaul * (4 + noise.next(0.2))
+            metrics["TN.LossPct"] = backhaul * (0.01 + abs(noise.next(0.002)))
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+        }
+        let from = start + Double(climbStart) * 60
+        return harness.raised.filter { $0.timestamp >= from - 3600 }.map { (($0.timestamp - from) / 60, $0.evidence.map(\.metric)) }
+    }
+
+    @Test("transport delay and loss that rise under an open alert of something else turn the cell: the old alert clears and the backhaul is raised (without it, lost in the old alert)")
+    func backhaulUnderOpenAlert() throws {
+        let raises = Self.backhaulUnderOpenAlert(settings: DetectorSettings())
+        try #require(raises.count == 2, "raises at minutes \(raises.map(\.minute))")
+        #expect(raises[0].minute >= 0 && raises[0].minute < 30 && raises[0].evidence.contains("TN.LatencyMean"))
+        #expect(raises[1].minute >= 180 && raises[1].minute <= 190, "the backhaul raised \(raises[1].minute - 180) minutes in")
+        #expect(raises[1].evidence.contains("TN.RttMs") && raises[1].evidence.contains("TN.LossPct"), "evidence \(raises[1].evidence)")
+        var control = DetectorSettings()
+        control.turnOnRises = false
+        let old = Self.backhaulUnderOpenAlert(settings: control)
+        #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute)): the case cannot fail")
+    }
+
+    /// The drift neuron of an enclosure temperature reporting every 15 minutes, 16-27
+    /// degrees over the day, that from 23:00 on day 4 heats by 10 degrees over three
+    /// hours: up to the warmest afternoon's temperature, in the middle of the night.
+    /// Returns the largest upward drift and the largest envelope reading while it heats.
+    static func heatAtNight(driftProfile: Double) -> (drift: Double, envelope: Double) {
+        var settings = DetectorSettings()
+        settings.driftProfile = driftProfile
+        var feature = Feature(name: "PEE.AvgTemperature", source: .gauge(metric: 0), onNeuron: 0, offNeuron: 1)
+        var noise = Noise(31)
+        let heatStart = 3 * 1440 + 23 * 60
+        var most = (drift: 0.0, envelope: 0.0)
+        for interval in 0..<((heatStart + 180) / 15) {
+            let minute = interval * 15
+            let phase: Double = (Double(minute % 1440) / 60 - 9) / 24 * 2 * Double.pi
+            let heat = minute >= heatStart ? 10 * Double(minute - heatStart) / 180 : 0
+            let value: Double = 21.5 + 5.5 * sin(phase) + heat + noise.next(0.15)
+            let surprise = feature.observe(
+                value, modelNoise: 0, settings: settings, samplesPerHour: 4, frozen: false, time: start + Double(minute) * 60)
+            if minute >= heatStart, let surprise {
+                most = (max(most.drift, surprise.drift), max(most.envelope, surprise.envelope))
+            }
+        }
+        return most
+    }
+
+    @Test("an enclosure heating at night, inside the day's range but far from the night's, feeds its drift neuron (fed beyond the day profile); fed only beyond the day's range, it stays empty")
+    func heatAtNight() {
+        let fed = Self.heatAtNight(driftProfile: DetectorSettings().driftProfile)
+        #expect(fed.envelope == 0, "the heat left the day's range: \(fed.envelope)")
+        #expect(fed.drift > 2, "the drift neuron reached \(fed.drift)")
+        let control = Self.heatAtNight(driftProfile: 0)
+        #expect(control.drift == 0, "the control's drift neuron reached \(control.drift): the case cannot fail")
+    }
+}
