@@ -27,6 +27,30 @@ struct MetricTrack: Codable, Sendable {
     /// For a counter: the increase over the last interval and its length, if any.
     var lastDelta: Double?
     var lastInterval: Double?
+    /// For a counter: running means of its increases per second and of its intervals
+    /// (nil until one was seen), to tell a wrap from a restart.
+    var recentRate: Double?
+    var recentInterval: Double?
+
+    /// The widths at which counters wrap: unsigned and signed 32 bits, 64 bits.
+    static let wrapWidths: [Double] = [4_294_967_296, 2_147_483_648, 18_446_744_073_709_551_616]
+    /// How many times its recent rate a wrapped counter may have risen by for the fall to
+    /// count as a wrap rather than a restart from zero.
+    static let wrapRateFactor = 4.0
+
+    /// The increase of a counter that fell from `previous` to `value` over `interval`
+    /// seconds if it wrapped at one of ``wrapWidths``: the smallest such increase within
+    /// ``wrapRateFactor`` times its recent rate, or nil (a restart from zero). Only over
+    /// an ordinary interval: a fall across a gap is a restart after an outage.
+    func wrappedIncrease(from previous: Double, to value: Double, over interval: Double) -> Double? {
+        guard let rate = recentRate, rate > 0, let usual = recentInterval, interval > 0, interval <= 1.5 * usual, value >= 0
+        else { return nil }
+        for width in Self.wrapWidths where previous < width && previous >= width / 2 {
+            let increase = width - previous + value
+            if increase <= Self.wrapRateFactor * rate * interval { return increase }
+        }
+        return nil
+    }
 
     init(name: String) { self.name = name }
 
@@ -52,7 +76,12 @@ struct MetricTrack: Codable, Sendable {
             switch behaviour {
             case .counter:
                 if value < previous {
-                    if value < previous * 0.5 {
+                    if time > previousTime, let increase = wrappedIncrease(from: previous, to: value, over: time - previousTime) {
+                        // It wrapped (a 32-bit total passing 4,294,967,295): the increase
+                        // goes on, no restart.
+                        lastDelta = increase
+                        lastInterval = time - previousTime
+                    } else if value < previous * 0.5 {
                         reset = true  // restarted from (near) zero
                     } else {
                         behaviour = .gauge  // a counter does not step down: it was a gauge
@@ -60,6 +89,11 @@ struct MetricTrack: Codable, Sendable {
                 } else if time > previousTime {
                     lastDelta = value - previous
                     lastInterval = time - previousTime
+                }
+                if let delta = lastDelta, let interval = lastInterval {
+                    let rate = delta / interval
+                    recentRate = recentRate.map { $0 + 0.1 * (rate - $0) } ?? rate
+                    recentInterval = recentInterval.map { $0 + 0.1 * (interval - $0) } ?? interval
                 }
             case .undecided:
                 if observations + 1 >= Self.decisionSamples {

@@ -6,8 +6,9 @@ import Testing
 
 /// Cases found on a third independent generator and on B's 15-minute files (session 16):
 /// a cell whose stream begins while its capacity layer sleeps, a backhaul fault under an
-/// older alert, and an enclosure heating at night inside the day's range.
-@Suite("Night layers, turns on rises, heat at night")
+/// older alert, an enclosure heating at night inside the day's range, and 32-bit running
+/// totals that wrap.
+@Suite("Night layers, turns on rises, heat at night, counters that wrap")
 struct NightAndTurnTests {
     /// An office cell reporting every 5 minutes whose stream starts at midnight with its
     /// capacity layer asleep (almost nothing until 05:30), then an ordinary day. Returns
@@ -106,5 +107,69 @@ struct NightAndTurnTests {
         #expect(fed.drift > 2, "the drift neuron reached \(fed.drift)")
         let control = Self.heatAtNight(driftProfile: 0)
         #expect(control.drift == 0, "the control's drift neuron reached \(control.drift): the case cannot fail")
+    }
+
+    @Test("a running total that wraps at 2^32 goes on rising by its usual step (no restart); one that falls to zero, or wraps across a gap, is a restart")
+    func counterWraps() {
+        var track = MetricTrack(name: "DRB.PdcpSduVolumeDl")
+        var value = 4_294_967_296.0 - 40_000_000
+        var time = start
+        for _ in 0..<30 {
+            _ = track.observe(value, at: time)
+            value += 1_000_000
+            time += 300
+        }
+        #expect(track.behaviour == .counter)
+        // Passing 4,294,967,295 it reads 1,000,000 lower than 2^32 on: a wrap.
+        let wrapped = (value + 15_000_000).truncatingRemainder(dividingBy: 4_294_967_296)
+        let acrossGap = track.observe(wrapped, at: time + 300 * 15)
+        #expect(acrossGap, "a fall across a gap of 15 periods is a restart, not a wrap")
+        var again = MetricTrack(name: "DRB.PdcpSduVolumeDl")
+        value = 4_294_967_296.0 - 40_000_000
+        time = start
+        for _ in 0..<30 {
+            _ = again.observe(value, at: time)
+            value += 1_000_000
+            time += 300
+        }
+        let next = (value + 1_000_000).truncatingRemainder(dividingBy: 4_294_967_296)
+        let before = again.observe(value, at: time)
+        let wrap = again.observe(next, at: time + 300)
+        #expect(!before && !wrap, "the wrap was taken for a restart")
+        #expect(again.lastDelta == 1_000_000 && again.behaviour == .counter, "increase \(String(describing: again.lastDelta))")
+        let restart = again.observe(1_234, at: time + 600)
+        #expect(restart, "a fall to near zero far from the top of a width is a restart")
+    }
+
+    /// A cell at 5-minute reporting whose two running totals start near 2^32 and wrap
+    /// within hours. Returns its raises and whether any carried `counter_reset`.
+    static func wrappingTotals(restartAt restart: Int?) -> (raises: Int, resets: Bool) {
+        var harness = Harness()
+        var noise = Noise(41)
+        var down = 4_294_967_296.0 - 3e8
+        var up = 4_294_967_296.0 - 4e7
+        var resets = false
+        for interval in 0..<(2 * 288) {
+            let minute = interval * 5
+            let users = 4 + 40 * OrdinaryChangeTests.load(minute)
+            var metrics = OrdinaryChangeTests.cellMetrics(users: users, perUserThroughput: 30_000, noise: &noise)
+            if interval == restart { down = 0; up = 0 }
+            down += users * 2e5 * (1 + noise.next(0.05))
+            up += users * 3e4 * (1 + noise.next(0.05))
+            metrics["DRB.PdcpSduVolumeDlTotal"] = down.truncatingRemainder(dividingBy: 4_294_967_296).rounded()
+            metrics["DRB.PdcpSduVolumeUlTotal"] = up.truncatingRemainder(dividingBy: 4_294_967_296).rounded()
+            if let output = harness.feed(time: start + Double(minute) * 60, metrics) {
+                resets = resets || output.transitions.contains { $0.evidence.contains { $0.metric == "counter_reset" } }
+            }
+        }
+        return (harness.raised.count, resets)
+    }
+
+    @Test("two running totals that wrap at 2^32 raise nothing; both restarting from zero still raise, as a counter reset")
+    func wrappingTotalsRaiseNothing() {
+        let wraps = Self.wrappingTotals(restartAt: nil)
+        #expect(wraps.raises == 0 && !wraps.resets, "\(wraps.raises) raises")
+        let restart = Self.wrappingTotals(restartAt: 400)
+        #expect(restart.raises >= 1 && restart.resets, "the restart: \(restart.raises) raises")
     }
 }
