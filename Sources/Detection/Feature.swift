@@ -32,8 +32,9 @@ struct MetricTrack: Codable, Sendable {
     var recentRate: Double?
     var recentInterval: Double?
 
-    /// The widths at which counters wrap: unsigned and signed 32 bits, 64 bits.
-    static let wrapWidths: [Double] = [4_294_967_296, 2_147_483_648, 18_446_744_073_709_551_616]
+    /// The widths at which counters wrap: unsigned and signed 32 bits, the 53 bits a
+    /// double holds exactly (docs/telemetry.md asks for counters wrapped there), 64 bits.
+    static let wrapWidths: [Double] = [4_294_967_296, 2_147_483_648, 9_007_199_254_740_992, 18_446_744_073_709_551_616]
     /// How many times its recent rate a wrapped counter may have risen by for the fall to
     /// count as a wrap rather than a restart from zero.
     static let wrapRateFactor = 4.0
