@@ -591,9 +591,10 @@ struct CellModel: Codable, Sendable {
         }
         if let active = alert, newFalls >= 2 || newRises >= 2, t - active.startedAt >= settings.turnAfterSeconds {
             // The cell turned: features that had not carried the open alert fall together
-            // (its users and access going, under a morning alert of load or delay). The
-            // old alert clears and the fall is raised as an episode of its own, which
-            // keeps only the spikes of what did not carry the old one.
+            // (its users and access going, under a morning alert of load or delay), or
+            // rise together (a backhaul's delay and loss, under an alert of load). The old
+            // alert clears and the change is raised as an episode of its own, which keeps
+            // only the spikes, in the change's direction, of what did not carry the old one.
             transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
                                          names: names))
             for index in features.indices {

@@ -771,9 +771,10 @@ struct Feature: Codable, Sendable {
         // The drift neuron: each sample's error, clipped to the dead zone (one outlier
         // cannot fill it), less its leak; never below 0, at most a dead zone past its own
         // (it drains within a few samples once the drift stops). Only a level beyond the
-        // range it kept over the last day feeds it in that direction (a daily ramp the
-        // forecast lags behind stays inside, and can only drain it); until that range
-        // speaks, it stays empty.
+        // range it kept over the last day, or beyond `driftProfile` deviations from what
+        // it is at this hour, feeds it in that direction (a daily ramp the forecast lags
+        // behind stays inside both, and can only drain it); until that range speaks, it
+        // stays empty.
         if warming || settings.driftLeak <= 0 || hourCount < Self.envelopeReadyHours {
             driftUp = 0
             driftDown = 0
