@@ -32,8 +32,9 @@ struct MetricTrack: Codable, Sendable {
     var recentRate: Double?
     var recentInterval: Double?
 
-    /// The widths at which counters wrap: unsigned and signed 32 bits, the 53 bits a
-    /// double holds exactly (docs/telemetry.md asks for counters wrapped there), 64 bits.
+    /// The widths at which counters wrap: 32 bits, 31 (a total kept non-negative in a
+    /// signed 32-bit integer), the 53 bits a double holds exactly (docs/telemetry.md asks
+    /// for counters wrapped there), 64 bits.
     static let wrapWidths: [Double] = [4_294_967_296, 2_147_483_648, 9_007_199_254_740_992, 18_446_744_073_709_551_616]
     /// How many times its recent rate a wrapped counter may have risen by for the fall to
     /// count as a wrap rather than a restart from zero.
@@ -42,9 +43,11 @@ struct MetricTrack: Codable, Sendable {
     /// The increase of a counter that fell from `previous` to `value` over `interval`
     /// seconds if it wrapped at one of ``wrapWidths``: the smallest such increase within
     /// ``wrapRateFactor`` times its recent rate, or nil (a restart from zero). Only over
-    /// an ordinary interval: a fall across a gap is a restart after an outage.
+    /// an interval shorter than a reporting gap (2.5 of its usual: one lost sample is
+    /// not one): a fall across a gap is a restart after an outage.
     func wrappedIncrease(from previous: Double, to value: Double, over interval: Double) -> Double? {
-        guard let rate = recentRate, rate > 0, let usual = recentInterval, interval > 0, interval <= 1.5 * usual, value >= 0
+        guard let rate = recentRate, rate > 0, rate.isFinite, let usual = recentInterval, usual.isFinite,
+              interval > 0, interval <= 2.5 * usual, value >= 0
         else { return nil }
         for width in Self.wrapWidths where previous < width && previous >= width / 2 {
             let increase = width - previous + value
@@ -91,10 +94,12 @@ struct MetricTrack: Codable, Sendable {
                     lastDelta = value - previous
                     lastInterval = time - previousTime
                 }
-                if let delta = lastDelta, let interval = lastInterval {
+                // (A running mean that is not finite, from a restored checkpoint or an
+                // increase past a double, starts over from this interval.)
+                if let delta = lastDelta, let interval = lastInterval, (delta / interval).isFinite, interval.isFinite {
                     let rate = delta / interval
-                    recentRate = recentRate.map { $0 + 0.1 * (rate - $0) } ?? rate
-                    recentInterval = recentInterval.map { $0 + 0.1 * (interval - $0) } ?? interval
+                    recentRate = recentRate.flatMap { $0.isFinite ? $0 + 0.1 * (rate - $0) : nil } ?? rate
+                    recentInterval = recentInterval.flatMap { $0.isFinite ? $0 + 0.1 * (interval - $0) : nil } ?? interval
                 }
             case .undecided:
                 if observations + 1 >= Self.decisionSamples {

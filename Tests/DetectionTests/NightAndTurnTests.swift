@@ -111,8 +111,10 @@ struct NightAndTurnTests {
 
     @Test("a running total that wraps at 2^32 goes on rising by its usual step (no restart); one that falls to zero, or wraps across a gap, is a restart")
     func counterWraps() {
+        // Thirty steps of 1,000,000 from here end 500,000 short of 2^32: the next step wraps.
+        let first = 4_294_967_296.0 - 30_500_000
         var track = MetricTrack(name: "DRB.PdcpSduVolumeDl")
-        var value = 4_294_967_296.0 - 40_000_000
+        var value = first
         var time = start
         for _ in 0..<30 {
             _ = track.observe(value, at: time)
@@ -120,31 +122,38 @@ struct NightAndTurnTests {
             time += 300
         }
         #expect(track.behaviour == .counter)
-        // Passing 4,294,967,295 it reads 1,000,000 lower than 2^32 on: a wrap.
+        // The same wrap, but after 15 periods of silence: a restart after an outage.
         let wrapped = (value + 15_000_000).truncatingRemainder(dividingBy: 4_294_967_296)
         let acrossGap = track.observe(wrapped, at: time + 300 * 15)
         #expect(acrossGap, "a fall across a gap of 15 periods is a restart, not a wrap")
         var again = MetricTrack(name: "DRB.PdcpSduVolumeDl")
-        value = 4_294_967_296.0 - 40_000_000
+        value = first
         time = start
         for _ in 0..<30 {
             _ = again.observe(value, at: time)
             value += 1_000_000
             time += 300
         }
+        // Passing 4,294,967,295 it reads 500,000: a wrap, an increase of 1,000,000.
         let next = (value + 1_000_000).truncatingRemainder(dividingBy: 4_294_967_296)
+        #expect(next == 500_000)
         let before = again.observe(value, at: time)
         let wrap = again.observe(next, at: time + 300)
         #expect(!before && !wrap, "the wrap was taken for a restart")
         #expect(again.lastDelta == 1_000_000 && again.behaviour == .counter, "increase \(String(describing: again.lastDelta))")
+        // One sample lost around the wrap: still a wrap (two intervals, two increases).
+        var lost = again
+        let twoSteps = lost.observe(next + 2_000_000, at: time + 900)
+        #expect(!twoSteps && lost.lastDelta == 2_000_000)
         let restart = again.observe(1_234, at: time + 600)
         #expect(restart, "a fall to near zero far from the top of a width is a restart")
     }
 
     /// A cell at 5-minute reporting whose two running totals start near 2^32 and wrap
-    /// within hours. Returns its raises and whether any carried `counter_reset`.
+    /// within hours. Returns its raises and whether any sample had a `counter_reset`.
     static func wrappingTotals(restartAt restart: Int?) -> (raises: Int, resets: Bool) {
         var harness = Harness()
+        harness.pipeline.detector.probeCell = "cell-1"
         var noise = Noise(41)
         var down = 4_294_967_296.0 - 3e8
         var up = 4_294_967_296.0 - 4e7
@@ -158,10 +167,10 @@ struct NightAndTurnTests {
             up += users * 3e4 * (1 + noise.next(0.05))
             metrics["DRB.PdcpSduVolumeDlTotal"] = down.truncatingRemainder(dividingBy: 4_294_967_296).rounded()
             metrics["DRB.PdcpSduVolumeUlTotal"] = up.truncatingRemainder(dividingBy: 4_294_967_296).rounded()
-            if let output = harness.feed(time: start + Double(minute) * 60, metrics) {
-                resets = resets || output.transitions.contains { $0.evidence.contains { $0.metric == "counter_reset" } }
-            }
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
         }
+        // Every sample's cell events, raise or not: a wrap read as a reset is one.
+        resets = harness.pipeline.detector.probeLog.contains { $0.events.contains("counter_reset") }
         return (harness.raised.count, resets)
     }
 
