@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SpikewatchTestSupport
 import Testing
 
@@ -211,5 +212,34 @@ struct SetRangeCLITests {
         let result = try SpikewatchProcess.run(["replay", fixture, "--detector", "ewma", "--set", "threshold=-1"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("threshold must be a number > 0, got -1.0"))
+    }
+}
+
+@Suite("Outputs that are not regular files")
+struct SpecialOutputCLITests {
+    @Test("replay --alerts to a FIFO writes through it and leaves it a FIFO (an atomic rename once replaced /dev/null with a regular file)")
+    func fifoOutput() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spikewatch-fifo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let fifo = directory + "/alerts"
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let received = Mutex<Data?>(nil)
+        let reader = Thread {
+            let data = FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile()
+            received.withLock { $0 = data ?? Data() }
+        }
+        reader.start()
+        let fixture = try temporaryFile(smallFixture(count: 3))
+        let result = try SpikewatchProcess.run(["replay", fixture, "--alerts", fifo])
+        #expect(result.status == 0, "\(result.stderr)")
+        var waited = 0
+        while received.withLock({ $0 }) == nil && waited < 200 {
+            usleep(50_000)
+            waited += 1
+        }
+        #expect(received.withLock { $0 } != nil, "the reader got nothing")
+        var status = stat()
+        #expect(stat(fifo, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO, "the FIFO was replaced")
     }
 }
