@@ -96,8 +96,7 @@ struct MetricTrack: Codable, Sendable {
                 }
                 // (A running mean that is not finite, from a restored checkpoint or an
                 // increase past a double, starts over from this interval.)
-                if let delta = lastDelta, let interval = lastInterval, (delta / interval).isFinite, interval.isFinite {
-                    let rate = delta / interval
+                if let delta = lastDelta, let interval = lastInterval, interval.isFinite, case let rate = delta / interval, rate.isFinite {
                     recentRate = recentRate.flatMap { $0.isFinite ? $0 + 0.1 * (rate - $0) : nil } ?? rate
                     recentInterval = recentInterval.flatMap { $0.isFinite ? $0 + 0.1 * (interval - $0) : nil } ?? interval
                 }

@@ -40,26 +40,18 @@ struct NightAndTurnTests {
         #expect(!old.isEmpty, "the control raises nothing: the case cannot fail")
     }
 
-    /// A cell whose latency climbs 2% a minute from 14:00 on day 3 (an alert that stays
-    /// open), then, three hours later, its transport delay and loss jump twentyfold (a
-    /// backhaul fault). Returns the raises from the climb on: minutes after it began and
-    /// their evidence.
+    /// ``OrdinaryChangeTests/underLatencyClimb(settings:seed:minutes:metrics:)`` whose
+    /// transport delay and loss jump twentyfold at 17:00 (a backhaul fault).
     static func backhaulUnderOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
-        var harness = Harness(settings: settings)
-        var noise = Noise(29)
-        let climbStart = 2 * 1440 + 14 * 60
-        let backhaulStart = climbStart + 180
-        for minute in 0..<(backhaulStart + 60) {
-            var metrics = OrdinaryChangeTests.cellMetrics(users: 4 + 40 * OrdinaryChangeTests.load(minute), perUserThroughput: 30_000, noise: &noise)
-            let climb = max(0, Double(minute - climbStart))
-            metrics["TN.LatencyMean"] = 5 * pow(1.02, climb) + noise.next(0.3)
+        let backhaulStart = OrdinaryChangeTests.latencyClimbStart + 180
+        return OrdinaryChangeTests.underLatencyClimb(settings: settings, seed: 29, minutes: backhaulStart + 60) { minute, noise in
+            var metrics = OrdinaryChangeTests.cellMetrics(
+                users: 4 + 40 * OrdinaryChangeTests.load(minute), perUserThroughput: 30_000, noise: &noise)
             let backhaul = minute >= backhaulStart ? 20.0 : 1
             metrics["TN.RttMs"] = backhaul * (4 + noise.next(0.2))
             metrics["TN.LossPct"] = backhaul * (0.01 + abs(noise.next(0.002)))
-            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+            return metrics
         }
-        let from = start + Double(climbStart) * 60
-        return harness.raised.filter { $0.timestamp >= from - 3600 }.map { (($0.timestamp - from) / 60, $0.evidence.map(\.metric)) }
     }
 
     @Test("transport delay and loss that rise under an open alert of something else turn the cell: the old alert clears and the backhaul is raised (without it, lost in the old alert)")

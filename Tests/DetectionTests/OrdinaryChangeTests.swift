@@ -547,15 +547,33 @@ struct OrdinaryChangeTests {
         #expect(alert.timestamp <= start + Double(faultStart + 30) * 60, "raised \((alert.timestamp - start) / 60 - Double(faultStart)) minutes in")
     }
 
-    /// A cell whose transport latency climbs 2% a minute from 14:00 on day 3 (an alert of
-    /// rises, held open), and whose users drain at 17:00 (a sleeping cell). Returns the raises from
-    /// 13:00 on, in minutes from 14:00, with their evidence.
-    static func sleepUnderAnOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
+    /// A cell reporting every minute whose transport latency climbs 2% a minute from 14:00
+    /// on day 3 (an alert of rises, held open), its other metrics `metrics(minute, noise)`,
+    /// for `minutes` minutes. Returns the raises from 13:00 on, in minutes from 14:00, with
+    /// their evidence: what a second fault under that alert does.
+    static func underLatencyClimb(
+        settings: DetectorSettings, seed: UInt64, minutes: Int, metrics: (Int, inout Noise) -> [String: Double]
+    ) -> [(minute: Double, evidence: [String])] {
         var harness = Harness(settings: settings)
-        var noise = Noise(17)
-        let flapStart = 2 * 1440 + 14 * 60
-        let sleepStart = flapStart + 180
-        for minute in 0..<(sleepStart + 90) {
+        var noise = Noise(seed)
+        for minute in 0..<minutes {
+            var sample = metrics(minute, &noise)
+            let climb = max(0, Double(minute - latencyClimbStart))
+            sample["TN.LatencyMean"] = 5 * pow(1.02, climb) + noise.next(0.3)
+            _ = harness.feed(time: start + Double(minute) * 60, sample)
+        }
+        let from = start + Double(latencyClimbStart) * 60
+        return harness.raised.filter { $0.timestamp >= from - 3600 }.map { (($0.timestamp - from) / 60, $0.evidence.map(\.metric)) }
+    }
+
+    /// The minute the latency of ``underLatencyClimb(settings:seed:minutes:metrics:)`` starts climbing.
+    static let latencyClimbStart = 2 * 1440 + 14 * 60
+
+    /// ``underLatencyClimb(settings:seed:minutes:metrics:)`` whose users drain at 17:00 (a
+    /// sleeping cell).
+    static func sleepUnderAnOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
+        let sleepStart = latencyClimbStart + 180
+        return underLatencyClimb(settings: settings, seed: 17, minutes: sleepStart + 90) { minute, noise in
             var users = 4 + 40 * Self.load(minute)
             var attempts = users * 3
             if minute >= sleepStart {
@@ -565,12 +583,8 @@ struct OrdinaryChangeTests {
             }
             var metrics = Self.cellMetrics(users: users, perUserThroughput: 30_000, noise: &noise)
             metrics["RRC.ConnEstabAtt"] = (attempts * (1 + noise.next(0.1))).rounded()
-            let climb = max(0, Double(minute - flapStart))
-            metrics["TN.LatencyMean"] = 5 * pow(1.02, climb) + noise.next(0.3)
-            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+            return metrics
         }
-        let from = start + Double(flapStart) * 60
-        return harness.raised.filter { $0.timestamp >= from - 3600 }.map { (($0.timestamp - from) / 60, $0.evidence.map(\.metric)) }
     }
 
     @Test("a cell that falls asleep under an open alert of other rises gets an alert of its own (the old one clears); without the turn it is lost in the old alert")
