@@ -15,6 +15,16 @@ struct ActiveAlert: Codable, Sendable {
     var evidenceNames: [String]
     /// Every severity topic this alert was published on (a clear goes to each).
     var topics: [Alert.Severity]
+    /// A routine alert (it repeats an earlier day's raise at the same hour): followed,
+    /// never published (nil: an ordinary one).
+    var routine: Bool?
+}
+
+/// A raise the cell remembers, to tell a routine repeat: when, and its evidence with the
+/// way each moved (`metric+`, `metric-`).
+struct RaiseMemory: Codable, Sendable, Equatable {
+    var time: Double
+    var signature: [String]
 }
 
 /// One sample of a probed cell, for traces and diagnostics.
@@ -132,6 +142,8 @@ struct CellModel: Codable, Sendable {
     /// a restart (``restartPairSamples``), even when one counter is all it left behind.
     var samplesSinceReset: Int?
     var samplesSinceLateSample: Int?
+    /// The cell's raises of the last `routineDays` days, published or routine (nil: none yet).
+    var recentRaises: [RaiseMemory]?
 
     /// Samples apart within which a counter from zero and a late sample make a restart.
     static let restartPairSamples = 1
@@ -146,7 +158,7 @@ struct CellModel: Codable, Sendable {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, onset, evidenceTrace, traceTime
         case activityHistory, period, lastTime, alert, episodeEvents, alertAcceptedUntil, ignoredMetrics, episodeAge, classCounts
         case commonMoment, couplingSamples, gapHabituation, jointFallHabituation, jointFallRun
-        case samplesSinceReset, samplesSinceLateSample
+        case samplesSinceReset, samplesSinceLateSample, recentRaises
     }
 
     /// What makes a decoded cell unusable (indices that point nowhere), or nil: a
@@ -589,14 +601,17 @@ struct CellModel: Codable, Sendable {
                 if settings.turnOnRises && firedFeatures.contains(features[index].onNeuron) { newRises += 1 }
             }
         }
+        let published = alert?.routine != true
         if let active = alert, newFalls >= 2 || newRises >= 2, t - active.startedAt >= settings.turnAfterSeconds {
             // The cell turned: features that had not carried the open alert fall together
             // (its users and access going, under a morning alert of load or delay), or
             // rise together (a backhaul's delay and loss, under an alert of load). The old
             // alert clears and the change is raised as an episode of its own, which keeps
             // only the spikes, in the change's direction, of what did not carry the old one.
-            transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
-                                         names: names))
+            if published {
+                transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
+                                             names: names))
+            }
             for index in features.indices {
                 if index < carriedEpisode.count && carriedEpisode[index] {
                     features[index].alertSpikes = (0, 0)
@@ -610,16 +625,19 @@ struct CellModel: Codable, Sendable {
             episodeAge = 1
             classCounts = nil
             frozenKind = nil
-            transitions.append(raiseAlert(
-                at: t, score: score, settings: settings, classifier: classifier, names: names, events: events))
+            if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events) {
+                transitions.append(raised)
+            }
         } else if var active = alert {
             // Quiet is not enough while a feature that carries the alert is still at the
             // shifted level its forecast accepted (a long fault): hold until it steps back.
             let held = settings.holdShiftedAlerts && t < alertAcceptedUntil
                 && features.contains { $0.acceptedShift != 0 && $0.alertSpikes.on + $0.alertSpikes.off > 0 }
             if (activityHistory & quietMask == 0 && !held) || t >= alertAcceptedUntil {
-                transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
-                                             names: names))
+                if published {
+                    transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score,
+                                                 time: t, names: names))
+                }
                 alert = nil
                 resetEpisode()
             } else {
@@ -633,14 +651,17 @@ struct CellModel: Codable, Sendable {
                     active.evidenceNames = evidenceNames
                     active.lastPublished = t
                     if !active.topics.contains(severity) { active.topics.append(severity) }
-                    transitions.append(makeAlert(.updated, settings: settings, severity: severity, active: active, score: score, time: t,
-                                                 names: names, events: events))
+                    if published {
+                        transitions.append(makeAlert(.updated, settings: settings, severity: severity, active: active, score: score,
+                                                     time: t, names: names, events: events))
+                    }
                 }
                 alert = active
             }
         } else if evidenceFired {
-            transitions.append(raiseAlert(
-                at: t, score: score, settings: settings, classifier: classifier, names: names, events: events))
+            if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events) {
+                transitions.append(raised)
+            }
         } else if activityHistory & quietMask == 0 {
             resetEpisode()
         }
@@ -732,22 +753,70 @@ struct CellModel: Codable, Sendable {
     }
 
     /// Opens an alert at `t` (the episode's kind, severity and evidence as they stand)
-    /// and returns its `raised` transition.
+    /// and returns its `raised` transition, or nil when the raise is routine
+    /// (``isRoutine(_:at:settings:)``): the alert is then followed as any other, unpublished.
     mutating func raiseAlert(
         at t: Double, score: Double, settings: DetectorSettings, classifier: FaultClassifier?, names: MetricNames,
         events: [(key: String, value: Double, low: Double, high: Double)]
-    ) -> Alert {
+    ) -> Alert? {
         let severity = Self.severity(score: score, active: nil)
         let kind = episodeKind(classifier) ?? "anomaly"
         let evidence = topEvidence(events: events, settings: settings)
+        let signature = Self.signature(of: evidence)
+        let routine = isRoutine(signature, at: t, settings: settings)
+        remember(signature, at: t, settings: settings)
         let active = ActiveAlert(
             startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
-            topics: [severity])
+            topics: [severity], routine: routine ? true : nil)
         alert = active
         alertAcceptedUntil = t + settings.maximumAlertHours * 3600
+        guard !routine else { return nil }
         return makeAlert(.raised, settings: settings, severity: severity, active: active, score: score, time: t,
                          names: names, events: events)
     }
+
+    /// An alert's evidence as `metric+` (above its normal range), `metric-` (below) or
+    /// the bare name.
+    static func signature(of evidence: [Alert.Evidence]) -> [String] {
+        evidence.map { $0.value > $0.high ? $0.metric + "+" : $0.value < $0.low ? $0.metric + "-" : $0.metric }
+    }
+
+    /// Whether a raise repeats one of an earlier day: 1 to `routineDays` days before,
+    /// within `routineMinutes` of the same time of day, sharing at least half of the
+    /// larger signature. A cell that switches its capacity layer off every night raises
+    /// the same falls at the same minute each night; a fault seldom keeps such hours.
+    func isRoutine(_ signature: [String], at t: Double, settings: DetectorSettings) -> Bool {
+        let window = settings.routineMinutes * 60
+        guard window > 0, window.isFinite, !signature.isEmpty, let memory = recentRaises else { return false }
+        // Only a cell going quiet keeps such a routine: every piece of evidence fell (a
+        // joint fall counts as one). A rise at the same hour as yesterday's (congestion at
+        // the busy hour, interference from a neighbour's schedule) is still a fault.
+        guard signature.allSatisfy({ !$0.hasSuffix("+") || $0 == "joint_fall+" }) else { return false }
+        let day = 86_400.0
+        for earlier in memory {
+            let age = t - earlier.time
+            guard age >= day - window, age <= settings.routineDays * day + window else { continue }
+            guard abs(age - (age / day).rounded() * day) <= window else { continue }
+            let shared = Set(earlier.signature).intersection(signature).count
+            if shared * 2 >= max(earlier.signature.count, signature.count) { return true }
+        }
+        return false
+    }
+
+    /// Keeps a raise in ``recentRaises`` (those older than `routineDays` and a window go).
+    mutating func remember(_ signature: [String], at t: Double, settings: DetectorSettings) {
+        let window = settings.routineMinutes * 60
+        guard window > 0, window.isFinite, t.isFinite else { return }
+        let horizon = settings.routineDays * 86_400 + window
+        var memory = (recentRaises ?? []).filter { t - $0.time <= horizon && $0.time <= t }
+        memory.append(RaiseMemory(time: t, signature: signature))
+        if memory.count > Self.raiseMemoryLimit { memory.removeFirst(memory.count - Self.raiseMemoryLimit) }
+        recentRaises = memory
+    }
+
+    /// Most raises a cell remembers (a cell that raises more often than this in
+    /// `routineDays` is not keeping a routine).
+    static let raiseMemoryLimit = 64
 
     func makeAlert(
         _ state: Alert.State, settings: DetectorSettings, severity: Alert.Severity, active: ActiveAlert, score: Double, time: Double,

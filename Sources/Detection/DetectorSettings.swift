@@ -256,6 +256,13 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var classWindowSamples = 10
     /// After this many hours an alert's condition is accepted as the new normal.
     public var maximumAlertHours = 12.0
+    /// A raise within this many minutes of the time of day of one raised on the cell 1 to
+    /// `routineDays` days before, with at least half the same evidence moving the same
+    /// way, is routine (a nightly energy-saving switch-off, a daily job): it is followed
+    /// as an alert but not published. 0 = off.
+    public var routineMinutes = 60.0
+    /// Days back a routine raise may repeat (its first raise is always published).
+    public var routineDays = 3.0
 
     public init() {}
 
@@ -337,6 +344,8 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.holdShiftedAlerts, &holdShiftedAlerts)
         try read(.classWindowSamples, &classWindowSamples)
         try read(.maximumAlertHours, &maximumAlertHours)
+        try read(.routineMinutes, &routineMinutes)
+        try read(.routineDays, &routineDays)
     }
 }
 

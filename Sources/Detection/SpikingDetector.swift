@@ -69,10 +69,11 @@ public struct SpikingDetector: AnomalyDetector, Codable {
     /// Cells with learned state.
     public var cellCount: Int { cells.count }
 
-    /// Cells with an active alert, and their current alert.
+    /// Cells with an active alert, and their current alert (a routine one, never
+    /// published, is not listed).
     public var activeAlerts: [(cell: String, startedAt: Double, severity: Alert.Severity, kind: String)] {
         cells.values.compactMap { model in
-            model.alert.map { (model.cell, $0.startedAt, $0.severity, $0.kind) }
+            model.alert.flatMap { $0.routine == true ? nil : (model.cell, $0.startedAt, $0.severity, $0.kind) }
         }.sorted { $0.cell < $1.cell }
     }
 
@@ -104,7 +105,7 @@ public struct SpikingDetector: AnomalyDetector, Codable {
 
     public mutating func restart(cell: String, at time: Double?) -> [Alert] {
         defer { cells[cell] = nil }
-        guard let model = cells[cell], let alert = model.alert else { return [] }
+        guard let model = cells[cell], let alert = model.alert, alert.routine != true else { return [] }
         return [Alert(
             cell: cell, state: .cleared, severity: alert.severity, kind: alert.kind, score: 0,
             timestamp: time ?? model.lastTime ?? alert.startedAt, startedAt: alert.startedAt, sequence: 0, evidence: [])]
