@@ -625,7 +625,8 @@ struct CellModel: Codable, Sendable {
             episodeAge = 1
             classCounts = nil
             frozenKind = nil
-            if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events) {
+            if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
+                                        metricsMissing: present.missing) {
                 transitions.append(raised)
             }
         } else if var active = alert {
@@ -659,7 +660,8 @@ struct CellModel: Codable, Sendable {
                 alert = active
             }
         } else if evidenceFired {
-            if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events) {
+            if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
+                                        metricsMissing: present.missing) {
                 transitions.append(raised)
             }
         } else if activityHistory & quietMask == 0 {
@@ -753,17 +755,19 @@ struct CellModel: Codable, Sendable {
     }
 
     /// Opens an alert at `t` (the episode's kind, severity and evidence as they stand)
-    /// and returns its `raised` transition, or nil when the raise is routine
-    /// (``isRoutine(_:at:settings:)``): the alert is then followed as any other, unpublished.
+    /// and returns its `raised` transition, or nil when the raise is routine: the sample
+    /// lacks some of the cell's metrics (a layer switched off measures no radio quality;
+    /// a cell asleep by fault goes on reporting them) and ``isRoutine(_:at:settings:)``.
+    /// A routine alert is followed as any other, unpublished.
     mutating func raiseAlert(
         at t: Double, score: Double, settings: DetectorSettings, classifier: FaultClassifier?, names: MetricNames,
-        events: [(key: String, value: Double, low: Double, high: Double)]
+        events: [(key: String, value: Double, low: Double, high: Double)], metricsMissing: Bool
     ) -> Alert? {
         let severity = Self.severity(score: score, active: nil)
         let kind = episodeKind(classifier) ?? "anomaly"
         let evidence = topEvidence(events: events, settings: settings)
         let signature = Self.signature(of: evidence)
-        let routine = isRoutine(signature, at: t, settings: settings)
+        let routine = metricsMissing && isRoutine(signature, at: t, settings: settings)
         remember(signature, at: t, settings: settings)
         let active = ActiveAlert(
             startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
@@ -852,8 +856,10 @@ struct CellModel: Codable, Sendable {
         return tracks.count - 1
     }
 
-    /// The denominator a metric is the numerator of, by 3GPP naming: `...Succ`/`...Att`,
-    /// `...Fail`/`...Att`, `...Err...`/`...` with the same prefix.
+    /// The denominator a metric is the numerator of, by 3GPP naming: `...Succ`/`...Att`
+    /// or `...Req` (TS 28.552's handover executions, `MM.HoExeIntraSucc`/`MM.HoExeIntraReq`),
+    /// `...Fail`/`...Att`, `...Err...`/`...` and `...ErrTotal...`/`...Tot...`
+    /// (`TB.ErrTotalNbrDl`/`TB.TotNbrDl`) with the same prefix.
     static func denominatorName(of name: String) -> [String] {
         let bytes = Array(name.utf8)
         /// Byte offset of `word` in `bytes`: the last occurrence, or the first.
@@ -868,9 +874,13 @@ struct CellModel: Codable, Sendable {
             String(decoding: bytes[..<start] + Array(replacement.utf8) + bytes[(start + length)...], as: UTF8.self)
         }
         var candidates: [String] = []
-        if let at = find("Succ", last: true) { candidates.append(replacing(at: at, length: 4, with: "Att")) }
+        if let at = find("Succ", last: true) {
+            candidates.append(replacing(at: at, length: 4, with: "Att"))
+            candidates.append(replacing(at: at, length: 4, with: "Req"))
+        }
         if let at = find("Fail", last: true) { candidates.append(replacing(at: at, length: 4, with: "Att")) }
         if let at = find("Err", last: false) { candidates.append(replacing(at: at, length: 3, with: "")) }
+        if let at = find("ErrTotal", last: false) { candidates.append(replacing(at: at, length: 8, with: "Tot")) }
         return candidates
     }
 
@@ -1102,4 +1112,7 @@ struct PresentTracks {
     let stamp: UInt32
 
     subscript(track: Int) -> Bool { track < seenAt.count && seenAt[track] == stamp }
+
+    /// Whether some metric the cell has reported is not in the current sample.
+    var missing: Bool { seenAt.contains { $0 != stamp } }
 }

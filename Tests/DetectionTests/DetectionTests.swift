@@ -169,13 +169,15 @@ struct DetectionTests {
     @Test(
         "a ratio's denominator is named by 3GPP convention",
         arguments: [
-            ("RRC.ConnEstabSucc", ["RRC.ConnEstabAtt"]),
-            ("HO.ExeSucc", ["HO.ExeAtt"]),
+            ("RRC.ConnEstabSucc", ["RRC.ConnEstabAtt", "RRC.ConnEstabReq"]),
+            ("HO.ExeSucc", ["HO.ExeAtt", "HO.ExeReq"]),
+            ("MM.HoExeIntraSucc", ["MM.HoExeIntraAtt", "MM.HoExeIntraReq"]),  // TS 28.552's handover executions
             ("RRC.ConnEstabFail", ["RRC.ConnEstabAtt"]),
             ("TB.ErrTotNbrDl", ["TB.TotNbrDl"]),
-            ("Succ.SuccCount", ["Succ.AttCount"]),  // the last "Succ"
+            ("TB.ErrTotalNbrDl", ["TB.TotalNbrDl", "TB.TotNbrDl"]),  // TS 28.552's transport blocks
+            ("Succ.SuccCount", ["Succ.AttCount", "Succ.ReqCount"]),  // the last "Succ"
             ("Err.ErrCount", [".ErrCount"]),  // the first "Err"
-            ("Zé.SuccFail", ["Zé.AttFail", "Zé.SuccAtt"]),
+            ("Zé.SuccFail", ["Zé.AttFail", "Zé.ReqFail", "Zé.SuccAtt"]),
             ("RRU.PrbTotDl", []),
             ("", []),
         ])
@@ -215,6 +217,29 @@ struct DetectionTests {
         let alert = try #require(harness.raised.first)
         #expect(alert.evidence.map(\.metric).contains("reporting_gap_s"))
         #expect(alert.evidence.map(\.metric).contains("counter_reset"))
+    }
+
+    @Test("handover executions named as in TS 28.552 (MM.HoExeIntraSucc / MM.HoExeIntraReq) make a success ratio, and its fall is raised with it as evidence")
+    func handoverRequestRatio() throws {
+        var harness = Harness()
+        var noise = Noise(43)
+        var requests = 5_000.0
+        var successes = 4_900.0
+        var time = start
+        for minute in 0..<(8 * 60) {
+            let new = max(0, (40 + noise.next(6)).rounded())
+            // From the seventh hour a neighbour relation is wrong: 30% of executions fail.
+            let rate = minute >= 6 * 60 ? 0.68 : 0.98
+            requests += new
+            successes += (new * rate + noise.next(1)).rounded()
+            _ = harness.feed(time: time, ["MM.HoExeIntraReq": requests, "MM.HoExeIntraSucc": successes, "Load": 40 + noise.next(1)])
+            time += 60
+        }
+        let features = harness.pipeline.detector.features(of: "cell-1")
+        #expect(features.contains("MM.HoExeIntraSucc/MM.HoExeIntraReq") && !features.contains("MM.HoExeIntraSucc"), "features \(features)")
+        let alert = try #require(harness.raised.first)
+        #expect((alert.timestamp - start) / 60 >= 6 * 60 && (alert.timestamp - start) / 60 <= 6 * 60 + 10)
+        #expect(alert.evidence.map(\.metric).contains("MM.HoExeIntraSucc/MM.HoExeIntraReq"), "evidence \(alert.evidence.map(\.metric))")
     }
 
     @Test("a counter of amounts reported with fractions is a rate: its reset at a restart is an event, and the alert ends with the outage")

@@ -5,9 +5,10 @@ import Testing
 @testable import Detection
 
 /// Routine raises (session 17): a cell whose capacity layer is switched off every night
-/// (energy saving) raises the same falls at the same minute each night; after the first
-/// night they are followed but not published. A fault that rises at the same hour each
-/// day is still raised every day.
+/// (energy saving) raises the same falls at the same minute each night, some metrics no
+/// longer reported; after the first night they are followed but not published. A fall
+/// with every metric reported, or a rise, at the same hour each day is still raised
+/// every day.
 @Suite("Routine raises: a nightly switch-off is raised once")
 struct RoutineTests {
     /// The samples of an office cell reporting every 5 minutes for four days whose
@@ -15,7 +16,9 @@ struct RoutineTests {
     /// fall to almost nothing and its per-user throughput is not reported (undefined with
     /// no user). With `riseAt`, its load triples and its per-user throughput falls to a
     /// third from that minute of every day on for an hour (congestion at the busy hour).
-    static func samples(riseAt: Int? = nil) -> [(time: Double, metrics: [String: Double])] {
+    /// With `reportingAll`, it goes on reporting its per-user throughput while asleep (a
+    /// cell asleep by fault, not switched off).
+    static func samples(riseAt: Int? = nil, reportingAll: Bool = false) -> [(time: Double, metrics: [String: Double])] {
         var noise = Noise(41)
         var samples: [(time: Double, metrics: [String: Double])] = []
         for interval in 0..<(4 * 24 * 12) {
@@ -28,6 +31,7 @@ struct RoutineTests {
             if asleep {
                 metrics = ["RRC.ConnMean": 0, "RRU.PrbTotDl": 0.05 + abs(noise.next(0.01)), "RRU.PrbTotUl": 0.03 + abs(noise.next(0.01)),
                            "DRB.PdcpSduVolumeDl": 2 * exp(noise.next(0.2)), "DRB.PdcpSduVolumeUl": 0.5 * exp(noise.next(0.2))]
+                if reportingAll { metrics["DRB.UEThpDl"] = 30_000 * (1 + noise.next(0.08)) }
             }
             samples.append((start + Double(minute) * 60, metrics))
         }
@@ -66,6 +70,12 @@ struct RoutineTests {
         control.routineMinutes = 0
         let every = Self.switchOffDays(Self.transitions(samples, settings: control))
         #expect(every.count >= 2, "the control raised the switch-off on days \(every): the case cannot fail")
+    }
+
+    @Test("the same nightly fall with every metric still reported (a cell asleep by fault, not switched off) is raised every night")
+    func nightlyFallReportingAll() {
+        let days = Self.switchOffDays(Self.transitions(Self.samples(reportingAll: true), settings: DetectorSettings()))
+        #expect(days.count >= 2, "the fall was raised on days \(days)")
     }
 
     @Test("load that triples at noon every day is raised every day it is raised without routines: a rise is never routine")
