@@ -21,10 +21,11 @@ struct ActiveAlert: Codable, Sendable {
 }
 
 /// A raise the cell remembers, to tell a routine repeat: when, and its evidence with the
-/// way each moved (`metric+`, `metric-`).
+/// way each moved (`metric+`, `metric-`), each hashed (FNV-1a of its UTF-8): eight bytes
+/// a piece however long the metric's name.
 struct RaiseMemory: Codable, Sendable, Equatable {
     var time: Double
-    var signature: [String]
+    var signature: [UInt64]
 }
 
 /// One sample of a probed cell, for traces and diagnostics.
@@ -629,6 +630,13 @@ struct CellModel: Codable, Sendable {
                                         metricsMissing: present.missing) {
                 transitions.append(raised)
             }
+        } else if alert?.routine == true, events.contains(where: { $0.key == "counter_reset" }) {
+            // A restart under a routine alert (counters from zero) is no part of the
+            // routine: the alert is raised from here, and published from now on.
+            if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
+                                        metricsMissing: present.missing) {
+                transitions.append(raised)
+            }
         } else if var active = alert {
             // Quiet is not enough while a feature that carries the alert is still at the
             // shifted level its forecast accepted (a long fault): hold until it steps back.
@@ -785,42 +793,54 @@ struct CellModel: Codable, Sendable {
         evidence.map { $0.value > $0.high ? $0.metric + "+" : $0.value < $0.low ? $0.metric + "-" : $0.metric }
     }
 
+    /// A signature's pieces hashed for ``RaiseMemory`` (FNV-1a, 64 bits: the same on
+    /// every build and machine, so a checkpoint's memory matches after a restart).
+    static func hashed(_ signature: [String]) -> [UInt64] {
+        signature.map { piece in
+            piece.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+        }
+    }
+
     /// Whether a raise repeats one of an earlier day: 1 to `routineDays` days before,
-    /// within `routineMinutes` of the same time of day, sharing at least half of the
-    /// larger signature. A cell that switches its capacity layer off every night raises
-    /// the same falls at the same minute each night; a fault seldom keeps such hours.
+    /// within `routineMinutes` (at most 12 hours) of the same time of day, sharing at
+    /// least half of the larger signature. A cell that switches its capacity layer off
+    /// every night raises the same falls at the same minute each night; a fault seldom
+    /// keeps such hours.
     func isRoutine(_ signature: [String], at t: Double, settings: DetectorSettings) -> Bool {
-        let window = settings.routineMinutes * 60
-        guard window > 0, window.isFinite, !signature.isEmpty, let memory = recentRaises else { return false }
-        // Only a cell going quiet keeps such a routine: every piece of evidence fell (a
-        // joint fall counts as one). A rise at the same hour as yesterday's (congestion at
-        // the busy hour, interference from a neighbour's schedule) is still a fault.
-        guard signature.allSatisfy({ !$0.hasSuffix("+") || $0 == "joint_fall+" }) else { return false }
+        let window = min(settings.routineMinutes * 60, 43_200)
+        guard window > 0, t.isFinite, !signature.isEmpty, let memory = recentRaises else { return false }
+        // Only a cell going quiet keeps such a routine: something fell and nothing rose (a
+        // joint fall counts as a fall). A rise at the same hour as yesterday's (congestion
+        // at the busy hour, interference from a neighbour's schedule) is still a fault.
+        guard signature.allSatisfy({ !$0.hasSuffix("+") || $0 == "joint_fall+" }),
+            signature.contains(where: { $0.hasSuffix("-") || $0 == "joint_fall+" })
+        else { return false }
+        let pieces = Set(Self.hashed(signature))
         let day = 86_400.0
-        for earlier in memory {
+        for earlier in memory.suffix(Self.raiseMemoryLimit) {
             let age = t - earlier.time
             guard age >= day - window, age <= settings.routineDays * day + window else { continue }
             guard abs(age - (age / day).rounded() * day) <= window else { continue }
-            let shared = Set(earlier.signature).intersection(signature).count
-            if shared * 2 >= max(earlier.signature.count, signature.count) { return true }
+            let shared = pieces.intersection(earlier.signature).count
+            if shared * 2 >= max(earlier.signature.count, pieces.count) { return true }
         }
         return false
     }
 
     /// Keeps a raise in ``recentRaises`` (those older than `routineDays` and a window go).
     mutating func remember(_ signature: [String], at t: Double, settings: DetectorSettings) {
-        let window = settings.routineMinutes * 60
-        guard window > 0, window.isFinite, t.isFinite else { return }
+        let window = min(settings.routineMinutes * 60, 43_200)
+        guard window > 0, t.isFinite else { return }
         let horizon = settings.routineDays * 86_400 + window
         var memory = (recentRaises ?? []).filter { t - $0.time <= horizon && $0.time <= t }
-        memory.append(RaiseMemory(time: t, signature: signature))
+        memory.append(RaiseMemory(time: t, signature: Self.hashed(signature)))
         if memory.count > Self.raiseMemoryLimit { memory.removeFirst(memory.count - Self.raiseMemoryLimit) }
         recentRaises = memory
     }
 
     /// Most raises a cell remembers (a cell that raises more often than this in
-    /// `routineDays` is not keeping a routine).
-    static let raiseMemoryLimit = 64
+    /// `routineDays` is not keeping a routine): at most about 1 KB a cell.
+    static let raiseMemoryLimit = 16
 
     func makeAlert(
         _ state: Alert.State, settings: DetectorSettings, severity: Alert.Severity, active: ActiveAlert, score: Double, time: Double,
@@ -1083,7 +1103,8 @@ struct CellModel: Codable, Sendable {
                         span: Feature.ratioBaselineSpans
                             * max(Feature.slowSpan(settings: settings, samplesPerHour: samplesPerHour), horizon),
                         frozen: frozen, deadZone: settings.countDeadZone, frozenGain: settings.frozenGain,
-                        acceptAfter: settings.maximumAlertHours * samplesPerHour, oddsRatio: settings.countOddsRatio)
+                        acceptAfter: settings.maximumAlertHours * samplesPerHour, oddsRatio: settings.countOddsRatio,
+                        minimumOddsRatio: settings.countMinimumOddsRatio)
                 }
                 guard feature.denominatorSum >= 1, d > 0 else { return nil }
                 p = feature.numeratorSum / feature.denominatorSum
@@ -1113,6 +1134,11 @@ struct PresentTracks {
 
     subscript(track: Int) -> Bool { track < seenAt.count && seenAt[track] == stamp }
 
-    /// Whether some metric the cell has reported is not in the current sample.
-    var missing: Bool { seenAt.contains { $0 != stamp } }
+    /// Whether a metric the cell reported in its last `missingWithin` samples is not in
+    /// the current one (a metric it stopped sending long ago, or not seen since the
+    /// model was restored, does not count).
+    var missing: Bool { seenAt.contains { $0 != 0 && $0 != stamp && stamp &- $0 <= Self.missingWithin } }
+
+    /// Samples back within which a metric now absent counts as missing.
+    static let missingWithin: UInt32 = 12
 }

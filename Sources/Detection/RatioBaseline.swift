@@ -76,7 +76,8 @@ struct RatioBaseline: Codable, Sendable {
     ///   - span: the long run's span, in intervals.
     mutating func observe(
         events newEvents: Double, attempts newAttempts: Double, recentEvents: Double, recentAttempts: Double,
-        span: Double, frozen: Bool, deadZone: Double, frozenGain: Double, acceptAfter: Double, oddsRatio: Double
+        span: Double, frozen: Bool, deadZone: Double, frozenGain: Double, acceptAfter: Double, oddsRatio: Double,
+        minimumOddsRatio: Double = 1
     ) -> Double {
         guard newEvents.isFinite, newAttempts.isFinite, recentEvents.isFinite, recentAttempts.isFinite else { return 0 }
         if !(events.isFinite && attempts.isFinite && dispersion.isFinite && evidence.isFinite) { self = RatioBaseline() }
@@ -86,6 +87,10 @@ struct RatioBaseline: Codable, Sendable {
         let proportion = events <= attempts * 1.01 + 1
         let recent = proportion ? Self.statistic(a: recentEvents, n: recentAttempts, c: events, m: attempts) : (g: 0, sign: 1)
         var deviation = recent.sign * (recent.g / max(dispersion, 1)).squareRoot()
+        if minimumOddsRatio > 1, recentAttempts > 0, attempts > 0,
+            Self.oddsChange(recent: recentEvents / recentAttempts, longRun: events / attempts) < minimumOddsRatio {
+            deviation = 0
+        }
         // The evidence needed is the G statistic's at the dead zone (half its square).
         let threshold = deadZone * deadZone / 2
         if proportion {
@@ -148,6 +153,16 @@ struct RatioBaseline: Codable, Sendable {
         // sequential test's verdict is as strong as a large deviation of the window's.
         let sigmas = deadZone + 1 + 8 * (evidence - threshold) / threshold
         return eventsRarer ? sigmas : -sigmas
+    }
+
+    /// How many times the odds of the rarer outcome changed, recent against long run
+    /// (at least 1 either way; infinite from or to certainty).
+    static func oddsChange(recent: Double, longRun: Double) -> Double {
+        let r = min(max(recent, 0), 1)
+        let p = min(max(longRun, 0), 1)
+        guard r > 0, r < 1, p > 0, p < 1 else { return r == p ? 1 : .infinity }
+        let ratio = (r / (1 - r)) / (p / (1 - p))
+        return ratio >= 1 ? ratio : 1 / ratio
     }
 
     /// The G statistic of `a` events in `n` attempts against `c` in `m` (twice the sum of

@@ -452,6 +452,31 @@ struct DetectionTests {
         #expect(apart.evidence == 0 && deviations.allSatisfy { $0 == 0 }, "evidence \(apart.evidence), deviations \(deviations)")
     }
 
+    @Test("a million transport blocks an interval: a block error rate of 5.2% against 5% says nothing (the odds changed by less than countMinimumOddsRatio), 10% against 5% does")
+    func hugeCountsNeedAMaterialChange() {
+        func deviations(errorRate: Double, minimumOddsRatio: Double) -> [Double] {
+            var baseline = RatioBaseline()
+            let blocks = 1_000_000.0
+            for _ in 0..<200 {
+                _ = baseline.observe(
+                    events: 0.05 * blocks, attempts: blocks, recentEvents: 0.05 * 4 * blocks, recentAttempts: 4 * blocks, span: 960,
+                    frozen: false, deadZone: 5, frozenGain: 0.02, acceptAfter: 48, oddsRatio: 10, minimumOddsRatio: minimumOddsRatio)
+            }
+            return (0..<4).map { _ in
+                baseline.observe(
+                    events: errorRate * blocks, attempts: blocks, recentEvents: errorRate * 4 * blocks, recentAttempts: 4 * blocks,
+                    span: 960, frozen: false, deadZone: 5, frozenGain: 0.02, acceptAfter: 48, oddsRatio: 10,
+                    minimumOddsRatio: minimumOddsRatio)
+            }
+        }
+        let minimum = DetectorSettings().countMinimumOddsRatio
+        #expect(deviations(errorRate: 0.052, minimumOddsRatio: minimum).allSatisfy { $0 == 0 })
+        #expect(deviations(errorRate: 0.052, minimumOddsRatio: 1).contains { $0 > 5 }, "the control says nothing: the case cannot fail")
+        #expect(deviations(errorRate: 0.10, minimumOddsRatio: minimum).contains { $0 > 5 })
+        #expect(RatioBaseline.oddsChange(recent: 0.1, longRun: 0.05) > 2 && RatioBaseline.oddsChange(recent: 0.05, longRun: 0.1) > 2)
+        #expect(RatioBaseline.oddsChange(recent: 0, longRun: 0.05) == .infinity && RatioBaseline.oddsChange(recent: 0.3, longRun: 0.3) == 1)
+    }
+
     @Test("a ratio whose failure rate changes for good is raised, then accepted: it is not raised again day after day")
     func ratioNewNormal() {
         // From hour 30 on, one in four fails (a neighbour removed for good).

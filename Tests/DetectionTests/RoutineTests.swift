@@ -17,10 +17,16 @@ struct RoutineTests {
     /// no user). With `riseAt`, its load triples and its per-user throughput falls to a
     /// third from that minute of every day on for an hour (congestion at the busy hour).
     /// With `reportingAll`, it goes on reporting its per-user throughput while asleep (a
-    /// cell asleep by fault, not switched off).
-    static func samples(riseAt: Int? = nil, reportingAll: Bool = false) -> [(time: Double, metrics: [String: Double])] {
+    /// cell asleep by fault, not switched off). In the busy hour its transport round trip
+    /// is not reported (so that a sample lacks a metric then too). With `restartAt` (a
+    /// minute from the first sample), it also reports a running total of setup attempts,
+    /// and restarts there: ten minutes without samples, then the total from zero.
+    static func samples(riseAt: Int? = nil, reportingAll: Bool = false, restartAt: Int? = nil)
+        -> [(time: Double, metrics: [String: Double])]
+    {
         var noise = Noise(41)
         var samples: [(time: Double, metrics: [String: Double])] = []
+        var attempts = 1_000_000.0
         for interval in 0..<(4 * 24 * 12) {
             let minute = interval * 5
             let ofDay = minute % 1440
@@ -28,10 +34,19 @@ struct RoutineTests {
             let busy = riseAt.map { ofDay >= $0 && ofDay < $0 + 60 } ?? false
             let users = (4 + 60 * OrdinaryChangeTests.load(minute)) * (busy ? 3 : 1)
             var metrics = OrdinaryChangeTests.cellMetrics(users: users, perUserThroughput: busy ? 10_000 : 30_000, noise: &noise)
+            metrics["TN.RttMs"] = 4 + noise.next(0.2)
             if asleep {
                 metrics = ["RRC.ConnMean": 0, "RRU.PrbTotDl": 0.05 + abs(noise.next(0.01)), "RRU.PrbTotUl": 0.03 + abs(noise.next(0.01)),
-                           "DRB.PdcpSduVolumeDl": 2 * exp(noise.next(0.2)), "DRB.PdcpSduVolumeUl": 0.5 * exp(noise.next(0.2))]
+                           "DRB.PdcpSduVolumeDl": 2 * exp(noise.next(0.2)), "DRB.PdcpSduVolumeUl": 0.5 * exp(noise.next(0.2)),
+                           "TN.RttMs": 4 + noise.next(0.2)]
                 if reportingAll { metrics["DRB.UEThpDl"] = 30_000 * (1 + noise.next(0.08)) }
+            }
+            if busy { metrics["TN.RttMs"] = nil }
+            if let restartAt {
+                if minute >= restartAt && minute < restartAt + 10 { continue }
+                if minute == restartAt + 10 { attempts = 0 }
+                attempts += (users * (asleep ? 0.5 : 6) * exp(noise.next(0.1))).rounded() + 1
+                metrics["RRC.ConnEstabAtt"] = max(attempts, 0)
             }
             samples.append((start + Double(minute) * 60, metrics))
         }
@@ -76,6 +91,18 @@ struct RoutineTests {
     func nightlyFallReportingAll() {
         let days = Self.switchOffDays(Self.transitions(Self.samples(reportingAll: true), settings: DetectorSettings()))
         #expect(days.count >= 2, "the fall was raised on days \(days)")
+    }
+
+    @Test("a restart under the night's routine alert (counters from zero) is raised when it comes")
+    func restartUnderRoutine() throws {
+        let restart = 2 * 1440 + 3 * 60
+        let transitions = Self.transitions(Self.samples(restartAt: restart), settings: DetectorSettings())
+        let days = Self.switchOffDays(transitions)
+        #expect(days.count == 1, "switch-offs raised on days \(days)")
+        let raised = transitions.filter { $0.state == .raised }.map { (minute: ($0.timestamp - start) / 60, evidence: $0.evidence.map(\.metric)) }
+        let atRestart = try #require(raised.first { $0.minute >= Double(restart) && $0.minute <= Double(restart + 20) },
+                                     "raises at minutes \(raised.map(\.minute))")
+        #expect(atRestart.evidence.contains("counter_reset"), "evidence \(atRestart.evidence)")
     }
 
     @Test("load that triples at noon every day is raised every day it is raised without routines: a rise is never routine")
