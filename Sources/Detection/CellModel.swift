@@ -154,6 +154,9 @@ struct CellModel: Codable, Sendable {
     /// Per track: the stamp of the last sample that carried it (transient).
     var trackSeenAt: [UInt32] = []
     var sampleStamp: UInt32 = 0
+    /// The stamp of the last sample that brought back a metric absent for more than
+    /// ``PresentTracks/missingWithin`` samples (transient; 0: none): a layer switched on.
+    var resumedAt: UInt32 = 0
 
     enum CodingKeys: String, CodingKey {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, onset, evidenceTrace, traceTime
@@ -338,7 +341,10 @@ struct CellModel: Codable, Sendable {
             trackSeenAt.append(contentsOf: repeatElement(0, count: tracks.count - trackSeenAt.count))
         }
         for metric in sample.metrics where Int(metric.id) < trackOfMetric.count && trackOfMetric[Int(metric.id)] >= 0 {
-            trackSeenAt[Int(trackOfMetric[Int(metric.id)])] = sampleStamp
+            let track = Int(trackOfMetric[Int(metric.id)])
+            let previous = trackSeenAt[track]
+            if previous != 0 && sampleStamp &- previous > PresentTracks.missingWithin { resumedAt = sampleStamp }
+            trackSeenAt[track] = sampleStamp
         }
         let present = PresentTracks(seenAt: trackSeenAt, stamp: sampleStamp)
         let clock = HourClock(time: t)
@@ -627,14 +633,14 @@ struct CellModel: Codable, Sendable {
             classCounts = nil
             frozenKind = nil
             if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
-                                        metricsMissing: present.missing) {
+                                        metricsMissing: present.missing, metricsResumed: resumedAt != 0 && sampleStamp &- resumedAt <= PresentTracks.missingWithin) {
                 transitions.append(raised)
             }
         } else if alert?.routine == true, events.contains(where: { $0.key == "counter_reset" }) {
             // A restart under a routine alert (counters from zero) is no part of the
             // routine: the alert is raised from here, and published from now on.
             if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
-                                        metricsMissing: present.missing) {
+                                        metricsMissing: present.missing, metricsResumed: resumedAt != 0 && sampleStamp &- resumedAt <= PresentTracks.missingWithin) {
                 transitions.append(raised)
             }
         } else if var active = alert {
@@ -669,7 +675,7 @@ struct CellModel: Codable, Sendable {
             }
         } else if evidenceFired {
             if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
-                                        metricsMissing: present.missing) {
+                                        metricsMissing: present.missing, metricsResumed: resumedAt != 0 && sampleStamp &- resumedAt <= PresentTracks.missingWithin) {
                 transitions.append(raised)
             }
         } else if activityHistory & quietMask == 0 {
@@ -769,13 +775,14 @@ struct CellModel: Codable, Sendable {
     /// A routine alert is followed as any other, unpublished.
     mutating func raiseAlert(
         at t: Double, score: Double, settings: DetectorSettings, classifier: FaultClassifier?, names: MetricNames,
-        events: [(key: String, value: Double, low: Double, high: Double)], metricsMissing: Bool
+        events: [(key: String, value: Double, low: Double, high: Double)], metricsMissing: Bool, metricsResumed: Bool = false
     ) -> Alert? {
         let severity = Self.severity(score: score, active: nil)
         let kind = episodeKind(classifier) ?? "anomaly"
         let evidence = topEvidence(events: events, settings: settings)
         let signature = Self.signature(of: evidence)
-        let routine = metricsMissing && isRoutine(signature, at: t, settings: settings)
+        let routine = (metricsMissing && isRoutine(signature, at: t, settings: settings))
+            || (metricsResumed && settings.routineMinutes > 0 && Self.isResumption(signature))
         remember(signature, at: t, settings: settings)
         let active = ActiveAlert(
             startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
@@ -791,6 +798,13 @@ struct CellModel: Codable, Sendable {
     /// the bare name.
     static func signature(of evidence: [Alert.Evidence]) -> [String] {
         evidence.map { $0.value > $0.high ? $0.metric + "+" : $0.value < $0.low ? $0.metric + "-" : $0.metric }
+    }
+
+    /// Whether a raise is a layer switched back on resuming its load: everything rose
+    /// (no fall, no gap, no restart) just after metrics came back.
+    static func isResumption(_ signature: [String]) -> Bool {
+        !signature.isEmpty && signature.contains { $0.hasSuffix("+") }
+            && signature.allSatisfy { !$0.hasSuffix("-") && !$0.hasPrefix("reporting_gap_s") && !$0.hasPrefix("counter_reset") && !$0.hasPrefix("joint_fall") }
     }
 
     /// A signature's pieces hashed for ``RaiseMemory`` (FNV-1a, 64 bits: the same on

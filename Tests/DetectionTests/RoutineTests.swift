@@ -93,6 +93,36 @@ struct RoutineTests {
         #expect(days.count >= 2, "the fall was raised on days \(days)")
     }
 
+    /// Raises in the first 8 hours of a cell reporting every minute whose stream begins at
+    /// midnight, whose layer is switched off from 00:45 (within its warm-up, so that the
+    /// sleep is learned as its level) and back on at 05:15, in hours from the start.
+    static func firstWakeUp(settings: DetectorSettings) -> [Double] {
+        var noise = Noise(47)
+        var harness = Harness(settings: settings)
+        for minute in 0..<(8 * 60) {
+            let asleep = minute >= 45 && minute < 5 * 60 + 15
+            var metrics = OrdinaryChangeTests.cellMetrics(
+                users: 4 + 60 * OrdinaryChangeTests.load(minute), perUserThroughput: 30_000, noise: &noise)
+            metrics["TN.RttMs"] = 4 + noise.next(0.2)
+            if asleep {
+                metrics = ["RRC.ConnMean": 0, "RRU.PrbTotDl": 0.05 + abs(noise.next(0.01)), "RRU.PrbTotUl": 0.03 + abs(noise.next(0.01)),
+                           "DRB.PdcpSduVolumeDl": 2 * exp(noise.next(0.2)), "DRB.PdcpSduVolumeUl": 0.5 * exp(noise.next(0.2))]
+            }
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+        }
+        return harness.raised.map { ($0.timestamp - start) / 3600 }
+    }
+
+    @Test("a layer switched back on (metrics back after hours away), its load rising, is not published: the first morning of a stream that began in its night")
+    func firstWakeUp() {
+        let raises = Self.firstWakeUp(settings: DetectorSettings())
+        #expect(raises.isEmpty, "raised at hours \(raises)")
+        var control = DetectorSettings()
+        control.routineMinutes = 0
+        let old = Self.firstWakeUp(settings: control)
+        #expect(old.contains { $0 >= 5.25 && $0 < 5.5 }, "the control raised at hours \(old): the case cannot fail")
+    }
+
     @Test("a restart under the night's routine alert (counters from zero) is raised when it comes")
     func restartUnderRoutine() throws {
         let restart = 2 * 1440 + 3 * 60
