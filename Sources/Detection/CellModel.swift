@@ -157,6 +157,10 @@ struct CellModel: Codable, Sendable {
     /// The stamp of the last sample that brought back a metric absent for more than
     /// ``PresentTracks/missingWithin`` samples (transient; 0: none): a layer switched on.
     var resumedAt: UInt32 = 0
+    /// Per track: the samples in a row that carried it, up to its last (transient). A
+    /// metric sent sample after sample is one the cell reports; one sent now and then (an
+    /// hourly reading in a stream of minutes) is not missing between its readings.
+    var trackRun: [UInt16] = []
 
     enum CodingKeys: String, CodingKey {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, onset, evidenceTrace, traceTime
@@ -340,13 +344,22 @@ struct CellModel: Codable, Sendable {
         if trackSeenAt.count < tracks.count {
             trackSeenAt.append(contentsOf: repeatElement(0, count: tracks.count - trackSeenAt.count))
         }
+        if trackRun.count < tracks.count {
+            trackRun.append(contentsOf: repeatElement(0, count: tracks.count - trackRun.count))
+        }
+        var resumed = 0
         for metric in sample.metrics where Int(metric.id) < trackOfMetric.count && trackOfMetric[Int(metric.id)] >= 0 {
             let track = Int(trackOfMetric[Int(metric.id)])
             let previous = trackSeenAt[track]
-            if previous != 0 && sampleStamp &- previous > PresentTracks.missingWithin { resumedAt = sampleStamp }
+            if previous != 0 && sampleStamp &- previous > PresentTracks.missingWithin && trackRun[track] >= PresentTracks.regularRun {
+                resumed += 1
+            }
+            trackRun[track] = previous != 0 && sampleStamp &- previous == 1 ? trackRun[track] &+ (trackRun[track] < .max ? 1 : 0) : 1
             trackSeenAt[track] = sampleStamp
         }
-        let present = PresentTracks(seenAt: trackSeenAt, stamp: sampleStamp)
+        // A layer switched on brings back several of the metrics it reported sample after sample.
+        if resumed >= 2 { resumedAt = sampleStamp }
+        let present = PresentTracks(seenAt: trackSeenAt, runs: trackRun, stamp: sampleStamp)
         let clock = HourClock(time: t)
         // The features are moved out for the loop and walked through one buffer: no
         // uniqueness check or copy-on-write per access.
@@ -1144,15 +1157,24 @@ private func rounded(_ value: Double) -> Double {
 /// Whether a track was carried by the current sample (see `CellModel.trackSeenAt`).
 struct PresentTracks {
     let seenAt: [UInt32]
+    let runs: [UInt16]
     let stamp: UInt32
 
     subscript(track: Int) -> Bool { track < seenAt.count && seenAt[track] == stamp }
 
-    /// Whether a metric the cell reported in its last `missingWithin` samples is not in
-    /// the current one (a metric it stopped sending long ago, or not seen since the
-    /// model was restored, does not count).
-    var missing: Bool { seenAt.contains { $0 != 0 && $0 != stamp && stamp &- $0 <= Self.missingWithin } }
+    /// Whether a metric the cell reported sample after sample (`regularRun` samples in a
+    /// row) up to one of its last `missingWithin` samples is not in the current one (a
+    /// metric it stopped sending long ago, one it sends now and then, or one not seen
+    /// since the model was restored, does not count).
+    var missing: Bool {
+        seenAt.indices.contains { track in
+            let seen = seenAt[track]
+            return seen != 0 && seen != stamp && stamp &- seen <= Self.missingWithin && track < runs.count && runs[track] >= Self.regularRun
+        }
+    }
 
     /// Samples back within which a metric now absent counts as missing.
     static let missingWithin: UInt32 = 12
+    /// Samples in a row that make a metric one the cell reports regularly.
+    static let regularRun: UInt16 = 3
 }

@@ -123,6 +123,25 @@ struct RoutineTests {
         #expect(old.contains { $0 >= 5.25 && $0 < 5.5 }, "the control raised at hours \(old): the case cannot fail")
     }
 
+    @Test("two metrics sent every 15 minutes in a stream of minutes do not make a rise after each reading routine: a backhaul fault 2 minutes after one is raised")
+    func sporadicMetrics() throws {
+        var noise = Noise(53)
+        var harness = Harness()
+        let fault = 8 * 60 + 2
+        for minute in 0..<(9 * 60) {
+            var metrics = OrdinaryChangeTests.cellMetrics(
+                users: 4 + 60 * OrdinaryChangeTests.load(minute), perUserThroughput: 30_000, noise: &noise)
+            metrics["TN.RttMs"] = (minute >= fault ? 20 : 1) * (4 + noise.next(0.2))
+            if minute % 15 == 0 {
+                metrics["PEE.AvgTemperature"] = 40 + noise.next(0.3)
+                metrics["RU.VswrMean"] = 1.2 + noise.next(0.01)
+            }
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+        }
+        let raise = try #require(harness.raised.first { $0.timestamp >= start + Double(fault) * 60 }, "not raised")
+        #expect(raise.timestamp <= start + Double(fault + 5) * 60 && raise.evidence.map(\.metric).contains("TN.RttMs"))
+    }
+
     @Test("a restart under the night's routine alert (counters from zero) is raised when it comes")
     func restartUnderRoutine() throws {
         let restart = 2 * 1440 + 3 * 60
