@@ -154,9 +154,6 @@ struct CellModel: Codable, Sendable {
     /// Per track: the stamp of the last sample that carried it (transient).
     var trackSeenAt: [UInt32] = []
     var sampleStamp: UInt32 = 0
-    /// The stamp of the last sample that brought back a metric absent for more than
-    /// ``PresentTracks/missingWithin`` samples (transient; 0: none): a layer switched on.
-    var resumedAt: UInt32 = 0
     /// Per track: the samples in a row that carried it, up to its last (transient). A
     /// metric sent sample after sample is one the cell reports; one sent now and then (an
     /// hourly reading in a stream of minutes) is not missing between its readings.
@@ -341,24 +338,19 @@ struct CellModel: Codable, Sendable {
         }
         // Which tracks this sample carries: a stamp per track, no allocation per sample.
         sampleStamp &+= 1
+        if sampleStamp == 0 { sampleStamp = 1 }  // 0 stands for "never seen"
         if trackSeenAt.count < tracks.count {
             trackSeenAt.append(contentsOf: repeatElement(0, count: tracks.count - trackSeenAt.count))
         }
         if trackRun.count < tracks.count {
             trackRun.append(contentsOf: repeatElement(0, count: tracks.count - trackRun.count))
         }
-        var resumed = 0
         for metric in sample.metrics where Int(metric.id) < trackOfMetric.count && trackOfMetric[Int(metric.id)] >= 0 {
             let track = Int(trackOfMetric[Int(metric.id)])
             let previous = trackSeenAt[track]
-            if previous != 0 && sampleStamp &- previous > PresentTracks.missingWithin && trackRun[track] >= PresentTracks.regularRun {
-                resumed += 1
-            }
             trackRun[track] = previous != 0 && sampleStamp &- previous == 1 ? trackRun[track] &+ (trackRun[track] < .max ? 1 : 0) : 1
             trackSeenAt[track] = sampleStamp
         }
-        // A layer switched on brings back several of the metrics it reported sample after sample.
-        if resumed >= 2 { resumedAt = sampleStamp }
         let present = PresentTracks(seenAt: trackSeenAt, runs: trackRun, stamp: sampleStamp)
         let clock = HourClock(time: t)
         // The features are moved out for the loop and walked through one buffer: no
@@ -646,14 +638,14 @@ struct CellModel: Codable, Sendable {
             classCounts = nil
             frozenKind = nil
             if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
-                                        metricsMissing: present.missing, metricsResumed: resumedAt != 0 && sampleStamp &- resumedAt <= PresentTracks.missingWithin) {
+                                        metricsMissing: present.missing) {
                 transitions.append(raised)
             }
         } else if alert?.routine == true, events.contains(where: { $0.key == "counter_reset" }) {
             // A restart under a routine alert (counters from zero) is no part of the
             // routine: the alert is raised from here, and published from now on.
             if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
-                                        metricsMissing: present.missing, metricsResumed: resumedAt != 0 && sampleStamp &- resumedAt <= PresentTracks.missingWithin) {
+                                        metricsMissing: present.missing) {
                 transitions.append(raised)
             }
         } else if var active = alert {
@@ -688,7 +680,7 @@ struct CellModel: Codable, Sendable {
             }
         } else if evidenceFired {
             if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
-                                        metricsMissing: present.missing, metricsResumed: resumedAt != 0 && sampleStamp &- resumedAt <= PresentTracks.missingWithin) {
+                                        metricsMissing: present.missing) {
                 transitions.append(raised)
             }
         } else if activityHistory & quietMask == 0 {
@@ -788,14 +780,13 @@ struct CellModel: Codable, Sendable {
     /// A routine alert is followed as any other, unpublished.
     mutating func raiseAlert(
         at t: Double, score: Double, settings: DetectorSettings, classifier: FaultClassifier?, names: MetricNames,
-        events: [(key: String, value: Double, low: Double, high: Double)], metricsMissing: Bool, metricsResumed: Bool = false
+        events: [(key: String, value: Double, low: Double, high: Double)], metricsMissing: Bool
     ) -> Alert? {
         let severity = Self.severity(score: score, active: nil)
         let kind = episodeKind(classifier) ?? "anomaly"
         let evidence = topEvidence(events: events, settings: settings)
         let signature = Self.signature(of: evidence)
-        let routine = (metricsMissing && isRoutine(signature, at: t, settings: settings))
-            || (metricsResumed && settings.routineMinutes > 0 && Self.isResumption(signature))
+        let routine = metricsMissing && isRoutine(signature, at: t, settings: settings)
         remember(signature, at: t, settings: settings)
         let active = ActiveAlert(
             startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
@@ -811,13 +802,6 @@ struct CellModel: Codable, Sendable {
     /// the bare name.
     static func signature(of evidence: [Alert.Evidence]) -> [String] {
         evidence.map { $0.value > $0.high ? $0.metric + "+" : $0.value < $0.low ? $0.metric + "-" : $0.metric }
-    }
-
-    /// Whether a raise is a layer switched back on resuming its load: everything rose
-    /// (no fall, no gap, no restart) just after metrics came back.
-    static func isResumption(_ signature: [String]) -> Bool {
-        !signature.isEmpty && signature.contains { $0.hasSuffix("+") }
-            && signature.allSatisfy { !$0.hasSuffix("-") && !$0.hasPrefix("reporting_gap_s") && !$0.hasPrefix("counter_reset") && !$0.hasPrefix("joint_fall") }
     }
 
     /// A signature's pieces hashed for ``RaiseMemory`` (FNV-1a, 64 bits: the same on
