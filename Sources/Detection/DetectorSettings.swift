@@ -262,10 +262,11 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var classWindowSamples = 10
     /// After this many hours an alert's condition is accepted as the new normal.
     public var maximumAlertHours = 12.0
-    /// A raise within this many minutes of the time of day of one raised on the cell 1 to
-    /// `routineDays` days before, with at least half the same evidence moving the same
-    /// way, is routine (a nightly energy-saving switch-off, a daily job): it is followed
-    /// as an alert but not published. 0 = off.
+    /// A raise within this many minutes (at most 12 hours) of the time of day of one
+    /// raised on the cell 1 to `routineDays` days before, with at least half the same
+    /// evidence moving the same way, all of it falling, in a sample lacking a metric the
+    /// cell sends sample after sample, is routine (a nightly energy-saving switch-off):
+    /// it is followed as an alert but not published. 0 = off.
     public var routineMinutes = 60.0
     /// Days back a routine raise may repeat (its first raise is always published).
     public var routineDays = 3.0
