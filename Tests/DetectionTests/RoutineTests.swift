@@ -65,13 +65,17 @@ struct RoutineTests {
         return harness.transitions
     }
 
-    /// The days (from the first sample) whose switch-off, 00:45 to 01:45, was raised.
-    static func switchOffDays(_ transitions: [Alert]) -> [Int] {
+    /// The days (from the first sample) with a raise in these minutes of the day.
+    static func raisedDays(_ transitions: [Alert], minutesOfDay: Range<Double>) -> [Int] {
         transitions.filter { $0.state == .raised }.compactMap { alert in
             let minute = (alert.timestamp - start) / 60
-            let ofDay = minute.truncatingRemainder(dividingBy: 1440)
-            return ofDay >= 45 && ofDay < 105 ? Int(minute / 1440) : nil
+            return minutesOfDay.contains(minute.truncatingRemainder(dividingBy: 1440)) ? Int(minute / 1440) : nil
         }
+    }
+
+    /// The days (from the first sample) whose switch-off, 00:45 to 01:45, was raised.
+    static func switchOffDays(_ transitions: [Alert]) -> [Int] {
+        raisedDays(transitions, minutesOfDay: 45..<105)
     }
 
     @Test("a switch-off every night at 00:45 is raised on the first night it is seen, not on the nights after (with routineMinutes 0, every night)")
@@ -114,11 +118,7 @@ struct RoutineTests {
     func dailyRiseStillRaised() {
         let samples = Self.samples(riseAt: 12 * 60)
         func noonDays(_ settings: DetectorSettings) -> [Int] {
-            Self.transitions(samples, settings: settings).filter { $0.state == .raised }.compactMap { alert in
-                let minute = (alert.timestamp - start) / 60
-                let ofDay = minute.truncatingRemainder(dividingBy: 1440)
-                return ofDay >= 12 * 60 && ofDay < 13 * 60 ? Int(minute / 1440) : nil
-            }
+            Self.raisedDays(Self.transitions(samples, settings: settings), minutesOfDay: 720..<780)
         }
         var off = DetectorSettings()
         off.routineMinutes = 0
