@@ -18,6 +18,11 @@ struct ActiveAlert: Codable, Sendable {
     /// A routine alert (it repeats an earlier day's raise at the same hour): followed,
     /// never published (nil: an ordinary one).
     var routine: Bool?
+    /// A routine alert that is a first switch-off in the quiet hours (not a repeat): it is
+    /// raised after all when a missing metric comes back within `quietSwitchOffMinutes`
+    /// (a restart, not a layer switched off for the night) or it lasts
+    /// ``CellModel/switchOffMostHours``. Nil: not one.
+    var switchOff: Bool?
 }
 
 /// A raise the cell remembers, to tell a routine repeat: when, and its evidence with the
@@ -345,13 +350,16 @@ struct CellModel: Codable, Sendable {
         if trackRun.count < tracks.count {
             trackRun.append(contentsOf: repeatElement(0, count: tracks.count - trackRun.count))
         }
+        var returned = false
         for metric in sample.metrics where Int(metric.id) < trackOfMetric.count && trackOfMetric[Int(metric.id)] >= 0 {
             let track = Int(trackOfMetric[Int(metric.id)])
             let previous = trackSeenAt[track]
+            // A regular metric back (one read now and then comes back all the time).
+            if previous != 0 && sampleStamp &- previous > 1 && trackRun[track] >= PresentTracks.regularRun { returned = true }
             trackRun[track] = previous != 0 && sampleStamp &- previous == 1 ? trackRun[track] &+ (trackRun[track] < .max ? 1 : 0) : 1
             trackSeenAt[track] = sampleStamp
         }
-        let present = PresentTracks(seenAt: trackSeenAt, runs: trackRun, stamp: sampleStamp)
+        let present = PresentTracks(seenAt: trackSeenAt, runs: trackRun, stamp: sampleStamp, returned: returned)
         let clock = HourClock(time: t)
         // The features are moved out for the loop and walked through one buffer: no
         // uniqueness check or copy-on-write per access.
@@ -638,14 +646,20 @@ struct CellModel: Codable, Sendable {
             classCounts = nil
             frozenKind = nil
             if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
-                                        metricsMissing: present.missing) {
+                                        metricsMissing: present.missingCount) {
                 transitions.append(raised)
             }
-        } else if alert?.routine == true, events.contains(where: { $0.key == "counter_reset" }) {
+        } else if let active = alert, active.routine == true,
+            events.contains(where: { $0.key == "counter_reset" })
+                || (active.switchOff == true && (present.returned ? t - active.startedAt <= settings.quietSwitchOffMinutes * 60
+                                                              : t - active.startedAt >= Self.switchOffMostHours * 3600))
+        {
             // A restart under a routine alert (counters from zero) is no part of the
-            // routine: the alert is raised from here, and published from now on.
+            // routine, nor a first switch-off whose metrics came back within the hour or
+            // that lasted past any night: the alert is raised from here, and published
+            // from now on.
             if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
-                                        metricsMissing: present.missing) {
+                                        metricsMissing: present.missingCount) {
                 transitions.append(raised)
             }
         } else if var active = alert {
@@ -680,7 +694,7 @@ struct CellModel: Codable, Sendable {
             }
         } else if evidenceFired {
             if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
-                                        metricsMissing: present.missing) {
+                                        metricsMissing: present.missingCount) {
                 transitions.append(raised)
             }
         } else if activityHistory & quietMask == 0 {
@@ -774,23 +788,29 @@ struct CellModel: Codable, Sendable {
     }
 
     /// Opens an alert at `t` (the episode's kind, severity and evidence as they stand)
-    /// and returns its `raised` transition, or nil when the raise is routine: the sample
-    /// lacks some of the cell's metrics (a layer switched off measures no radio quality;
-    /// a cell asleep by fault goes on reporting them) and ``isRoutine(_:at:settings:)``.
+    /// and returns its `raised` transition, or nil when the raise is routine: its
+    /// evidence only fell, the sample lacks `missingCount` of the cell's regular metrics
+    /// (a layer switched off measures no radio quality; a cell asleep by fault goes on
+    /// reporting them), and it repeats an earlier day's (``isRoutine(_:at:settings:)``)
+    /// or, lacking `quietSwitchOffMissing` of them, falls in the quiet hours
+    /// (``fellInQuietHours(_:at:settings:)``).
     /// A routine alert is followed as any other, unpublished.
     mutating func raiseAlert(
         at t: Double, score: Double, settings: DetectorSettings, classifier: FaultClassifier?, names: MetricNames,
-        events: [(key: String, value: Double, low: Double, high: Double)], metricsMissing: Bool
+        events: [(key: String, value: Double, low: Double, high: Double)], metricsMissing missingCount: Int
     ) -> Alert? {
         let severity = Self.severity(score: score, active: nil)
         let kind = episodeKind(classifier) ?? "anomaly"
         let evidence = topEvidence(events: events, settings: settings)
         let signature = Self.signature(of: evidence)
-        let routine = metricsMissing && isRoutine(signature, at: t, settings: settings)
+        let repeated = missingCount > 0 && Self.onlyFalls(signature) && isRoutine(signature, at: t, settings: settings)
+        let switchOff = !repeated && Double(missingCount) >= settings.quietSwitchOffMissing && Self.onlyFalls(signature)
+            && fellInQuietHours(evidence, at: t, settings: settings)
+        let routine = repeated || switchOff
         remember(signature, at: t, settings: settings)
         let active = ActiveAlert(
             startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
-            topics: [severity], routine: routine ? true : nil)
+            topics: [severity], routine: routine ? true : nil, switchOff: switchOff ? true : nil)
         alert = active
         alertAcceptedUntil = t + settings.maximumAlertHours * 3600
         guard !routine else { return nil }
@@ -819,13 +839,7 @@ struct CellModel: Codable, Sendable {
     /// keeps such hours.
     func isRoutine(_ signature: [String], at t: Double, settings: DetectorSettings) -> Bool {
         let window = min(settings.routineMinutes * 60, 43_200)
-        guard window > 0, t.isFinite, !signature.isEmpty, let memory = recentRaises else { return false }
-        // Only a cell going quiet keeps such a routine: something fell and nothing rose (a
-        // joint fall counts as a fall). A rise at the same hour as yesterday's (congestion
-        // at the busy hour, interference from a neighbour's schedule) is still a fault.
-        guard signature.allSatisfy({ !$0.hasSuffix("+") || $0 == "joint_fall+" }),
-            signature.contains(where: { $0.hasSuffix("-") || $0 == "joint_fall+" })
-        else { return false }
+        guard window > 0, t.isFinite, Self.onlyFalls(signature), let memory = recentRaises else { return false }
         let pieces = Set(Self.hashed(signature))
         let day = 86_400.0
         for earlier in memory.suffix(Self.raiseMemoryLimit) {
@@ -837,6 +851,33 @@ struct CellModel: Codable, Sendable {
         }
         return false
     }
+
+    /// Whether a signature shows a cell going quiet: something fell and nothing rose (a
+    /// joint fall counts as a fall). A rise at the same hour as yesterday's (congestion at
+    /// the busy hour, interference from a neighbour's schedule) is still a fault.
+    static func onlyFalls(_ signature: [String]) -> Bool {
+        signature.allSatisfy({ !$0.hasSuffix("+") || $0 == "joint_fall+" })
+            && signature.contains(where: { $0.hasSuffix("-") || $0 == "joint_fall+" })
+    }
+
+    /// Whether every feature the evidence shows below its normal range is in its quiet
+    /// hours (``Feature/quietRank(at:)`` at most `quietSwitchOffShare`; a feature whose
+    /// day has not spoken is not), and one at least is.
+    func fellInQuietHours(_ evidence: [Alert.Evidence], at t: Double, settings: DetectorSettings) -> Bool {
+        guard settings.quietSwitchOffShare > 0 else { return false }
+        let clock = HourClock(time: t)
+        var fallen = 0
+        for item in evidence where item.value < item.low {
+            guard let feature = features.first(where: { $0.name == item.metric }) else { continue }
+            guard let rank = feature.quietRank(at: clock), rank <= settings.quietSwitchOffShare else { return false }
+            fallen += 1
+        }
+        return fallen > 0
+    }
+
+    /// Hours after which a switch-off alert still open is raised: no night's energy saving
+    /// lasts so long.
+    static let switchOffMostHours = 8.0
 
     /// Keeps a raise in ``recentRaises`` (those older than `routineDays` and a window go).
     mutating func remember(_ signature: [String], at t: Double, settings: DetectorSettings) {
@@ -1143,17 +1184,20 @@ struct PresentTracks {
     let seenAt: [UInt32]
     let runs: [UInt16]
     let stamp: UInt32
+    /// Whether the sample carries back, after one sample or more without it, a metric
+    /// the cell had reported sample after sample (`regularRun` in a row) until then.
+    let returned: Bool
 
     subscript(track: Int) -> Bool { track < seenAt.count && seenAt[track] == stamp }
 
-    /// Whether a metric the cell reported sample after sample (`regularRun` samples in a
-    /// row) up to one of its last `missingWithin` samples is not in the current one (a
+    /// How many metrics the cell reported sample after sample (`regularRun` samples in a
+    /// row) up to one of its last `missingWithin` samples are not in the current one (a
     /// metric it stopped sending long ago, one it sends now and then, or one not seen
     /// since the model was restored, does not count).
-    var missing: Bool {
-        seenAt.indices.contains { track in
+    var missingCount: Int {
+        seenAt.indices.reduce(0) { count, track in
             let seen = seenAt[track]
-            return seen != 0 && seen != stamp && stamp &- seen <= Self.missingWithin && track < runs.count && runs[track] >= Self.regularRun
+            return count + (seen != 0 && seen != stamp && stamp &- seen <= Self.missingWithin && track < runs.count && runs[track] >= Self.regularRun ? 1 : 0)
         }
     }
 

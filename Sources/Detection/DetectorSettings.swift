@@ -270,6 +270,19 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var routineMinutes = 60.0
     /// Days back a routine raise may repeat (its first raise is always published).
     public var routineDays = 3.0
+    /// A first raise of falls alone, in a sample lacking a metric the cell sends sample
+    /// after sample, where every fallen feature's forecast lay in the lowest
+    /// `quietSwitchOffShare` of the range it kept over the last day (its quiet hours), is
+    /// routine too: a capacity layer switched off for the night measures no radio
+    /// quality. 0 = off.
+    public var quietSwitchOffShare = 0.5
+    /// Metrics the cell sends sample after sample that a first switch-off's sample must
+    /// lack (a layer switched off leaves out all its radio measurements; a cell with no
+    /// active user leaves out only its per-user ones).
+    public var quietSwitchOffMissing = 3.0
+    /// A first switch-off whose missing metrics come back within this many minutes was a
+    /// restart, not the night's energy saving: it is raised then.
+    public var quietSwitchOffMinutes = 60.0
 
     public init() {}
 
@@ -354,6 +367,9 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.maximumAlertHours, &maximumAlertHours)
         try read(.routineMinutes, &routineMinutes)
         try read(.routineDays, &routineDays)
+        try read(.quietSwitchOffShare, &quietSwitchOffShare)
+        try read(.quietSwitchOffMissing, &quietSwitchOffMissing)
+        try read(.quietSwitchOffMinutes, &quietSwitchOffMinutes)
     }
 }
 

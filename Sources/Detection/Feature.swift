@@ -479,6 +479,38 @@ struct Feature: Codable, Sendable {
         return false
     }
 
+    /// Where the hour of `clock` lies in the feature's day, from 0 at its quietest to 1
+    /// above every other hour: once the day profile has learned the hour and at least 12
+    /// others, the level it normally holds at this hour (however low the feature is now)
+    /// ranked among those hours; until then the forecast ranked among the last day's
+    /// other hours (``rankAmongOtherHours(_:)``).
+    func quietRank(at clock: HourClock) -> Double? {
+        if let reference = profile.reference(at: clock) {
+            var below = 0
+            var hours = 0
+            for slot in profile.levels.indices where slot != clock.first && slot != clock.second && !profile.levels[slot].isNaN {
+                hours += 1
+                if profile.levels[slot] < reference { below += 1 }
+            }
+            if hours >= 12 { return Double(below) / Double(hours) }
+        }
+        return hourCount >= Self.envelopeReadyHours ? rankAmongOtherHours(lastForecast) : nil
+    }
+
+    /// The share of the last day's other hours whose level (the middle of its range)
+    /// lay below `y` (transformed units): 0 at the day's quietest, 1 above every hour.
+    /// Nil before any other hour was kept.
+    func rankAmongOtherHours(_ y: Double) -> Double? {
+        let current = hourCount > 0 ? hourSlot % hourCount : 0
+        var below = 0
+        var hours = 0
+        for slot in hourHigh.indices where slot != current && slot < hourLow.count {
+            hours += 1
+            if 0.5 * (hourHigh[slot] + hourLow[slot]) < y { below += 1 }
+        }
+        return hours > 0 ? Double(below) / Double(hours) : nil
+    }
+
     func transform(_ x: Double) -> Double { scale == 0 ? x : asinh(x / scale) }
 
     /// The learned normal range of the last value, in the metric's units: the forecast

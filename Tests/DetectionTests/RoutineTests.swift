@@ -22,20 +22,30 @@ struct RoutineTests {
     /// is not reported (so that a sample lacks a metric then too). With `restartAt` (a
     /// minute from the first sample), it also reports a running total of setup attempts,
     /// and restarts there: ten minutes without samples, then the total from zero.
-    static func samples(riseAt: Int? = nil, reportingAll: Bool = false, restartAt: Int? = nil)
-        -> [(time: Double, metrics: [String: Double])]
-    {
+    /// With `radioOff`, it also reports three radio measurements (uplink interference,
+    /// SINR, VSWR) while awake and none while asleep (a layer switched off measures
+    /// nothing), and sleeps from minute `sleepFrom` of the day for `sleepMinutes`, from
+    /// day `sleepFromDay` on.
+    static func samples(
+        riseAt: Int? = nil, reportingAll: Bool = false, restartAt: Int? = nil, radioOff: Bool = false,
+        sleepFrom: Int = 45, sleepMinutes: Int = 270, sleepFromDay: Int = 0
+    ) -> [(time: Double, metrics: [String: Double])] {
         var noise = Noise(41)
         var samples: [(time: Double, metrics: [String: Double])] = []
         var attempts = 1_000_000.0
         for interval in 0..<(4 * 24 * 12) {
             let minute = interval * 5
             let ofDay = minute % 1440
-            let asleep = ofDay >= 45 && ofDay < 5 * 60 + 15
+            let asleep = ofDay >= sleepFrom && ofDay < sleepFrom + sleepMinutes && minute / 1440 >= sleepFromDay
             let busy = riseAt.map { ofDay >= $0 && ofDay < $0 + 60 } ?? false
             let users = (4 + 60 * OrdinaryChangeTests.load(minute)) * (busy ? 3 : 1)
             var metrics = OrdinaryChangeTests.cellMetrics(users: users, perUserThroughput: busy ? 10_000 : 30_000, noise: &noise)
             metrics["TN.RttMs"] = 4 + noise.next(0.2)
+            if radioOff {
+                metrics["RRU.UlIntfPwrMean"] = -115 + noise.next(0.3)
+                metrics["L1M.UlSinrMean"] = 14 + noise.next(0.4)
+                metrics["RU.VswrMean"] = 1.25 + noise.next(0.01)
+            }
             if asleep {
                 metrics = ["RRC.ConnMean": 0, "RRU.PrbTotDl": 0.05 + abs(noise.next(0.01)), "RRU.PrbTotUl": 0.03 + abs(noise.next(0.01)),
                            "DRB.PdcpSduVolumeDl": 2 * exp(noise.next(0.2)), "DRB.PdcpSduVolumeUl": 0.5 * exp(noise.next(0.2)),
@@ -94,6 +104,39 @@ struct RoutineTests {
         control.routineMinutes = 0
         let every = Self.switchOffDays(Self.transitions(samples, settings: control))
         #expect(every.count >= 2, "the control raised the switch-off on days \(every): the case cannot fail")
+    }
+
+    @Test("a layer that switches off in its quiet hours, its radio measurements gone, is not raised even on the first night (quietSwitchOffShare 0: on the first night)")
+    func firstSwitchOffInQuietHours() throws {
+        let samples = Self.samples(radioOff: true)
+        let days = Self.switchOffDays(Self.transitions(samples, settings: DetectorSettings()))
+        #expect(days.isEmpty, "switch-offs raised on days \(days)")
+        var control = DetectorSettings()
+        control.quietSwitchOffShare = 0
+        let first = Self.switchOffDays(Self.transitions(samples, settings: control))
+        #expect(first.count == 1, "the control raised the switch-off on days \(first): the case cannot fail")
+    }
+
+    @Test("the radio measurements back within the hour (a restart at night, not energy saving): raised when they come back")
+    func shortNightOutageRaised() throws {
+        let samples = Self.samples(radioOff: true, sleepMinutes: 20)
+        let days = Self.raisedDays(Self.transitions(samples, settings: DetectorSettings()), minutesOfDay: 45..<(45 + 20 + 15))
+        #expect(days.contains(1), "the outage was raised on days \(days)")
+        var control = DetectorSettings()
+        control.quietSwitchOffMinutes = 0
+        let hidden = Self.raisedDays(Self.transitions(samples, settings: control), minutesOfDay: 45..<(45 + 20 + 15))
+        #expect(!hidden.contains(1), "raised on days \(hidden) without waiting for the metrics: the case cannot fail")
+    }
+
+    @Test("the same switch-off at the busy hour (14:00 to 16:00, from the second day) is raised the first day: those are not the layer's quiet hours (quietSwitchOffShare 1: not raised)")
+    func switchOffAtBusyHourRaised() throws {
+        let samples = Self.samples(radioOff: true, sleepFrom: 14 * 60, sleepMinutes: 120, sleepFromDay: 1)
+        let days = Self.raisedDays(Self.transitions(samples, settings: DetectorSettings()), minutesOfDay: Double(14 * 60)..<Double(15 * 60))
+        #expect(days.first == 1, "the switch-off was raised on days \(days)")
+        var control = DetectorSettings()
+        control.quietSwitchOffShare = 1
+        let hidden = Self.raisedDays(Self.transitions(samples, settings: control), minutesOfDay: Double(14 * 60)..<Double(15 * 60))
+        #expect(hidden.isEmpty, "raised on days \(hidden) with every hour quiet: the case cannot fail")
     }
 
     @Test("the same nightly fall with every metric still reported (a cell asleep by fault, not switched off; two more read every third sample) is raised every night")
