@@ -57,7 +57,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     // MARK: Encoding
 
     /// Dead zone of the normalised prediction error, in sigmas: no spikes inside it.
-    public var deadZone = 5.0
+    public var deadZone = 6.0
     /// Sigmas of prediction error per further surprise spike beyond the dead zone.
     public var spikeUnit = 1.0
     /// Dead zone of the slow baseline's deviation, in sigmas.

@@ -23,7 +23,7 @@ import Yams
 /// - `alertmanager.urls` (none: off), `alertmanager.timeout_s` 10, `alertmanager.resend_interval_s` 60,
 ///   `alertmanager.basic_auth.username`, `alertmanager.basic_auth.password_file`,
 ///   `alertmanager.bearer_token_file`, `alertmanager.tls_ca_file`
-/// - `detector.dead_zone` 5, `detector.slow_dead_zone` 5, `detector.envelope_dead_zone` 3,
+/// - `detector.dead_zone` 6, `detector.slow_dead_zone` 5, `detector.envelope_dead_zone` 3,
 ///   `detector.evidence_threshold` 1.8, `detector.clear_after` 10, `detector.warmup_samples` 60
 public struct DaemonConfiguration: Sendable, Equatable {
     public var telemetryEndpoints = [Endpoint(.connect, "tcp://127.0.0.1:5556")]

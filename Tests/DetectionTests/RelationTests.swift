@@ -35,8 +35,11 @@ struct RelationTests {
 
     @Test("power that follows a crowd's load along its line raises nothing; without relations it is raised; power 4 W off its line is raised")
     func powerFollowsLoad() {
-        let defaults = DetectorSettings()
-        var without = DetectorSettings()
+        // At the dead zone of 5 the case was built at: at 6 (the default since session
+        // 18) the control's crowd is not raised either.
+        var defaults = DetectorSettings()
+        defaults.deadZone = 5
+        var without = defaults
         without.relationCorrelation = 0
         let crowd = Self.powerAndLoad(crowd: 8, powerStep: 0, settings: defaults)
         #expect(crowd.isEmpty, "raised: \(crowd)")
