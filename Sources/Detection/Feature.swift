@@ -31,6 +31,10 @@ struct MetricTrack: Codable, Sendable {
     /// (nil until one was seen), to tell a wrap from a restart.
     var recentRate: Double?
     var recentInterval: Double?
+    /// For a counter: its recent small steps down, each fading by a tenth a sample (nil:
+    /// none). One is a sample older than the last, delivered late: it is skipped. From
+    /// ``stepDownsOfAGauge`` the metric is a level after all.
+    var stepDowns: Double?
 
     /// The widths at which counters wrap: 32 bits, 31 (a total kept non-negative in a
     /// signed 32-bit integer), the 53 bits a double holds exactly (docs/telemetry.md asks
@@ -66,6 +70,9 @@ struct MetricTrack: Codable, Sendable {
     /// Rises, with never a fall, after which a metric in whole numbers decided as a level
     /// becomes a counter.
     static let risesOfACounter = 20
+    /// Recent steps down (fading by a tenth a sample: three in a row) that make a counter
+    /// a level.
+    static let stepDownsOfAGauge = 2.5
 
     /// Records a value; returns true if it was a counter reset.
     mutating func observe(_ value: Double, at time: Double) -> Bool {
@@ -73,6 +80,7 @@ struct MetricTrack: Codable, Sendable {
         lastDelta = nil
         lastInterval = nil
         if value != value.rounded() { allIntegral = false }
+        stepDowns = stepDowns.map { $0 * 0.9 }.flatMap { $0 > 0.01 ? $0 : nil }
         if let previous = lastValue, let previousTime = lastTime {
             let step = abs(value - previous)
             if step > 0 { resolution = min(resolution, step) }
@@ -87,8 +95,16 @@ struct MetricTrack: Codable, Sendable {
                         lastInterval = time - previousTime
                     } else if value < previous * 0.5 {
                         reset = true  // restarted from (near) zero
+                    } else if (stepDowns ?? 0) + 1 < Self.stepDownsOfAGauge {
+                        // One step down: a sample older than the last, delivered late (a
+                        // collector's backlog). It is skipped; the next increase is taken
+                        // from the newest value.
+                        stepDowns = (stepDowns ?? 0) + 1
+                        observations += 1
+                        return false
                     } else {
-                        behaviour = .gauge  // a counter does not step down: it was a gauge
+                        behaviour = .gauge  // a counter does not keep stepping down: it was a gauge
+                        stepDowns = nil
                     }
                 } else if time > previousTime {
                     lastDelta = value - previous

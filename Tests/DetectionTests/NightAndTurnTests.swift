@@ -101,6 +101,36 @@ struct NightAndTurnTests {
         #expect(control.drift == 0, "the control's drift neuron reached \(control.drift): the case cannot fail")
     }
 
+    @Test("a running total with one sample older than the last (delivered late, ts after it) stays a running total: the sample is skipped, the next increase runs from the newest; three steps down in a row make a level")
+    func lateSampleOfARunningTotal() {
+        var track = MetricTrack(name: "RRC.ConnEstabAtt.sum")
+        var value = 10_000.0
+        var time = start
+        for _ in 0..<30 {
+            _ = track.observe(value, at: time)
+            value += 25
+            time += 300
+        }
+        #expect(track.behaviour == .counter)
+        // The sample of three periods ago arrives now.
+        let late = track.observe(value - 100, at: time - 3)
+        #expect(!late && track.behaviour == .counter && track.lastDelta == nil, "behaviour \(track.behaviour), delta \(String(describing: track.lastDelta))")
+        _ = track.observe(value, at: time)
+        #expect(track.behaviour == .counter && track.lastDelta == 25, "the next increase was \(String(describing: track.lastDelta))")
+        // Another late sample 50 samples on: still one at a time.
+        for _ in 0..<50 {
+            value += 25
+            time += 300
+            _ = track.observe(value, at: time)
+        }
+        _ = track.observe(value - 60, at: time + 1)
+        #expect(track.behaviour == .counter)
+        // A level that falls sample after sample was no running total.
+        var level = track
+        for step in 1...3 { _ = level.observe(value - Double(step) * 40, at: time + Double(step) * 300) }
+        #expect(level.behaviour == .gauge, "three steps down in a row left it a \(level.behaviour)")
+    }
+
     @Test("a running total that wraps at 2^32 goes on rising by its usual step (no restart); one that falls to zero, or wraps across a gap, is a restart")
     func counterWraps() {
         // Thirty steps of 1,000,000 from here end 500,000 short of 2^32: the next step wraps.
