@@ -283,6 +283,11 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// A first switch-off whose missing metrics come back within this many minutes was a
     /// restart, not the night's energy saving: it is raised then.
     public var quietSwitchOffMinutes = 60.0
+    /// While the forecast accepts a shift (after `freezeHours` of surprise), its error
+    /// scale learns at the full rate, not at the frozen gain (errors still clipped at the
+    /// dead zone): a scale learned on a flat warm-up would otherwise stay near zero for
+    /// days.
+    public var acceptedScaleLearns = true
 
     public init() {}
 
@@ -370,6 +375,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.quietSwitchOffShare, &quietSwitchOffShare)
         try read(.quietSwitchOffMissing, &quietSwitchOffMissing)
         try read(.quietSwitchOffMinutes, &quietSwitchOffMinutes)
+        try read(.acceptedScaleLearns, &acceptedScaleLearns)
     }
 }
 

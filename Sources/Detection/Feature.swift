@@ -735,7 +735,15 @@ struct Feature: Codable, Sendable {
         let newLevel = forecast + alpha * clipped
         trend = 0.9 * trend + beta * (newLevel - level - 0.9 * trend)
         level = newLevel
-        let scaleAlpha = 2 / (settings.scaleSpan + 1) * (surprising ? settings.frozenGain : 1)  // scale never learns a fault
+        // The scale does not learn a fault's onset: while surprising (or carrying an
+        // alert) it learns at the frozen gain. After `freezeHours` of it, when the shift
+        // is accepted, it learns at the full rate (still from errors clipped at the dead
+        // zone, so at most about a tenth more a sample): a scale learned on a flat
+        // warm-up (a meter read while its layer slept) would otherwise stay near zero for
+        // days, every sample after it a surprise, and an hours-long condition habituates
+        // as a neuron's threshold adapts.
+        let learnsScale = !surprising || (accepting && settings.acceptedScaleLearns)
+        let scaleAlpha = 2 / (settings.scaleSpan + 1) * (learnsScale ? 1 : settings.frozenGain)
         let learnedError = warming ? abs(residual) : min(abs(residual), settings.deadZone * sigma)
         meanAbsoluteError += scaleAlpha * (learnedError - meanAbsoluteError)
         meanAbsoluteError = max(meanAbsoluteError, 1e-12)
