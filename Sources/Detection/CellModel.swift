@@ -18,11 +18,13 @@ struct ActiveAlert: Codable, Sendable {
     /// A routine alert (it repeats an earlier day's raise at the same hour): followed,
     /// never published (nil: an ordinary one).
     var routine: Bool?
-    /// A routine alert that is a first switch-off in the quiet hours (not a repeat): it is
-    /// raised after all when a missing metric comes back within `quietSwitchOffMinutes`
-    /// (a restart, not a layer switched off for the night) or it lasts
-    /// ``CellModel/switchOffMostHours``. Nil: not one.
+    /// A routine alert whose sample lacked `quietSwitchOffMissing` of the cell's regular
+    /// metrics (a layer switched off, first or again): it is raised after all when it
+    /// turns out not to be the night's energy saving (``CellModel/switchOffEnds(_:present:at:settings:)``).
+    /// Nil: not one.
     var switchOff: Bool?
+    /// For a switch-off: a regular metric came back after its first hour (the layer woke).
+    var woke: Bool?
 }
 
 /// A raise the cell remembers, to tell a routine repeat: when, and its evidence with the
@@ -651,18 +653,18 @@ struct CellModel: Codable, Sendable {
             }
         } else if let active = alert, active.routine == true,
             events.contains(where: { $0.key == "counter_reset" })
-                || (active.switchOff == true && (present.returned ? t - active.startedAt <= settings.quietSwitchOffMinutes * 60
-                                                              : t - active.startedAt >= Self.switchOffMostHours * 3600))
+                || (active.switchOff == true && switchOffEnds(active, present: present, at: t, settings: settings))
         {
             // A restart under a routine alert (counters from zero) is no part of the
-            // routine, nor a first switch-off whose metrics came back within the hour or
-            // that lasted past any night: the alert is raised from here, and published
-            // from now on.
+            // routine, nor a first switch-off whose metrics came back within the hour,
+            // that stayed off into the layer's busy hours or that lasted past any night:
+            // the alert is raised from here, and published from now on.
             if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
-                                        metricsMissing: present.missingCount) {
+                                        metricsMissing: present.missingCount, published: active.switchOff == true) {
                 transitions.append(raised)
             }
         } else if var active = alert {
+            if active.switchOff == true && present.returned { active.woke = true }
             // Quiet is not enough while a feature that carries the alert is still at the
             // shifted level its forecast accepted (a long fault): hold until it steps back.
             let held = settings.holdShiftedAlerts && t < alertAcceptedUntil
@@ -797,20 +799,22 @@ struct CellModel: Codable, Sendable {
     /// A routine alert is followed as any other, unpublished.
     mutating func raiseAlert(
         at t: Double, score: Double, settings: DetectorSettings, classifier: FaultClassifier?, names: MetricNames,
-        events: [(key: String, value: Double, low: Double, high: Double)], metricsMissing missingCount: Int
+        events: [(key: String, value: Double, low: Double, high: Double)], metricsMissing missingCount: Int,
+        published: Bool = false
     ) -> Alert? {
         let severity = Self.severity(score: score, active: nil)
         let kind = episodeKind(classifier) ?? "anomaly"
         let evidence = topEvidence(events: events, settings: settings)
         let signature = Self.signature(of: evidence)
-        let repeated = missingCount > 0 && Self.onlyFalls(signature) && isRoutine(signature, at: t, settings: settings)
-        let switchOff = !repeated && Double(missingCount) >= settings.quietSwitchOffMissing && Self.onlyFalls(signature)
-            && fellInQuietHours(evidence, at: t, settings: settings)
+        let repeated = !published && missingCount > 0 && Self.onlyFalls(signature) && isRoutine(signature, at: t, settings: settings)
+        let switchOff = !published && !repeated && Double(missingCount) >= settings.quietSwitchOffMissing
+            && Self.onlyFalls(signature) && fellInQuietHours(evidence, at: t, settings: settings)
         let routine = repeated || switchOff
         remember(signature, at: t, settings: settings)
         let active = ActiveAlert(
             startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
-            topics: [severity], routine: routine ? true : nil, switchOff: switchOff ? true : nil)
+            topics: [severity], routine: routine ? true : nil,
+            switchOff: routine && Double(missingCount) >= settings.quietSwitchOffMissing ? true : nil)
         alert = active
         alertAcceptedUntil = t + settings.maximumAlertHours * 3600
         guard !routine else { return nil }
@@ -869,7 +873,7 @@ struct CellModel: Codable, Sendable {
         var fallen = 0
         for item in evidence where item.value < item.low {
             guard let feature = features.first(where: { $0.name == item.metric }) else { continue }
-            guard let rank = feature.quietRank(at: clock), rank <= settings.quietSwitchOffShare else { return false }
+            guard let rank = feature.quietRank(at: clock), rank < settings.quietSwitchOffShare else { return false }
             fallen += 1
         }
         return fallen > 0
@@ -878,6 +882,28 @@ struct CellModel: Codable, Sendable {
     /// Hours after which a switch-off alert still open is raised: no night's energy saving
     /// lasts so long.
     static let switchOffMostHours = 8.0
+
+    /// Whether a first switch-off's alert (``ActiveAlert/switchOff``) is no switch-off
+    /// after all: a metric sent sample after sample came back within
+    /// `quietSwitchOffMinutes` (a restart); none has come back by an hour that is not
+    /// quiet for most of what its evidence names (the hour usually holds more than the
+    /// lowest `quietSwitchOffShare` of the day: the layer did not wake); or none has come back in ``switchOffMostHours``.
+    func switchOffEnds(_ active: ActiveAlert, present: PresentTracks, at t: Double, settings: DetectorSettings) -> Bool {
+        let age = t - active.startedAt
+        if present.returned { return age <= settings.quietSwitchOffMinutes * 60 }
+        if active.woke == true { return false }
+        if age >= Self.switchOffMostHours * 3600 { return true }
+        guard settings.quietSwitchOffShare > 0 else { return false }
+        let clock = HourClock(time: t)
+        var ranked = 0
+        var busy = 0
+        for name in active.evidenceNames {
+            guard let rank = features.first(where: { $0.name == name })?.quietRank(at: clock, usual: true) else { continue }
+            ranked += 1
+            if rank >= settings.quietSwitchOffShare { busy += 1 }
+        }
+        return 2 * busy > ranked
+    }
 
     /// Keeps a raise in ``recentRaises`` (those older than `routineDays` and a window go).
     mutating func remember(_ signature: [String], at t: Double, settings: DetectorSettings) {

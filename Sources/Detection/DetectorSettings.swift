@@ -268,7 +268,8 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// cell sends sample after sample, is routine (a nightly energy-saving switch-off):
     /// it is followed as an alert but not published. 0 = off.
     public var routineMinutes = 60.0
-    /// Days back a routine raise may repeat (its first raise is always published).
+    /// Days back a routine raise may repeat (its first raise is published, unless it is a
+    /// first switch-off in the quiet hours, `quietSwitchOffShare`).
     public var routineDays = 3.0
     /// A first raise of falls alone, in a sample lacking a metric the cell sends sample
     /// after sample, where every fallen feature's forecast lay in the lowest
@@ -428,7 +429,7 @@ extension DetectorSettings: RangeCheckedSettings {
             numbers: [
                 ("deadZone", deadZone, 0, false), ("slowDeadZone", slowDeadZone, 0, false),
                 ("envelopeDeadZone", envelopeDeadZone, 0, false), ("evidenceThreshold", evidenceThreshold, 0, false),
-                ("spikeUnit", spikeUnit, 0, false),
+                ("spikeUnit", spikeUnit, 0, false), ("quietSwitchOffMissing", quietSwitchOffMissing, 1, true),
             ],
             wholeNumbers: [
                 ("clearAfter", clearAfter, 1), ("warmupSamples", warmupSamples, Self.minimumWarmupSamples),

@@ -228,6 +228,10 @@ struct Feature: Codable, Sendable {
     /// Max and min over the slots other than the current one (recomputed once an hour).
     var otherHoursHigh = -Double.infinity
     var otherHoursLow = Double.infinity
+    /// The middle of the level's range in this hour a day before (transformed units; nil
+    /// until a day of hours was kept): what the hour usually holds, however low the
+    /// feature is now.
+    var lastDayThisHour: Double?
     /// The drift neuron's accumulated forecast error upward and downward (sigmas beyond
     /// the leak, one-sided CUSUMs; see `DetectorSettings.driftLeak`).
     var driftUp = 0.0
@@ -279,7 +283,7 @@ struct Feature: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name, source, onNeuron, offNeuron, warmupValues, scale, samples, level, trend, meanAbsoluteError
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastForecast, lastSigma, alertOn, alertOff
-        case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, acceptedShiftAge, streakStartResidual, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow
+        case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, acceptedShiftAge, streakStartResidual, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow, lastDayThisHour
         case contexts, habituation, coMoment, ownMoment, profile, hourNoise, attemptsPerInterval, ratioBaseline
         case driftUp, driftDown, silenceExpected, silenceMissed, silenceLength, relation
     }
@@ -335,6 +339,7 @@ struct Feature: Codable, Sendable {
         hourSamples = try c.decode(Int.self, forKey: .hourSamples)
         otherHoursHigh = try c.decode(Double.self, forKey: .otherHoursHigh)
         otherHoursLow = try c.decode(Double.self, forKey: .otherHoursLow)
+        lastDayThisHour = try c.decodeIfPresent(Double.self, forKey: .lastDayThisHour)
         contexts = try c.decode(ContextNovelty.self, forKey: .contexts)
         habituation = try c.decode(Double.self, forKey: .habituation)
         coMoment = try c.decode(Double.self, forKey: .coMoment)
@@ -416,6 +421,7 @@ struct Feature: Codable, Sendable {
         try c.encode(hourSamples, forKey: .hourSamples)
         try c.encode(otherHoursHigh, forKey: .otherHoursHigh)
         try c.encode(otherHoursLow, forKey: .otherHoursLow)
+        try c.encodeIfPresent(lastDayThisHour, forKey: .lastDayThisHour)
         try c.encode(contexts, forKey: .contexts)
         try c.encode(habituation, forKey: .habituation)
         try c.encode(coMoment, forKey: .coMoment)
@@ -498,31 +504,36 @@ struct Feature: Codable, Sendable {
     /// Where the hour of `clock` lies in the feature's day, from 0 at its quietest to 1
     /// above every other hour: once the day profile has learned the hour and at least 12
     /// others, the level it normally holds at this hour (however low the feature is now)
-    /// ranked among those hours; until then the forecast ranked among the last day's
-    /// other hours (``rankAmongOtherHours(_:)``).
-    func quietRank(at clock: HourClock) -> Double? {
+    /// ranked among those hours (a tie counts half: a flat day is not quiet); until then the forecast (with
+    /// `usual`, what this hour held a day before) ranked among the last day's other hours
+    /// (``rankAmongOtherHours(_:)``).
+    func quietRank(at clock: HourClock, usual: Bool = false) -> Double? {
         if let reference = profile.reference(at: clock) {
             var below = 0
             var hours = 0
             for slot in profile.levels.indices where slot != clock.first && slot != clock.second && !profile.levels[slot].isNaN {
-                hours += 1
-                if profile.levels[slot] < reference { below += 1 }
+                hours += 2
+                if profile.levels[slot] < reference { below += 2 } else if profile.levels[slot] == reference { below += 1 }
             }
-            if hours >= 12 { return Double(below) / Double(hours) }
+            if hours >= 24 { return Double(below) / Double(hours) }
         }
-        return hourCount >= Self.envelopeReadyHours ? rankAmongOtherHours(lastForecast) : nil
+        guard hourCount >= Self.envelopeReadyHours else { return nil }
+        if usual, let lastDayThisHour { return rankAmongOtherHours(lastDayThisHour) }
+        return rankAmongOtherHours(lastForecast)
     }
 
     /// The share of the last day's other hours whose level (the middle of its range)
-    /// lay below `y` (transformed units): 0 at the day's quietest, 1 above every hour.
+    /// lay below `y` (transformed units; a tie counts half): 0 at the day's quietest, 1
+    /// above every hour, a half on a flat day.
     /// Nil before any other hour was kept.
     func rankAmongOtherHours(_ y: Double) -> Double? {
         let current = hourCount > 0 ? hourSlot % hourCount : 0
         var below = 0
         var hours = 0
         for slot in hourHigh.indices where slot != current && slot < hourLow.count {
-            hours += 1
-            if 0.5 * (hourHigh[slot] + hourLow[slot]) < y { below += 1 }
+            let middle = 0.5 * (hourHigh[slot] + hourLow[slot])
+            hours += 2
+            if middle < y { below += 2 } else if middle == y { below += 1 }  // a tie counts half
         }
         return hours > 0 ? Double(below) / Double(hours) : nil
     }
@@ -792,6 +803,8 @@ struct Feature: Codable, Sendable {
                 hourLow.append(start)
                 hourCount += 1
             } else {
+                let middle = 0.5 * (hourHigh[hourSlot % 24] + hourLow[hourSlot % 24])
+                lastDayThisHour = middle.isFinite ? middle : nil
                 hourHigh[hourSlot % 24] = start
                 hourLow[hourSlot % 24] = start
             }

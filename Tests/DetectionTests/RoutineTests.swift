@@ -25,10 +25,10 @@ struct RoutineTests {
     /// With `radioOff`, it also reports three radio measurements (uplink interference,
     /// SINR, VSWR) while awake and none while asleep (a layer switched off measures
     /// nothing), and sleeps from minute `sleepFrom` of the day for `sleepMinutes`, from
-    /// day `sleepFromDay` on.
+    /// day `sleepFromDay` on; on day `awakeOnlyAt14OnDay` it stays asleep until 14:00.
     static func samples(
         riseAt: Int? = nil, reportingAll: Bool = false, restartAt: Int? = nil, radioOff: Bool = false,
-        sleepFrom: Int = 45, sleepMinutes: Int = 270, sleepFromDay: Int = 0
+        sleepFrom: Int = 45, sleepMinutes: Int = 270, sleepFromDay: Int = 0, awakeOnlyAt14OnDay: Int? = nil
     ) -> [(time: Double, metrics: [String: Double])] {
         var noise = Noise(41)
         var samples: [(time: Double, metrics: [String: Double])] = []
@@ -36,7 +36,8 @@ struct RoutineTests {
         for interval in 0..<(4 * 24 * 12) {
             let minute = interval * 5
             let ofDay = minute % 1440
-            let asleep = ofDay >= sleepFrom && ofDay < sleepFrom + sleepMinutes && minute / 1440 >= sleepFromDay
+            let sleepEnd = awakeOnlyAt14OnDay == minute / 1440 ? 14 * 60 : sleepFrom + sleepMinutes
+            let asleep = ofDay >= sleepFrom && ofDay < sleepEnd && minute / 1440 >= sleepFromDay
             let busy = riseAt.map { ofDay >= $0 && ofDay < $0 + 60 } ?? false
             let users = (4 + 60 * OrdinaryChangeTests.load(minute)) * (busy ? 3 : 1)
             var metrics = OrdinaryChangeTests.cellMetrics(users: users, perUserThroughput: busy ? 10_000 : 30_000, noise: &noise)
@@ -109,12 +110,26 @@ struct RoutineTests {
     @Test("a layer that switches off in its quiet hours, its radio measurements gone, is not raised even on the first night (quietSwitchOffShare 0: on the first night)")
     func firstSwitchOffInQuietHours() throws {
         let samples = Self.samples(radioOff: true)
-        let days = Self.switchOffDays(Self.transitions(samples, settings: DetectorSettings()))
-        #expect(days.isEmpty, "switch-offs raised on days \(days)")
+        let days = Self.raisedDays(Self.transitions(samples, settings: DetectorSettings()), minutesOfDay: 45..<(7 * 60))
+        #expect(days.isEmpty, "raised between 00:45 and 07:00 on days \(days)")
         var control = DetectorSettings()
         control.quietSwitchOffShare = 0
         let first = Self.switchOffDays(Self.transitions(samples, settings: control))
         #expect(first.count == 1, "the control raised the switch-off on days \(first): the case cannot fail")
+    }
+
+    @Test("a layer that does not wake (asleep from 03:00 until 14:00 on the third day) is raised once the hours it sleeps through are no longer quiet ones, before the 8-hour limit (every hour quiet: not before it)")
+    func layerThatStaysOffRaised() throws {
+        // Asleep 03:00 to 05:30 every night; the 8-hour limit would raise at 11:00, the
+        // office's load passes the middle of its day at about 10:00.
+        let samples = Self.samples(radioOff: true, sleepFrom: 3 * 60, sleepMinutes: 150, awakeOnlyAt14OnDay: 2)
+        let morning = Double(5 * 60 + 30)..<Double(10 * 60 + 55)
+        let days = Self.raisedDays(Self.transitions(samples, settings: DetectorSettings()), minutesOfDay: morning)
+        #expect(days.contains(2), "raised in the morning on days \(days)")
+        var control = DetectorSettings()
+        control.quietSwitchOffShare = 2  // every hour quiet
+        let hidden = Self.raisedDays(Self.transitions(samples, settings: control), minutesOfDay: morning)
+        #expect(!hidden.contains(2), "raised in the morning on days \(hidden) with every hour quiet: the case cannot fail")
     }
 
     @Test("the radio measurements back within the hour (a restart at night, not energy saving): raised when they come back")
@@ -128,13 +143,13 @@ struct RoutineTests {
         #expect(!hidden.contains(1), "raised on days \(hidden) without waiting for the metrics: the case cannot fail")
     }
 
-    @Test("the same switch-off at the busy hour (14:00 to 16:00, from the second day) is raised the first day: those are not the layer's quiet hours (quietSwitchOffShare 1: not raised)")
+    @Test("the same switch-off at the busy hour (14:00 to 16:00, from the second day) is raised the first day: those are not the layer's quiet hours (every hour quiet: not raised)")
     func switchOffAtBusyHourRaised() throws {
         let samples = Self.samples(radioOff: true, sleepFrom: 14 * 60, sleepMinutes: 120, sleepFromDay: 1)
         let days = Self.raisedDays(Self.transitions(samples, settings: DetectorSettings()), minutesOfDay: Double(14 * 60)..<Double(15 * 60))
         #expect(days.first == 1, "the switch-off was raised on days \(days)")
         var control = DetectorSettings()
-        control.quietSwitchOffShare = 1
+        control.quietSwitchOffShare = 2  // every hour quiet
         let hidden = Self.raisedDays(Self.transitions(samples, settings: control), minutesOfDay: Double(14 * 60)..<Double(15 * 60))
         #expect(hidden.isEmpty, "raised on days \(hidden) with every hour quiet: the case cannot fail")
     }
