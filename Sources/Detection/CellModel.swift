@@ -656,7 +656,7 @@ struct CellModel: Codable, Sendable {
                 || (active.switchOff == true && switchOffEnds(active, present: present, at: t, settings: settings))
         {
             // A restart under a routine alert (counters from zero) is no part of the
-            // routine, nor a first switch-off whose metrics came back within the hour,
+            // routine, nor a switch-off whose metrics came back within the hour,
             // that stayed off into the layer's busy hours or that lasted past any night:
             // the alert is raised from here, and published from now on.
             if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
@@ -865,8 +865,8 @@ struct CellModel: Codable, Sendable {
     }
 
     /// Whether every feature the evidence shows below its normal range is in its quiet
-    /// hours (``Feature/quietRank(at:)`` at most `quietSwitchOffShare`; a feature whose
-    /// day has not spoken is not), and one at least is.
+    /// hours (``Feature/quietRank(at:usual:)`` below `quietSwitchOffShare`; a feature
+    /// whose day has not spoken is not), and one at least is.
     func fellInQuietHours(_ evidence: [Alert.Evidence], at t: Double, settings: DetectorSettings) -> Bool {
         guard settings.quietSwitchOffShare > 0 else { return false }
         let clock = HourClock(time: t)
@@ -883,11 +883,12 @@ struct CellModel: Codable, Sendable {
     /// lasts so long.
     static let switchOffMostHours = 8.0
 
-    /// Whether a first switch-off's alert (``ActiveAlert/switchOff``) is no switch-off
+    /// Whether a switch-off's alert (``ActiveAlert/switchOff``) is no energy saving
     /// after all: a metric sent sample after sample came back within
     /// `quietSwitchOffMinutes` (a restart); none has come back by an hour that is not
     /// quiet for most of what its evidence names (the hour usually holds more than the
-    /// lowest `quietSwitchOffShare` of the day: the layer did not wake); or none has come back in ``switchOffMostHours``.
+    /// lowest `quietSwitchOffShare` of the day: the layer did not wake); or none has come
+    /// back in ``switchOffMostHours``.
     func switchOffEnds(_ active: ActiveAlert, present: PresentTracks, at t: Double, settings: DetectorSettings) -> Bool {
         let age = t - active.startedAt
         if present.returned { return age <= settings.quietSwitchOffMinutes * 60 }

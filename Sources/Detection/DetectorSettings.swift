@@ -271,17 +271,17 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// Days back a routine raise may repeat (its first raise is published, unless it is a
     /// first switch-off in the quiet hours, `quietSwitchOffShare`).
     public var routineDays = 3.0
-    /// A first raise of falls alone, in a sample lacking a metric the cell sends sample
-    /// after sample, where every fallen feature's forecast lay in the lowest
-    /// `quietSwitchOffShare` of the range it kept over the last day (its quiet hours), is
-    /// routine too: a capacity layer switched off for the night measures no radio
-    /// quality. 0 = off.
+    /// A first raise of falls alone, in a sample lacking `quietSwitchOffMissing` metrics
+    /// the cell sends sample after sample, where every fallen feature's hour ranks below
+    /// this share of its day's hours (its quiet hours), is routine too: a capacity layer
+    /// switched off for the night measures no radio quality. A switch-off still off at
+    /// an hour ranked at or above it is raised. 0 = off.
     public var quietSwitchOffShare = 0.5
     /// Metrics the cell sends sample after sample that a first switch-off's sample must
     /// lack (a layer switched off leaves out all its radio measurements; a cell with no
     /// active user leaves out only its per-user ones).
     public var quietSwitchOffMissing = 3.0
-    /// A first switch-off whose missing metrics come back within this many minutes was a
+    /// A switch-off whose missing metrics come back within this many minutes was a
     /// restart, not the night's energy saving: it is raised then.
     public var quietSwitchOffMinutes = 60.0
     /// While the forecast accepts a shift (after `freezeHours` of surprise), its error

@@ -504,9 +504,9 @@ struct Feature: Codable, Sendable {
     /// Where the hour of `clock` lies in the feature's day, from 0 at its quietest to 1
     /// above every other hour: once the day profile has learned the hour and at least 12
     /// others, the level it normally holds at this hour (however low the feature is now)
-    /// ranked among those hours (a tie counts half: a flat day is not quiet); until then the forecast (with
-    /// `usual`, what this hour held a day before) ranked among the last day's other hours
-    /// (``rankAmongOtherHours(_:)``).
+    /// ranked among those hours (a tie counts half: a flat day is not quiet); until then
+    /// the forecast (with `usual`, what this hour held a day before) ranked among the last
+    /// day's other hours (``rankAmongOtherHours(_:)``).
     func quietRank(at clock: HourClock, usual: Bool = false) -> Double? {
         if let reference = profile.reference(at: clock) {
             var below = 0
