@@ -363,6 +363,12 @@ struct CellModel: Codable, Sendable {
         }
         let present = PresentTracks(seenAt: trackSeenAt, runs: trackRun, stamp: sampleStamp, returned: returned)
         let clock = HourClock(time: t)
+        // The more features, the more often one lies far from its slow baseline of hours
+        // by chance. (A span of minutes, on a stream of seconds, keeps the dead zone: a
+        // shift there is a change, a valve closing.)
+        let slowSpanOfHours = Feature.slowSpan(settings: settings, samplesPerHour: samplesPerHour) >= samplesPerHour
+        let slowDeadZone = settings.slowDeadZone
+            + (slowSpanOfHours ? settings.slowDeadZonePerLogFeature * log(Double(max(features.count, 1))) : 0)
         // The features are moved out for the loop and walked through one buffer: no
         // uniqueness check or copy-on-write per access.
         do {
@@ -387,13 +393,13 @@ struct CellModel: Codable, Sendable {
                         countDeviation: countDeviation)
                     else { continue }
                     let on = max(
-                        spikes(surprise.fast, settings.deadZone, settings), spikes(surprise.slow, settings.slowDeadZone, settings),
+                        spikes(surprise.fast, settings.deadZone, settings), spikes(surprise.slow, slowDeadZone, settings),
                         spikes(surprise.envelope, settings.envelopeDeadZone, settings),
                         spikes(surprise.profile, settings.profileDeadZone, settings),
                         settings.driftSpeaks ? spikes(surprise.drift, settings.driftDeadZone, settings) : 0,
                         settings.countDeadZone > 0 ? spikes(surprise.counts, settings.countDeadZone, settings) : 0)
                     let off = max(
-                        spikes(-surprise.fast, settings.deadZone, settings), spikes(-surprise.slow, settings.slowDeadZone, settings),
+                        spikes(-surprise.fast, settings.deadZone, settings), spikes(-surprise.slow, slowDeadZone, settings),
                         spikes(-surprise.envelope, settings.envelopeDeadZone, settings),
                         spikes(-surprise.profile, settings.profileDeadZone, settings),
                         settings.driftSpeaks ? spikes(-surprise.drift, settings.driftDeadZone, settings) : 0,

@@ -62,6 +62,13 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var spikeUnit = 1.0
     /// Dead zone of the slow baseline's deviation, in sigmas.
     public var slowDeadZone = 5.0
+    /// Sigmas added to `slowDeadZone` per natural log of the features a cell carries: of
+    /// many features, one lies far from its slow baseline by chance more often (a cell of
+    /// 35 features judges each slow deviation at 5 + 2 ln 35 = 12 sigmas; a single series
+    /// at 5: rain lifting every antenna's VSWR by 2% is not a fault). Only on a slow baseline spanning an hour or more: on a stream of seconds
+    /// it spans minutes, and a shift there is a change. 0 = the same dead zone for every
+    /// cell.
+    public var slowDeadZonePerLogFeature = 2.0
     /// Sigmas of the slow baseline's deviation beyond which its spread learns no more of
     /// a sample (each deviation is clipped there), on a span of `slowSpreadClipHours` or
     /// more. On a shorter span (a stream of seconds, where `slowBaselineMaximumSamples`
@@ -317,6 +324,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.deadZone, &deadZone)
         try read(.spikeUnit, &spikeUnit)
         try read(.slowDeadZone, &slowDeadZone)
+        try read(.slowDeadZonePerLogFeature, &slowDeadZonePerLogFeature)
         try read(.slowSpreadClip, &slowSpreadClip)
         try read(.slowSpreadClipMinimum, &slowSpreadClipMinimum)
         try read(.slowSpreadClipHours, &slowSpreadClipHours)
