@@ -69,6 +69,13 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// it spans minutes, and a shift there is a change. 0 = the same dead zone for every
     /// cell.
     public var slowDeadZonePerLogFeature = 2.0
+    /// Least sigma of a slow baseline spanning an hour or more, as a share of the value
+    /// (in the feature's own units): rain lifting an antenna's VSWR from 1.27 to 1.30, a
+    /// step of 2%, is some 13 sigmas of a metric that hardly ever moves, and no fault; at
+    /// 0.005 it is 3. Not on a span of minutes (a stream of seconds), where a small shift
+    /// is a change. 0.005, 0.01 and 0.02 scored the same (docs/evaluation.md, "Session
+    /// 19"). 0 = no floor.
+    public var slowRelativeFloor = 0.005
     /// Sigmas of the slow baseline's deviation beyond which its spread learns no more of
     /// a sample (each deviation is clipped there), on a span of `slowSpreadClipHours` or
     /// more. On a shorter span (a stream of seconds, where `slowBaselineMaximumSamples`
@@ -325,6 +332,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.spikeUnit, &spikeUnit)
         try read(.slowDeadZone, &slowDeadZone)
         try read(.slowDeadZonePerLogFeature, &slowDeadZonePerLogFeature)
+        try read(.slowRelativeFloor, &slowRelativeFloor)
         try read(.slowSpreadClip, &slowSpreadClip)
         try read(.slowSpreadClipMinimum, &slowSpreadClipMinimum)
         try read(.slowSpreadClipHours, &slowSpreadClipHours)

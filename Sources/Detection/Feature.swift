@@ -672,7 +672,11 @@ struct Feature: Codable, Sendable {
         // sigma * sqrt(alpha / (2 - alpha)); the slow deviation is judged against that.
         let levelAlpha = 2 / (settings.levelSpan + 1)
         let slowSpan = Self.slowSpan(settings: settings, samplesPerHour: samplesPerHour)
-        let slowSigma = max(1.2533 * slowMeanAbsoluteDeviation, sigma * (levelAlpha / (2 - levelAlpha)).squareRoot(), floor)
+        // On a span of hours, a deviation smaller than a few `slowRelativeFloor`s of the value
+        // is no fault (rain lifting an antenna's VSWR by 2%); on a span of minutes (a
+        // stream of seconds) a small shift is a change (a valve closing).
+        let relativeFloor = slowSpan >= samplesPerHour ? settings.slowRelativeFloor * abs(x) * derivative : 0
+        let slowSigma = max(1.2533 * slowMeanAbsoluteDeviation, sigma * (levelAlpha / (2 - levelAlpha)).squareRoot(), floor, relativeFloor)
         let zSlow = (level - slowLevel) / slowSigma
 
         lastForecast = forecast

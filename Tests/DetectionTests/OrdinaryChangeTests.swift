@@ -35,12 +35,12 @@ struct OrdinaryChangeTests {
         #expect(harness.raised.isEmpty, "raised: \(harness.raised.map { ($0.timestamp - start) / 3600 })")
     }
 
-    /// An antenna's VSWR at 5-minute reporting (1.27, noise 0.004, read to 0.001) and
+    /// An antenna's VSWR at 5-minute reporting (1.27, noise `noiseSD`, read to 0.001) and
     /// `others` steady metrics of their own noise; from 06:00 on day 2, for 3 hours, the
     /// VSWR stands `shift` higher (rain on the antenna: 0.02 is 5 of its sigmas, inside
     /// the fast dead zone, and far from its slow baseline). Returns the raises during the
     /// shift and before it.
-    static func rainOnTheAntenna(seed: UInt64, settings: DetectorSettings, others: Int, shift: Double = 0.02)
+    static func rainOnTheAntenna(seed: UInt64, settings: DetectorSettings, others: Int, shift: Double = 0.02, noiseSD: Double = 0.004)
         -> (during: Int, before: Int)
     {
         var harness = Harness(settings: settings)
@@ -50,7 +50,7 @@ struct OrdinaryChangeTests {
         let shiftEnd = shiftStart + 36
         var before = 0
         for i in 0..<(shiftEnd + 12) {
-            let vswr = 1.27 + noise.next(0.004) + (i >= shiftStart && i < shiftEnd ? shift : 0)
+            let vswr = 1.27 + noise.next(noiseSD) + (i >= shiftStart && i < shiftEnd ? shift : 0)
             var metrics = ["EQPT.VswrMean": (vswr * 1000).rounded() / 1000]
             for k in 0..<others { metrics["metric\(k)"] = (100 + Double(k) + otherNoise.next(2)).rounded() }
             _ = harness.feed(time: start + Double(i) * 300, metrics)
@@ -61,15 +61,31 @@ struct OrdinaryChangeTests {
 
     @Test("a 3-hour shift of 5 sigmas of one smooth metric (rain on an antenna) is raised on a series of its own, not on a cell of 31 features, where one of them lies that far from its slow baseline by chance more often (and is raised there with the slow dead zone the same for every cell)")
     func rainOnOneOfManyFeatures() {
-        var flat = DetectorSettings()
+        var noFloor = DetectorSettings()
+        noFloor.slowRelativeFloor = 0  // isolates the dead zone's growth with the features
+        var flat = noFloor
         flat.slowDeadZonePerLogFeature = 0
         for seed: UInt64 in [4, 5] {
-            let alone = Self.rainOnTheAntenna(seed: seed, settings: DetectorSettings(), others: 0)
+            let alone = Self.rainOnTheAntenna(seed: seed, settings: noFloor, others: 0)
             #expect(alone.during >= 1 && alone.before == 0, "seed \(seed), alone: \(alone)")
-            let ofMany = Self.rainOnTheAntenna(seed: seed, settings: DetectorSettings(), others: 30)
+            let ofMany = Self.rainOnTheAntenna(seed: seed, settings: noFloor, others: 30)
             #expect(ofMany.during == 0 && ofMany.before == 0, "seed \(seed), of many: \(ofMany)")
             let ofManyFlat = Self.rainOnTheAntenna(seed: seed, settings: flat, others: 30)
             #expect(ofManyFlat.during >= 1 && ofManyFlat.before == 0, "seed \(seed), of many, flat: \(ofManyFlat)")
+        }
+    }
+
+    @Test("on a series of its own, rain lifting the VSWR by 0.02 (1.6%) raises nothing once the slow baseline's sigma is at least half a percent of the value (and is raised without that floor); a shift of 0.1 on a noisier VSWR, the same 5 sigmas, is still raised")
+    func rainBelowTheRelativeFloor() {
+        var noFloor = DetectorSettings()
+        noFloor.slowRelativeFloor = 0
+        for seed: UInt64 in [4, 5] {
+            let small = Self.rainOnTheAntenna(seed: seed, settings: DetectorSettings(), others: 0)
+            #expect(small.during == 0 && small.before == 0, "seed \(seed), 0.02: \(small)")
+            let smallNoFloor = Self.rainOnTheAntenna(seed: seed, settings: noFloor, others: 0)
+            #expect(smallNoFloor.during >= 1 && smallNoFloor.before == 0, "seed \(seed), 0.02 without the floor: \(smallNoFloor)")
+            let large = Self.rainOnTheAntenna(seed: seed, settings: DetectorSettings(), others: 0, shift: 0.1, noiseSD: 0.02)
+            #expect(large.during >= 1 && large.before == 0, "seed \(seed), 0.1: \(large)")
         }
     }
 
