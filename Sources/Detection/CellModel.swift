@@ -815,7 +815,8 @@ struct CellModel: Codable, Sendable {
         let repeated = !published && missingCount > 0 && Self.onlyFalls(signature) && isRoutine(signature, at: t, settings: settings)
         let switchOff = !published && !repeated && Double(missingCount) >= settings.quietSwitchOffMissing
             && Self.onlyFalls(signature) && fellInQuietHours(evidence, at: t, settings: settings)
-        let routine = repeated || switchOff
+        let woke = !published && !repeated && !switchOff && wokeInItsFirstDay(evidence, settings: settings)
+        let routine = repeated || switchOff || woke
         remember(signature, at: t, settings: settings)
         let active = ActiveAlert(
             startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
@@ -883,6 +884,26 @@ struct CellModel: Codable, Sendable {
             fallen += 1
         }
         return fallen > 0
+    }
+
+    /// Whether a raise is a capacity layer waking in the features' first day (a stream that
+    /// began while it slept): every feature of the evidence rose, each in its first day,
+    /// `wakeRiseFeatures` or more of them from near zero to `wakeRiseFactor` times the
+    /// top of its normal range or more,
+    /// and nothing else (no fall, no gap, no reset) is in the evidence. Not on a stream
+    /// of seconds (its slow baseline spans minutes): a test bed has no layer to wake.
+    func wokeInItsFirstDay(_ evidence: [Alert.Evidence], settings: DetectorSettings) -> Bool {
+        guard settings.wakeRiseFeatures > 0, !evidence.isEmpty else { return false }
+        let samplesPerHour = period > 0 ? 3600 / period : 60
+        guard Feature.slowSpan(settings: settings, samplesPerHour: samplesPerHour) >= samplesPerHour else { return false }
+        let samplesPerDay = 24 * samplesPerHour
+        var rose = 0
+        for item in evidence {
+            guard let feature = features.first(where: { $0.name == item.metric }) else { return false }
+            guard Double(feature.samples) < samplesPerDay, item.high >= 0, item.value > item.high else { return false }
+            if item.value >= settings.wakeRiseFactor * item.high { rose += 1 }
+        }
+        return Double(rose) >= settings.wakeRiseFeatures
     }
 
     /// Hours after which a switch-off alert still open is raised: no night's energy saving

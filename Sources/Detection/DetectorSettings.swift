@@ -298,6 +298,20 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// A switch-off whose missing metrics come back within this many minutes was a
     /// restart, not the night's energy saving: it is raised then.
     public var quietSwitchOffMinutes = 60.0
+    /// Features that must rise together from near zero (the bottom of their normal range
+    /// at most 5% of the value) to `wakeRiseFactor` times its top or more, in their
+    /// first day, for a raise whose evidence holds only
+    /// such rises (each feature above its range, in its first day; no fall, gap or reset)
+    /// to be a capacity layer waking (a stream that began while it slept), not a fault:
+    /// routine, followed and not published. 3: C's first mornings (users, volume,
+    /// PRB and attempts from near zero to their day's level in one sample) raised 15 of
+    /// its 127 false alarms, 14 of them gone; 2 and 3 features scored the same. 0 = off.
+    public var wakeRiseFeatures = 3.0
+    /// How many times the top of its normal range a feature must rise to, to count
+    /// towards `wakeRiseFeatures`: a layer waking lifts its volumes and users 25-55 times
+    /// the top of the night's range, a surge of a busy cell's load a few times the top of
+    /// its day's. 3, 10 and 20 found the same mornings on C but one.
+    public var wakeRiseFactor = 20.0
     /// While the forecast accepts a shift (after `freezeHours` of surprise), its error
     /// scale learns at the full rate, not at the frozen gain (errors still clipped at the
     /// dead zone): a scale learned on a flat warm-up would otherwise stay near zero for
@@ -333,6 +347,8 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.slowDeadZone, &slowDeadZone)
         try read(.slowDeadZonePerLogFeature, &slowDeadZonePerLogFeature)
         try read(.slowRelativeFloor, &slowRelativeFloor)
+        try read(.wakeRiseFeatures, &wakeRiseFeatures)
+        try read(.wakeRiseFactor, &wakeRiseFactor)
         try read(.slowSpreadClip, &slowSpreadClip)
         try read(.slowSpreadClipMinimum, &slowSpreadClipMinimum)
         try read(.slowSpreadClipHours, &slowSpreadClipHours)

@@ -206,4 +206,54 @@ struct RoutineTests {
         for sample in samples[split...] { _ = second.feed(time: sample.time, sample.metrics) }
         #expect(first.transitions + second.transitions == whole.transitions)
     }
+
+    /// A cell at one-minute reporting whose stream begins at 01:00: four load metrics
+    /// (users, DL and UL volume, PRB) and two steady ones (RTT, temperature). With
+    /// `asleepUntil` (minutes), its capacity layer sleeps until then (load near zero) and
+    /// wakes in one sample to its day's level; with `backhaulAt`, the cell is awake all
+    /// along and from that minute its RTT goes from 5 to 50 ms and 5% of its packets are
+    /// lost, for an hour; with `surgeAt`, the cell is awake all along and from that minute
+    /// its four load metrics stand fifteen times higher, for an hour. Returns the raises
+    /// published.
+    static func firstMorning(
+        seed: UInt64, settings: DetectorSettings, asleepUntil: Int? = nil, backhaulAt: Int? = nil, surgeAt: Int? = nil
+    ) -> [Alert] {
+        var harness = Harness(settings: settings)
+        var noise = Noise(seed)
+        for minute in 60..<(14 * 60) {
+            let awake = asleepUntil.map { minute >= $0 } ?? true
+            let faulty = backhaulAt.map { minute >= $0 && minute < $0 + 60 } ?? false
+            let load = surgeAt.map { minute >= $0 && minute < $0 + 60 } ?? false ? 15.0 : 1.0
+            let metrics: [String: Double] = [
+                "RRC.ConnMean": max(0, awake ? (15 + noise.next(2)) * load : 0.2 + noise.next(0.1)),
+                "DRB.VolDl": max(0, awake ? (10_000 + noise.next(1_500)) * load : 30 + noise.next(8)),
+                "DRB.VolUl": max(0, awake ? (1_500 + noise.next(250)) * load : 5 + noise.next(1.5)),
+                "RRU.PrbDl": max(0, awake ? (20 + noise.next(3)) * load : 0.1 + noise.next(0.03)),
+                "TN.RttMs": faulty ? 50 + noise.next(3) : 5 + noise.next(0.3),
+                "TN.LossPct": faulty ? 5 + noise.next(0.5) : 0,
+                "EQ.TempC": 30 + noise.next(0.2),
+            ]
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+        }
+        return harness.raised
+    }
+
+    @Test("a stream that begins while the capacity layer sleeps: its first morning (four load metrics from near zero to their day's level in one sample) is routine, raised without the rule; on a cell's first day, a backhaul fault (two metrics rising tenfold) and the four load metrics jumping fifteenfold from their day's level (4-7 times the top of their range) are still raised")
+    func layerWakesOnItsFirstMorning() {
+        var off = DetectorSettings()
+        off.wakeRiseFeatures = 0
+        for seed: UInt64 in [1, 2] {
+            let woke = Self.firstMorning(seed: seed, settings: DetectorSettings(), asleepUntil: 330)
+            #expect(woke.isEmpty, "seed \(seed): \(woke.map { ($0.timestamp - start) / 60 })")
+            let wokeWithoutRule = Self.firstMorning(seed: seed, settings: off, asleepUntil: 330)
+            #expect(wokeWithoutRule.contains { $0.timestamp >= start + 330 * 60 && $0.timestamp < start + 360 * 60 },
+                    "seed \(seed), without the rule: \(wokeWithoutRule.map { ($0.timestamp - start) / 60 })")
+            let backhaul = Self.firstMorning(seed: seed, settings: DetectorSettings(), backhaulAt: 600)
+            #expect(backhaul.contains { $0.timestamp >= start + 600 * 60 && $0.timestamp < start + 610 * 60 },
+                    "seed \(seed), backhaul: \(backhaul.map { ($0.timestamp - start) / 60 })")
+            let surge = Self.firstMorning(seed: seed, settings: DetectorSettings(), surgeAt: 600)
+            #expect(surge.contains { $0.timestamp >= start + 600 * 60 && $0.timestamp < start + 610 * 60 },
+                    "seed \(seed), surge: \(surge.map { ($0.timestamp - start) / 60 })")
+        }
+    }
 }
