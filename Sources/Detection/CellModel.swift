@@ -821,7 +821,7 @@ struct CellModel: Codable, Sendable {
         let active = ActiveAlert(
             startedAt: t, severity: severity, kind: kind, lastPublished: t, evidenceNames: evidence.map(\.metric),
             topics: [severity], routine: routine ? true : nil,
-            switchOff: routine && Double(missingCount) >= settings.quietSwitchOffMissing ? true : nil)
+            switchOff: (repeated || switchOff) && Double(missingCount) >= settings.quietSwitchOffMissing ? true : nil)
         alert = active
         alertAcceptedUntil = t + settings.maximumAlertHours * 3600
         guard !routine else { return nil }
@@ -896,12 +896,18 @@ struct CellModel: Codable, Sendable {
         guard settings.wakeRiseFeatures > 0, !evidence.isEmpty else { return false }
         let samplesPerHour = period > 0 ? 3600 / period : 60
         guard Feature.slowSpan(settings: settings, samplesPerHour: samplesPerHour) >= samplesPerHour else { return false }
-        let samplesPerDay = 24 * samplesPerHour
+        // The cell's first day: its oldest feature (one relearned later starts again).
+        let oldest = features.reduce(0) { max($0, $1.samples) }
+        guard Double(oldest) < 24 * samplesPerHour else { return false }
+        // Nothing fell, not even a feature beyond the evidence's first five.
+        guard !features.contains(where: { $0.alertSpikes.off > 0 }) else { return false }
         var rose = 0
         for item in evidence {
-            guard let feature = features.first(where: { $0.name == item.metric }) else { return false }
-            guard Double(feature.samples) < samplesPerDay, item.high >= 0, item.value > item.high else { return false }
-            if item.value >= settings.wakeRiseFactor * item.high { rose += 1 }
+            // An event (a joint fall, a gap, a reset) is no feature: no layer waking.
+            guard features.contains(where: { $0.name == item.metric }) else { return false }
+            guard item.value > item.high, item.high >= 0 else { return false }
+            // A range whose top is zero or less (or rounds to it) makes no multiple.
+            if item.high > 0 && item.high.isFinite && item.value >= settings.wakeRiseFactor * item.high { rose += 1 }
         }
         return Double(rose) >= settings.wakeRiseFeatures
     }

@@ -70,11 +70,11 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// cell.
     public var slowDeadZonePerLogFeature = 2.0
     /// Least sigma of a slow baseline spanning an hour or more, as a share of the value
-    /// (in the feature's own units): rain lifting an antenna's VSWR from 1.27 to 1.30, a
-    /// step of 2%, is some 13 sigmas of a metric that hardly ever moves, and no fault; at
-    /// 0.005 it is 3. Not on a span of minutes (a stream of seconds), where a small shift
-    /// is a change. 0.005, 0.01 and 0.02 scored the same (docs/evaluation.md, "Session
-    /// 19"). 0 = no floor.
+    /// (in the feature's own units; not for a ratio): rain lifting an antenna's VSWR from
+    /// 1.27 to 1.30, a step of 2.4%, is some 13 sigmas of a metric that hardly ever moves,
+    /// and no fault; at 0.005 it is under 5. Not on a span of minutes (a stream of
+    /// seconds), where a small shift is a change. 0.005, 0.01 and 0.02 scored the same
+    /// (docs/evaluation.md, "Session 19"). 0 = no floor.
     public var slowRelativeFloor = 0.005
     /// Sigmas of the slow baseline's deviation beyond which its spread learns no more of
     /// a sample (each deviation is clipped there), on a span of `slowSpreadClipHours` or
@@ -298,14 +298,14 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// A switch-off whose missing metrics come back within this many minutes was a
     /// restart, not the night's energy saving: it is raised then.
     public var quietSwitchOffMinutes = 60.0
-    /// Features that must rise together from near zero (the bottom of their normal range
-    /// at most 5% of the value) to `wakeRiseFactor` times its top or more, in their
-    /// first day, for a raise whose evidence holds only
-    /// such rises (each feature above its range, in its first day; no fall, gap or reset)
-    /// to be a capacity layer waking (a stream that began while it slept), not a fault:
-    /// routine, followed and not published. 3: C's first mornings (users, volume,
-    /// PRB and attempts from near zero to their day's level in one sample) raised 15 of
-    /// its 127 false alarms, 14 of them gone; 2 and 3 features scored the same. 0 = off.
+    /// Features that must rise together to `wakeRiseFactor` times the top of their
+    /// normal range or more, in the cell's first day, for a raise whose evidence holds only
+    /// rises (each feature above its range, none of the cell's features falling; no gap,
+    /// reset or joint fall) to be a capacity layer waking (a stream that began while it
+    /// slept), not a fault: routine, followed and not published. 3: C's first mornings
+    /// (users, volume, PRB and attempts from near zero to their day's level in one
+    /// sample) raised 15 of its 127 false alarms, 14 of them gone; 2 and 3 features
+    /// scored the same. 0 = off.
     public var wakeRiseFeatures = 3.0
     /// How many times the top of its normal range a feature must rise to, to count
     /// towards `wakeRiseFeatures`: a layer waking lifts its volumes and users 25-55 times

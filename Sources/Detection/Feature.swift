@@ -674,8 +674,11 @@ struct Feature: Codable, Sendable {
         let slowSpan = Self.slowSpan(settings: settings, samplesPerHour: samplesPerHour)
         // On a span of hours, a deviation smaller than a few `slowRelativeFloor`s of the value
         // is no fault (rain lifting an antenna's VSWR by 2%); on a span of minutes (a
-        // stream of seconds) a small shift is a change (a valve closing).
-        let relativeFloor = slowSpan >= samplesPerHour ? settings.slowRelativeFloor * abs(x) * derivative : 0
+        // stream of seconds) a small shift is a change (a valve closing). Not for a ratio:
+        // a success rate near 1 has its failures' counts judged (``RatioBaseline``), and
+        // half a percent is its whole failure budget. (On a level in dBm, half a percent
+        // of the value is half a decibel: below that, UL noise raised false alarms on D.)
+        let relativeFloor = slowSpan >= samplesPerHour && !isRatio ? settings.slowRelativeFloor * abs(x) * derivative : 0
         let slowSigma = max(1.2533 * slowMeanAbsoluteDeviation, sigma * (levelAlpha / (2 - levelAlpha)).squareRoot(), floor, relativeFloor)
         let zSlow = (level - slowLevel) / slowSigma
 
@@ -769,6 +772,9 @@ struct Feature: Codable, Sendable {
         // span of minutes (a stream of seconds) speaks within minutes, and a shift in
         // them is a change (a valve closing), not a day to learn.
         let slowFollows = settings.slowWarmupLearns && Double(samples) < 2 * slowSpan && slowSpan >= samplesPerHour
+        // (The base dead zone, not the one grown with the cell's features that its spikes
+        // use: judged at the grown one, the slow baseline learned more of a shift and
+        // scored no better, docs/evaluation.md "Session 19".)
         let slowSurprising = (!slowFollows && abs(zSlow) > settings.slowDeadZone) || frozen
         let slowAlpha = 2 / (slowSpan + 1) * (slowSurprising ? settings.frozenGain : 1)
         let slowDeviation = level - slowLevel
