@@ -886,12 +886,12 @@ struct CellModel: Codable, Sendable {
         return fallen > 0
     }
 
-    /// Whether a raise is a capacity layer waking in the features' first day (a stream that
-    /// began while it slept): every feature of the evidence rose, each in its first day,
-    /// `wakeRiseFeatures` or more of them from near zero to `wakeRiseFactor` times the
-    /// top of its normal range or more,
-    /// and nothing else (no fall, no gap, no reset) is in the evidence. Not on a stream
-    /// of seconds (its slow baseline spans minutes): a test bed has no layer to wake.
+    /// Whether a raise is a capacity layer waking in the cell's first day (a stream that
+    /// began while it slept): every feature of the evidence rose, `wakeRiseFeatures` or
+    /// more of them to `wakeRiseFactor` times the top of its normal range or more, no
+    /// feature of the cell fell, and nothing else (no gap, reset or joint fall) is in the
+    /// evidence. Not on a stream of seconds (its slow baseline spans minutes): a test bed
+    /// has no layer to wake.
     func wokeInItsFirstDay(_ evidence: [Alert.Evidence], settings: DetectorSettings) -> Bool {
         guard settings.wakeRiseFeatures > 0, !evidence.isEmpty else { return false }
         let samplesPerHour = period > 0 ? 3600 / period : 60

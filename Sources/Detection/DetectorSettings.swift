@@ -65,9 +65,9 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// Sigmas added to `slowDeadZone` per natural log of the features a cell carries: of
     /// many features, one lies far from its slow baseline by chance more often (a cell of
     /// 35 features judges each slow deviation at 5 + 2 ln 35 = 12 sigmas; a single series
-    /// at 5: rain lifting every antenna's VSWR by 2% is not a fault). Only on a slow baseline spanning an hour or more: on a stream of seconds
-    /// it spans minutes, and a shift there is a change. 0 = the same dead zone for every
-    /// cell.
+    /// at 5: rain lifting every antenna's VSWR by 2% is not a fault). Only on a slow
+    /// baseline spanning an hour or more: on a stream of seconds it spans minutes, and a
+    /// shift there is a change. 0 = the same dead zone for every cell.
     public var slowDeadZonePerLogFeature = 2.0
     /// Least sigma of a slow baseline spanning an hour or more, as a share of the value
     /// (in the feature's own units; not for a ratio): rain lifting an antenna's VSWR from
