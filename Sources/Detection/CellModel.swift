@@ -366,9 +366,9 @@ struct CellModel: Codable, Sendable {
         // The more features, the more often one lies far from its slow baseline of hours
         // by chance. (A span of minutes, on a stream of seconds, keeps the dead zone: a
         // shift there is a change, a valve closing.)
-        let slowSpanOfHours = Feature.slowSpan(settings: settings, samplesPerHour: samplesPerHour) >= samplesPerHour
         let slowDeadZone = settings.slowDeadZone
-            + (slowSpanOfHours ? settings.slowDeadZonePerLogFeature * log(Double(max(features.count, 1))) : 0)
+            + (Feature.slowSpanIsHours(settings: settings, samplesPerHour: samplesPerHour)
+                ? settings.slowDeadZonePerLogFeature * log(Double(max(features.count, 1))) : 0)
         // The features are moved out for the loop and walked through one buffer: no
         // uniqueness check or copy-on-write per access.
         do {
@@ -895,7 +895,7 @@ struct CellModel: Codable, Sendable {
     func wokeInItsFirstDay(_ evidence: [Alert.Evidence], settings: DetectorSettings) -> Bool {
         guard settings.wakeRiseFeatures > 0, !evidence.isEmpty else { return false }
         let samplesPerHour = period > 0 ? 3600 / period : 60
-        guard Feature.slowSpan(settings: settings, samplesPerHour: samplesPerHour) >= samplesPerHour else { return false }
+        guard Feature.slowSpanIsHours(settings: settings, samplesPerHour: samplesPerHour) else { return false }
         // The cell's first day: its oldest feature (one relearned later starts again).
         let oldest = features.reduce(0) { max($0, $1.samples) }
         guard Double(oldest) < 24 * samplesPerHour else { return false }

@@ -479,6 +479,14 @@ struct Feature: Codable, Sendable {
         return max(min(settings.slowBaselineHours * samplesPerHour, limit), 10)
     }
 
+    /// Whether the slow baseline spans an hour or more (a sample every 10 s or slower, by
+    /// default): a stream of seconds spans minutes, where a small shift is a change, and
+    /// the rules made for a cell's hours (the first day's full gain, the relative floor,
+    /// the dead zone grown with the features, a layer's first morning) do not apply.
+    static func slowSpanIsHours(settings: DetectorSettings, samplesPerHour: Double) -> Bool {
+        slowSpan(settings: settings, samplesPerHour: samplesPerHour) >= samplesPerHour
+    }
+
     /// Sigmas beyond which the slow baseline's spread clips a deviation it learns:
     /// `slowSpreadClip` on a span of `slowSpreadClipHours` or more, in proportion on a
     /// shorter one, at least `slowSpreadClipMinimum`. A span of half an hour or more
@@ -672,13 +680,14 @@ struct Feature: Codable, Sendable {
         // sigma * sqrt(alpha / (2 - alpha)); the slow deviation is judged against that.
         let levelAlpha = 2 / (settings.levelSpan + 1)
         let slowSpan = Self.slowSpan(settings: settings, samplesPerHour: samplesPerHour)
+        let spanOfHours = slowSpan >= samplesPerHour  // ``slowSpanIsHours(settings:samplesPerHour:)``
         // On a span of hours, a deviation smaller than a few `slowRelativeFloor`s of the value
         // is no fault (rain lifting an antenna's VSWR by 2%); on a span of minutes (a
         // stream of seconds) a small shift is a change (a valve closing). Not for a ratio:
         // a success rate near 1 has its failures' counts judged (``RatioBaseline``), and
         // half a percent is its whole failure budget. (On a level in dBm, half a percent
         // of the value is half a decibel: below that, UL noise raised false alarms on D.)
-        let relativeFloor = slowSpan >= samplesPerHour && !isRatio ? settings.slowRelativeFloor * abs(x) * derivative : 0
+        let relativeFloor = spanOfHours && !isRatio ? settings.slowRelativeFloor * abs(x) * derivative : 0
         let slowSigma = max(1.2533 * slowMeanAbsoluteDeviation, sigma * (levelAlpha / (2 - levelAlpha)).squareRoot(), floor, relativeFloor)
         let zSlow = (level - slowLevel) / slowSigma
 
@@ -771,7 +780,7 @@ struct Feature: Codable, Sendable {
         // would otherwise keep them as its baseline and speak of the whole first day. A
         // span of minutes (a stream of seconds) speaks within minutes, and a shift in
         // them is a change (a valve closing), not a day to learn.
-        let slowFollows = settings.slowWarmupLearns && Double(samples) < 2 * slowSpan && slowSpan >= samplesPerHour
+        let slowFollows = settings.slowWarmupLearns && Double(samples) < 2 * slowSpan && spanOfHours
         // (The base dead zone, not the one grown with the cell's features that its spikes
         // use: judged at the grown one, the slow baseline learned more of a shift and
         // scored no better, docs/evaluation.md "Session 19".)
