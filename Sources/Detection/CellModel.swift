@@ -559,6 +559,11 @@ struct CellModel: Codable, Sendable {
         if featureDrive > 0 {
             evidence.receive(0, weight: min(featureDrive, settings.evidencePerSample), at: evidenceTime, tau: evidenceTau)
         }
+        // A restart (counters from zero) under an open alert whose episode had none:
+        // something else happening (``DetectorSettings/turnOnRestarts``). Counted before
+        // this sample's events join the episode.
+        let newRestart = settings.turnOnRestarts && alert != nil && eventWeight > 0 && anyReset
+            && events.contains { $0.key == "counter_reset" } && episodeEvents["counter_reset"] == nil
         if eventWeight > 0 {
             evidence.receive(0, weight: eventWeight, at: evidenceTime, tau: evidenceTau)
             // (A joint fall's spikes were counted on the features that fell.)
@@ -630,18 +635,19 @@ struct CellModel: Codable, Sendable {
             }
         }
         let published = alert?.routine != true
-        if let active = alert, newFalls >= 2 || newRises >= 2, t - active.startedAt >= settings.turnAfterSeconds {
+        if let active = alert, newFalls >= 2 || newRises >= 2 || newRestart, t - active.startedAt >= settings.turnAfterSeconds {
             // The cell turned: features that had not carried the open alert fall together
             // (its users and access going, under a morning alert of load or delay), or
-            // rise together (a backhaul's delay and loss, under an alert of load). The old
-            // alert clears and the change is raised as an episode of its own, which keeps
-            // only the spikes, in the change's direction, of what did not carry the old one.
+            // rise together (a backhaul's delay and loss, under an alert of load), or it
+            // restarted. The old alert clears and the change is raised as an episode of
+            // its own, which keeps only the spikes, in the change's direction, of what did
+            // not carry the old one (a restart: only the restart).
             if published {
                 transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
                                              names: names))
             }
             for index in features.indices {
-                if index < carriedEpisode.count && carriedEpisode[index] {
+                if newRestart || (index < carriedEpisode.count && carriedEpisode[index]) {
                     features[index].alertSpikes = (0, 0)
                 } else if newFalls >= 2 {
                     features[index].alertSpikes.on = 0
@@ -650,6 +656,7 @@ struct CellModel: Codable, Sendable {
                 }
             }
             episodeEvents = [:]
+            if newRestart { episodeEvents["counter_reset"] = 1 }
             episodeAge = 1
             classCounts = nil
             frozenKind = nil

@@ -7,7 +7,7 @@ import Testing
 /// Cases found on a third independent generator and on B's 15-minute files (session 16):
 /// a cell whose stream begins while its capacity layer sleeps, a backhaul fault under an
 /// older alert, an enclosure heating at night inside the day's range, and 32-bit running
-/// totals that wrap.
+/// totals that wrap; and on C and D (session 20), a restart under an older alert.
 @Suite("Night layers, turns on rises, heat at night, counters that wrap")
 struct NightAndTurnTests {
     /// An office cell reporting every 5 minutes whose stream starts at midnight with its
@@ -64,6 +64,38 @@ struct NightAndTurnTests {
         var control = DetectorSettings()
         control.turnOnRises = false
         let old = Self.backhaulUnderOpenAlert(settings: control)
+        #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute)): the case cannot fail")
+    }
+
+    /// ``OrdinaryChangeTests/underLatencyClimb(settings:seed:minutes:metrics:)`` with two
+    /// running totals of volume that restart from zero at 17:00 (a software restart under
+    /// the climb's alert; nothing else moves).
+    static func restartUnderOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
+        let restart = OrdinaryChangeTests.latencyClimbStart + 180
+        var down = 5e9
+        var up = 7e8
+        return OrdinaryChangeTests.underLatencyClimb(settings: settings, seed: 31, minutes: restart + 60) { minute, noise in
+            let users = 4 + 40 * OrdinaryChangeTests.load(minute)
+            var metrics = OrdinaryChangeTests.cellMetrics(users: users, perUserThroughput: 30_000, noise: &noise)
+            if minute == restart { down = 0; up = 0 }
+            down += users * 2e4 * (1 + noise.next(0.05))
+            up += users * 3e3 * (1 + noise.next(0.05))
+            metrics["DRB.PdcpSduVolumeDlTotal"] = down.rounded()
+            metrics["DRB.PdcpSduVolumeUlTotal"] = up.rounded()
+            return metrics
+        }
+    }
+
+    @Test("a restart (two running totals from zero) under an open alert of something else turns the cell: the old alert clears and the restart is raised (without it, lost in the old alert)")
+    func restartUnderOpenAlert() throws {
+        let raises = Self.restartUnderOpenAlert(settings: DetectorSettings())
+        try #require(raises.count == 2, "raises at minutes \(raises.map(\.minute))")
+        #expect(raises[0].minute >= 0 && raises[0].minute < 30 && raises[0].evidence.contains("TN.LatencyMean"))
+        #expect(raises[1].minute >= 180 && raises[1].minute <= 182, "the restart raised \(raises[1].minute - 180) minutes in")
+        #expect(raises[1].evidence.contains("counter_reset"), "evidence \(raises[1].evidence)")
+        var control = DetectorSettings()
+        control.turnOnRestarts = false
+        let old = Self.restartUnderOpenAlert(settings: control)
         #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute)): the case cannot fail")
     }
 
