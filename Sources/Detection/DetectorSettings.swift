@@ -22,6 +22,13 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// at the warm-up's end) and checked on six others (docs/evaluation.md); it changes
     /// nothing on streams of one sample every 1.7 s or slower.
     public var warmupSeconds = 100.0
+    /// The warm-up lasts at most this many telemetry seconds (and at least
+    /// ``minimumWarmupSamples`` samples); 0 = `warmupSamples` however long they take.
+    /// 21,600 (6 hours) shortens it only at one sample every 6 minutes or slower: D's two
+    /// 15-minute files found 9 more faults of their first day (0.395 / 0.325 -> 0.444 /
+    /// 0.395), for 2 false alarms more on A's 15-minute file (0.895 -> 0.850) and one each
+    /// on C's two; 4 hours cost more, 8 and 10 gained less (docs/evaluation.md, "Session 20").
+    public var warmupMostSeconds = 21_600.0
     /// Update gain while a feature is surprising or its cell is alerting (0 = frozen).
     public var frozenGain = 0.02
     /// Hours a surprising feature's fast expectation stays frozen before it accepts the
@@ -338,6 +345,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.slowBaselineHours, &slowBaselineHours)
         try read(.slowBaselineMaximumSamples, &slowBaselineMaximumSamples)
         try read(.warmupSamples, &warmupSamples)
+        try read(.warmupMostSeconds, &warmupMostSeconds)
         try read(.warmupSeconds, &warmupSeconds)
         try read(.frozenGain, &frozenGain)
         try read(.freezeHours, &freezeHours)

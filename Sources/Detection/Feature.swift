@@ -467,10 +467,17 @@ struct Feature: Codable, Sendable {
     /// Hourly slots the day's envelope needs before it may speak.
     static let envelopeReadyHours = 20
 
-    /// Samples a feature warms up for: `warmupSamples`, and at least `warmupSeconds` of
-    /// telemetry (on a stream of seconds, one minute shows only the fastest noise).
+    /// Samples a feature warms up for: `warmupSamples`, but no more than `warmupMostSeconds`
+    /// of telemetry (at least ``DetectorSettings/minimumWarmupSamples``: at 15-minute
+    /// reporting, 60 samples would leave a cell unwatched for 15 hours), and at least
+    /// `warmupSeconds` of telemetry (on a stream of seconds, one minute shows only the
+    /// fastest noise).
     static func warmup(settings: DetectorSettings, samplesPerHour: Double) -> Double {
-        max(Double(settings.warmupSamples), settings.warmupSeconds * samplesPerHour / 3600)
+        var samples = Double(settings.warmupSamples)
+        if settings.warmupMostSeconds > 0 {
+            samples = min(samples, max(Double(DetectorSettings.minimumWarmupSamples), settings.warmupMostSeconds * samplesPerHour / 3600))
+        }
+        return max(samples, settings.warmupSeconds * samplesPerHour / 3600)
     }
 
     /// The slow baseline's span in samples: its hours, at most its sample limit.

@@ -7,7 +7,8 @@ import Testing
 /// Cases found on a third independent generator and on B's 15-minute files (session 16):
 /// a cell whose stream begins while its capacity layer sleeps, a backhaul fault under an
 /// older alert, an enclosure heating at night inside the day's range, and 32-bit running
-/// totals that wrap; and on C and D (session 20), a restart under an older alert.
+/// totals that wrap; and on C and D (session 20), a restart under an older alert and a
+/// fault in a 15-minute stream's first hours.
 @Suite("Night layers, turns on rises, heat at night, counters that wrap")
 struct NightAndTurnTests {
     /// An office cell reporting every 5 minutes whose stream starts at midnight with its
@@ -97,6 +98,35 @@ struct NightAndTurnTests {
         control.turnOnRestarts = false
         let old = Self.restartUnderOpenAlert(settings: control)
         #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute)): the case cannot fail")
+    }
+
+    /// A cell reporting every 15 minutes from midnight whose transport delay and loss
+    /// jump twentyfold from 12:00 to 14:00 of its first day (a backhaul fault). Returns
+    /// its raises, in hours from the first sample.
+    static func backhaulInFirstHours(settings: DetectorSettings) -> [Double] {
+        var harness = Harness(settings: settings)
+        var noise = Noise(37)
+        for interval in 0..<(16 * 4) {
+            let minute = interval * 15
+            var metrics = OrdinaryChangeTests.cellMetrics(
+                users: 4 + 40 * OrdinaryChangeTests.load(minute), perUserThroughput: 30_000, noise: &noise)
+            let backhaul = minute >= 12 * 60 && minute < 14 * 60 ? 20.0 : 1
+            metrics["TN.RttMs"] = backhaul * (4 + noise.next(0.2))
+            metrics["TN.LossPct"] = backhaul * (0.01 + abs(noise.next(0.002)))
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+        }
+        return harness.raised.map { ($0.timestamp - start) / 3600 }
+    }
+
+    @Test("at 15-minute reporting a backhaul fault twelve hours into a cell's first day is raised: the warm-up lasts 6 hours (after the 20 samples that tell a level from a counter), not 60 samples (15 hours); the morning before it raises nothing")
+    func backhaulInFirstHours() {
+        let raises = Self.backhaulInFirstHours(settings: DetectorSettings())
+        #expect(raises.contains { $0 >= 12 && $0 <= 12.5 }, "raised at hours \(raises)")
+        #expect(!raises.contains { $0 < 12 }, "raised before the fault, at hours \(raises)")
+        var control = DetectorSettings()
+        control.warmupMostSeconds = 0
+        let old = Self.backhaulInFirstHours(settings: control)
+        #expect(!old.contains { $0 >= 12 && $0 <= 14.25 }, "the control (60 samples) raised at hours \(old): the case cannot fail")
     }
 
     /// The drift neuron of an enclosure temperature reporting every 15 minutes, 16-27
