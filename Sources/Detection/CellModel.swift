@@ -559,11 +559,18 @@ struct CellModel: Codable, Sendable {
         if featureDrive > 0 {
             evidence.receive(0, weight: min(featureDrive, settings.evidencePerSample), at: evidenceTime, tau: evidenceTau)
         }
-        // A restart (counters from zero) under an open alert whose episode had none:
-        // something else happening (``DetectorSettings/turnOnRestarts``). Counted before
-        // this sample's events join the episode.
-        let newRestart = settings.turnOnRestarts && alert != nil && eventWeight > 0 && anyReset
-            && events.contains { $0.key == "counter_reset" } && episodeEvents["counter_reset"] == nil
+        // A restart under an open alert (not a routine one: that has its own rule below)
+        // whose episode had none: something else happening
+        // (``DetectorSettings/turnOnRestarts``). A restart is a counter reset that weighs
+        // as several counters from zero (two or more, one with a gap or a late sample):
+        // one counter from zero alone may be its own wrap. Counted before this sample's
+        // events join the episode; a reset of the sample before, which a late sample now
+        // completes, is part of this restart.
+        let resetsBefore = (episodeEvents["counter_reset"] ?? 0) - (samplesSinceReset == 1 ? 1 : 0)
+        let newRestart = settings.turnOnRestarts && settings.turnAfterSeconds > 0
+            && alert != nil && alert?.routine != true
+            && events.contains { $0.key == "counter_reset" } && eventWeight >= 2 * settings.eventWeight
+            && resetsBefore <= 0
         if eventWeight > 0 {
             evidence.receive(0, weight: eventWeight, at: evidenceTime, tau: evidenceTau)
             // (A joint fall's spikes were counted on the features that fell.)
@@ -635,7 +642,9 @@ struct CellModel: Codable, Sendable {
             }
         }
         let published = alert?.routine != true
-        if let active = alert, newFalls >= 2 || newRises >= 2 || newRestart, t - active.startedAt >= settings.turnAfterSeconds {
+        if let active = alert, newFalls >= 2 || newRises >= 2 || (newRestart && evidenceFired),
+            t - active.startedAt >= settings.turnAfterSeconds
+        {
             // The cell turned: features that had not carried the open alert fall together
             // (its users and access going, under a morning alert of load or delay), or
             // rise together (a backhaul's delay and loss, under an alert of load), or it
@@ -656,7 +665,10 @@ struct CellModel: Codable, Sendable {
                 }
             }
             episodeEvents = [:]
-            if newRestart { episodeEvents["counter_reset"] = 1 }
+            if newRestart {
+                // The restart's events (a gap with it) begin the new episode.
+                for event in events where event.key != "joint_fall" { episodeEvents[event.key] = 1 }
+            }
             episodeAge = 1
             classCounts = nil
             frozenKind = nil

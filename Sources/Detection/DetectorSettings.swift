@@ -26,8 +26,8 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// ``minimumWarmupSamples`` samples); 0 = `warmupSamples` however long they take.
     /// 21,600 (6 hours) shortens it only at one sample every 6 minutes or slower: D's two
     /// 15-minute files found 9 more faults of their first day (0.395 / 0.325 -> 0.444 /
-    /// 0.395), for 2 false alarms more on A's 15-minute file (0.895 -> 0.850) and one each
-    /// on C's two; 4 hours cost more, 8 and 10 gained less (docs/evaluation.md, "Session 20").
+    /// 0.391), for 3 false alarms more on A's and B's 15-minute files and one on each of
+    /// C's; 4 hours cost more, 8 and 10 gained less (docs/evaluation.md, "Session 20").
     public var warmupMostSeconds = 21_600.0
     /// Update gain while a feature is surprising or its cell is alerting (0 = frozen).
     public var frozenGain = 0.02
@@ -243,17 +243,19 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// An alert open this many telemetry seconds is cleared, and a new one raised, when
     /// two or more features that had not carried it fire their OFF neurons at once with
     /// the evidence neuron (a cell going to sleep under an older alert), or their ON
-    /// neurons (`turnOnRises`); 0 = never.
+    /// neurons (`turnOnRises`), or the cell restarts (`turnOnRestarts`); 0 = never.
     public var turnAfterSeconds = 3600.0
     /// A turn may also come from two or more such features firing their ON neurons at
     /// once (a backhaul's delay and loss rising under an older alert of load). On: B's
     /// 15-minute seed 95 0.819 -> 0.847, the 32 files 0.8965 / 0.8672 -> 0.8964 / 0.8683.
     public var turnOnRises = true
-    /// An alert open `turnAfterSeconds` is cleared, and a new one raised, when the cell
-    /// restarts (counters from zero) and its episode had no restart: a restart under a
-    /// day-long alert of temperature or delay is a fault of its own. On: C's new six
-    /// 0.791 -> 0.800 (3 more faults found, no false alarm), D 0.463 -> 0.465; a
-    /// reporting gap too: D 20 more false alarms (collectors' gaps), not taken.
+    /// An alert open `turnAfterSeconds` (not a routine one) is cleared, and a new one
+    /// raised, when the cell restarts and its episode had no restart: a counter reset
+    /// that weighs as several counters from zero (two or more, or one with a gap or a
+    /// late sample), with the evidence neuron firing. A restart under a day-long alert of
+    /// temperature or delay is a fault of its own. On: C's new six 0.790 -> 0.798 (3
+    /// more faults found, no false alarm), D 0.483 -> 0.485; a reporting gap too: D 19
+    /// more false alarms (collectors' gaps), not taken.
     public var turnOnRestarts = true
     /// An active alert is re-published as `updated` at most this often, telemetry seconds.
     public var updateInterval = 300.0

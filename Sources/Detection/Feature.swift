@@ -255,6 +255,9 @@ struct Feature: Codable, Sendable {
     var silenceExpected = 0.0
     var silenceMissed = 0.0
     var silenceLength = 0
+    /// The warm-up is over (``stillWarming(settings:samplesPerHour:)``); it does not begin
+    /// again.
+    var warmedUp = false
     /// This sample's clipped slow deviation (NaN when the slow baseline is not ready),
     /// for the coupling's second pass (transient).
     var lastSlowDeviation = Double.nan
@@ -285,7 +288,7 @@ struct Feature: Codable, Sendable {
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastForecast, lastSigma, alertOn, alertOff
         case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, acceptedShiftAge, streakStartResidual, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow, lastDayThisHour
         case contexts, habituation, coMoment, ownMoment, profile, hourNoise, attemptsPerInterval, ratioBaseline
-        case driftUp, driftDown, silenceExpected, silenceMissed, silenceLength, relation
+        case driftUp, driftDown, silenceExpected, silenceMissed, silenceLength, relation, warmedUp
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -356,6 +359,7 @@ struct Feature: Codable, Sendable {
         silenceExpected = try c.decodeIfPresent(Double.self, forKey: .silenceExpected) ?? 0
         silenceMissed = try c.decodeIfPresent(Double.self, forKey: .silenceMissed) ?? 0
         silenceLength = try c.decodeIfPresent(Int.self, forKey: .silenceLength) ?? 0
+        warmedUp = try c.decodeIfPresent(Bool.self, forKey: .warmedUp) ?? false
         relation = try c.decodeIfPresent(Relation.self, forKey: .relation) ?? Relation()
         guard relation.isValid else {
             throw DecodingError.dataCorruptedError(
@@ -435,6 +439,7 @@ struct Feature: Codable, Sendable {
         try c.encode(silenceExpected, forKey: .silenceExpected)
         try c.encode(silenceMissed, forKey: .silenceMissed)
         try c.encode(silenceLength, forKey: .silenceLength)
+        try c.encode(warmedUp, forKey: .warmedUp)
         try c.encode(relation, forKey: .relation)
     }
 
@@ -474,10 +479,18 @@ struct Feature: Codable, Sendable {
     /// fastest noise).
     static func warmup(settings: DetectorSettings, samplesPerHour: Double) -> Double {
         var samples = Double(settings.warmupSamples)
-        if settings.warmupMostSeconds > 0 {
+        if settings.warmupMostSeconds > 0 && samplesPerHour.isFinite && samplesPerHour > 0 {
             samples = min(samples, max(Double(DetectorSettings.minimumWarmupSamples), settings.warmupMostSeconds * samplesPerHour / 3600))
         }
         return max(samples, settings.warmupSeconds * samplesPerHour / 3600)
+    }
+
+    /// Whether the feature is still warming up (``warmup(settings:samplesPerHour:)``).
+    /// Once over, the warm-up stays over: a reporting period that shortens (more samples
+    /// an hour, a longer warm-up in samples) does not silence a feature that spoke.
+    mutating func stillWarming(settings: DetectorSettings, samplesPerHour: Double) -> Bool {
+        if !warmedUp && Double(samples) >= Self.warmup(settings: settings, samplesPerHour: samplesPerHour) { warmedUp = true }
+        return !warmedUp
     }
 
     /// The slow baseline's span in samples: its hours, at most its sample limit.
@@ -721,6 +734,11 @@ struct Feature: Codable, Sendable {
         // side: the fault ended. (Coming back into the slow baseline's band alone is not
         // enough: on a wide daily cycle a fresh step may land there too, but it goes the
         // way its surprise began.)
+        // While warming up the feature sends nothing, so nothing is held back from
+        // learning: a warm-up that began on a flat stretch (a quantised sensor reading
+        // the same value ten times) would otherwise judge all its later noise surprising
+        // and never learn it.
+        let warming = stillWarming(settings: settings, samplesPerHour: samplesPerHour)
         let backToBaseline = settings.returnBand > 0 && frozen && Double(samples) >= 2 * slowSpan
             && abs(z) > settings.deadZone && residual * streakStartResidual < 0
             && (level - slowLevel) * streakStartResidual > 0 && abs(level - slowLevel) > settings.deadZone * sigma
@@ -735,14 +753,8 @@ struct Feature: Codable, Sendable {
             surprisingStreak = 0
             driftUp = 0
             driftDown = 0
-            return Double(samples) < Self.warmup(settings: settings, samplesPerHour: samplesPerHour)
-                ? nil : Surprise(fast: 0, slow: 0, envelope: 0, novelty: novelty.novelty, rangeBreak: novelty.rangeBreak)
+            return warming ? nil : Surprise(fast: 0, slow: 0, envelope: 0, novelty: novelty.novelty, rangeBreak: novelty.rangeBreak)
         }
-        // While warming up the feature sends nothing, so nothing is held back from
-        // learning: a warm-up that began on a flat stretch (a quantised sensor reading
-        // the same value ten times) would otherwise judge all its later noise surprising
-        // and never learn it.
-        let warming = Double(samples) < Self.warmup(settings: settings, samplesPerHour: samplesPerHour)
         let surprising = !warming && (abs(z) > settings.deadZone || frozen)
         if surprising && surprisingStreak == 0 { streakStartResidual = residual }
         surprisingStreak = surprising ? surprisingStreak + 1 : 0

@@ -771,6 +771,9 @@ struct OrdinaryChangeTests {
                 "without the profile's check no joint fall either: the case no longer tests it")
         let days = Self.officeJointFalls(settings: settings)
         #expect(!days.contains { $0 >= 1 }, "joint falls on days \(days)")
+        // With the default warm-up: none from the third day.
+        let byDefault = Self.officeJointFalls(settings: DetectorSettings())
+        #expect(!byDefault.contains { $0 >= 2 }, "default settings: joint falls on days \(byDefault)")
     }
 
     /// A cell whose users drain over 90 minutes at its busy hour to its night-time level
