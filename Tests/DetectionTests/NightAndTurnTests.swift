@@ -147,6 +147,20 @@ struct NightAndTurnTests {
         #expect(!old.contains { $0.hour >= 12 && $0.hour <= 14.25 }, "the control (60 samples) raised \(old): the case cannot fail")
     }
 
+    @Test("a feature's warm-up, once over at 15-minute reporting (24 samples), does not begin again when the cell reports every minute (60 samples an hour)")
+    func warmupStaysOver() {
+        let settings = DetectorSettings()
+        var feature = Feature(name: "TN.RttMs", source: .gauge(metric: 0), onNeuron: 0, offNeuron: 1)
+        feature.samples = 30
+        var fresh = feature
+        let freshWarming = fresh.stillWarming(settings: settings, samplesPerHour: 60)
+        #expect(freshWarming, "30 samples at one a minute should still warm up (60)")
+        let atFifteenMinutes = feature.stillWarming(settings: settings, samplesPerHour: 4)
+        #expect(!atFifteenMinutes, "30 samples at 15 minutes should be past 6 hours")
+        let afterwards = feature.stillWarming(settings: settings, samplesPerHour: 60)
+        #expect(!afterwards, "the warm-up began again when the period shortened")
+    }
+
     /// The drift neuron of an enclosure temperature reporting every 15 minutes, 16-27
     /// degrees over the day, that from 23:00 on day 4 heats by 10 degrees over three
     /// hours: up to the warmest afternoon's temperature, in the middle of the night.
