@@ -24,7 +24,8 @@ import Yams
 ///   `alertmanager.basic_auth.username`, `alertmanager.basic_auth.password_file`,
 ///   `alertmanager.bearer_token_file`, `alertmanager.tls_ca_file`
 /// - `detector.dead_zone` 6, `detector.slow_dead_zone` 5, `detector.envelope_dead_zone` 3,
-///   `detector.evidence_threshold` 1.8, `detector.clear_after` 10, `detector.warmup_samples` 60
+///   `detector.evidence_threshold` 1.8, `detector.clear_after` 10, `detector.warmup_samples` 60,
+///   `detector.warmup_most_s` 21600
 public struct DaemonConfiguration: Sendable, Equatable {
     public var telemetryEndpoints = [Endpoint(.connect, "tcp://127.0.0.1:5556")]
     public var topicPrefix = "telemetry."
@@ -74,7 +75,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         "cells.max_cells", "cells.idle_eviction_s", "cells.max_time_jump_s", "cells.max_future_s", "state.directory", "state.checkpoint_interval_s",
         "metrics.listen", "model", "workers", "log_level",
         "detector.dead_zone", "detector.slow_dead_zone", "detector.envelope_dead_zone",
-        "detector.evidence_threshold", "detector.clear_after", "detector.warmup_samples",
+        "detector.evidence_threshold", "detector.clear_after", "detector.warmup_samples", "detector.warmup_most_s",
         "security.secret_key_file", "security.telemetry_server_key", "security.alerts_server_key",
         "security.allowed_publishers_file", "security.allowed_subscribers_file",
         "alertmanager.urls", "alertmanager.timeout_s", "alertmanager.resend_interval_s",
@@ -239,6 +240,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case "detector.evidence_threshold": detector.evidenceThreshold = try number(minimum: 0)
         case "detector.clear_after": detector.clearAfter = try integer(minimum: 1)
         case "detector.warmup_samples": detector.warmupSamples = try integer(minimum: DetectorSettings.minimumWarmupSamples)
+        case "detector.warmup_most_s": detector.warmupMostSeconds = try number(minimum: 0, inclusive: true)
         case "security.secret_key_file", "security.allowed_publishers_file", "security.allowed_subscribers_file":
             guard let text = value.string else { throw fail("must be a file path") }
             let path = text.isEmpty ? nil : text

@@ -36,8 +36,12 @@ struct ConfigurationTests {
         #expect(configuration.telemetryEndpoints == [Endpoint(.connect, "tcp://a:1"), Endpoint(.bind, "ipc:///run/x")])
         #expect(configuration.maximumCells == 500)
         #expect(configuration.detector.deadZone == 4)
-        try configuration.apply(environment: ["SPIKEWATCH_CELLS_MAX_CELLS": "700", "UNRELATED": "x"])
+        #expect(configuration.detector.warmupMostSeconds == 21_600)
+        try configuration.apply(environment: [
+            "SPIKEWATCH_CELLS_MAX_CELLS": "700", "SPIKEWATCH_DETECTOR_WARMUP_MOST_S": "0", "UNRELATED": "x",
+        ])
         #expect(configuration.maximumCells == 700)
+        #expect(configuration.detector.warmupMostSeconds == 0, "the warm-up's cap, off from the environment")
         try configuration.pin("cells.max_cells", text: "900", flag: "--flag")
         #expect(configuration.maximumCells == 900)
         var reloaded = try load("cells:\n  max_cells: 100\n")
@@ -54,6 +58,7 @@ struct ConfigurationTests {
         ("log_level: loud\n", "log_level: must be one of"),
         ("colour: blue\n", "unknown key \"colour\""),
         ("detector:\n  deadzone: 3\n", "unknown key \"detector.deadzone\""),
+        ("detector:\n  warmup_most_s: -1\n", "test.yaml:2: detector.warmup_most_s: must be a number >= 0, got \"-1\""),
         ("- a\n- b\n", "the top level must be a mapping"),
         ("cells: [unclosed\n", "not valid YAML"),
         ("security:\n  telemetry_server_key: \"short\"\n", "must be a 40-character Z85 public key"),
