@@ -722,6 +722,12 @@ struct Feature: Codable, Sendable {
             }
         }
 
+        // While warming up the feature sends nothing, so nothing is held back from
+        // learning: a warm-up that began on a flat stretch (a quantised sensor reading
+        // the same value ten times) would otherwise judge all its later noise surprising
+        // and never learn it.
+        let warming = stillWarming(settings: settings, samplesPerHour: samplesPerHour)
+
         // Learn: full gain when the value is expected, a small one while surprising or
         // while the cell is alerting, so a fault is not learned as normal. Residuals are
         // clipped to the dead zone so one outlier cannot drag the level.
@@ -734,11 +740,6 @@ struct Feature: Codable, Sendable {
         // side: the fault ended. (Coming back into the slow baseline's band alone is not
         // enough: on a wide daily cycle a fresh step may land there too, but it goes the
         // way its surprise began.)
-        // While warming up the feature sends nothing, so nothing is held back from
-        // learning: a warm-up that began on a flat stretch (a quantised sensor reading
-        // the same value ten times) would otherwise judge all its later noise surprising
-        // and never learn it.
-        let warming = stillWarming(settings: settings, samplesPerHour: samplesPerHour)
         let backToBaseline = settings.returnBand > 0 && frozen && Double(samples) >= 2 * slowSpan
             && abs(z) > settings.deadZone && residual * streakStartResidual < 0
             && (level - slowLevel) * streakStartResidual > 0 && abs(level - slowLevel) > settings.deadZone * sigma
