@@ -566,11 +566,11 @@ struct CellModel: Codable, Sendable {
         // one counter from zero alone may be its own wrap. Counted before this sample's
         // events join the episode; a reset of the sample before, which a late sample now
         // completes, is part of this restart.
-        let resetsBefore = (episodeEvents["counter_reset"] ?? 0) - (samplesSinceReset == 1 ? 1 : 0)
-        let newRestart = settings.turnOnRestarts && settings.turnAfterSeconds > 0
-            && alert != nil && alert?.routine != true
-            && events.contains { $0.key == "counter_reset" } && eventWeight >= 2 * settings.eventWeight
-            && resetsBefore <= 0
+        // (Cheapest tests first: most samples carry no event at all.)
+        let newRestart = settings.turnOnRestarts && eventWeight >= 2 * settings.eventWeight
+            && settings.turnAfterSeconds > 0 && alert != nil && alert?.routine != true
+            && events.contains { $0.key == "counter_reset" }
+            && (episodeEvents["counter_reset"] ?? 0) - (samplesSinceReset == 1 ? 1 : 0) <= 0
         if eventWeight > 0 {
             evidence.receive(0, weight: eventWeight, at: evidenceTime, tau: evidenceTau)
             // (A joint fall's spikes were counted on the features that fell.)
