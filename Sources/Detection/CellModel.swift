@@ -555,7 +555,20 @@ struct CellModel: Codable, Sendable {
         if let habituation = jointFallHabituation, habituating {
             jointFallHabituation = Self.faded(habituation, over: settings.jointFallHabituationSamples)
         }
-        let featureDrive = Double(firedFeatures.count) + jointFallWeight
+        var firedDrive = Double(firedFeatures.count)
+        if settings.episodeHabituationHours > 0 && !firedFeatures.isEmpty {
+            // Each fired direction weighs one over one plus its episode habituation.
+            firedDrive = 0
+            for index in features.indices {
+                if firedFeatures.contains(features[index].onNeuron) {
+                    firedDrive += features[index].evidenceWeight(on: true, at: t, hours: settings.episodeHabituationHours)
+                }
+                if firedFeatures.contains(features[index].offNeuron) {
+                    firedDrive += features[index].evidenceWeight(on: false, at: t, hours: settings.episodeHabituationHours)
+                }
+            }
+        }
+        let featureDrive = firedDrive + jointFallWeight
         if featureDrive > 0 {
             evidence.receive(0, weight: min(featureDrive, settings.evidencePerSample), at: evidenceTime, tau: evidenceTau)
         }
@@ -655,6 +668,7 @@ struct CellModel: Codable, Sendable {
                 transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
                                              names: names))
             }
+            habituateToEpisode(at: t, settings: settings)
             for index in features.indices {
                 if newRestart || (index < carriedEpisode.count && carriedEpisode[index]) {
                     features[index].alertSpikes = (0, 0)
@@ -700,6 +714,7 @@ struct CellModel: Codable, Sendable {
                                                  time: t, names: names))
                 }
                 alert = nil
+                habituateToEpisode(at: t, settings: settings)
                 resetEpisode()
             } else {
                 let severity = Self.severity(score: score, active: active)
@@ -762,6 +777,21 @@ struct CellModel: Codable, Sendable {
         if score >= 0.9 { return .major }
         if score >= 0.75 { return .minor }
         return .warning
+    }
+
+    /// An alert ends: each feature that carried it (more than a thirtieth of the spikes
+    /// of the one that carried it most), in the directions it carried, habituates.
+    /// A stream of one feature does not habituate: no other feature could join its
+    /// evidence, so habituating would only make it slower to raise.
+    mutating func habituateToEpisode(at t: Double, settings: DetectorSettings) {
+        guard settings.episodeHabituationHours > 0, features.count > 1 else { return }
+        let most = features.reduce(0) { max($0, $1.alertSpikes.on, $1.alertSpikes.off) }
+        guard most > 0 else { return }
+        for index in features.indices {
+            let on = 30 * features[index].alertSpikes.on > most
+            let off = 30 * features[index].alertSpikes.off > most
+            if on || off { features[index].habituateToEpisode(on: on, off: off, at: t, hours: settings.episodeHabituationHours) }
+        }
     }
 
     mutating func resetEpisode() {

@@ -258,6 +258,12 @@ struct Feature: Codable, Sendable {
     /// The warm-up is over (``stillWarming(settings:samplesPerHour:)``); it does not begin
     /// again.
     var warmedUp = false
+    /// Episode habituation per direction: a count of the raised alerts this feature's
+    /// rises (`on`) or falls (`off`) carried, fading with time, and when it last changed
+    /// (seconds). A feature whose rises keep carrying alerts (a venue's crowds) needs more
+    /// evidence to raise again (``DetectorSettings/episodeHabituationHours``).
+    var episodeHabituation = (on: 0.0, off: 0.0)
+    var episodeHabituationTime = 0.0
     /// This sample's clipped slow deviation (NaN when the slow baseline is not ready),
     /// for the coupling's second pass (transient).
     var lastSlowDeviation = Double.nan
@@ -289,6 +295,7 @@ struct Feature: Codable, Sendable {
         case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, acceptedShiftAge, streakStartResidual, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow, lastDayThisHour
         case contexts, habituation, coMoment, ownMoment, profile, hourNoise, attemptsPerInterval, ratioBaseline
         case driftUp, driftDown, silenceExpected, silenceMissed, silenceLength, relation, warmedUp
+        case episodeHabituationOn, episodeHabituationOff, episodeHabituationTime
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -360,6 +367,11 @@ struct Feature: Codable, Sendable {
         silenceMissed = try c.decodeIfPresent(Double.self, forKey: .silenceMissed) ?? 0
         silenceLength = try c.decodeIfPresent(Int.self, forKey: .silenceLength) ?? 0
         warmedUp = try c.decodeIfPresent(Bool.self, forKey: .warmedUp) ?? false
+        episodeHabituation = (
+            try c.decodeIfPresent(Double.self, forKey: .episodeHabituationOn) ?? 0,
+            try c.decodeIfPresent(Double.self, forKey: .episodeHabituationOff) ?? 0
+        )
+        episodeHabituationTime = try c.decodeIfPresent(Double.self, forKey: .episodeHabituationTime) ?? 0
         relation = try c.decodeIfPresent(Relation.self, forKey: .relation) ?? Relation()
         guard relation.isValid else {
             throw DecodingError.dataCorruptedError(
@@ -440,6 +452,9 @@ struct Feature: Codable, Sendable {
         try c.encode(silenceMissed, forKey: .silenceMissed)
         try c.encode(silenceLength, forKey: .silenceLength)
         try c.encode(warmedUp, forKey: .warmedUp)
+        try c.encode(episodeHabituation.on, forKey: .episodeHabituationOn)
+        try c.encode(episodeHabituation.off, forKey: .episodeHabituationOff)
+        try c.encode(episodeHabituationTime, forKey: .episodeHabituationTime)
         try c.encode(relation, forKey: .relation)
     }
 
@@ -942,5 +957,29 @@ extension Feature {
     /// Whether this feature rises and falls with the cell's load.
     func isLoadCoupled(commonMoment: Double) -> Bool {
         loadCorrelation(commonMoment: commonMoment) > Self.loadCouplingCorrelation
+    }
+}
+
+extension Feature {
+    /// The episode habituation at time `t` (seconds), faded over `hours` (a time
+    /// constant): per direction, how many recent alerts this feature carried.
+    func episodeHabituation(at t: Double, hours: Double) -> (on: Double, off: Double) {
+        guard hours > 0, hours.isFinite, episodeHabituation.on + episodeHabituation.off > 0 else { return (0, 0) }
+        let fade = exp(-max(t - episodeHabituationTime, 0) / (hours * 3600))
+        return (episodeHabituation.on * fade, episodeHabituation.off * fade)
+    }
+
+    /// Counts one more carried alert, in the directions given, at time `t`.
+    mutating func habituateToEpisode(on: Bool, off: Bool, at t: Double, hours: Double) {
+        let now = episodeHabituation(at: t, hours: hours)
+        episodeHabituation = (now.on + (on ? 1 : 0), now.off + (off ? 1 : 0))
+        episodeHabituationTime = max(t, episodeHabituationTime)
+    }
+
+    /// The weight on the evidence neuron of this feature's ON (or OFF) neuron firing at
+    /// time `t`: one over one plus that direction's habituation.
+    func evidenceWeight(on: Bool, at t: Double, hours: Double) -> Double {
+        let habituation = episodeHabituation(at: t, hours: hours)
+        return 1 / (1 + (on ? habituation.on : habituation.off))
     }
 }

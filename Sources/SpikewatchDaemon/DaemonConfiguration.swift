@@ -25,7 +25,7 @@ import Yams
 ///   `alertmanager.bearer_token_file`, `alertmanager.tls_ca_file`
 /// - `detector.dead_zone` 6, `detector.slow_dead_zone` 5, `detector.envelope_dead_zone` 3,
 ///   `detector.evidence_threshold` 1.8, `detector.clear_after` 10, `detector.warmup_samples` 60,
-///   `detector.warmup_most_s` 21600
+///   `detector.warmup_most_s` 21600, `detector.episode_habituation_h` 96
 public struct DaemonConfiguration: Sendable, Equatable {
     public var telemetryEndpoints = [Endpoint(.connect, "tcp://127.0.0.1:5556")]
     public var topicPrefix = "telemetry."
@@ -76,6 +76,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         "metrics.listen", "model", "workers", "log_level",
         "detector.dead_zone", "detector.slow_dead_zone", "detector.envelope_dead_zone",
         "detector.evidence_threshold", "detector.clear_after", "detector.warmup_samples", "detector.warmup_most_s",
+        "detector.episode_habituation_h",
         "security.secret_key_file", "security.telemetry_server_key", "security.alerts_server_key",
         "security.allowed_publishers_file", "security.allowed_subscribers_file",
         "alertmanager.urls", "alertmanager.timeout_s", "alertmanager.resend_interval_s",
@@ -241,6 +242,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case "detector.clear_after": detector.clearAfter = try integer(minimum: 1)
         case "detector.warmup_samples": detector.warmupSamples = try integer(minimum: DetectorSettings.minimumWarmupSamples)
         case "detector.warmup_most_s": detector.warmupMostSeconds = try number(minimum: 0, inclusive: true)
+        case "detector.episode_habituation_h": detector.episodeHabituationHours = try number(minimum: 0, inclusive: true)
         case "security.secret_key_file", "security.allowed_publishers_file", "security.allowed_subscribers_file":
             guard let text = value.string else { throw fail("must be a file path") }
             let path = text.isEmpty ? nil : text

@@ -37,9 +37,12 @@ struct ConfigurationTests {
         #expect(configuration.maximumCells == 500)
         #expect(configuration.detector.deadZone == 4)
         #expect(configuration.detector.warmupMostSeconds == 21_600)
+        #expect(configuration.detector.episodeHabituationHours == 96)
         try configuration.apply(environment: [
             "SPIKEWATCH_CELLS_MAX_CELLS": "700", "SPIKEWATCH_DETECTOR_WARMUP_MOST_S": "0", "UNRELATED": "x",
+            "SPIKEWATCH_DETECTOR_EPISODE_HABITUATION_H": "0",
         ])
+        #expect(configuration.detector.episodeHabituationHours == 0, "habituation to episodes, off from the environment")
         #expect(configuration.maximumCells == 700)
         #expect(configuration.detector.warmupMostSeconds == 0, "the warm-up's cap, off from the environment")
         try configuration.pin("cells.max_cells", text: "900", flag: "--flag")
@@ -59,6 +62,7 @@ struct ConfigurationTests {
         ("colour: blue\n", "unknown key \"colour\""),
         ("detector:\n  deadzone: 3\n", "unknown key \"detector.deadzone\""),
         ("detector:\n  warmup_most_s: -1\n", "test.yaml:2: detector.warmup_most_s: must be a number >= 0, got \"-1\""),
+        ("detector:\n  episode_habituation_h: -2\n", "test.yaml:2: detector.episode_habituation_h: must be a number >= 0, got \"-2\""),
         ("- a\n- b\n", "the top level must be a mapping"),
         ("cells: [unclosed\n", "not valid YAML"),
         ("security:\n  telemetry_server_key: \"short\"\n", "must be a 40-character Z85 public key"),
