@@ -655,15 +655,17 @@ struct CellModel: Codable, Sendable {
             }
         }
         let published = alert?.routine != true
-        if let active = alert, newFalls >= 2 || newRises >= 2 || (newRestart && evidenceFired),
+        if let active = alert, newFalls + newRises >= 2 || (newRestart && evidenceFired),
             t - active.startedAt >= settings.turnAfterSeconds
         {
             // The cell turned: features that had not carried the open alert fall together
-            // (its users and access going, under a morning alert of load or delay), or
-            // rise together (a backhaul's delay and loss, under an alert of load), or it
+            // (its users and access going, under a morning alert of load or delay), rise
+            // together (a backhaul's delay and loss, under an alert of load), or one falls
+            // as another rises (uplink noise up and uplink throughput down), or it
             // restarted. The old alert clears and the change is raised as an episode of
-            // its own, which keeps only the spikes, in the change's direction, of what did
-            // not carry the old one (a restart: only the restart).
+            // its own, which keeps only the spikes, in the change's direction (both, for
+            // one of each), of what did not carry the old one (a restart: only the
+            // restart).
             if published {
                 transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
                                              names: names))
@@ -674,7 +676,7 @@ struct CellModel: Codable, Sendable {
                     features[index].alertSpikes = (0, 0)
                 } else if newFalls >= 2 {
                     features[index].alertSpikes.on = 0
-                } else {
+                } else if newRises >= 2 {
                     features[index].alertSpikes.off = 0
                 }
             }

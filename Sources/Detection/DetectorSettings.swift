@@ -253,7 +253,8 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// neurons (`turnOnRises`), or the cell restarts (`turnOnRestarts`); 0 = never.
     public var turnAfterSeconds = 3600.0
     /// A turn may also come from two or more such features firing their ON neurons at
-    /// once (a backhaul's delay and loss rising under an older alert of load). On: B's
+    /// once (a backhaul's delay and loss rising under an older alert of load), or one ON
+    /// and one OFF (uplink noise up as uplink throughput falls; since session 21). On: B's
     /// 15-minute seed 95 0.819 -> 0.847, the 32 files 0.8965 / 0.8672 -> 0.8964 / 0.8683.
     public var turnOnRises = true
     /// An alert open `turnAfterSeconds` (not a routine one) is cleared, and a new one

@@ -8,7 +8,8 @@ import Testing
 /// a cell whose stream begins while its capacity layer sleeps, a backhaul fault under an
 /// older alert, an enclosure heating at night inside the day's range, and 32-bit running
 /// totals that wrap; and on C and D (session 20), a restart under an older alert and a
-/// fault in a 15-minute stream's first hours.
+/// fault in a 15-minute stream's first hours; and (session 21) a turn of one feature
+/// up and one down.
 @Suite("Night layers, turns on rises and restarts, heat at night, counters that wrap, a slow stream's first hours")
 struct NightAndTurnTests {
     /// An office cell reporting every 5 minutes whose stream starts at midnight with its
@@ -65,6 +66,35 @@ struct NightAndTurnTests {
         var control = DetectorSettings()
         control.turnOnRises = false
         let old = Self.backhaulUnderOpenAlert(settings: control)
+        #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute)): the case cannot fail")
+    }
+
+    /// ``OrdinaryChangeTests/underLatencyClimb(settings:seed:minutes:metrics:)`` whose
+    /// uplink noise rises 12 dB at 17:00 while its uplink throughput falls to a third
+    /// (interference): one new feature up, one down.
+    static func interferenceUnderOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
+        let interferenceStart = OrdinaryChangeTests.latencyClimbStart + 180
+        return OrdinaryChangeTests.underLatencyClimb(settings: settings, seed: 37, minutes: interferenceStart + 60) { minute, noise in
+            var metrics = OrdinaryChangeTests.cellMetrics(
+                users: 4 + 40 * OrdinaryChangeTests.load(minute), perUserThroughput: 30_000, noise: &noise)
+            let interfered = minute >= interferenceStart
+            metrics["RRU.UlIntfPwrMean"] = (interfered ? -103 : -115) + noise.next(0.4)
+            metrics["DRB.UEThpUl"] = (interfered ? 2_000 : 6_000) * (1 + noise.next(0.05))
+            return metrics
+        }
+    }
+
+    @Test("one feature rising as another falls under an open alert of something else turns the cell too (uplink noise up, uplink throughput down)")
+    func interferenceUnderOpenAlert() throws {
+        let raises = Self.interferenceUnderOpenAlert(settings: DetectorSettings())
+        try #require(raises.count == 2, "raises at minutes \(raises.map(\.minute))")
+        #expect(raises[0].minute >= 0 && raises[0].minute < 30 && raises[0].evidence.contains("TN.LatencyMean"))
+        #expect(raises[1].minute >= 180 && raises[1].minute <= 190, "the interference raised \(raises[1].minute - 180) minutes in")
+        #expect(raises[1].evidence.contains("RRU.UlIntfPwrMean") && raises[1].evidence.contains("DRB.UEThpUl"),
+                "evidence \(raises[1].evidence)")
+        var control = DetectorSettings()
+        control.turnOnRises = false
+        let old = Self.interferenceUnderOpenAlert(settings: control)
         #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute)): the case cannot fail")
     }
 
