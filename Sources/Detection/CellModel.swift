@@ -557,14 +557,14 @@ struct CellModel: Codable, Sendable {
         }
         var firedDrive = Double(firedFeatures.count)
         if settings.episodeHabituationHours > 0 && !firedFeatures.isEmpty {
-            // Each fired direction weighs one over one plus its episode habituation.
-            firedDrive = 0
-            for index in features.indices {
+            // Each fired direction weighs one over one plus its episode habituation (only
+            // the few features that ever habituated are looked up).
+            for index in features.indices where features[index].episodeHabituation.on + features[index].episodeHabituation.off > 0 {
                 if firedFeatures.contains(features[index].onNeuron) {
-                    firedDrive += features[index].evidenceWeight(on: true, at: t, hours: settings.episodeHabituationHours)
+                    firedDrive += features[index].evidenceWeight(on: true, at: t, hours: settings.episodeHabituationHours) - 1
                 }
                 if firedFeatures.contains(features[index].offNeuron) {
-                    firedDrive += features[index].evidenceWeight(on: false, at: t, hours: settings.episodeHabituationHours)
+                    firedDrive += features[index].evidenceWeight(on: false, at: t, hours: settings.episodeHabituationHours) - 1
                 }
             }
         }
@@ -670,7 +670,7 @@ struct CellModel: Codable, Sendable {
                 transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
                                              names: names))
             }
-            habituateToEpisode(at: t, settings: settings)
+            if published { habituateToEpisode(at: t, settings: settings, carriers: carriedEpisode) }
             for index in features.indices {
                 if newRestart || (index < carriedEpisode.count && carriedEpisode[index]) {
                     features[index].alertSpikes = (0, 0)
@@ -716,7 +716,7 @@ struct CellModel: Codable, Sendable {
                                                  time: t, names: names))
                 }
                 alert = nil
-                habituateToEpisode(at: t, settings: settings)
+                if published { habituateToEpisode(at: t, settings: settings, carriers: carriedEpisode) }
                 resetEpisode()
             } else {
                 let severity = Self.severity(score: score, active: active)
@@ -781,17 +781,33 @@ struct CellModel: Codable, Sendable {
         return .warning
     }
 
-    /// An alert ends: each feature that carried it (more than a thirtieth of the spikes
-    /// of the one that carried it most), in the directions it carried, habituates.
-    /// A stream of one feature does not habituate: no other feature could join its
+    /// A published alert ends (a routine one, never seen, teaches nothing): each feature
+    /// that carried it, in the directions it carried, habituates. The carriers are those
+    /// of the episode before this sample (`carriers`, when known: at a turn, the
+    /// features that turn the cell have just spiked and are not the old alert's), each
+    /// with more than a thirtieth of the spikes of the one that carried it most, as for
+    /// a turn; a direction counts with more than a thirtieth of those spikes too, and,
+    /// once the episode's onset is known (`classWindowSamples`), only if the feature
+    /// spiked that way in it. A
+    /// stream of one feature does not habituate: no other feature could join its
     /// evidence, so habituating would only make it slower to raise.
-    mutating func habituateToEpisode(at t: Double, settings: DetectorSettings) {
+    mutating func habituateToEpisode(at t: Double, settings: DetectorSettings, carriers: [Bool]) {
         guard settings.episodeHabituationHours > 0, features.count > 1 else { return }
-        let most = features.reduce(0) { max($0, $1.alertSpikes.on, $1.alertSpikes.off) }
+        let most = features.reduce(0) { max($0, $1.alertSpikes.on + $1.alertSpikes.off) }
         guard most > 0 else { return }
         for index in features.indices {
-            let on = 30 * features[index].alertSpikes.on > most
-            let off = 30 * features[index].alertSpikes.off > most
+            let carried = index < carriers.count ? carriers[index]
+                : 30 * (features[index].alertSpikes.on + features[index].alertSpikes.off) > most
+            guard carried else { continue }
+            var on = 30 * features[index].alertSpikes.on > most
+            var off = 30 * features[index].alertSpikes.off > most
+            if let onset = classCounts {
+                // Only the directions of the episode's onset (its first samples): a
+                // crowd's departure does not habituate the users' fall a sleeping cell
+                // shows.
+                on = on && onset[features[index].name + "+"] != nil
+                off = off && onset[features[index].name + "-"] != nil
+            }
             if on || off { features[index].habituateToEpisode(on: on, off: off, at: t, hours: settings.episodeHabituationHours) }
         }
     }

@@ -367,11 +367,15 @@ struct Feature: Codable, Sendable {
         silenceMissed = try c.decodeIfPresent(Double.self, forKey: .silenceMissed) ?? 0
         silenceLength = try c.decodeIfPresent(Int.self, forKey: .silenceLength) ?? 0
         warmedUp = try c.decodeIfPresent(Bool.self, forKey: .warmedUp) ?? false
+        // A count must be finite and not negative (a negative one would weigh a spike
+        // more than in full); a damaged one restarts at 0.
+        func count(_ value: Double?) -> Double { value.map { $0.isFinite && $0 >= 0 ? $0 : 0 } ?? 0 }
         episodeHabituation = (
-            try c.decodeIfPresent(Double.self, forKey: .episodeHabituationOn) ?? 0,
-            try c.decodeIfPresent(Double.self, forKey: .episodeHabituationOff) ?? 0
+            count(try c.decodeIfPresent(Double.self, forKey: .episodeHabituationOn)),
+            count(try c.decodeIfPresent(Double.self, forKey: .episodeHabituationOff))
         )
-        episodeHabituationTime = try c.decodeIfPresent(Double.self, forKey: .episodeHabituationTime) ?? 0
+        let time = try c.decodeIfPresent(Double.self, forKey: .episodeHabituationTime) ?? 0
+        episodeHabituationTime = time.isFinite ? time : 0
         relation = try c.decodeIfPresent(Relation.self, forKey: .relation) ?? Relation()
         guard relation.isValid else {
             throw DecodingError.dataCorruptedError(

@@ -954,8 +954,10 @@ struct OrdinaryChangeTests {
     @Test("a feature whose rise keeps carrying alerts habituates: a venue's third event in three days is not raised (without habituation it is); a stream of that feature alone raises each")
     func recurringEventsHabituate() throws {
         // Each alert the users' rise carried divides its later weight on the evidence
-        // neuron by one plus the count: the second event is raised a sample later, the
-        // third (weight about 0.36) not within its hour.
+        // neuron by one plus the count: the first event is raised 10 minutes in, the
+        // second 20, the third (about 0.4 a spike, at the edge of what one feature firing
+        // every sample builds against the leak) not within its hour (a longer one is
+        // raised some 75 minutes in: habituation delays, it does not forbid).
         let days = try Self.recurringEvents(settings: DetectorSettings())
         #expect(days == [1, 2], "raised on days \(days)")
         // The habituation is learned state: a checkpoint between the second and the third

@@ -172,7 +172,7 @@ struct RoutineTests {
         #expect(atRestart.evidence.contains("counter_reset"), "evidence \(atRestart.evidence)")
     }
 
-    @Test("load that triples at noon every day is raised every day it is raised without routines: a rise is never routine")
+    @Test("load that triples at noon every day is raised every day it is raised without routines: a rise is never routine (habituation to episodes off)")
     func dailyRiseStillRaised() {
         let samples = Self.samples(riseAt: 12 * 60)
         func noonDays(_ settings: DetectorSettings) -> [Int] {
@@ -188,6 +188,31 @@ struct RoutineTests {
         let without = noonDays(off)
         #expect(without.count >= 2, "without routines the noon rise was raised on days \(without): the case cannot fail")
         #expect(noonDays(routines) == without)
+    }
+
+    @Test("nightly routine alerts, never published, teach no habituation: a daytime fall of the downlink volume on day 4 is raised within half an hour (counted, they held it back two hours)")
+    func routineTeachesNoHabituation() throws {
+        // Three nights of switch-offs, then the downlink volume alone falls to 15% at
+        // 14:00 on day 4. The first night's alert is published and counts once (a
+        // sample later than without habituation); the routine ones after it count none.
+        let faultStart = Double(3 * 1440 + 14 * 60)
+        let samples = Self.samples().map { sample -> (time: Double, metrics: [String: Double]) in
+            let minute = (sample.time - start) / 60
+            guard minute >= faultStart && minute < faultStart + 120, let volume = sample.metrics["DRB.PdcpSduVolumeDl"] else { return sample }
+            var metrics = sample.metrics
+            metrics["DRB.PdcpSduVolumeDl"] = volume * 0.15
+            return (sample.time, metrics)
+        }
+        func raisedAfter(_ settings: DetectorSettings) -> Double? {
+            Self.transitions(samples, settings: settings).first { $0.state == .raised && ($0.timestamp - start) / 60 >= faultStart }
+                .map { ($0.timestamp - start) / 60 - faultStart }
+        }
+        var off = DetectorSettings()
+        off.episodeHabituationHours = 0
+        let without = try #require(raisedAfter(off), "not raised even without habituation: the case cannot fail")
+        #expect(without <= 30)
+        let with = try #require(raisedAfter(DetectorSettings()))
+        #expect(with <= 30, "raised \(with) minutes in")
     }
 
     @Test("a checkpoint keeps the raises a cell remembers and a routine alert: restored mid-stream, the same transitions as never stopped")
