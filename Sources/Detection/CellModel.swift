@@ -145,6 +145,9 @@ struct CellModel: Codable, Sendable {
     /// Samples running that carried a joint fall (nil: none yet); a run of one that ends
     /// is a blip, which the habituation counts.
     var jointFallRun: Int?
+    /// Under an open alert: the features that had not carried it and fired within the
+    /// evidence neuron's time constant, each with the time it last fired (nil: none).
+    var newcomers: [Newcomer]?
     /// Samples since a running total restarted from zero, and since a sample came late (an
     /// interval over 1.5 periods; nil: none yet). The two within a sample of each other are
     /// a restart (``restartPairSamples``), even when one counter is all it left behind.
@@ -169,7 +172,7 @@ struct CellModel: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, onset, evidenceTrace, traceTime
         case activityHistory, period, lastTime, alert, episodeEvents, alertAcceptedUntil, ignoredMetrics, episodeAge, classCounts
-        case commonMoment, couplingSamples, gapHabituation, jointFallHabituation, jointFallRun
+        case commonMoment, couplingSamples, gapHabituation, jointFallHabituation, jointFallRun, newcomers
         case samplesSinceReset, samplesSinceLateSample, recentRaises
     }
 
@@ -648,20 +651,36 @@ struct CellModel: Codable, Sendable {
         let quietMask = UInt64(1) << UInt64(min(max(quietSamples, 1), 63)) - 1
         var newFalls = 0
         var newRises = 0
-        if alert != nil && !carriedEpisode.isEmpty && evidenceFired {
+        var newcomersLately = 0
+        if alert != nil && !carriedEpisode.isEmpty && (evidenceFired || newcomers != nil || !firedFeatures.isEmpty) {
+            // Features that had not carried the alert, firing now, and those that fired
+            // within the evidence neuron's time constant: a change whose features come
+            // a sample or two apart (transport delay first, then access failing) is
+            // one change.
+            var lately = (newcomers ?? []).filter { t - $0.time <= settings.evidenceTauPeriods * max(period, 1) }
             for index in features.indices where index < carriedEpisode.count && !carriedEpisode[index] {
-                if firedFeatures.contains(features[index].offNeuron) { newFalls += 1 }
-                if settings.turnOnRises && firedFeatures.contains(features[index].onNeuron) { newRises += 1 }
+                let fell = firedFeatures.contains(features[index].offNeuron)
+                let rose = settings.turnOnRises && firedFeatures.contains(features[index].onNeuron)
+                guard fell || rose else { continue }
+                if evidenceFired {
+                    if fell { newFalls += 1 }
+                    if rose { newRises += 1 }
+                }
+                lately.removeAll { $0.index == index }
+                lately.append(Newcomer(index: index, time: t))
             }
+            newcomersLately = lately.count
+            newcomers = lately.isEmpty ? nil : lately.sorted { $0.index < $1.index }
         }
         let published = alert?.routine != true
-        if let active = alert, newFalls + newRises >= 2 || (newRestart && evidenceFired),
+        if let active = alert, newFalls + newRises >= 2 || (newFalls + newRises >= 1 && newcomersLately >= 2) || (newRestart && evidenceFired),
             t - active.startedAt >= settings.turnAfterSeconds
         {
             // The cell turned: features that had not carried the open alert fall together
             // (its users and access going, under a morning alert of load or delay), rise
             // together (a backhaul's delay and loss, under an alert of load), or one falls
-            // as another rises (uplink noise up and uplink throughput down), or it
+            // as another rises (uplink noise up and uplink throughput down), or fire
+            // within the evidence neuron's time constant of each other, or it
             // restarted. The old alert clears and the change is raised as an episode of
             // its own, which keeps only the spikes, in the change's direction (both, for
             // one of each), of what did not carry the old one (a restart: only the
@@ -681,6 +700,7 @@ struct CellModel: Codable, Sendable {
                 }
             }
             episodeEvents = [:]
+            newcomers = nil
             if newRestart {
                 // The restart's events (a gap with it) begin the new episode.
                 for event in events where event.key != "joint_fall" { episodeEvents[event.key] = 1 }
@@ -814,6 +834,7 @@ struct CellModel: Codable, Sendable {
 
     mutating func resetEpisode() {
         for index in features.indices { features[index].alertSpikes = (0, 0) }
+        newcomers = nil
         episodeEvents = [:]
         episodeAge = nil
         classCounts = nil
@@ -1332,4 +1353,10 @@ struct PresentTracks {
     static let missingWithin: UInt32 = 12
     /// Samples in a row that make a metric one the cell reports regularly.
     static let regularRun: UInt16 = 3
+}
+
+/// A feature that had not carried the open alert, and when it last fired.
+struct Newcomer: Codable, Sendable, Equatable {
+    var index: Int
+    var time: Double
 }

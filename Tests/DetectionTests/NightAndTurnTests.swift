@@ -9,7 +9,7 @@ import Testing
 /// older alert, an enclosure heating at night inside the day's range, and 32-bit running
 /// totals that wrap; and on C and D (session 20), a restart under an older alert and a
 /// fault in a 15-minute stream's first hours; and (session 21) a turn of one feature
-/// up and one down.
+/// up and one down, and of two features a few samples apart.
 @Suite("Night layers, turns on rises and restarts, heat at night, counters that wrap, a slow stream's first hours")
 struct NightAndTurnTests {
     /// An office cell reporting every 5 minutes whose stream starts at midnight with its
@@ -95,6 +95,33 @@ struct NightAndTurnTests {
         var control = DetectorSettings()
         control.turnOnRises = false
         let old = Self.interferenceUnderOpenAlert(settings: control)
+        #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute)): the case cannot fail")
+    }
+
+    /// ``OrdinaryChangeTests/underLatencyClimb(settings:seed:minutes:metrics:)`` whose
+    /// transport round trip jumps twentyfold for 3 minutes at 17:00, and whose uplink
+    /// throughput falls to a third from 17:03 on: two new features, a few samples apart.
+    static func stepsApartUnderOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
+        let changeStart = OrdinaryChangeTests.latencyClimbStart + 180
+        return OrdinaryChangeTests.underLatencyClimb(settings: settings, seed: 43, minutes: changeStart + 60) { minute, noise in
+            var metrics = OrdinaryChangeTests.cellMetrics(
+                users: 4 + 40 * OrdinaryChangeTests.load(minute), perUserThroughput: 30_000, noise: &noise)
+            let since = minute - changeStart
+            metrics["TN.RttMs"] = (since >= 0 && since < 3 ? 20.0 : 1) * (4 + noise.next(0.2))
+            metrics["DRB.UEThpUl"] = (since >= 3 ? 2_000 : 6_000) * (1 + noise.next(0.05))
+            return metrics
+        }
+    }
+
+    @Test("two features that had not carried an open alert, firing within the evidence neuron's time constant of each other (not at one sample), turn the cell")
+    func stepsApartUnderOpenAlert() throws {
+        let raises = Self.stepsApartUnderOpenAlert(settings: DetectorSettings())
+        try #require(raises.count == 2, "raises at minutes \(raises.map(\.minute))")
+        #expect(raises[1].minute >= 180 && raises[1].minute <= 190, "the change raised \(raises[1].minute - 180) minutes in")
+        #expect(raises[1].evidence.contains("DRB.UEThpUl"), "evidence \(raises[1].evidence)")
+        var control = DetectorSettings()
+        control.turnOnRises = false  // the round trip's rise does not count: one new feature
+        let old = Self.stepsApartUnderOpenAlert(settings: control)
         #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute)): the case cannot fail")
     }
 
