@@ -145,8 +145,9 @@ struct CellModel: Codable, Sendable {
     /// Samples running that carried a joint fall (nil: none yet); a run of one that ends
     /// is a blip, which the habituation counts.
     var jointFallRun: Int?
-    /// Under an open alert: the features that had not carried it and fired within the
-    /// evidence neuron's time constant, each with the time it last fired (nil: none).
+    /// Under an open alert: the features that had not carried it and began firing
+    /// within the evidence neuron's time constant, each with the time it began (nil:
+    /// none).
     var newcomers: [Newcomer]?
     /// Samples since a running total restarted from zero, and since a sample came late (an
     /// interval over 1.5 periods; nil: none yet). The two within a sample of each other are
@@ -651,29 +652,46 @@ struct CellModel: Codable, Sendable {
         let quietMask = UInt64(1) << UInt64(min(max(quietSamples, 1), 63)) - 1
         var newFalls = 0
         var newRises = 0
-        var newcomersLately = 0
-        if alert != nil && !carriedEpisode.isEmpty && (evidenceFired || newcomers != nil || !firedFeatures.isEmpty) {
-            // Features that had not carried the alert, firing now, and those that fired
-            // within the evidence neuron's time constant: a change whose features come
-            // a sample or two apart (transport delay first, then access failing) is
-            // one change.
-            var lately = (newcomers ?? []).filter { t - $0.time <= settings.evidenceTauPeriods * max(period, 1) }
-            for index in features.indices where index < carriedEpisode.count && !carriedEpisode[index] {
-                let fell = firedFeatures.contains(features[index].offNeuron)
-                let rose = settings.turnOnRises && firedFeatures.contains(features[index].onNeuron)
-                guard fell || rose else { continue }
-                if evidenceFired {
-                    if fell { newFalls += 1 }
-                    if rose { newRises += 1 }
+        // Features that had not carried the alert, firing now, and those that fired
+        // within the evidence neuron's time constant (not under a routine alert): a
+        // change whose features come a sample or two apart (a transport delay that
+        // jumps, then uplink throughput that falls) is one change.
+        var windowFalls = 0
+        var windowRises = 0
+        var windowFeatures = 0
+        if alert != nil && !carriedEpisode.isEmpty && (!firedFeatures.isEmpty || newcomers != nil) {
+            let window = settings.evidenceTauPeriods * max(period, 1)
+            var lately = newcomers ?? []
+            lately.removeAll { !(t - $0.time >= 0 && t - $0.time <= window) }
+            var firedNow = false
+            if !firedFeatures.isEmpty {
+                for index in features.indices where index < carriedEpisode.count && !carriedEpisode[index] {
+                    let fell = firedFeatures.contains(features[index].offNeuron)
+                    let rose = settings.turnOnRises && firedFeatures.contains(features[index].onNeuron)
+                    guard fell || rose else { continue }
+                    firedNow = true
+                    if evidenceFired {
+                        if fell { newFalls += 1 }
+                        if rose { newRises += 1 }
+                    }
+                    if let at = lately.firstIndex(where: { $0.index == index }) {
+                        lately[at].fell = lately[at].fell || fell
+                        lately[at].rose = lately[at].rose || rose
+                    } else {
+                        lately.append(Newcomer(index: index, time: t, fell: fell, rose: rose))
+                    }
                 }
-                lately.removeAll { $0.index == index }
-                lately.append(Newcomer(index: index, time: t))
             }
-            newcomersLately = lately.count
-            newcomers = lately.isEmpty ? nil : lately.sorted { $0.index < $1.index }
+            if firedNow && evidenceFired && alert?.routine != true {
+                windowFeatures = lately.count
+                windowFalls = lately.reduce(0) { $0 + ($1.fell ? 1 : 0) }
+                windowRises = lately.reduce(0) { $0 + ($1.rose ? 1 : 0) }
+            }
+            newcomers = lately.isEmpty ? nil : lately
         }
         let published = alert?.routine != true
-        if let active = alert, newFalls + newRises >= 2 || (newFalls + newRises >= 1 && newcomersLately >= 2) || (newRestart && evidenceFired),
+        let sameSample = newFalls + newRises >= 2
+        if let active = alert, sameSample || windowFeatures >= 2 || (newRestart && evidenceFired),
             t - active.startedAt >= settings.turnAfterSeconds
         {
             // The cell turned: features that had not carried the open alert fall together
@@ -689,13 +707,19 @@ struct CellModel: Codable, Sendable {
                 transitions.append(makeAlert(.cleared, settings: settings, severity: active.severity, active: active, score: score, time: t,
                                              names: names))
             }
-            if published { habituateToEpisode(at: t, settings: settings, carriers: carriedEpisode) }
+            // The old alert's carriers: not the newcomers of the window, which may have
+            // gathered spikes enough to pass for carriers since they began.
+            var oldCarriers = carriedEpisode
+            for newcomer in newcomers ?? [] where newcomer.index >= 0 && newcomer.index < oldCarriers.count {
+                oldCarriers[newcomer.index] = false
+            }
+            if published { habituateToEpisode(at: t, settings: settings, carriers: oldCarriers) }
             for index in features.indices {
-                if newRestart || (index < carriedEpisode.count && carriedEpisode[index]) {
+                if newRestart || (index < oldCarriers.count && oldCarriers[index]) {
                     features[index].alertSpikes = (0, 0)
-                } else if newFalls >= 2 {
+                } else if sameSample ? newFalls >= 2 : windowRises == 0 {
                     features[index].alertSpikes.on = 0
-                } else if newRises >= 2 {
+                } else if sameSample ? newRises >= 2 : windowFalls == 0 {
                     features[index].alertSpikes.off = 0
                 }
             }
@@ -1355,8 +1379,11 @@ struct PresentTracks {
     static let regularRun: UInt16 = 3
 }
 
-/// A feature that had not carried the open alert, and when it last fired.
+/// A feature that had not carried the open alert, when it first fired as such, and
+/// whether it fell or rose since.
 struct Newcomer: Codable, Sendable, Equatable {
     var index: Int
     var time: Double
+    var fell: Bool
+    var rose: Bool
 }

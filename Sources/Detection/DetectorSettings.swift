@@ -249,8 +249,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     public var clearAfterSeconds = 5400.0
     /// An alert open this many telemetry seconds is cleared, and a new one raised, when
     /// two or more features that had not carried it fire their OFF neurons at once with
-    /// the evidence neuron (a cell going to sleep under an older alert), or their ON
-    /// neurons (`turnOnRises`), or the cell restarts (`turnOnRestarts`); 0 = never.
+    /// the evidence neuron (a cell going to sleep under an older alert), or within
+    /// `evidenceTauPeriods` of each other, the later with it (not under a routine
+    /// alert), or their ON neurons (`turnOnRises`), or the cell restarts
+    /// (`turnOnRestarts`); 0 = never.
     public var turnAfterSeconds = 3600.0
     /// A turn may also come from two or more such features firing their ON neurons at
     /// once (a backhaul's delay and loss rising under an older alert of load), or one ON
