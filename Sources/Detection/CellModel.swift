@@ -832,9 +832,9 @@ struct CellModel: Codable, Sendable {
     /// with more than a thirtieth of the spikes of the one that carried it most, as for
     /// a turn; a direction counts with more than a thirtieth of those spikes too, and,
     /// once the episode's onset is known (`classWindowSamples`), only if the feature
-    /// spiked that way in it. A
-    /// stream of one feature does not habituate: no other feature could join its
-    /// evidence, so habituating would only make it slower to raise.
+    /// spiked that way in it. A stream of one feature does not habituate: no other
+    /// feature could join its evidence, so habituating would only make it slower to
+    /// raise.
     mutating func habituateToEpisode(at t: Double, settings: DetectorSettings, carriers: [Bool]) {
         guard settings.episodeHabituationHours > 0, features.count > 1 else { return }
         let most = features.reduce(0) { max($0, $1.alertSpikes.on + $1.alertSpikes.off) }

@@ -204,12 +204,13 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// Samples over which a cell's habituation to joint falls fades: from the third recent
     /// one, each divides the next one's weight; 0 = every joint fall weighs `eventWeight`.
     public var jointFallHabituationSamples = 1000.0
-    /// Habituation to episodes: each raised alert a feature's rises (or falls) carried
-    /// divides that direction's later weight on the evidence neuron by one plus the
-    /// count, which fades with this time constant in hours. A venue cell whose user count
-    /// rises with every event needs more than that feature's rise to raise again; a new
-    /// feature, a cell event (gap, restart) or a fall where it rose still weighs in full.
-    /// 0 = off.
+    /// Habituation to episodes: each published alert a feature's rises (or falls)
+    /// carried, in the directions of its onset, divides that direction's later weight on
+    /// the evidence neuron by one plus the count, which fades with this time constant in
+    /// hours. A venue cell whose user count rises with every event needs more than that
+    /// feature's rise to raise again; a new feature, a cell event (gap, restart) or a
+    /// fall where it rose still weighs in full. A cell of one feature does not
+    /// habituate. 0 = off.
     public var episodeHabituationHours = 96.0
 
     // MARK: Onset neuron (the per-sample score)
