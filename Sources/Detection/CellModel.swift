@@ -342,11 +342,7 @@ struct CellModel: Codable, Sendable {
         // than a thirtieth of the spikes of the one that carries it most (a fall of others
         // is something else happening, ``DetectorSettings/turnAfterSeconds``; a stray
         // spike or two of noise in a long alert does not make a feature a carrier).
-        var carriedEpisode: [Bool] = []
-        if alert != nil && settings.turnAfterSeconds > 0 {
-            let most = features.reduce(0) { max($0, $1.alertSpikes.on + $1.alertSpikes.off) }
-            carriedEpisode = features.map { 30 * ($0.alertSpikes.on + $0.alertSpikes.off) > most }
-        }
+        let carriedEpisode = alert != nil && settings.turnAfterSeconds > 0 ? episodeCarriers() : []
         // Which tracks this sample carries: a stamp per track, no allocation per sample.
         sampleStamp &+= 1
         if sampleStamp == 0 { sampleStamp = 1 }  // 0 stands for "never seen"
@@ -662,6 +658,7 @@ struct CellModel: Codable, Sendable {
         if alert != nil && !carriedEpisode.isEmpty && (!firedFeatures.isEmpty || newcomers != nil) {
             let window = settings.evidenceTauPeriods * max(period, 1)
             var lately = newcomers ?? []
+            newcomers = nil  // `lately` owns the array: no copy when it changes
             lately.removeAll { !(t - $0.time >= 0 && t - $0.time <= window) }
             var firedNow = false
             if !firedFeatures.isEmpty {
@@ -839,10 +836,8 @@ struct CellModel: Codable, Sendable {
         guard settings.episodeHabituationHours > 0, features.count > 1 else { return }
         let most = features.reduce(0) { max($0, $1.alertSpikes.on + $1.alertSpikes.off) }
         guard most > 0 else { return }
-        for index in features.indices {
-            let carried = index < carriers.count ? carriers[index]
-                : 30 * (features[index].alertSpikes.on + features[index].alertSpikes.off) > most
-            guard carried else { continue }
+        let carriers = carriers.isEmpty ? episodeCarriers() : carriers
+        for index in features.indices where index < carriers.count && carriers[index] {
             var on = 30 * features[index].alertSpikes.on > most
             var off = 30 * features[index].alertSpikes.off > most
             if let onset = classCounts {
@@ -854,6 +849,14 @@ struct CellModel: Codable, Sendable {
             }
             if on || off { features[index].habituateToEpisode(on: on, off: off, at: t, hours: settings.episodeHabituationHours) }
         }
+    }
+
+    /// The features that carry the current episode: each with more than a thirtieth of
+    /// the spikes of the one that carries it most (a stray spike or two of noise in a
+    /// long alert does not make a feature a carrier).
+    func episodeCarriers() -> [Bool] {
+        let most = features.reduce(0) { max($0, $1.alertSpikes.on + $1.alertSpikes.off) }
+        return features.map { 30 * ($0.alertSpikes.on + $0.alertSpikes.off) > most }
     }
 
     mutating func resetEpisode() {

@@ -42,91 +42,81 @@ struct NightAndTurnTests {
         #expect(!old.isEmpty, "the control raises nothing: the case cannot fail")
     }
 
-    /// ``OrdinaryChangeTests/underLatencyClimb(settings:seed:minutes:metrics:)`` whose
-    /// transport delay and loss jump twentyfold at 17:00 (a backhaul fault).
-    static func backhaulUnderOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
-        let backhaulStart = OrdinaryChangeTests.latencyClimbStart + 180
-        return OrdinaryChangeTests.underLatencyClimb(settings: settings, seed: 29, minutes: backhaulStart + 60) { minute, noise in
+    /// ``OrdinaryChangeTests/underLatencyClimb(settings:seed:minutes:metrics:)`` (an
+    /// alert of latency open from 14:00) with `change` applied to the cell's metrics,
+    /// given the minutes since 17:00 (negative before).
+    static func changeUnderOpenAlert(
+        settings: DetectorSettings, seed: UInt64, change: @escaping (Int, inout Noise, inout [String: Double]) -> Void
+    ) -> [(minute: Double, evidence: [String])] {
+        let changeStart = OrdinaryChangeTests.latencyClimbStart + 180
+        return OrdinaryChangeTests.underLatencyClimb(settings: settings, seed: seed, minutes: changeStart + 60) { minute, noise in
             var metrics = OrdinaryChangeTests.cellMetrics(
                 users: 4 + 40 * OrdinaryChangeTests.load(minute), perUserThroughput: 30_000, noise: &noise)
-            let backhaul = minute >= backhaulStart ? 20.0 : 1
+            change(minute - changeStart, &noise, &metrics)
+            return metrics
+        }
+    }
+
+    /// The change at 17:00 turns the cell: the latency alert raised first, the change
+    /// raised within 10 minutes naming `evidence`; with `turnOnRises` off (the control),
+    /// one alert only.
+    static func expectTurn(_ change: String, evidence: [String], scenario: (DetectorSettings) -> [(minute: Double, evidence: [String])]) throws {
+        let raises = scenario(DetectorSettings())
+        try #require(raises.count == 2, "raises at minutes \(raises.map(\.minute))")
+        #expect(raises[0].minute >= 0 && raises[0].minute < 30 && raises[0].evidence.contains("TN.LatencyMean"))
+        #expect(raises[1].minute >= 180 && raises[1].minute <= 190, "the \(change) raised \(raises[1].minute - 180) minutes in")
+        #expect(evidence.allSatisfy(raises[1].evidence.contains), "evidence \(raises[1].evidence)")
+        var control = DetectorSettings()
+        control.turnOnRises = false
+        let old = scenario(control)
+        #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute)): the case cannot fail")
+    }
+
+    /// Transport delay and loss jump twentyfold at 17:00 (a backhaul fault).
+    static func backhaulUnderOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
+        changeUnderOpenAlert(settings: settings, seed: 29) { since, noise, metrics in
+            let backhaul = since >= 0 ? 20.0 : 1
             metrics["TN.RttMs"] = backhaul * (4 + noise.next(0.2))
             metrics["TN.LossPct"] = backhaul * (0.01 + abs(noise.next(0.002)))
-            return metrics
         }
     }
 
     @Test("transport delay and loss that rise under an open alert of something else turn the cell: the old alert clears and the backhaul is raised (without it, lost in the old alert)")
     func backhaulUnderOpenAlert() throws {
-        let raises = Self.backhaulUnderOpenAlert(settings: DetectorSettings())
-        try #require(raises.count == 2, "raises at minutes \(raises.map(\.minute))")
-        #expect(raises[0].minute >= 0 && raises[0].minute < 30 && raises[0].evidence.contains("TN.LatencyMean"))
-        #expect(raises[1].minute >= 180 && raises[1].minute <= 190, "the backhaul raised \(raises[1].minute - 180) minutes in")
-        #expect(raises[1].evidence.contains("TN.RttMs") && raises[1].evidence.contains("TN.LossPct"), "evidence \(raises[1].evidence)")
-        var control = DetectorSettings()
-        control.turnOnRises = false
-        let old = Self.backhaulUnderOpenAlert(settings: control)
-        #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute)): the case cannot fail")
+        try Self.expectTurn("backhaul", evidence: ["TN.RttMs", "TN.LossPct"], scenario: Self.backhaulUnderOpenAlert)
     }
 
-    /// ``OrdinaryChangeTests/underLatencyClimb(settings:seed:minutes:metrics:)`` whose
-    /// uplink noise rises 12 dB at 17:00 while its uplink throughput falls to a third
+    /// Uplink noise rises 12 dB at 17:00 while uplink throughput falls to a third
     /// (interference): one new feature up, one down.
     static func interferenceUnderOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
-        let interferenceStart = OrdinaryChangeTests.latencyClimbStart + 180
-        return OrdinaryChangeTests.underLatencyClimb(settings: settings, seed: 37, minutes: interferenceStart + 60) { minute, noise in
-            var metrics = OrdinaryChangeTests.cellMetrics(
-                users: 4 + 40 * OrdinaryChangeTests.load(minute), perUserThroughput: 30_000, noise: &noise)
-            let interfered = minute >= interferenceStart
+        changeUnderOpenAlert(settings: settings, seed: 37) { since, noise, metrics in
+            let interfered = since >= 0
             metrics["RRU.UlIntfPwrMean"] = (interfered ? -103 : -115) + noise.next(0.4)
             metrics["DRB.UEThpUl"] = (interfered ? 2_000 : 6_000) * (1 + noise.next(0.05))
-            return metrics
         }
     }
 
     @Test("one feature rising as another falls under an open alert of something else turns the cell too (uplink noise up, uplink throughput down)")
     func interferenceUnderOpenAlert() throws {
-        let raises = Self.interferenceUnderOpenAlert(settings: DetectorSettings())
-        try #require(raises.count == 2, "raises at minutes \(raises.map(\.minute))")
-        #expect(raises[0].minute >= 0 && raises[0].minute < 30 && raises[0].evidence.contains("TN.LatencyMean"))
-        #expect(raises[1].minute >= 180 && raises[1].minute <= 190, "the interference raised \(raises[1].minute - 180) minutes in")
-        #expect(raises[1].evidence.contains("RRU.UlIntfPwrMean") && raises[1].evidence.contains("DRB.UEThpUl"),
-                "evidence \(raises[1].evidence)")
-        var control = DetectorSettings()
-        control.turnOnRises = false
-        let old = Self.interferenceUnderOpenAlert(settings: control)
-        #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute)): the case cannot fail")
+        try Self.expectTurn("interference", evidence: ["RRU.UlIntfPwrMean", "DRB.UEThpUl"], scenario: Self.interferenceUnderOpenAlert)
     }
 
-    /// ``OrdinaryChangeTests/underLatencyClimb(settings:seed:minutes:metrics:)`` whose
-    /// transport round trip jumps twentyfold for 3 minutes at 17:00, and whose uplink
+    /// The transport round trip jumps twentyfold for 3 minutes at 17:00, and uplink
     /// throughput falls to a third from 17:03 on: two new features, a few samples apart.
     static func stepsApartUnderOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
-        let changeStart = OrdinaryChangeTests.latencyClimbStart + 180
-        return OrdinaryChangeTests.underLatencyClimb(settings: settings, seed: 43, minutes: changeStart + 60) { minute, noise in
-            var metrics = OrdinaryChangeTests.cellMetrics(
-                users: 4 + 40 * OrdinaryChangeTests.load(minute), perUserThroughput: 30_000, noise: &noise)
-            let since = minute - changeStart
+        changeUnderOpenAlert(settings: settings, seed: 43) { since, noise, metrics in
             metrics["TN.RttMs"] = (since >= 0 && since < 3 ? 20.0 : 1) * (4 + noise.next(0.2))
             metrics["DRB.UEThpUl"] = (since >= 3 ? 2_000 : 6_000) * (1 + noise.next(0.05))
-            return metrics
         }
     }
 
     @Test("two features that had not carried an open alert, firing within the evidence neuron's time constant of each other (not at one sample), turn the cell")
     func stepsApartUnderOpenAlert() throws {
-        let raises = Self.stepsApartUnderOpenAlert(settings: DetectorSettings())
-        try #require(raises.count == 2, "raises at minutes \(raises.map(\.minute))")
-        #expect(raises[1].minute >= 180 && raises[1].minute <= 190, "the change raised \(raises[1].minute - 180) minutes in")
         // Both are the new episode's evidence. (Under this three-hour alert the round trip
         // could not gather the spikes to pass for one of its carriers; a young alert at
         // 15-minute reporting could, which the turn's carrier list now excludes, not
-        // tested here.)
-        #expect(raises[1].evidence.contains("DRB.UEThpUl") && raises[1].evidence.contains("TN.RttMs"), "evidence \(raises[1].evidence)")
-        var control = DetectorSettings()
-        control.turnOnRises = false  // the round trip's rise does not count: one new feature
-        let old = Self.stepsApartUnderOpenAlert(settings: control)
-        #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute)): the case cannot fail")
+        // tested here.) The control: the round trip's rise does not count, one new feature.
+        try Self.expectTurn("change", evidence: ["DRB.UEThpUl", "TN.RttMs"], scenario: Self.stepsApartUnderOpenAlert)
     }
 
     /// A cell reporting every minute whose transport latency climbs from 14:00 on its
