@@ -986,15 +986,18 @@ struct CellModel: Codable, Sendable {
             && signature.contains(where: { $0.hasSuffix("-") || $0 == "joint_fall+" })
     }
 
-    /// Whether every feature the evidence shows below its normal range is in its quiet
-    /// hours (``Feature/quietRank(at:usual:)`` below `quietSwitchOffShare`; a feature
+    /// Whether every feature the evidence shows fallen (below its normal range, or
+    /// carrying the episode downward) is in its quiet hours (``Feature/quietRank(at:usual:)`` below `quietSwitchOffShare`; a feature
     /// whose day has not spoken is not), and one at least is.
     func fellInQuietHours(_ evidence: [Alert.Evidence], at t: Double, settings: DetectorSettings) -> Bool {
         guard settings.quietSwitchOffShare > 0 else { return false }
         let clock = HourClock(time: t)
         var fallen = 0
-        for item in evidence where item.value < item.low {
+        for item in evidence {
             guard let feature = features.first(where: { $0.name == item.metric }) else { continue }
+            // Fallen: below its normal range, or carrying the episode downward (a count
+            // that fell to nearly nothing, with a normal range that reaches zero).
+            guard item.value < item.low || feature.alertSpikes.off > feature.alertSpikes.on else { continue }
             guard let rank = feature.quietRank(at: clock), rank < settings.quietSwitchOffShare else { return false }
             fallen += 1
         }

@@ -228,9 +228,10 @@ struct Feature: Codable, Sendable {
     /// Max and min over the slots other than the current one (recomputed once an hour).
     var otherHoursHigh = -Double.infinity
     var otherHoursLow = Double.infinity
-    /// The middle of the level's range in this hour a day before (transformed units; nil
-    /// until a day of hours was kept): what the hour usually holds, however low the
-    /// feature is now.
+    /// The lowest the level held in this hour a day before (transformed units; nil until
+    /// a day of hours was kept): how low the hour usually gets, however low the feature
+    /// is now. The lowest, not the middle: the hour a layer switched off in held its day
+    /// level and its night, and the middle of the two ranks among the busy hours.
     var lastDayThisHour: Double?
     /// The drift neuron's accumulated forecast error upward and downward (sigmas beyond
     /// the leak, one-sided CUSUMs; see `DetectorSettings.driftLeak`).
@@ -490,6 +491,11 @@ struct Feature: Codable, Sendable {
 
     /// Hourly slots the day's envelope needs before it may speak.
     static let envelopeReadyHours = 20
+    /// Hourly slots kept before an hour may be ranked among the others (``quietRank(at:usual:)``,
+    /// until the day profile speaks): two thirds of a day. A layer that switches off
+    /// every night does so on the cell's second night before the envelope speaks, when
+    /// the warm-up took the first night's first hours.
+    static let quietRankHours = 16
 
     /// Samples a feature warms up for: `warmupSamples`, but no more than `warmupMostSeconds`
     /// of telemetry (at least ``DetectorSettings/minimumWarmupSamples``: at 15-minute
@@ -552,8 +558,9 @@ struct Feature: Codable, Sendable {
     /// above every other hour: once the day profile has learned the hour and at least 12
     /// others, the level it normally holds at this hour (however low the feature is now)
     /// ranked among those hours (a tie counts half: a flat day is not quiet); until then
-    /// the forecast (with `usual`, what this hour held a day before) ranked among the last
-    /// day's other hours (``rankAmongOtherHours(_:)``).
+    /// the forecast (with `usual`, the lowest this hour held a day before) ranked among
+    /// the last day's other hours (``rankAmongOtherHours(_:)``), once ``quietRankHours``
+    /// of them were kept.
     func quietRank(at clock: HourClock, usual: Bool = false) -> Double? {
         if let reference = profile.reference(at: clock) {
             var below = 0
@@ -564,7 +571,7 @@ struct Feature: Codable, Sendable {
             }
             if hours >= 24 { return Double(below) / Double(hours) }
         }
-        guard hourCount >= Self.envelopeReadyHours else { return nil }
+        guard hourCount >= Self.quietRankHours else { return nil }
         if usual, let lastDayThisHour { return rankAmongOtherHours(lastDayThisHour) }
         return rankAmongOtherHours(lastForecast)
     }
@@ -861,8 +868,8 @@ struct Feature: Codable, Sendable {
                 hourLow.append(start)
                 hourCount += 1
             } else {
-                let middle = 0.5 * (hourHigh[hourSlot % 24] + hourLow[hourSlot % 24])
-                lastDayThisHour = middle.isFinite ? middle : nil
+                let lowest = hourLow[hourSlot % 24]
+                lastDayThisHour = lowest.isFinite ? lowest : nil
                 hourHigh[hourSlot % 24] = start
                 hourLow[hourSlot % 24] = start
             }

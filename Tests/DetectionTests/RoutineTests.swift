@@ -26,20 +26,24 @@ struct RoutineTests {
     /// SINR, VSWR) while awake and none while asleep (a layer switched off measures
     /// nothing), and sleeps from minute `sleepFrom` of the day for `sleepMinutes`, from
     /// day `sleepFromDay` on; on day `awakeOnlyAt14OnDay` it stays asleep until 14:00.
+    /// `periodMinutes` is its reporting period; `residential` gives it a residential
+    /// cell's day instead (busiest in the evening, still a third of its peak at midnight).
     static func samples(
         riseAt: Int? = nil, reportingAll: Bool = false, restartAt: Int? = nil, radioOff: Bool = false,
-        sleepFrom: Int = 45, sleepMinutes: Int = 270, sleepFromDay: Int = 0, awakeOnlyAt14OnDay: Int? = nil
+        sleepFrom: Int = 45, sleepMinutes: Int = 270, sleepFromDay: Int = 0, awakeOnlyAt14OnDay: Int? = nil,
+        periodMinutes: Int = 5, residential: Bool = false
     ) -> [(time: Double, metrics: [String: Double])] {
         var noise = Noise(41)
         var samples: [(time: Double, metrics: [String: Double])] = []
         var attempts = 1_000_000.0
-        for interval in 0..<(4 * 24 * 12) {
-            let minute = interval * 5
+        for interval in 0..<(4 * 24 * 60 / periodMinutes) {
+            let minute = interval * periodMinutes
             let ofDay = minute % 1440
             let sleepEnd = awakeOnlyAt14OnDay == minute / 1440 ? 14 * 60 : sleepFrom + sleepMinutes
             let asleep = ofDay >= sleepFrom && ofDay < sleepEnd && minute / 1440 >= sleepFromDay
             let busy = riseAt.map { ofDay >= $0 && ofDay < $0 + 60 } ?? false
-            let users = (4 + 60 * OrdinaryChangeTests.load(minute)) * (busy ? 3 : 1)
+            let load = residential ? Self.residentialLoad(minute) : OrdinaryChangeTests.load(minute)
+            let users = (4 + 60 * load) * (busy ? 3 : 1)
             var metrics = OrdinaryChangeTests.cellMetrics(users: users, perUserThroughput: busy ? 10_000 : 30_000, noise: &noise)
             metrics["TN.RttMs"] = 4 + noise.next(0.2)
             if radioOff {
@@ -67,6 +71,16 @@ struct RoutineTests {
             samples.append((start + Double(minute) * 60, metrics))
         }
         return samples
+    }
+
+    /// A residential cell's load over the day (0...1, interpolated between hours):
+    /// quiet in the small hours, busiest at 20:00, still a third of its peak at midnight.
+    static func residentialLoad(_ minute: Int) -> Double {
+        let hourly: [Double] = [33, 20, 8, 4, 3, 4, 8, 14, 22, 27, 35, 49, 43, 39, 44, 45, 28, 31, 37, 70, 78, 57, 55, 39]
+        let hour = Double(minute % 1440) / 60
+        let first = Int(hour) % 24
+        let weight = hour - hour.rounded(.down)
+        return (hourly[first] * (1 - weight) + hourly[(first + 1) % 24] * weight) / 80
     }
 
     /// The transitions of `samples` through a detector with these settings.
@@ -116,6 +130,22 @@ struct RoutineTests {
         control.quietSwitchOffShare = 0
         let first = Self.switchOffDays(Self.transitions(samples, settings: control))
         #expect(first.count == 1, "the control raised the switch-off on days \(first): the case cannot fail")
+    }
+
+    @Test("a layer asleep every night, its counts still reported near zero and its radio measurements gone, is not raised on any night: at 15-minute reporting from 01:00 (its second night comes before a day of hours was kept), and on a residential cell from midnight (the hour it switches off in held its evening and its night; the lowest of it is what that hour usually gets). quietSwitchOffShare 0: raised")
+    func switchOffBeforeADayAndFromTheEvening() throws {
+        let cases: [(name: String, samples: [(time: Double, metrics: [String: Double])], night: Range<Double>)] = [
+            ("15-minute reporting, from 01:00", Self.samples(radioOff: true, sleepFrom: 60, periodMinutes: 15), 60..<(7 * 60)),
+            ("residential, from midnight", Self.samples(radioOff: true, sleepFrom: 0, residential: true), 0..<(6 * 60)),
+        ]
+        for item in cases {
+            let days = Self.raisedDays(Self.transitions(item.samples, settings: DetectorSettings()), minutesOfDay: item.night)
+            #expect(days.isEmpty, "\(item.name): raised in the night on days \(days)")
+            var control = DetectorSettings()
+            control.quietSwitchOffShare = 0
+            let raised = Self.raisedDays(Self.transitions(item.samples, settings: control), minutesOfDay: item.night)
+            #expect(!raised.isEmpty, "\(item.name): the control raised no night: the case cannot fail")
+        }
     }
 
     @Test("a layer that does not wake (asleep from 03:00 until 14:00 on the third day) is raised once the hours it sleeps through are no longer quiet ones, before the 8-hour limit (every hour quiet: not before it)")
