@@ -428,6 +428,29 @@ struct CellModel: Codable, Sendable {
                             falling += input
                         }
                     }
+                    // A decline of several samples to at most `jointFallShare` of where
+                    // it began, below this hour's profile at a busy hour, sends the
+                    // coincidence neuron half its threshold (``DetectorSettings/jointDeclineProfile``).
+                    if settings.jointFallSpikes > 0 && settings.jointDeclineProfile > 0 && features[index].minimumSeen >= 0 {
+                        if surprise.fast <= -Self.declineSigmas {
+                            if features[index].declineSamples == 0 {
+                                features[index].declineFrom = features[index].inverse(features[index].lastForecast)
+                            }
+                            features[index].declineSamples = min(features[index].declineSamples, Int.max - 1) + 1
+                        } else {
+                            features[index].declineSamples = 0
+                        }
+                        if features[index].declineSamples >= Self.declineRun && features[index].declineFrom > 0
+                            && x <= settings.jointFallShare * features[index].declineFrom
+                            && (surprise.valueAgainstProfile ?? .infinity) <= -settings.jointDeclineProfile
+                            && features[index].isBelowHoursAround(x, at: clock, by: settings.jointDeclineProfile)
+                            && mostFromOneFeature > features[index].pendingFall
+                            && (features[index].quietRank(at: clock) ?? 0) >= Self.declineBusyRank
+                        {
+                            falling += mostFromOneFeature - features[index].pendingFall
+                            features[index].pendingFall = mostFromOneFeature
+                        }
+                    }
                     // A count that stopped (``Feature/observeSilence(count:expected:settings:samplesPerHour:)``)
                     // sends the coincidence neuron half its threshold, or all of it once
                     // the run has missed `silenceAloneCounts`.
@@ -807,6 +830,15 @@ struct CellModel: Codable, Sendable {
         return CellStep(score: sampleScore, transitions: transitions, synapticEvents: synapticEvents, denseOperations: dense,
                         surpriseSpikes: surpriseSpikes)
     }
+
+    /// Sigmas a feature's forecast must miss it downward by, sample after sample, for a
+    /// decline (``DetectorSettings/jointDeclineProfile``).
+    static let declineSigmas = 2.0
+    /// Samples in a row a decline must last before it speaks.
+    static let declineRun = 2
+    /// Where the hour must rank in the feature's day (``Feature/quietRank(at:usual:)``)
+    /// for a decline to speak: the busier half (a cell draining at night loses little).
+    static let declineBusyRank = 0.5
 
     /// Surprise spikes for a normalised deviation: none inside the dead zone, then one
     /// more per `spikeUnit` sigmas, capped.

@@ -152,6 +152,15 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// forecast's noise together) a falling value must also be below what this hour of
     /// the day has shown (a drop that comes every day at this hour is not one).
     public var jointFallProfile = 3.0
+    /// A decline that is no step: a feature of a metric never negative whose forecast
+    /// missed it downward by 2 sigmas or more two samples in a row or more, now at most
+    /// `jointFallShare` of the forecast when the run began, this many deviations below
+    /// what the day profile holds at this hour (the profile must speak), at an hour in
+    /// the busier half of its day, sends the coincidence neuron half its threshold: two
+    /// such features fire it. A sleeping cell that drains over half an hour loses 20-40%
+    /// of its users and attempts a sample, 2-5 sigmas each, and no sample falls to half
+    /// of the one before. 0 = off.
+    public var jointDeclineProfile = 2.0
     /// Counts missed over a run of near-silent intervals for a count (attempts, preambles,
     /// handovers per interval) to be a silence: the count fell to at most `silenceShare`
     /// of what was expected when the run began, and stayed there two intervals or more.
@@ -394,6 +403,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.jointFallDeadZone, &jointFallDeadZone)
         try read(.jointFallShare, &jointFallShare)
         try read(.jointFallProfile, &jointFallProfile)
+        try read(.jointDeclineProfile, &jointDeclineProfile)
         try read(.silenceCounts, &silenceCounts)
         try read(.silenceShare, &silenceShare)
         try read(.silenceMinimumCount, &silenceMinimumCount)

@@ -251,6 +251,10 @@ struct Feature: Codable, Sendable {
     /// This sample's spikes onto the cell's coincidence neuron, held for the second pass
     /// (transient): if it fires, they count as this feature's OFF spikes of the episode.
     var pendingFall = 0
+    /// A decline (``CellModel/declineSigmas``): samples in a row the forecast was missed
+    /// downward, and the forecast (metric units) when the run began.
+    var declineSamples = 0
+    var declineFrom = 0.0
     /// The silence detector, for a count per interval: the count expected when the run
     /// of near-silent intervals began, the counts missed since, and the run's length.
     var silenceExpected = 0.0
@@ -297,6 +301,7 @@ struct Feature: Codable, Sendable {
         case contexts, habituation, coMoment, ownMoment, profile, hourNoise, attemptsPerInterval, ratioBaseline
         case driftUp, driftDown, silenceExpected, silenceMissed, silenceLength, relation, warmedUp
         case episodeHabituationOn, episodeHabituationOff, episodeHabituationTime
+        case declineSamples, declineFrom
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -377,6 +382,10 @@ struct Feature: Codable, Sendable {
         )
         let time = try c.decodeIfPresent(Double.self, forKey: .episodeHabituationTime) ?? 0
         episodeHabituationTime = time.isFinite ? time : 0
+        // A damaged decline starts again (a run of 0 samples, from nothing).
+        declineSamples = max(try c.decodeIfPresent(Int.self, forKey: .declineSamples) ?? 0, 0)
+        let from = try c.decodeIfPresent(Double.self, forKey: .declineFrom) ?? 0
+        declineFrom = from.isFinite ? from : 0
         relation = try c.decodeIfPresent(Relation.self, forKey: .relation) ?? Relation()
         guard relation.isValid else {
             throw DecodingError.dataCorruptedError(
@@ -460,6 +469,8 @@ struct Feature: Codable, Sendable {
         try c.encode(episodeHabituation.on, forKey: .episodeHabituationOn)
         try c.encode(episodeHabituation.off, forKey: .episodeHabituationOff)
         try c.encode(episodeHabituationTime, forKey: .episodeHabituationTime)
+        try c.encode(declineSamples, forKey: .declineSamples)
+        try c.encode(declineFrom, forKey: .declineFrom)
         try c.encode(relation, forKey: .relation)
     }
 
@@ -574,6 +585,23 @@ struct Feature: Codable, Sendable {
         guard hourCount >= Self.quietRankHours else { return nil }
         if usual, let lastDayThisHour { return rankAmongOtherHours(lastDayThisHour) }
         return rankAmongOtherHours(lastForecast)
+    }
+
+    /// Whether `x` (metric units) lies `sigmas` deviations (the day profile's and the
+    /// forecast's together) below the lowest level the day profile holds in the hours
+    /// around `clock`: the two enclosing it and the one after (false while any of them is
+    /// unlearned). A drop the profile expects within the hour (an office emptying at
+    /// 18:00, its 18:00 slot still holding some of the day's level) is not below them.
+    func isBelowHoursAround(_ x: Double, at clock: HourClock, by sigmas: Double) -> Bool {
+        guard let first = clock.first, profile.levels.count == 24 else { return false }
+        var lowest = Double.infinity
+        for slot in [first, clock.second, (clock.second + 1) % 24] {
+            let level = profile.levels[slot]
+            guard !level.isNaN else { return false }
+            lowest = min(lowest, level)
+        }
+        let profileSigma = 1.2533 * profile.deviation
+        return transform(x) <= lowest - sigmas * (profileSigma * profileSigma + lastSigma * lastSigma).squareRoot()
     }
 
     /// The share of the last day's other hours whose level (the middle of its range)

@@ -605,6 +605,39 @@ struct OrdinaryChangeTests {
         #expect(alert.timestamp <= start + Double(faultStart + 30) * 60, "raised \((alert.timestamp - start) / 60 - Double(faultStart)) minutes in")
     }
 
+    /// Minutes after 15:00 on day 3 the first raise came, for a cell reporting every 5
+    /// minutes whose users and access attempts drain over `drainMinutes` from 15:00 to a
+    /// tenth (a sleeping cell found by fewer and fewer idle users), for 90 minutes; nil
+    /// when nothing was raised by then. Raises before the drain fail the test.
+    static func drainRaisedAfter(drainMinutes: Double, settings: DetectorSettings) -> Double? {
+        var harness = Harness(settings: settings)
+        var noise = Noise(23)
+        let faultStart = 2 * 1440 + 15 * 60
+        var wander = 0.0
+        for minute in stride(from: 0, to: faultStart + 90, by: 5) {
+            let since = Double(minute - faultStart)
+            let drain = since >= 0 ? 1 - 0.9 * min(1, (since + 5) / drainMinutes) : 1
+            // Users wander about their day's level by some 14%, over half an hour or so.
+            wander = 0.9 * wander + noise.next(0.06)
+            let users = (4 + 40 * Self.load(minute)) * exp(wander) * drain
+            var metrics = Self.cellMetrics(users: users, perUserThroughput: 30_000, noise: &noise)
+            metrics["RRC.ConnEstabAtt"] = (users * 15 * (1 + noise.next(0.1))).rounded()
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+            if minute == faultStart - 5 && !harness.raised.isEmpty { Issue.record("raised before the drain: \(harness.raised.map { ($0.timestamp - start) / 3600 }) h") }
+        }
+        return harness.raised.first.map { ($0.timestamp - start) / 60 - Double(faultStart) }
+    }
+
+    @Test("a sleeping cell whose users and attempts drain to a tenth over an hour at the busy hour, at 5-minute reporting (no sample half the one before), is raised within 45 minutes by its decline (jointDeclineProfile 0: 50 minutes or more)")
+    func drainOverAnHour() {
+        let raised = Self.drainRaisedAfter(drainMinutes: 60, settings: DetectorSettings())
+        #expect(raised.map { $0 <= 45 } == true, "raised \(raised.map { "\($0) minutes in" } ?? "not at all")")
+        var control = DetectorSettings()
+        control.jointDeclineProfile = 0
+        let without = Self.drainRaisedAfter(drainMinutes: 60, settings: control)
+        #expect(without.map { $0 >= 50 } ?? true, "without the decline, raised \(without.map { "\($0) minutes in" } ?? ""): the case cannot fail")
+    }
+
     /// A cell reporting every minute whose transport latency climbs 2% a minute from 14:00
     /// on day 3 (an alert of rises, held open), its other metrics `metrics(minute, noise)`,
     /// for `minutes` minutes. Returns the raises from 13:00 on, in minutes from 14:00, with
