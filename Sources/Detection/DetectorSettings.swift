@@ -83,6 +83,17 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// seconds), where a small shift is a change. 0.005, 0.01 and 0.02 scored the same
     /// (docs/evaluation.md, "Session 19"). 0 = no floor.
     public var slowRelativeFloor = 0.005
+    /// The same floor on the forecast's noise scale (its fast pathway, and so the joint
+    /// fall and the decline), for a metric never negative, on a span of hours: a smooth
+    /// metric learned on a quiet warm-up (an antenna's VSWR read to a thousandth) had a
+    /// scale of a thousandth, and rain's 2% rise scored 15-17 sigmas on the first day of
+    /// generator D. Not for a level that goes negative (a level in dBm is on a log
+    /// scale: half a percent of -110 dBm is half a decibel, and A and B's subtle uplink
+    /// interference, a rise of a few decibels, was lost 12 times in 198 with it) nor for
+    /// a ratio. 0.005 scored best of 0.0025, 0.005, 0.01 and 0.02 on C and D (tried on
+    /// every metric, before levels that go negative were left out; docs/evaluation.md,
+    /// "Session 22"). 0 = no floor.
+    public var fastRelativeFloor = 0.005
     /// Sigmas of the slow baseline's deviation beyond which its spread learns no more of
     /// a sample (each deviation is clipped there), on a span of `slowSpreadClipHours` or
     /// more. On a shorter span (a stream of seconds, where `slowBaselineMaximumSamples`
@@ -383,6 +394,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.slowDeadZone, &slowDeadZone)
         try read(.slowDeadZonePerLogFeature, &slowDeadZonePerLogFeature)
         try read(.slowRelativeFloor, &slowRelativeFloor)
+        try read(.fastRelativeFloor, &fastRelativeFloor)
         try read(.wakeRiseFeatures, &wakeRiseFeatures)
         try read(.wakeRiseFactor, &wakeRiseFactor)
         try read(.slowSpreadClip, &slowSpreadClip)

@@ -742,7 +742,12 @@ struct Feature: Codable, Sendable {
             noiseStepKey = clock.halfHour ?? .min
         }
         let hourSigma = settings.hourNoiseWeight > 0 ? (noiseStep ?? 0) / 1.128 * settings.hourNoiseWeight : 0
-        let sigma = max(1.2533 * meanAbsoluteError, modelSigma, floor, hourSigma)
+        // At least `fastRelativeFloor` of the value, for a metric never negative on a span
+        // of hours (``DetectorSettings/fastRelativeFloor``).
+        let relativeFloorOnFast = settings.fastRelativeFloor > 0 && minimumSeen >= 0 && !isRatio
+            && Self.slowSpanIsHours(settings: settings, samplesPerHour: samplesPerHour)
+            ? settings.fastRelativeFloor * abs(x) * derivative : 0
+        let sigma = max(1.2533 * meanAbsoluteError, modelSigma, floor, hourSigma, relativeFloorOnFast)
         let residual = y - forecast
         if settings.hourNoiseWeight > 0 {
             let noiseHour = hourNoise.hour
@@ -1022,3 +1027,4 @@ extension Feature {
         return 1 / (1 + (on ? habituation.on : habituation.off))
     }
 }
+

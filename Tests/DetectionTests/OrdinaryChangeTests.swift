@@ -638,6 +638,33 @@ struct OrdinaryChangeTests {
         #expect(without.map { $0 >= 50 } ?? true, "without the decline, raised \(without.map { "\($0) minutes in" } ?? ""): the case cannot fail")
     }
 
+    /// The raises (hours from the first sample) of a cell reporting every 15 minutes
+    /// whose antenna VSWR, read to a thousandth, sits at 1.200 from the start and rises
+    /// by `rise` from 15:00 to 18:00 on its first day (rain in the feeder, or a fault).
+    static func vswrRiseOnTheFirstDay(rise: Double, settings: DetectorSettings) -> [Double] {
+        var harness = Harness(settings: settings)
+        var noise = Noise(29)
+        for minute in stride(from: 0, to: 24 * 60, by: 15) {
+            var metrics = Self.cellMetrics(users: 4 + 40 * Self.load(minute), perUserThroughput: 30_000, noise: &noise)
+            let raining = minute >= 15 * 60 && minute < 18 * 60
+            metrics["RU.VswrMean"] = ((1.2 + (raining ? rise : 0) + noise.next(0.0004)) * 1000).rounded() / 1000
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+        }
+        return harness.raised.map { ($0.timestamp - start) / 3600 }
+    }
+
+    @Test("rain lifting a smooth metric by 2% on a cell's first day (VSWR 1.200 to 1.222, read to a thousandth) raises nothing; a VSWR fault (to 1.7) still does (fastRelativeFloor 0: the rain raises)")
+    func smallRiseOfASmoothMetric() {
+        let rain = Self.vswrRiseOnTheFirstDay(rise: 0.022, settings: DetectorSettings())
+        #expect(rain.isEmpty, "the rain raised at \(rain) h")
+        let fault = Self.vswrRiseOnTheFirstDay(rise: 0.5, settings: DetectorSettings())
+        #expect(fault.contains { $0 >= 15 && $0 <= 15.5 }, "the fault raised at \(fault) h")
+        var control = DetectorSettings()
+        control.fastRelativeFloor = 0
+        let unfloored = Self.vswrRiseOnTheFirstDay(rise: 0.022, settings: control)
+        #expect(!unfloored.isEmpty, "without the floor the rain raised nothing either: the case cannot fail")
+    }
+
     /// A cell reporting every minute whose transport latency climbs 2% a minute from 14:00
     /// on day 3 (an alert of rises, held open), its other metrics `metrics(minute, noise)`,
     /// for `minutes` minutes. Returns the raises from 13:00 on, in minutes from 14:00, with
