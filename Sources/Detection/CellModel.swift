@@ -434,7 +434,8 @@ struct CellModel: Codable, Sendable {
                     if settings.jointFallSpikes > 0 && settings.jointDeclineProfile > 0 && features[index].minimumSeen >= 0 {
                         if surprise.fast <= -Self.declineSigmas {
                             if features[index].declineSamples == 0 {
-                                features[index].declineFrom = features[index].inverse(features[index].lastForecast)
+                                let forecast = features[index].inverse(features[index].lastForecast)
+                                features[index].declineFrom = forecast.isFinite ? forecast : 0  // checkpointed: finite
                             }
                             features[index].declineSamples = min(features[index].declineSamples, Int.max - 1) + 1
                         } else {
