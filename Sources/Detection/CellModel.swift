@@ -382,11 +382,15 @@ struct CellModel: Codable, Sendable {
                     features[index].sampleSpiked = false
                     // Freeze what carries the alert, so the fault is not learned as normal.
                     let frozen = alerting && features[index].alertSpikes.on + features[index].alertSpikes.off > 0
+                    // A sample the feature misses ends its decline (two in a row are two
+                    // samples in a row).
                     guard let (x, noise, countDeviation) = Self.value(
                         of: &features[index], tracks: tracks, present: present, settings: settings,
-                        samplesPerHour: samplesPerHour, frozen: frozen)
-                    else { continue }
-                    guard x.isFinite else { continue }
+                        samplesPerHour: samplesPerHour, frozen: frozen), x.isFinite
+                    else {
+                        features[index].declineSamples = 0
+                        continue
+                    }
                     features[index].sampleValue = x
                     guard let surprise = features[index].observe(
                         x, modelNoise: noise, settings: settings, samplesPerHour: samplesPerHour, frozen: frozen, clock: clock,
@@ -1020,8 +1024,9 @@ struct CellModel: Codable, Sendable {
     }
 
     /// Whether every feature the evidence shows fallen (below its normal range, or
-    /// carrying the episode downward) is in its quiet hours (``Feature/quietRank(at:usual:)`` below `quietSwitchOffShare`; a feature
-    /// whose day has not spoken is not), and one at least is.
+    /// carrying the episode downward) is in its quiet hours
+    /// (``Feature/quietRank(at:usual:)`` below `quietSwitchOffShare`; a feature whose day
+    /// has not spoken is not), and one at least is.
     func fellInQuietHours(_ evidence: [Alert.Evidence], at t: Double, settings: DetectorSettings) -> Bool {
         guard settings.quietSwitchOffShare > 0 else { return false }
         let clock = HourClock(time: t)

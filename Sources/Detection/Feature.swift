@@ -571,7 +571,7 @@ struct Feature: Codable, Sendable {
     /// ranked among those hours (a tie counts half: a flat day is not quiet); until then
     /// the forecast (with `usual`, the lowest this hour held a day before) ranked among
     /// the last day's other hours (``rankAmongOtherHours(_:)``), once ``quietRankHours``
-    /// of them were kept.
+    /// hourly slots were kept (the current one among them).
     func quietRank(at clock: HourClock, usual: Bool = false) -> Double? {
         if let reference = profile.reference(at: clock) {
             var below = 0
@@ -583,6 +583,9 @@ struct Feature: Codable, Sendable {
             if hours >= 24 { return Double(below) / Double(hours) }
         }
         guard hourCount >= Self.quietRankHours else { return nil }
+        // The lowest this hour held, ranked among the other hours' middles: it leans quiet
+        // (ranked among the other hours' lowest instead, C and D scored three false
+        // alarms more).
         if usual, let lastDayThisHour { return rankAmongOtherHours(lastDayThisHour) }
         return rankAmongOtherHours(lastForecast)
     }
