@@ -445,11 +445,12 @@ struct CellModel: Codable, Sendable {
                         } else {
                             features[index].declineSamples = 0
                         }
+                        // Cheapest tests first: the profile's slots and the day's ranks last.
                         if features[index].declineSamples >= Self.declineRun && features[index].declineFrom > 0
+                            && mostFromOneFeature > features[index].pendingFall
                             && x <= settings.jointFallShare * features[index].declineFrom
                             && (surprise.valueAgainstProfile ?? .infinity) <= -settings.jointDeclineProfile
                             && features[index].isBelowHoursAround(x, at: clock, by: settings.jointDeclineProfile)
-                            && mostFromOneFeature > features[index].pendingFall
                             && (features[index].quietRank(at: clock) ?? 0) >= Self.declineBusyRank
                         {
                             falling += mostFromOneFeature - features[index].pendingFall

@@ -597,12 +597,9 @@ struct Feature: Codable, Sendable {
     /// 18:00, its 18:00 slot still holding some of the day's level) is not below them.
     func isBelowHoursAround(_ x: Double, at clock: HourClock, by sigmas: Double) -> Bool {
         guard let first = clock.first, profile.levels.count == 24 else { return false }
-        var lowest = Double.infinity
-        for slot in [first, clock.second, (clock.second + 1) % 24] {
-            let level = profile.levels[slot]
-            guard !level.isNaN else { return false }
-            lowest = min(lowest, level)
-        }
+        let levels = profile.levels
+        let lowest = min(levels[first], levels[clock.second], levels[(clock.second + 1) % 24])
+        guard !levels[first].isNaN, !levels[clock.second].isNaN, !levels[(clock.second + 1) % 24].isNaN else { return false }
         let profileSigma = 1.2533 * profile.deviation
         return transform(x) <= lowest - sigmas * (profileSigma * profileSigma + lastSigma * lastSigma).squareRoot()
     }
