@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -62,6 +63,26 @@ struct MetricTrack: Codable, Sendable {
 
     init(name: String) { self.name = name }
 
+    /// The increase of a fall from within a 64th of a wrap width below it to within a
+    /// 64th above zero, if any: a wrap whatever the rate (no level sits just under 2^32
+    /// and drops to nothing).
+    static func wrapNearWidth(from previous: Double, to value: Double) -> Double? {
+        guard value >= 0 else { return nil }
+        for width in wrapWidths where previous < width && previous >= width * (1 - 1.0 / 64) && value < width / 64 {
+            return width - previous + value
+        }
+        return nil
+    }
+
+    /// Folds one increase over `interval` seconds into the running means of a counter's
+    /// rate and interval. (A running mean that is not finite, from a restored checkpoint
+    /// or an increase past a double, starts over from this interval.)
+    static func learnRate(_ delta: Double, over interval: Double, rate: inout Double?, interval usual: inout Double?) {
+        guard interval.isFinite, case let perSecond = delta / interval, perSecond.isFinite else { return }
+        rate = rate.flatMap { $0.isFinite ? $0 + 0.1 * (perSecond - $0) : nil } ?? perSecond
+        usual = usual.flatMap { $0.isFinite ? $0 + 0.1 * (interval - $0) : nil } ?? interval
+    }
+
     /// Observations needed before deciding gauge or counter.
     static let decisionSamples = 20
     /// Observations after which a metric that has risen too rarely to tell, and never
@@ -84,7 +105,13 @@ struct MetricTrack: Codable, Sendable {
         if let previous = lastValue, let previousTime = lastTime {
             let step = abs(value - previous)
             if step > 0 { resolution = min(resolution, step) }
-            if value < previous { decreases += 1 } else if value > previous { increases += 1 }
+            // Still undecided, a fall that a total wrapping explains (at the rate its rises
+            // so far show, or, before any, from just under a width to just over zero) is
+            // a rise: a volume counter that wraps in its first samples is not a level.
+            let undecidedWrap = behaviour == .undecided && value < previous && time > previousTime
+                ? wrappedIncrease(from: previous, to: value, over: time - previousTime) ?? Self.wrapNearWidth(from: previous, to: value)
+                : nil
+            if value < previous && undecidedWrap == nil { decreases += 1 } else if value != previous { increases += 1 }
             switch behaviour {
             case .counter:
                 if value < previous {
@@ -110,13 +137,13 @@ struct MetricTrack: Codable, Sendable {
                     lastDelta = value - previous
                     lastInterval = time - previousTime
                 }
-                // (A running mean that is not finite, from a restored checkpoint or an
-                // increase past a double, starts over from this interval.)
-                if let delta = lastDelta, let interval = lastInterval, interval.isFinite, case let rate = delta / interval, rate.isFinite {
-                    recentRate = recentRate.flatMap { $0.isFinite ? $0 + 0.1 * (rate - $0) : nil } ?? rate
-                    recentInterval = recentInterval.flatMap { $0.isFinite ? $0 + 0.1 * (interval - $0) : nil } ?? interval
+                if let delta = lastDelta, let interval = lastInterval {
+                    Self.learnRate(delta, over: interval, rate: &recentRate, interval: &recentInterval)
                 }
             case .undecided:
+                if time > previousTime, let increase = undecidedWrap ?? (value >= previous ? value - previous : nil) {
+                    Self.learnRate(increase, over: time - previousTime, rate: &recentRate, interval: &recentInterval)
+                }
                 if observations + 1 >= Self.decisionSamples {
                     // Integral counters (events) may stand still for a while; a counter
                     // of amounts (volume in kilobytes, energy) reported with fractions

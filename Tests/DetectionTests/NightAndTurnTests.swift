@@ -316,6 +316,27 @@ struct NightAndTurnTests {
         #expect(restart, "a fall to near zero far from the top of a width is a restart")
     }
 
+    @Test("a running total that wraps before it is decided (its second sample, or its tenth) is a counter; a level that falls is a level")
+    func counterWrapsWhileUndecided() {
+        for wrapAt in [1, 10] {
+            // The total passes 2^32 between sample `wrapAt - 1` and sample `wrapAt`.
+            var value = 4_294_967_296.0 - Double(wrapAt) * 1_000_000 + 400_000
+            var track = MetricTrack(name: "DRB.PdcpSduVolumeDL")
+            for sample in 0..<25 {
+                _ = track.observe(value, at: start + Double(sample) * 900)
+                value = (value + 1_000_000).truncatingRemainder(dividingBy: 4_294_967_296)
+            }
+            #expect(track.behaviour == .counter, "wrapped at sample \(wrapAt): \(track.behaviour)")
+            #expect(track.lastDelta == 1_000_000, "wrapped at sample \(wrapAt): increase \(String(describing: track.lastDelta))")
+        }
+        // A level that rises and falls once by half (not from just under 2^32): a level.
+        var level = MetricTrack(name: "RRC.ConnMean")
+        for sample in 0..<25 {
+            _ = level.observe(sample == 5 ? 20 : 40 + Double(sample), at: start + Double(sample) * 900)
+        }
+        #expect(level.behaviour == .gauge, "\(level.behaviour)")
+    }
+
     /// A cell at 5-minute reporting whose two running totals start near 2^32 and wrap
     /// within hours. Returns its raises and whether any sample had a `counter_reset`.
     static func wrappingTotals(restartAt restart: Int?) -> (raises: Int, resets: Bool) {
