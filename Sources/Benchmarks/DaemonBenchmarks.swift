@@ -66,7 +66,7 @@ public struct IngestBenchmark: Sendable {
         let nullRate = try await measureNull(payloads)
         let daemonRate = try await measureDaemon(payloads)
         let inProcess = measureInProcess(payloads)
-        print(String(format: "%@ telemetry: messages %d, cells %d, 20 metrics, %d detection thread(s): null subscriber %.0f msg/s, spikewatch run %.0f msg/s, ratio %.2f",
+        print(String(format: "%@ telemetry: messages %d, cells %d, 20 metrics, %d detection thread(s): null subscriber %.0f msg/s, spikewatch run %.0f msg/s, ratio %.3g",
                      telemetry.rawValue as NSString, payloads.count, cells, workers, nullRate, daemonRate, daemonRate / nullRate))
         print(String(format: "per message: null subscriber %.2f µs, daemon %.2f µs; in-process without ZeroMQ: decode %.2f µs + detection %.2f µs",
                      1e6 / nullRate, 1e6 / daemonRate, inProcess.decode * 1e6, inProcess.detection * 1e6))

@@ -65,7 +65,8 @@ public struct ProbeRecord: Sendable {
     public var evidenceThreshold: Double
     public var evidenceFired: Bool
     /// The cell events of this sample (`reporting_gap_s`, `counter_reset`, `joint_fall`),
-    /// then `falling N` when falling features sent the coincidence neuron N spikes.
+    /// then `falling N` when falling features sent the coincidence neuron N spikes, and
+    /// each of them as `name:spikes`.
     public var events: [String]
     public var score: Double
     public var alertActive: Bool
@@ -338,6 +339,7 @@ struct CellModel: Codable, Sendable {
 
         // Features: expectation, surprise, spikes onto the feature neurons.
         let alerting = alert != nil && t < alertAcceptedUntil
+        let routineAlert = alerting && alert?.routine == true
         // Under an open alert: the features that carry its episode so far, each with more
         // than a thirtieth of the spikes of the one that carries it most (a fall of others
         // is something else happening, ``DetectorSettings/turnAfterSeconds``; a stray
@@ -462,14 +464,22 @@ struct CellModel: Codable, Sendable {
                     // the run has missed `silenceAloneCounts`.
                     if settings.jointFallSpikes > 0 && settings.silenceCounts > 0,
                         let (count, expected) = Self.countThisInterval(
-                            of: features[index], value: x, tracks: tracks, clock: clock, samplesPerHour: samplesPerHour),
-                        features[index].observeSilence(count: count, expected: expected, settings: settings, samplesPerHour: samplesPerHour)
+                            of: features[index], value: x, tracks: tracks, clock: clock, samplesPerHour: samplesPerHour)
                     {
-                        let alone = settings.silenceAloneCounts > 0 && features[index].silenceMissed >= settings.silenceAloneCounts
-                        let input = alone ? settings.jointFallSpikes : mostFromOneFeature
-                        if input > features[index].pendingFall {
-                            falling += input - features[index].pendingFall
-                            features[index].pendingFall = input
+                        // A count at nothing in this hour a day before (the seconds a layer
+                        // slept, 0 by day) sends at most half the threshold: another
+                        // feature must fall with it. (Not under a routine alert: a
+                        // night's switch-off is held by its counts' silence until the
+                        // layer wakes.)
+                        let usual = !routineAlert && features[index].wasSilentADayBefore(hour: clock.hour)
+                        features[index].recordCountHour(count, minimum: settings.silenceMinimumCount, hour: clock.hour)
+                        if features[index].observeSilence(count: count, expected: expected, settings: settings, samplesPerHour: samplesPerHour) {
+                            let alone = settings.silenceAloneCounts > 0 && features[index].silenceMissed >= settings.silenceAloneCounts && !usual
+                            let input = alone ? settings.jointFallSpikes : mostFromOneFeature
+                            if input > features[index].pendingFall {
+                                falling += input - features[index].pendingFall
+                                features[index].pendingFall = input
+                            }
                         }
                     }
                     let drive = features[index].onsetDrive(surprise, settings: settings)
@@ -826,7 +836,7 @@ struct CellModel: Codable, Sendable {
             probe.pointee.append(ProbeRecord(
                 time: t, label: sample.label, features: readings, evidencePotential: evidencePotential,
                 evidenceThreshold: settings.evidenceThreshold, evidenceFired: evidenceFired,
-                events: events.map(\.key) + (falling > 0 ? ["falling \(falling)"] : []),
+                events: events.map(\.key) + (falling > 0 ? ["falling \(falling)"] + features.filter { $0.pendingFall > 0 }.map { "\($0.name):\($0.pendingFall)" } : []),
                 score: score, alertActive: alert != nil))
         }
         let featureCount = features.count
@@ -950,7 +960,7 @@ struct CellModel: Codable, Sendable {
 
     /// Opens an alert at `t` (the episode's kind, severity and evidence as they stand)
     /// and returns its `raised` transition, or nil when the raise is routine: its
-    /// evidence only fell, the sample lacks `missingCount` of the cell's regular metrics
+    /// evidence mostly fell, the sample lacks `missingCount` of the cell's regular metrics
     /// (a layer switched off measures no radio quality; a cell asleep by fault goes on
     /// reporting them), and it repeats an earlier day's (``isRoutine(_:at:settings:)``)
     /// or, lacking `quietSwitchOffMissing` of them, falls in the quiet hours
@@ -965,9 +975,9 @@ struct CellModel: Codable, Sendable {
         let kind = episodeKind(classifier) ?? "anomaly"
         let evidence = topEvidence(events: events, settings: settings)
         let signature = Self.signature(of: evidence)
-        let repeated = !published && missingCount > 0 && Self.onlyFalls(signature) && isRoutine(signature, at: t, settings: settings)
+        let repeated = !published && missingCount > 0 && Self.mostlyFalls(signature) && isRoutine(signature, at: t, settings: settings)
         let switchOff = !published && !repeated && Double(missingCount) >= settings.quietSwitchOffMissing
-            && Self.onlyFalls(signature) && fellInQuietHours(evidence, at: t, settings: settings)
+            && Self.mostlyFalls(signature) && fellInQuietHours(evidence, at: t, settings: settings)
         let woke = !published && !repeated && !switchOff && wokeInItsFirstDay(evidence, settings: settings)
         let routine = repeated || switchOff || woke
         remember(signature, at: t, settings: settings)
@@ -1003,7 +1013,7 @@ struct CellModel: Codable, Sendable {
     /// keeps such hours.
     func isRoutine(_ signature: [String], at t: Double, settings: DetectorSettings) -> Bool {
         let window = min(settings.routineMinutes * 60, 43_200)
-        guard window > 0, t.isFinite, Self.onlyFalls(signature), let memory = recentRaises else { return false }
+        guard window > 0, t.isFinite, Self.mostlyFalls(signature), let memory = recentRaises else { return false }
         let pieces = Set(Self.hashed(signature))
         let day = 86_400.0
         for earlier in memory.suffix(Self.raiseMemoryLimit) {
@@ -1016,13 +1026,19 @@ struct CellModel: Codable, Sendable {
         return false
     }
 
-    /// Whether a signature shows a cell going quiet: something fell and nothing rose (a
-    /// joint fall counts as a fall). A rise at the same hour as yesterday's (congestion at
-    /// the busy hour, interference from a neighbour's schedule) is still a fault.
-    static func onlyFalls(_ signature: [String]) -> Bool {
-        signature.allSatisfy({ !$0.hasSuffix("+") || $0 == "joint_fall+" })
-            && signature.contains(where: { $0.hasSuffix("-") || $0 == "joint_fall+" })
+    /// Whether a signature shows a cell going quiet: more of it fell than rose (a joint
+    /// fall counts as a fall). A layer switching off drops its counts and raises the
+    /// seconds it slept; a rise at the same hour as yesterday's (congestion at the busy
+    /// hour, interference from a neighbour's schedule) is still a fault.
+    static func mostlyFalls(_ signature: [String]) -> Bool {
+        var falls = 0
+        var rises = 0
+        for piece in signature {
+            if piece.hasSuffix("-") || piece == "joint_fall+" { falls += 1 } else if piece.hasSuffix("+") { rises += 1 }
+        }
+        return falls > rises
     }
+
 
     /// Whether every feature the evidence shows fallen (below its normal range, or
     /// carrying the episode downward) is in its quiet hours

@@ -287,6 +287,17 @@ struct Feature: Codable, Sendable {
     var silenceExpected = 0.0
     var silenceMissed = 0.0
     var silenceLength = 0
+    /// Hours of the day (bit h: the clock's hour h) in which the count stood at nothing
+    /// (below `silenceMinimumCount`) in half its intervals or more, as each last ended;
+    /// which hours have ended at least once; and the hour being kept (absolute,
+    /// `Int64.min` before any) with its intervals so far and those at nothing. A count
+    /// at nothing in this hour a day before (the seconds a layer slept, 0 by day) is no
+    /// silence alone.
+    var silentHours: UInt32 = 0
+    var keptHours: UInt32 = 0
+    var silentHourNow = Int64.min
+    var countsThisHour = 0
+    var nothingThisHour = 0
     /// The warm-up is over (``stillWarming(settings:samplesPerHour:)``); it does not begin
     /// again.
     var warmedUp = false
@@ -329,6 +340,7 @@ struct Feature: Codable, Sendable {
         case driftUp, driftDown, silenceExpected, silenceMissed, silenceLength, relation, warmedUp
         case episodeHabituationOn, episodeHabituationOff, episodeHabituationTime
         case declineSamples, declineFrom
+        case silentHours, keptHours, silentHourNow, countsThisHour, nothingThisHour
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -413,6 +425,11 @@ struct Feature: Codable, Sendable {
         declineSamples = max(try c.decodeIfPresent(Int.self, forKey: .declineSamples) ?? 0, 0)
         let from = try c.decodeIfPresent(Double.self, forKey: .declineFrom) ?? 0
         declineFrom = from.isFinite ? from : 0
+        silentHours = try c.decodeIfPresent(UInt32.self, forKey: .silentHours) ?? 0
+        keptHours = try c.decodeIfPresent(UInt32.self, forKey: .keptHours) ?? 0
+        silentHourNow = try c.decodeIfPresent(Int64.self, forKey: .silentHourNow) ?? .min
+        countsThisHour = max(try c.decodeIfPresent(Int.self, forKey: .countsThisHour) ?? 0, 0)
+        nothingThisHour = min(max(try c.decodeIfPresent(Int.self, forKey: .nothingThisHour) ?? 0, 0), countsThisHour)
         relation = try c.decodeIfPresent(Relation.self, forKey: .relation) ?? Relation()
         guard relation.isValid else {
             throw DecodingError.dataCorruptedError(
@@ -498,6 +515,11 @@ struct Feature: Codable, Sendable {
         try c.encode(episodeHabituationTime, forKey: .episodeHabituationTime)
         try c.encode(declineSamples, forKey: .declineSamples)
         try c.encode(declineFrom, forKey: .declineFrom)
+        try c.encode(silentHours, forKey: .silentHours)
+        try c.encode(keptHours, forKey: .keptHours)
+        try c.encode(silentHourNow, forKey: .silentHourNow)
+        try c.encode(countsThisHour, forKey: .countsThisHour)
+        try c.encode(nothingThisHour, forKey: .nothingThisHour)
         try c.encode(relation, forKey: .relation)
     }
 
@@ -525,6 +547,35 @@ struct Feature: Codable, Sendable {
         }
         return silenceLength >= 2 && silenceMissed >= settings.silenceCounts
             && Double(silenceLength) <= settings.maximumAlertHours * samplesPerHour
+    }
+
+    /// Records this interval's count for the hours of the day it stands at nothing in
+    /// (``silentHours``), at the absolute hour `hour`.
+    mutating func recordCountHour(_ count: Double, minimum: Double, hour: Int64?) {
+        guard let hour, count.isFinite else { return }
+        if hour != silentHourNow {
+            if silentHourNow != .min && countsThisHour > 0 {
+                let bit = UInt32(1) << UInt32(((silentHourNow % 24) + 24) % 24)
+                keptHours |= bit
+                silentHours = 2 * nothingThisHour >= countsThisHour ? silentHours | bit : silentHours & ~bit
+            }
+            silentHourNow = hour
+            countsThisHour = 0
+            nothingThisHour = 0
+        }
+        countsThisHour = min(countsThisHour, Int.max - 1) + 1
+        if count < minimum { nothingThisHour += 1 }
+    }
+
+    /// Whether the count stood at nothing in this hour of the day (the absolute `hour`),
+    /// or in the hour before it, the last time that hour ended: false before it ended
+    /// once. (The hour before too: a layer asleep until 05:15 leaves its count at
+    /// nothing for only a quarter of the hour from 05:00.)
+    func wasSilentADayBefore(hour: Int64?) -> Bool {
+        guard let hour else { return false }
+        let slot = UInt32(((hour % 24) + 24) % 24)
+        let bits = (UInt32(1) << slot) | (UInt32(1) << ((slot + 23) % 24))
+        return keptHours & silentHours & bits != 0
     }
 
     /// Hourly slots the day's envelope needs before it may speak.

@@ -28,10 +28,12 @@ struct RoutineTests {
     /// day `sleepFromDay` on; on day `awakeOnlyAt14OnDay` it stays asleep until 14:00.
     /// `periodMinutes` is its reporting period; `residential` gives it a residential
     /// cell's day instead (busiest in the evening, still a third of its peak at midnight).
+    /// With `sleepSeconds`, it reports the seconds of each period it slept (the period
+    /// while asleep, 0 awake).
     static func samples(
         riseAt: Int? = nil, reportingAll: Bool = false, restartAt: Int? = nil, radioOff: Bool = false,
         sleepFrom: Int = 45, sleepMinutes: Int = 270, sleepFromDay: Int = 0, awakeOnlyAt14OnDay: Int? = nil,
-        periodMinutes: Int = 5, residential: Bool = false
+        periodMinutes: Int = 5, residential: Bool = false, sleepSeconds: Bool = false
     ) -> [(time: Double, metrics: [String: Double])] {
         var noise = Noise(41)
         var samples: [(time: Double, metrics: [String: Double])] = []
@@ -62,6 +64,7 @@ struct RoutineTests {
                 metrics["RU.VswrMean"] = 1.2 + noise.next(0.01)
             }
             if busy { metrics["TN.RttMs"] = nil }
+            if sleepSeconds { metrics["CellSleepTime"] = asleep ? Double(periodMinutes * 60) : 0 }
             if let restartAt {
                 if minute >= restartAt && minute < restartAt + 10 { continue }
                 if minute == restartAt + 10 { attempts = 0 }
@@ -119,6 +122,25 @@ struct RoutineTests {
         control.routineMinutes = 0
         let every = Self.switchOffDays(Self.transitions(samples, settings: control))
         #expect(every.count >= 2, "the control raised the switch-off on days \(every): the case cannot fail")
+    }
+
+    @Test("a layer that reports the seconds it slept (the period at night, 0 by day) is raised on the first night it is seen at most, and never by day: a count at nothing in this hour a day before is no silence alone, and the rise of the seconds asleep among the falls is still a switch-off")
+    func sleepSecondsNeitherNightNorDay() throws {
+        let transitions = Self.transitions(Self.samples(sleepSeconds: true), settings: DetectorSettings())
+        let raised = transitions.filter { $0.state == .raised }.map { ($0.timestamp - start) / 3600 }
+        let nights = Self.raisedDays(transitions, minutesOfDay: 0..<(7 * 60))
+        #expect(nights.count <= 1 && nights.allSatisfy { $0 <= 1 }, "raised at night on days \(nights) (at hours \(raised))")
+        let days = Self.raisedDays(transitions, minutesOfDay: (7 * 60)..<1440)
+        #expect(days.isEmpty, "raised by day on days \(days) (at hours \(raised))")
+    }
+
+    @Test("a signature where more fell than rose is a cell going quiet (a switch-off with the seconds slept rising among its falls); as many rises as falls, or only rises, is not")
+    func mostlyFallsIsGoingQuiet() {
+        #expect(CellModel.mostlyFalls(["pmConsumedEnergy-", "pmRaAttCbra-", "pmCellSleepTime+", "pmDrbEstabAtt-"]))
+        #expect(CellModel.mostlyFalls(["joint_fall+"]))
+        #expect(!CellModel.mostlyFalls(["RRC.ConnMean+", "DRB.UEThpDl-"]))
+        #expect(!CellModel.mostlyFalls(["RRU.PrbTotDl+", "RRC.ConnMean+"]))
+        #expect(!CellModel.mostlyFalls(["TN.RttMs"]))
     }
 
     @Test("a layer that switches off in its quiet hours, its radio measurements gone, is not raised even on the first night (quietSwitchOffShare 0: on the first night)")
