@@ -1039,7 +1039,6 @@ struct CellModel: Codable, Sendable {
         return falls > rises
     }
 
-
     /// Whether every feature the evidence shows fallen (below its normal range, or
     /// carrying the episode downward) is in its quiet hours
     /// (``Feature/quietRank(at:usual:)`` below `quietSwitchOffShare`; a feature whose day

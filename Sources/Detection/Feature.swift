@@ -1,4 +1,3 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -564,7 +563,7 @@ struct Feature: Codable, Sendable {
             nothingThisHour = 0
         }
         countsThisHour = min(countsThisHour, Int.max - 1) + 1
-        if count < minimum { nothingThisHour += 1 }
+        if count < minimum { nothingThisHour = min(nothingThisHour, countsThisHour - 1) + 1 }
     }
 
     /// Whether the count stood at nothing in this hour of the day (the absolute `hour`),
