@@ -466,13 +466,13 @@ struct CellModel: Codable, Sendable {
                         let (count, expected) = Self.countThisInterval(
                             of: features[index], value: x, tracks: tracks, clock: clock, samplesPerHour: samplesPerHour)
                     {
-                        // A count at nothing in this hour a day before (the seconds a layer
-                        // slept, 0 by day) sends at most half the threshold: another
-                        // feature must fall with it. (Not under a routine alert: a
-                        // night's switch-off is held by its counts' silence until the
-                        // layer wakes.)
-                        let usual = !routineAlert && features[index].wasSilentADayBefore(hour: clock.hour)
+                        // A count at nothing for most of this hour, or of the hour before,
+                        // a day before (the seconds a layer slept, 0 by day) sends at most
+                        // half the threshold: another feature must fall with it. (Not
+                        // under a routine alert: a night's switch-off is held by its
+                        // counts' silence until the layer wakes.)
                         features[index].recordCountHour(count, minimum: settings.silenceMinimumCount, hour: clock.hour)
+                        let usual = settings.silenceKnowsTheHour && !routineAlert && features[index].wasSilentADayBefore(hour: clock.hour)
                         if features[index].observeSilence(count: count, expected: expected, settings: settings, samplesPerHour: samplesPerHour) {
                             let alone = settings.silenceAloneCounts > 0 && features[index].silenceMissed >= settings.silenceAloneCounts && !usual
                             let input = alone ? settings.jointFallSpikes : mostFromOneFeature

@@ -188,6 +188,11 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// alone (a cell whose only count of arrivals stops: attempts from hundreds a period to
     /// a few). 0 = never alone.
     public var silenceAloneCounts = 50.0
+    /// A count that stood at nothing in half or more of its intervals in this hour of the
+    /// day, or in the hour before it, a day before (the seconds a layer slept, 0 by day) is
+    /// never silent alone: its silence sends half the coincidence neuron's threshold.
+    /// Not under a routine alert. false = a silence may speak alone at any hour.
+    public var silenceKnowsTheHour = true
     /// The drift neuron's leak per sample, in sigmas of forecast error: each sample adds
     /// the feature's forecast error (clipped to `deadZone`) less this, and it never goes
     /// below 0 (a one-sided CUSUM per direction). Noise leaks away; a drift whose every
@@ -420,6 +425,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.silenceShare, &silenceShare)
         try read(.silenceMinimumCount, &silenceMinimumCount)
         try read(.silenceAloneCounts, &silenceAloneCounts)
+        try read(.silenceKnowsTheHour, &silenceKnowsTheHour)
         try read(.driftLeak, &driftLeak)
         try read(.driftDeadZone, &driftDeadZone)
         try read(.driftProfile, &driftProfile)

@@ -105,8 +105,9 @@ struct MetricTrack: Codable, Sendable {
             let step = abs(value - previous)
             if step > 0 { resolution = min(resolution, step) }
             // Still undecided, a fall that a total wrapping explains (at the rate its rises
-            // so far show, or, before any, from just under a width to just over zero) is
-            // a rise: a volume counter that wraps in its first samples is not a level.
+            // so far show, or, whatever the rate, from just under a width to just over
+            // zero) is a rise: a volume counter that wraps in its first samples is not a
+            // level.
             let undecidedWrap = behaviour == .undecided && value < previous && time > previousTime
                 ? wrappedIncrease(from: previous, to: value, over: time - previousTime) ?? Self.wrapNearWidth(from: previous, to: value)
                 : nil
@@ -297,6 +298,9 @@ struct Feature: Codable, Sendable {
     var silentHourNow = Int64.min
     var countsThisHour = 0
     var nothingThisHour = 0
+    /// The hour before the one being kept, as it was a day before (its bit now holds
+    /// today's).
+    var hourBeforeADayBefore = false
     /// The warm-up is over (``stillWarming(settings:samplesPerHour:)``); it does not begin
     /// again.
     var warmedUp = false
@@ -339,7 +343,7 @@ struct Feature: Codable, Sendable {
         case driftUp, driftDown, silenceExpected, silenceMissed, silenceLength, relation, warmedUp
         case episodeHabituationOn, episodeHabituationOff, episodeHabituationTime
         case declineSamples, declineFrom
-        case silentHours, keptHours, silentHourNow, countsThisHour, nothingThisHour
+        case silentHours, keptHours, silentHourNow, countsThisHour, nothingThisHour, hourBeforeADayBefore
     }
 
     init(name: String, source: FeatureSource, onNeuron: Int, offNeuron: Int) {
@@ -429,6 +433,7 @@ struct Feature: Codable, Sendable {
         silentHourNow = try c.decodeIfPresent(Int64.self, forKey: .silentHourNow) ?? .min
         countsThisHour = max(try c.decodeIfPresent(Int.self, forKey: .countsThisHour) ?? 0, 0)
         nothingThisHour = min(max(try c.decodeIfPresent(Int.self, forKey: .nothingThisHour) ?? 0, 0), countsThisHour)
+        hourBeforeADayBefore = try c.decodeIfPresent(Bool.self, forKey: .hourBeforeADayBefore) ?? false
         relation = try c.decodeIfPresent(Relation.self, forKey: .relation) ?? Relation()
         guard relation.isValid else {
             throw DecodingError.dataCorruptedError(
@@ -519,6 +524,7 @@ struct Feature: Codable, Sendable {
         try c.encode(silentHourNow, forKey: .silentHourNow)
         try c.encode(countsThisHour, forKey: .countsThisHour)
         try c.encode(nothingThisHour, forKey: .nothingThisHour)
+        try c.encode(hourBeforeADayBefore, forKey: .hourBeforeADayBefore)
         try c.encode(relation, forKey: .relation)
     }
 
@@ -553,10 +559,15 @@ struct Feature: Codable, Sendable {
     mutating func recordCountHour(_ count: Double, minimum: Double, hour: Int64?) {
         guard let hour, count.isFinite else { return }
         if hour != silentHourNow {
+            // The hour before this one as it was a day before, read before the hour that
+            // ends (most often that one) overwrites it.
+            let before = UInt32(1) << UInt32((((hour - 1) % 24) + 24) % 24)
+            hourBeforeADayBefore = keptHours & silentHours & before != 0
             if silentHourNow != .min && countsThisHour > 0 {
                 let bit = UInt32(1) << UInt32(((silentHourNow % 24) + 24) % 24)
                 keptHours |= bit
-                silentHours = 2 * nothingThisHour >= countsThisHour ? silentHours | bit : silentHours & ~bit
+                // (At least half at nothing, written so that no count can overflow.)
+                silentHours = nothingThisHour >= countsThisHour - nothingThisHour ? silentHours | bit : silentHours & ~bit
             }
             silentHourNow = hour
             countsThisHour = 0
@@ -566,15 +577,15 @@ struct Feature: Codable, Sendable {
         if count < minimum { nothingThisHour = min(nothingThisHour, countsThisHour - 1) + 1 }
     }
 
-    /// Whether the count stood at nothing in this hour of the day (the absolute `hour`),
-    /// or in the hour before it, the last time that hour ended: false before it ended
-    /// once. (The hour before too: a layer asleep until 05:15 leaves its count at
-    /// nothing for only a quarter of the hour from 05:00.)
+    /// Whether the count stood at nothing in half or more of its intervals in this hour of
+    /// the day (the absolute `hour`), or in the hour before it, a day before: the last
+    /// time each ended before today. Read after ``recordCountHour(_:minimum:hour:)`` for
+    /// this interval. False for an hour never ended. (The hour before too: a layer asleep
+    /// until 05:15 leaves its count at nothing for only a quarter of the hour from 05:00.)
     func wasSilentADayBefore(hour: Int64?) -> Bool {
         guard let hour else { return false }
         let slot = UInt32(((hour % 24) + 24) % 24)
-        let bits = (UInt32(1) << slot) | (UInt32(1) << ((slot + 23) % 24))
-        return keptHours & silentHours & bits != 0
+        return keptHours & silentHours & (UInt32(1) << slot) != 0 || (hour == silentHourNow && hourBeforeADayBefore)
     }
 
     /// Hourly slots the day's envelope needs before it may speak.

@@ -329,6 +329,15 @@ struct NightAndTurnTests {
             #expect(track.behaviour == .counter, "wrapped at sample \(wrapAt): \(track.behaviour)")
             #expect(track.lastDelta == 1_000_000, "wrapped at sample \(wrapAt): increase \(String(describing: track.lastDelta))")
         }
+        // A fast total (2e8 a sample) that wraps at its tenth sample from 1.5e8 below
+        // 2^32, too far below for a wrap whatever the rate: its rate makes it one.
+        var fast = 4_294_967_296.0 - 1.5e8 - 9 * 2e8
+        var fastTrack = MetricTrack(name: "DRB.PdcpSduVolumeUL")
+        for sample in 0..<25 {
+            _ = fastTrack.observe(fast, at: start + Double(sample) * 900)
+            fast = (fast + 2e8).truncatingRemainder(dividingBy: 4_294_967_296)
+        }
+        #expect(fastTrack.behaviour == .counter, "a fast total that wrapped at its tenth sample: \(fastTrack.behaviour)")
         // A level that rises and falls once by half (not from just under 2^32): a level.
         var level = MetricTrack(name: "RRC.ConnMean")
         for sample in 0..<25 {
