@@ -472,9 +472,9 @@ struct CellModel: Codable, Sendable {
                         // under a routine alert: a night's switch-off is held by its
                         // counts' silence until the layer wakes.)
                         features[index].recordCountHour(count, minimum: settings.silenceMinimumCount, hour: clock.hour)
-                        let usual = settings.silenceKnowsTheHour && !routineAlert && features[index].wasSilentADayBefore(hour: clock.hour)
                         if features[index].observeSilence(count: count, expected: expected, settings: settings, samplesPerHour: samplesPerHour) {
-                            let alone = settings.silenceAloneCounts > 0 && features[index].silenceMissed >= settings.silenceAloneCounts && !usual
+                            let alone = settings.silenceAloneCounts > 0 && features[index].silenceMissed >= settings.silenceAloneCounts
+                                && !(settings.silenceKnowsTheHour && !routineAlert && features[index].wasSilentADayBefore(hour: clock.hour))
                             let input = alone ? settings.jointFallSpikes : mostFromOneFeature
                             if input > features[index].pendingFall {
                                 falling += input - features[index].pendingFall

@@ -686,8 +686,8 @@ struct Feature: Codable, Sendable {
     func isBelowHoursAround(_ x: Double, at clock: HourClock, by sigmas: Double) -> Bool {
         guard let first = clock.first, profile.levels.count == 24 else { return false }
         let levels = profile.levels
-        let lowest = min(levels[first], levels[clock.second], levels[(clock.second + 1) % 24])
         guard !levels[first].isNaN, !levels[clock.second].isNaN, !levels[(clock.second + 1) % 24].isNaN else { return false }
+        let lowest = min(levels[first], levels[clock.second], levels[(clock.second + 1) % 24])
         let profileSigma = 1.2533 * profile.deviation
         return transform(x) <= lowest - sigmas * (profileSigma * profileSigma + lastSigma * lastSigma).squareRoot()
     }
@@ -1115,4 +1115,3 @@ extension Feature {
         return 1 / (1 + (on ? habituation.on : habituation.off))
     }
 }
-
