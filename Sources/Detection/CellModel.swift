@@ -236,6 +236,8 @@ struct CellModel: Codable, Sendable {
         var coupled = 0
         var coupledUp = 0
         var coupledDown = 0
+        // Features whose surprise saturated in this sample.
+        var saturated = 0
         // Spikes onto the coincidence neuron: features falling at this sample, at most
         // half its threshold from one feature.
         var falling = 0
@@ -487,6 +489,7 @@ struct CellModel: Codable, Sendable {
                     totalDrive += drive
                     features[index].pendingOn = on
                     features[index].pendingOff = off
+                    if max(on, off) >= settings.maximumSpikes && surprise.rangeBreak > 1 { saturated += 1 }
                     features[index].sampleSpiked = on + off > 0
                     // The cell's common mode: the features' slow deviations, clipped.
                     if surprise.slow != 0 {
@@ -608,8 +611,9 @@ struct CellModel: Codable, Sendable {
             }
         }
         let featureDrive = firedDrive + jointFallWeight
+        let uncapped = settings.saturatedFeaturesRaise > 0 && Double(saturated) >= settings.saturatedFeaturesRaise
         if featureDrive > 0 {
-            evidence.receive(0, weight: min(featureDrive, settings.evidencePerSample), at: evidenceTime, tau: evidenceTau)
+            evidence.receive(0, weight: uncapped ? featureDrive : min(featureDrive, settings.evidencePerSample), at: evidenceTime, tau: evidenceTau)
         }
         // A restart under an open alert (not a routine one: that has its own rule below)
         // whose episode had none: something else happening

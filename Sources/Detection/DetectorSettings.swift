@@ -143,6 +143,12 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// (each spike 1): below the threshold, so evidence must last two samples to raise;
     /// a value at or above `evidenceThreshold` lets one sample raise again.
     public var evidencePerSample = 1.5
+    /// Features whose surprise saturates (`maximumSpikes` in one direction) in the same
+    /// sample, beyond which that sample's drive is not capped at `evidencePerSample`:
+    /// a restart shorter than a 15-minute period leaves one sample in which its seconds
+    /// of downtime leap from nothing, the samples and packets it counts fall, and its
+    /// energy drops, each far past anything seen. 0 = always capped.
+    public var saturatedFeaturesRaise = 4.0
     /// Weight of a reporting gap or counter reset onto the evidence neuron.
     public var eventWeight = 1.6
     /// Spikes the cell's coincidence neuron needs in one sample to fire. Every feature of
@@ -426,6 +432,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.silenceMinimumCount, &silenceMinimumCount)
         try read(.silenceAloneCounts, &silenceAloneCounts)
         try read(.silenceKnowsTheHour, &silenceKnowsTheHour)
+        try read(.saturatedFeaturesRaise, &saturatedFeaturesRaise)
         try read(.driftLeak, &driftLeak)
         try read(.driftDeadZone, &driftDeadZone)
         try read(.driftProfile, &driftProfile)

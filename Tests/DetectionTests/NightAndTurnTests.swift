@@ -378,4 +378,52 @@ struct NightAndTurnTests {
         let restart = Self.wrappingTotals(restartAt: 400)
         #expect(restart.raises >= 1 && restart.resets, "the restart: \(restart.raises) raises")
     }
+
+    /// A cell at 15-minute reporting over three days, with a gauge of seconds of downtime
+    /// (always 0), the samples its level counter took (always 180) and its energy per
+    /// period. At `restartAt` (an interval), `leaping` of those three, and the users and
+    /// volumes, read as a restart of 7 minutes leaves them in one period; the next period
+    /// is normal again. Returns the interval of each raise.
+    static func restartInOnePeriod(restartAt restart: Int, leaping: Int, settings: DetectorSettings = DetectorSettings()) -> [Int] {
+        var harness = Harness(settings: settings)
+        var noise = Noise(43)
+        var raisedAt: [Int] = []
+        for interval in 0..<(3 * 96) {
+            let minute = interval * 15
+            let users = 4 + 40 * OrdinaryChangeTests.load(minute)
+            var metrics = OrdinaryChangeTests.cellMetrics(users: users, perUserThroughput: 30_000, noise: &noise)
+            metrics["pmCellDowntimeAuto"] = 0
+            metrics["pmRrcConnLevSamp"] = 180
+            metrics["pmConsumedEnergy"] = ((20 + 10 * OrdinaryChangeTests.load(minute) + noise.next(0.2)) * 10).rounded() / 10
+            if interval == restart {
+                // Down 7 of its 15 minutes: what it counts falls by half, or to the
+                // samples taken before it went down.
+                metrics["pmCellDowntimeAuto"] = leaping >= 1 ? 420 : 0
+                metrics["pmRrcConnLevSamp"] = leaping >= 2 ? 24 : 180
+                if leaping >= 3 { metrics["pmConsumedEnergy"] = 3.9 }
+                if leaping >= 4 {
+                    for key in ["DRB.PdcpSduVolumeDl", "DRB.PdcpSduVolumeUl"] { metrics[key] = (metrics[key] ?? 0) * 0.05 }
+                }
+            }
+            let before = harness.raised.count
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+            if harness.raised.count > before { raisedAt.append(interval) }
+        }
+        return raisedAt
+    }
+
+    @Test("a restart that fits in one 15-minute period raises at that period; a glitch of two metrics does not, nor does the restart with the cap kept")
+    func restartInOnePeriodRaises() {
+        let restart = 2 * 96 + 6  // 01:30 on the third day
+        let raised = Self.restartInOnePeriod(restartAt: restart, leaping: 4)
+        #expect(raised == [restart], "raised at \(raised)")
+        // Two metrics far off for one period (a glitch, columns swapped) must last to raise.
+        let glitch = Self.restartInOnePeriod(restartAt: restart, leaping: 2)
+        #expect(glitch.isEmpty, "a two-metric glitch raised at \(glitch)")
+        // Control: with every sample's drive capped, one period is not enough.
+        var capped = DetectorSettings()
+        capped.saturatedFeaturesRaise = 0
+        let cappedRaises = Self.restartInOnePeriod(restartAt: restart, leaping: 4, settings: capped)
+        #expect(!cappedRaises.contains(restart), "raised at \(cappedRaises) with the cap kept")
+    }
 }
