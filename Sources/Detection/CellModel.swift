@@ -236,8 +236,10 @@ struct CellModel: Codable, Sendable {
         var coupled = 0
         var coupledUp = 0
         var coupledDown = 0
-        // Features whose surprise saturated in this sample.
-        var saturated = 0
+        // Features whose surprise saturated in this sample past everything they have
+        // shown, rising and falling.
+        var saturatedUp = 0
+        var saturatedDown = 0
         // Spikes onto the coincidence neuron: features falling at this sample, at most
         // half its threshold from one feature.
         var falling = 0
@@ -489,7 +491,9 @@ struct CellModel: Codable, Sendable {
                     totalDrive += drive
                     features[index].pendingOn = on
                     features[index].pendingOff = off
-                    if max(on, off) >= settings.maximumSpikes && surprise.rangeBreak > 1 { saturated += 1 }
+                    if surprise.rangeBreak > 1 {
+                        if on >= settings.maximumSpikes { saturatedUp += 1 } else if off >= settings.maximumSpikes { saturatedDown += 1 }
+                    }
                     features[index].sampleSpiked = on + off > 0
                     // The cell's common mode: the features' slow deviations, clipped.
                     if surprise.slow != 0 {
@@ -611,7 +615,11 @@ struct CellModel: Codable, Sendable {
             }
         }
         let featureDrive = firedDrive + jointFallWeight
-        let uncapped = settings.saturatedFeaturesRaise > 0 && Double(saturated) >= settings.saturatedFeaturesRaise
+        // Many features past everything they have shown, some up and some down, is a
+        // restart inside one period; all one way may be a glitch of scale (every value
+        // of one sample tenfold), which must last to raise.
+        let uncapped = settings.saturatedFeaturesRaise > 0 && saturatedUp > 0 && saturatedDown > 0
+            && Double(saturatedUp + saturatedDown) >= settings.saturatedFeaturesRaise
         if featureDrive > 0 {
             evidence.receive(0, weight: uncapped ? featureDrive : min(featureDrive, settings.evidencePerSample), at: evidenceTime, tau: evidenceTau)
         }
@@ -717,6 +725,7 @@ struct CellModel: Codable, Sendable {
                     if let at = lately.firstIndex(where: { $0.index == index }) {
                         lately[at].fell = lately[at].fell || fell
                         lately[at].rose = lately[at].rose || rose
+                        lately[at].samples = min(lately[at].samples ?? 1, Int.max - 1) + 1
                     } else {
                         lately.append(Newcomer(index: index, time: t, fell: fell, rose: rose))
                     }
@@ -724,6 +733,9 @@ struct CellModel: Codable, Sendable {
             }
             if firedNow && evidenceFired && alert?.routine != true {
                 windowFeatures = lately.count
+                if settings.turnOnOneSustained > 0 && lately.contains(where: { ($0.samples ?? 1) >= settings.turnOnOneSustained }) {
+                    windowFeatures = max(windowFeatures, 2)
+                }
                 windowFalls = lately.reduce(0) { $0 + ($1.fell ? 1 : 0) }
                 windowRises = lately.reduce(0) { $0 + ($1.rose ? 1 : 0) }
             }
@@ -1450,4 +1462,6 @@ struct Newcomer: Codable, Sendable, Equatable {
     var time: Double
     var fell: Bool
     var rose: Bool
+    /// Samples it fired in since it began (nil: one; a checkpoint from before it was kept).
+    var samples: Int? = nil
 }

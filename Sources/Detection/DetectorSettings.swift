@@ -143,11 +143,13 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// (each spike 1): below the threshold, so evidence must last two samples to raise;
     /// a value at or above `evidenceThreshold` lets one sample raise again.
     public var evidencePerSample = 1.5
-    /// Features whose surprise saturates (`maximumSpikes` in one direction) in the same
-    /// sample, beyond which that sample's drive is not capped at `evidencePerSample`:
-    /// a restart shorter than a 15-minute period leaves one sample in which its seconds
-    /// of downtime leap from nothing, the samples and packets it counts fall, and its
-    /// energy drops, each far past anything seen. 0 = always capped.
+    /// Features whose surprise saturates (`maximumSpikes` in one direction) past
+    /// everything they have shown, some rising and some falling, in the same sample,
+    /// from which that sample's drive is not capped at `evidencePerSample`: a restart
+    /// shorter than a 15-minute period leaves one sample in which its seconds of downtime
+    /// leap from nothing while the samples and packets it counts and its energy fall.
+    /// (All one way may be a glitch of scale, every value of one sample tenfold: it must
+    /// last to raise.) 4: D 0.578 -> 0.590 (restarts 18 -> 20 of 29). 0 = always capped.
     public var saturatedFeaturesRaise = 4.0
     /// Weight of a reporting gap or counter reset onto the evidence neuron.
     public var eventWeight = 1.6
@@ -299,6 +301,12 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// more faults found, no false alarm), D 0.483 -> 0.485; a reporting gap too: D 19
     /// more false alarms (collectors' gaps), not taken.
     public var turnOnRestarts = true
+    /// A turn may also come from one feature that had not carried the alert firing in
+    /// this many samples within `evidenceTauPeriods` of its first, the evidence neuron
+    /// firing with it (a transmit power stepping down 8 dB under an older alert). 2: D
+    /// 0.583 -> 0.590, C 0.831 -> 0.839, A/B dev 0.897 -> 0.900; 1 (any newcomer
+    /// with the evidence neuron): D 17 more false alarms. 0 = never.
+    public var turnOnOneSustained = 2
     /// An active alert is re-published as `updated` at most this often, telemetry seconds.
     public var updateInterval = 300.0
     /// Explain a joint rise of the load-coupled features (a crowd) by load: their rise
@@ -438,6 +446,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.driftProfile, &driftProfile)
         try read(.turnOnRises, &turnOnRises)
         try read(.turnOnRestarts, &turnOnRestarts)
+        try read(.turnOnOneSustained, &turnOnOneSustained)
         try read(.slowWarmupLearns, &slowWarmupLearns)
         try read(.fullGapPeriods, &fullGapPeriods)
         try read(.gapHabituationSamples, &gapHabituationSamples)

@@ -58,8 +58,8 @@ struct NightAndTurnTests {
     }
 
     /// The change at 17:00 turns the cell: the latency alert raised first, the change
-    /// raised within 10 minutes naming `evidence`; with `turnOnRises` off (the control),
-    /// one alert only.
+    /// raised within 10 minutes naming `evidence`; with `turnOnRises` off and no turn on
+    /// one sustained newcomer (the control), one alert only.
     static func expectTurn(_ change: String, evidence: [String], scenario: (DetectorSettings) -> [(minute: Double, evidence: [String])]) throws {
         let raises = scenario(DetectorSettings())
         try #require(raises.count == 2, "raises at minutes \(raises.map(\.minute))")
@@ -68,6 +68,7 @@ struct NightAndTurnTests {
         #expect(evidence.allSatisfy(raises[1].evidence.contains), "evidence \(raises[1].evidence)")
         var control = DetectorSettings()
         control.turnOnRises = false
+        control.turnOnOneSustained = 0
         let old = scenario(control)
         #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute)): the case cannot fail")
     }
@@ -101,12 +102,32 @@ struct NightAndTurnTests {
         try Self.expectTurn("interference", evidence: ["RRU.UlIntfPwrMean", "DRB.UEThpUl"], scenario: Self.interferenceUnderOpenAlert)
     }
 
-    /// The transport round trip jumps twentyfold for 3 minutes at 17:00, and uplink
-    /// throughput falls to a third from 17:03 on: two new features, a few samples apart.
+    /// Transmit power steps down 8 dB at 17:00 (a misconfigured power), nothing else moves.
+    static func powerStepUnderOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
+        changeUnderOpenAlert(settings: settings, seed: 47) { since, noise, metrics in
+            metrics["CARR.MeanTxPwr"] = (since >= 0 ? 32 : 40) + noise.next(0.2)
+        }
+    }
+
+    @Test("one feature that had not carried an open alert, firing in two samples running, turns the cell (transmit power down 8 dB); without the rule, lost in the old alert")
+    func powerStepUnderOpenAlert() throws {
+        let raises = Self.powerStepUnderOpenAlert(settings: DetectorSettings())
+        try #require(raises.count == 2, "raises at minutes \(raises.map(\.minute))")
+        #expect(raises[1].minute >= 180 && raises[1].minute <= 190, "the power step raised \(raises[1].minute - 180) minutes in")
+        #expect(raises[1].evidence.contains("CARR.MeanTxPwr"), "evidence \(raises[1].evidence)")
+        var control = DetectorSettings()
+        control.turnOnOneSustained = 0
+        let old = Self.powerStepUnderOpenAlert(settings: control)
+        #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute))")
+    }
+
+    /// The transport round trip jumps twentyfold for a minute at 17:00, and uplink
+    /// throughput falls to a third from 17:02 on: two new features, samples apart (the
+    /// round trip alone fires in one sample, too few to turn the cell on its own).
     static func stepsApartUnderOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
         changeUnderOpenAlert(settings: settings, seed: 43) { since, noise, metrics in
-            metrics["TN.RttMs"] = (since >= 0 && since < 3 ? 20.0 : 1) * (4 + noise.next(0.2))
-            metrics["DRB.UEThpUl"] = (since >= 3 ? 2_000 : 6_000) * (1 + noise.next(0.05))
+            metrics["TN.RttMs"] = (since == 0 ? 20.0 : 1) * (4 + noise.next(0.2))
+            metrics["DRB.UEThpUl"] = (since >= 2 ? 2_000 : 6_000) * (1 + noise.next(0.05))
         }
     }
 
@@ -380,10 +401,11 @@ struct NightAndTurnTests {
     }
 
     /// A cell at 15-minute reporting over three days, with a gauge of seconds of downtime
-    /// (always 0), the samples its level counter took (always 180) and its energy per
-    /// period. At `restartAt` (an interval), `leaping` of those three, and the users and
-    /// volumes, read as a restart of 7 minutes leaves them in one period; the next period
-    /// is normal again. Returns the interval of each raise.
+    /// (always 0), the samples its level counter took (always 180), its energy per period
+    /// and the probe packets it sent (always 9000). At `restartAt` (an interval), the
+    /// first `leaping` of those four (with the fourth, the users and volumes too) read as
+    /// a restart of 7 minutes leaves them in one period; the next period is normal again.
+    /// Returns the interval of each raise.
     static func restartInOnePeriod(restartAt restart: Int, leaping: Int, settings: DetectorSettings = DetectorSettings()) -> [Int] {
         var harness = Harness(settings: settings)
         var noise = Noise(43)
@@ -394,6 +416,7 @@ struct NightAndTurnTests {
             var metrics = OrdinaryChangeTests.cellMetrics(users: users, perUserThroughput: 30_000, noise: &noise)
             metrics["pmCellDowntimeAuto"] = 0
             metrics["pmRrcConnLevSamp"] = 180
+            metrics["pmTwampTxPkts"] = 9000
             metrics["pmConsumedEnergy"] = ((20 + 10 * OrdinaryChangeTests.load(minute) + noise.next(0.2)) * 10).rounded() / 10
             if interval == restart {
                 // Down 7 of its 15 minutes: what it counts falls by half, or to the
@@ -402,7 +425,8 @@ struct NightAndTurnTests {
                 metrics["pmRrcConnLevSamp"] = leaping >= 2 ? 24 : 180
                 if leaping >= 3 { metrics["pmConsumedEnergy"] = 3.9 }
                 if leaping >= 4 {
-                    for key in ["DRB.PdcpSduVolumeDl", "DRB.PdcpSduVolumeUl"] { metrics[key] = (metrics[key] ?? 0) * 0.05 }
+                    metrics["pmTwampTxPkts"] = 1200
+                    for key in ["DRB.PdcpSduVolumeDl", "DRB.PdcpSduVolumeUl", "RRC.ConnMean"] { metrics[key] = ((metrics[key] ?? 0) * 0.05).rounded() }
                 }
             }
             let before = harness.raised.count
@@ -412,14 +436,16 @@ struct NightAndTurnTests {
         return raisedAt
     }
 
-    @Test("a restart that fits in one 15-minute period raises at that period; a glitch of two metrics does not, nor does the restart with the cap kept")
+    @Test("a restart that fits in one 15-minute period raises at that period; a glitch of two or three metrics does not, nor does the restart with the cap kept")
     func restartInOnePeriodRaises() {
         let restart = 2 * 96 + 6  // 01:30 on the third day
         let raised = Self.restartInOnePeriod(restartAt: restart, leaping: 4)
         #expect(raised == [restart], "raised at \(raised)")
-        // Two metrics far off for one period (a glitch, columns swapped) must last to raise.
-        let glitch = Self.restartInOnePeriod(restartAt: restart, leaping: 2)
-        #expect(glitch.isEmpty, "a two-metric glitch raised at \(glitch)")
+        // Two or three metrics far off for one period (a glitch, columns swapped) must last to raise.
+        for leaping in [2, 3] {
+            let glitch = Self.restartInOnePeriod(restartAt: restart, leaping: leaping)
+            #expect(glitch.isEmpty, "a \(leaping)-metric glitch raised at \(glitch)")
+        }
         // Control: with every sample's drive capped, one period is not enough.
         var capped = DetectorSettings()
         capped.saturatedFeaturesRaise = 0
