@@ -478,7 +478,8 @@ struct CellModel: Codable, Sendable {
                         features[index].recordCountHour(count, minimum: settings.silenceMinimumCount, hour: clock.hour)
                         if features[index].observeSilence(count: count, expected: expected, settings: settings, samplesPerHour: samplesPerHour) {
                             let alone = settings.silenceAloneCounts > 0 && features[index].silenceMissed >= settings.silenceAloneCounts
-                                && !(settings.silenceKnowsTheHour && !routineAlert && features[index].wasSilentADayBefore(hour: clock.hour))
+                                && !(!routineAlert && ((settings.silenceKnowsTheHour && features[index].wasSilentADayBefore(hour: clock.hour))
+                                    || (settings.silenceKnowsTheDay && features[index].mostlyAtNothing)))
                             let input = alone ? settings.jointFallSpikes : mostFromOneFeature
                             if input > features[index].pendingFall {
                                 falling += input - features[index].pendingFall

@@ -201,6 +201,11 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// never silent alone: its silence sends half the coincidence neuron's threshold.
     /// Not under a routine alert. false = a silence may speak alone at any hour.
     public var silenceKnowsTheHour = true
+    /// A count that stood at nothing in half or more of the hours of the day it has
+    /// ended (at least 12 of them) is never silent alone either: its 0 is its usual (the
+    /// seconds a layer slept, 0 all day; the morning after a holiday it slept through,
+    /// its wake is no silence). Not under a routine alert. D 0.590 -> 0.594.
+    public var silenceKnowsTheDay = true
     /// The drift neuron's leak per sample, in sigmas of forecast error: each sample adds
     /// the feature's forecast error (clipped to `deadZone`) less this, and it never goes
     /// below 0 (a one-sided CUSUM per direction). Noise leaks away; a drift whose every
@@ -440,6 +445,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.silenceMinimumCount, &silenceMinimumCount)
         try read(.silenceAloneCounts, &silenceAloneCounts)
         try read(.silenceKnowsTheHour, &silenceKnowsTheHour)
+        try read(.silenceKnowsTheDay, &silenceKnowsTheDay)
         try read(.saturatedFeaturesRaise, &saturatedFeaturesRaise)
         try read(.driftLeak, &driftLeak)
         try read(.driftDeadZone, &driftDeadZone)

@@ -588,6 +588,14 @@ struct Feature: Codable, Sendable {
         return keptHours & silentHours & (UInt32(1) << slot) != 0 || (hour == silentHourNow && hourBeforeADayBefore)
     }
 
+    /// Whether the count stood at nothing in half or more of the hours of the day it has
+    /// ended, at least half a day of them (the seconds a layer slept: 0 all day, so its
+    /// going to 0 is its usual, not a silence).
+    var mostlyAtNothing: Bool {
+        let kept = keptHours.nonzeroBitCount
+        return kept >= 12 && 2 * (keptHours & silentHours).nonzeroBitCount >= kept
+    }
+
     /// Hourly slots the day's envelope needs before it may speak.
     static let envelopeReadyHours = 20
     /// Hourly slots kept before an hour may be ranked among the others (``quietRank(at:usual:)``,

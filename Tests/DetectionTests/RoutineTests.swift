@@ -29,11 +29,11 @@ struct RoutineTests {
     /// `periodMinutes` is its reporting period; `residential` gives it a residential
     /// cell's day instead (busiest in the evening, still a third of its peak at midnight).
     /// With `sleepSeconds`, it reports the seconds of each period it slept (the period
-    /// while asleep, 0 awake).
+    /// while asleep, 0 awake). With `lateWake`, it sleeps until that minute on that day.
     static func samples(
         riseAt: Int? = nil, reportingAll: Bool = false, restartAt: Int? = nil, radioOff: Bool = false,
         sleepFrom: Int = 45, sleepMinutes: Int = 270, sleepFromDay: Int = 0, awakeOnlyAt14OnDay: Int? = nil,
-        periodMinutes: Int = 5, residential: Bool = false, sleepSeconds: Bool = false
+        periodMinutes: Int = 5, residential: Bool = false, sleepSeconds: Bool = false, lateWake: (day: Int, minute: Int)? = nil
     ) -> [(time: Double, metrics: [String: Double])] {
         var noise = Noise(41)
         var samples: [(time: Double, metrics: [String: Double])] = []
@@ -41,7 +41,8 @@ struct RoutineTests {
         for interval in 0..<(4 * 24 * 60 / periodMinutes) {
             let minute = interval * periodMinutes
             let ofDay = minute % 1440
-            let sleepEnd = awakeOnlyAt14OnDay == minute / 1440 ? 14 * 60 : sleepFrom + sleepMinutes
+            var sleepEnd = awakeOnlyAt14OnDay == minute / 1440 ? 14 * 60 : sleepFrom + sleepMinutes
+            if let lateWake, lateWake.day == minute / 1440 { sleepEnd = lateWake.minute }
             let asleep = ofDay >= sleepFrom && ofDay < sleepEnd && minute / 1440 >= sleepFromDay
             let busy = riseAt.map { ofDay >= $0 && ofDay < $0 + 60 } ?? false
             let load = residential ? Self.residentialLoad(minute) : OrdinaryChangeTests.load(minute)
@@ -137,6 +138,20 @@ struct RoutineTests {
         control.silenceKnowsTheHour = false
         let controlDays = Self.raisedDays(Self.transitions(samples, settings: control), minutesOfDay: (7 * 60)..<1440)
         #expect(!controlDays.isEmpty, "the control raised nothing by day: the case cannot fail")
+    }
+
+    @Test("a layer at 15-minute reporting that reports the seconds it slept, asleep until 08:00 on its first day (a holiday), is not raised by day after: its seconds at nothing most hours of the day, its next wake at 05:15 is no silence, though a day before it slept at that hour (silenceKnowsTheDay false: raised by day)")
+    func sleepSecondsAfterALongSleep() throws {
+        let samples = Self.samples(periodMinutes: 15, sleepSeconds: true, lateWake: (day: 0, minute: 8 * 60))
+        let transitions = Self.transitions(samples, settings: DetectorSettings())
+        let raised = transitions.filter { $0.state == .raised }.map { ($0.timestamp - start) / 3600 }
+        let days = Self.raisedDays(transitions, minutesOfDay: (7 * 60)..<1440).filter { $0 >= 1 }
+        #expect(days.isEmpty, "raised by day on days \(days) (at hours \(raised))")
+        var control = DetectorSettings()
+        control.silenceKnowsTheDay = false
+        let controlTransitions = Self.transitions(samples, settings: control)
+        let controlDays = Self.raisedDays(controlTransitions, minutesOfDay: (7 * 60)..<1440).filter { $0 >= 1 }
+        #expect(!controlDays.isEmpty, "the control raised nothing by day (at hours \(controlTransitions.filter { $0.state == .raised }.map { ($0.timestamp - start) / 3600 })): the case cannot fail")
     }
 
     @Test("a signature where more fell than rose is a cell going quiet (a switch-off with the seconds slept rising among its falls); as many rises as falls, or only rises, is not")
