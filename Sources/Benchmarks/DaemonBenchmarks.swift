@@ -471,10 +471,12 @@ public struct LatencyBenchmark: Sendable {
             let b = (50 + rng.nextGaussian()) * scale
             let c = (20 + rng.nextGaussian() * 0.5) * scale
             defer { step[cell] += 1 }
-            return Array(#"{"v":1,"cell":"p\#(cell)","ts":\#(1_793_923_200 + step[cell] * 60),"seq":\#(step[cell]),"metrics":{"a":\#(a),"b":\#(b),"c":\#(c)}}"#.utf8)
+            return Array(#"{"v":1,"cell":"p\#(cell)","ts":\#(1_793_923_200 + step[cell] * 300),"seq":\#(step[cell]),"metrics":{"a":\#(a),"b":\#(b),"c":\#(c)}}"#.utf8)
         }
         // Warm-up: every cell learns its normal (100 samples each, as fast as it goes; a metric
         // may spike from its 80th sample: 20 to tell counter from level, 60 of warm-up).
+        // Samples are 5 minutes apart in telemetry time: two cover the 3 minutes a raise's
+        // evidence must (at one minute apart a probe would need a third).
         for _ in 0..<100 {
             for cell in 0..<probes { try publisher.send(topic: "telemetry.p\(cell)", payload: payload(cell, faulty: false)) }
         }

@@ -157,6 +157,17 @@ struct CellModel: Codable, Sendable {
     var samplesSinceLateSample: Int?
     /// The cell's raises of the last `routineDays` days, published or routine (nil: none yet).
     var recentRaises: [RaiseMemory]?
+    /// When the cell's current run of activity began (feature-neuron spikes and cell
+    /// events, none more than ``DetectorSettings/raiseAfterSeconds`` apart), and its last
+    /// active sample (nil: none yet).
+    var activeSince: Double?
+    var lastActive: Double?
+
+    /// Most periods ``DetectorSettings/raiseAfterSeconds`` asks the evidence to cover: a
+    /// stream of seconds (a sensor at 1 Hz) is judged over a few samples, not minutes.
+    /// (Each sample covers its period, and half a period more is allowed for a clock's
+    /// jitter: at one minute, the third sample of a run covers 3 minutes.)
+    static let raiseAfterMostPeriods = 4.0
 
     /// Samples apart within which a counter from zero and a late sample make a restart.
     static let restartPairSamples = 1
@@ -175,7 +186,7 @@ struct CellModel: Codable, Sendable {
         case cell, tracks, features, featureOfTrack, featureNeurons, evidence, onset, evidenceTrace, traceTime
         case activityHistory, period, lastTime, alert, episodeEvents, alertAcceptedUntil, ignoredMetrics, episodeAge, classCounts
         case commonMoment, couplingSamples, gapHabituation, jointFallHabituation, jointFallRun, newcomers
-        case samplesSinceReset, samplesSinceLateSample, recentRaises
+        case samplesSinceReset, samplesSinceLateSample, recentRaises, activeSince, lastActive
     }
 
     /// What makes a decoded cell unusable (indices that point nowhere), or nil: a
@@ -647,6 +658,10 @@ struct CellModel: Codable, Sendable {
         let evidencePotential = evidence.potential(0, at: evidenceTime, tau: evidenceTau)
         let evidenceFired = !evidence.settle(at: evidenceTime).isEmpty
         activityHistory = activityHistory << 1 | (firedFeatures.isEmpty && eventWeight == 0 && !jointFall ? 0 : 1)
+        if activityHistory & 1 == 1 {
+            if activeSince == nil || lastActive.map({ !(t - $0 <= max(settings.raiseAfterSeconds, 2 * period)) }) ?? true { activeSince = t }
+            lastActive = t
+        }
         // The episode's onset: its first `classWindowSamples` samples name its kind; what
         // follows (the recovery, a fault's side effects) does not rename it.
         if let age = episodeAge {
@@ -833,7 +848,8 @@ struct CellModel: Codable, Sendable {
                 }
                 alert = active
             }
-        } else if evidenceFired {
+        } else if evidenceFired && (settings.raiseAfterSeconds <= 0 || eventWeight >= settings.eventWeight || uncapped || jointFall
+                                    || !(t - (activeSince ?? t) + 1.5 * period < min(settings.raiseAfterSeconds, Self.raiseAfterMostPeriods * period))) {
             if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
                                         metricsMissing: present.missingCount) {
                 transitions.append(raised)

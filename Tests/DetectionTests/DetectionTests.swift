@@ -653,9 +653,10 @@ struct DetectionTests {
     }
 
     /// Alerts raised when five steady features all jump tenfold for one sample only.
-    static func oneSampleGlitch(evidencePerSample: Double) -> Int {
+    static func oneSampleGlitch(evidencePerSample: Double, raiseAfterSeconds: Double = DetectorSettings().raiseAfterSeconds) -> Int {
         var settings = DetectorSettings()
         settings.evidencePerSample = evidencePerSample
+        settings.raiseAfterSeconds = raiseAfterSeconds
         var harness = Harness(settings: settings)
         var noise = Noise(31)
         for sample in 0..<400 {
@@ -670,8 +671,10 @@ struct DetectionTests {
     @Test("one sample in which every feature jumps (a glitch) raises nothing: one sample's feature spikes cannot raise alone")
     func oneSampleGlitchRaisesNothing() {
         #expect(Self.oneSampleGlitch(evidencePerSample: DetectorSettings().evidencePerSample) == 0)
-        // Without the cap the same glitch raises: the case tests it.
-        #expect(Self.oneSampleGlitch(evidencePerSample: 100) > 0)
+        // The cap alone holds it: without the evidence having to cover 3 minutes either.
+        #expect(Self.oneSampleGlitch(evidencePerSample: DetectorSettings().evidencePerSample, raiseAfterSeconds: 0) == 0)
+        // Without the cap (and that) the same glitch raises: the case tests it.
+        #expect(Self.oneSampleGlitch(evidencePerSample: 100, raiseAfterSeconds: 0) > 0)
     }
 
     @Test("a busy counter's rate that drops to zero (setups stop, the cell still reporting) is raised")

@@ -1031,4 +1031,34 @@ struct OrdinaryChangeTests {
         let alone = try Self.recurringEvents(settings: DetectorSettings(), alone: true)
         #expect(alone == [1, 2, 3], "one feature alone raised on days \(alone)")
     }
+
+    /// A cell at one-minute reporting over two days whose transport round trip and loss
+    /// jump tenfold at 14:00 on the second day for `minutes`. Returns the minutes after
+    /// 14:00 of its raises from then on.
+    static func transportJump(minutes: Int, settings: DetectorSettings = DetectorSettings()) -> [Double] {
+        var harness = Harness(settings: settings)
+        var noise = Noise(53)
+        let jump = 1440 + 14 * 60
+        for minute in 0..<(jump + 120) {
+            var metrics = cellMetrics(users: 4 + 40 * load(minute), perUserThroughput: 30_000, noise: &noise)
+            let jumped = minute >= jump && minute < jump + minutes
+            metrics["TN.RttMs"] = (jumped ? 10 : 1) * (4 + noise.next(0.2))
+            metrics["TN.LossPct"] = (jumped ? 10 : 1) * (0.05 + abs(noise.next(0.01)))
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+        }
+        let from = start + Double(jump) * 60
+        return harness.raised.filter { $0.timestamp >= from }.map { ($0.timestamp - from) / 60 }
+    }
+
+    @Test("at one-minute reporting a transport blip of two minutes raises nothing, the same jump lasting ten minutes is raised within five (raiseAfterSeconds 0: the blip raises)")
+    func transportBlipAtOneMinute() {
+        let blip = Self.transportJump(minutes: 2)
+        #expect(blip.isEmpty, "the blip raised at minutes \(blip)")
+        let fault = Self.transportJump(minutes: 10)
+        #expect(fault.count == 1 && fault.allSatisfy { $0 <= 5 }, "the ten-minute jump raised at minutes \(fault)")
+        var control = DetectorSettings()
+        control.raiseAfterSeconds = 0
+        let controlBlip = Self.transportJump(minutes: 2, settings: control)
+        #expect(!controlBlip.isEmpty, "the control raised nothing on the blip: the case cannot fail")
+    }
 }
