@@ -312,18 +312,16 @@ struct CellModel: Codable, Sendable {
                 ignoredMetrics += 1
                 continue
             }
-            let wasCounter = tracks[track].behaviour == .counter
-            let wasGauge = tracks[track].behaviour == .gauge
-            let previousTotal = tracks[track].lastValue ?? 0
-            if tracks[track].observe(metric.value, at: t) {
+            let step = tracks[track].observeNoting(metric.value, at: t)
+            if step.reset {
                 anyReset = true
                 // A running total worth the name: a small level taken for a counter (2
                 // falling to 0) does not make a restart with another.
-                if previousTotal >= 10 { totalResets += 1 }
+                if step.previousTotal >= 10 { totalResets += 1 }
             }
-            if tracks[track].behaviour != .undecided && featureOfTrack[track] == -1 {
+            if step.after != .undecided && featureOfTrack[track] == -1 {
                 createFeatures(for: track)
-            } else if (wasCounter && tracks[track].behaviour == .gauge) || (wasGauge && tracks[track].behaviour == .counter) {
+            } else if (step.before == .counter && step.after == .gauge) || (step.before == .gauge && step.after == .counter) {
                 // It stepped down: a gauge that had crept up like a counter. Or it only ever
                 // rose: a counter taken for a level. Its features are relearned.
                 relearnFeatures(of: track)
@@ -659,7 +657,13 @@ struct CellModel: Codable, Sendable {
         let evidenceFired = !evidence.settle(at: evidenceTime).isEmpty
         activityHistory = activityHistory << 1 | (firedFeatures.isEmpty && eventWeight == 0 && !jointFall ? 0 : 1)
         if activityHistory & 1 == 1 {
-            if activeSince == nil || lastActive.map({ !(t - $0 <= max(settings.raiseAfterSeconds, 2 * period)) }) ?? true { activeSince = t }
+            // A new run when none was going, or the last active sample lies further back
+            // than the evidence must cover (or two periods).
+            if let last = lastActive, activeSince != nil, t - last <= max(settings.raiseAfterSeconds, 2 * period) {
+                // The run goes on.
+            } else {
+                activeSince = t
+            }
             lastActive = t
         }
         // The episode's onset: its first `classWindowSamples` samples name its kind; what

@@ -94,6 +94,19 @@ struct MetricTrack: Codable, Sendable {
     /// a level.
     static let stepDownsOfAGauge = 2.5
 
+    /// Records a value (``observe(_:at:)``) in one access to the track: what it was before
+    /// (its behaviour, its last value or 0), whether this was a counter reset, and what
+    /// it is now. (Read field by field through an array's subscript, each read could copy
+    /// the whole track: a third of a sample's time in one build.)
+    mutating func observeNoting(_ value: Double, at time: Double)
+        -> (before: MetricBehaviour, previousTotal: Double, reset: Bool, after: MetricBehaviour)
+    {
+        let before = behaviour
+        let previousTotal = lastValue ?? 0
+        let reset = observe(value, at: time)
+        return (before, previousTotal, reset, behaviour)
+    }
+
     /// Records a value; returns true if it was a counter reset.
     mutating func observe(_ value: Double, at time: Double) -> Bool {
         var reset = false
