@@ -158,8 +158,8 @@ struct CellModel: Codable, Sendable {
     /// The cell's raises of the last `routineDays` days, published or routine (nil: none yet).
     var recentRaises: [RaiseMemory]?
     /// When the cell's current run of activity began (feature-neuron spikes and cell
-    /// events, none more than ``DetectorSettings/raiseAfterSeconds`` apart), and its last
-    /// active sample (nil: none yet).
+    /// events, none more than ``DetectorSettings/raiseAfterSeconds``, or two periods,
+    /// apart), and its last active sample (nil: none yet).
     var activeSince: Double?
     var lastActive: Double?
 

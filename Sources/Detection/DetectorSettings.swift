@@ -149,7 +149,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// shorter than a 15-minute period leaves one sample in which its seconds of downtime
     /// leap from nothing while the samples and packets it counts and its energy fall.
     /// (All one way may be a glitch of scale, every value of one sample tenfold: it must
-    /// last to raise.) 4: D 0.578 -> 0.590 (restarts 18 -> 20 of 29). 0 = always capped.
+    /// last to raise.) 4: D 0.574 -> 0.583 (restarts 18 -> 20 of 29). 0 = always capped.
     public var saturatedFeaturesRaise = 4.0
     /// Weight of a reporting gap or counter reset onto the evidence neuron.
     public var eventWeight = 1.6
@@ -315,10 +315,11 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// Telemetry seconds the cell's evidence must have covered before the evidence
     /// neuron may raise: from the first sample of its run of feature spikes and cell
     /// events (none more than this, or two periods, apart), each sample covering its
-    /// period. A gap, a restart, a one-period restart or a joint fall raises at once. At
-    /// one-minute reporting a transport blip of two minutes no longer raises: the
-    /// evidence must reach a third sample (D 0.594 -> 0.602, 166 -> 156 false alarms;
-    /// the six new files 0.719 -> 0.723; 240 scored the same, 300 cost A/B a fault); at
+    /// period. A gap, a restart, a one-period restart or a joint fall raises at once (and
+    /// a turn under an open alert is not held). At one-minute reporting a transport blip
+    /// of two minutes no longer raises: the evidence must reach a third sample (D 0.594
+    /// -> 0.601, 166 -> 158 false alarms; the six new files 0.719 -> 0.723; 300 cost A/B
+    /// a fault); at
     /// 5 minutes or slower two samples cover it, and nothing changes; on a stream of
     /// seconds it asks at most 4 periods (on SKAB's 1 Hz, 240 seconds lost a fault). 0 = off.
     public var raiseAfterSeconds = 180.0
