@@ -659,7 +659,9 @@ struct CellModel: Codable, Sendable {
         if activityHistory & 1 == 1 {
             // A new run when none was going, or the last active sample lies further back
             // than the evidence must cover (or two periods).
-            if let last = lastActive, activeSince != nil, t - last <= max(settings.raiseAfterSeconds, 2 * period) {
+            // (A restored time that is not finite, or lies ahead of this sample, ends the run.)
+            if let last = lastActive, let since = activeSince, since <= last, last <= t,
+                t - last <= max(settings.raiseAfterSeconds, 2 * period) {
                 // The run goes on.
             } else {
                 activeSince = t
@@ -710,6 +712,9 @@ struct CellModel: Codable, Sendable {
 
         // Alert state machine.
         var transitions: [Alert] = []
+        // The evidence's run began here (``DetectorSettings/raiseAfterSeconds``).
+        var runStart = t
+        if let since = activeSince, since <= t { runStart = since }
         // Quiet samples that clear: `clearAfter`, and no more than `clearAfterSeconds` of
         // telemetry hold (at least 3 samples): at 15-minute reporting, 10 quiet samples
         // would keep a finished fault's alert open two and a half hours.
@@ -853,7 +858,7 @@ struct CellModel: Codable, Sendable {
                 alert = active
             }
         } else if evidenceFired && (settings.raiseAfterSeconds <= 0 || eventWeight >= settings.eventWeight || uncapped || jointFall
-                                    || !(t - (activeSince ?? t) + 1.5 * period < min(settings.raiseAfterSeconds, Self.raiseAfterMostPeriods * period))) {
+                                    || !(t - runStart + 1.5 * period < min(settings.raiseAfterSeconds, Self.raiseAfterMostPeriods * period))) {
             if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
                                         metricsMissing: present.missingCount) {
                 transitions.append(raised)

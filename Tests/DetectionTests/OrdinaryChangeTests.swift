@@ -1061,4 +1061,28 @@ struct OrdinaryChangeTests {
         let controlBlip = Self.transportJump(minutes: 2, settings: control)
         #expect(!controlBlip.isEmpty, "the control raised nothing on the blip: the case cannot fail")
     }
+
+    @Test("a restored run of evidence whose times are not finite or lie ahead does not hold a raise back: a ten-minute transport jump is still raised within five")
+    func restoredRunTimesCannotSilence() {
+        for (since, last) in [(Double.infinity, Double.infinity), (.nan, .nan), (start + 1e9, start + 1e9), (-.infinity, start)] {
+            var harness = Harness()
+            var noise = Noise(53)
+            let jump = 1440 + 14 * 60
+            var raisedAt: [Double] = []
+            for minute in 0..<(jump + 30) {
+                if minute == jump - 60 {
+                    harness.pipeline.detector.cells["cell-1"]?.activeSince = since
+                    harness.pipeline.detector.cells["cell-1"]?.lastActive = last
+                }
+                var metrics = Self.cellMetrics(users: 4 + 40 * Self.load(minute), perUserThroughput: 30_000, noise: &noise)
+                let jumped = minute >= jump && minute < jump + 10
+                metrics["TN.RttMs"] = (jumped ? 10 : 1) * (4 + noise.next(0.2))
+                metrics["TN.LossPct"] = (jumped ? 10 : 1) * (0.05 + abs(noise.next(0.01)))
+                let before = harness.raised.count
+                _ = harness.feed(time: start + Double(minute) * 60, metrics)
+                if harness.raised.count > before { raisedAt.append(Double(minute - jump)) }
+            }
+            #expect(raisedAt.count == 1 && raisedAt.allSatisfy { $0 >= 0 && $0 <= 5 }, "restored (\(since), \(last)): raised at minutes \(raisedAt)")
+        }
+    }
 }
