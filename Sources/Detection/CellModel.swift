@@ -166,7 +166,7 @@ struct CellModel: Codable, Sendable {
     /// Most periods ``DetectorSettings/raiseAfterSeconds`` asks the evidence to cover: a
     /// stream of seconds (a sensor at 1 Hz) is judged over a few samples, not minutes.
     /// (Each sample covers its period, and half a period more is allowed for a clock's
-    /// jitter: at one minute, the third sample of a run covers 3 minutes.)
+    /// jitter: at one minute, a run's third sample covers 3 minutes.)
     static let raiseAfterMostPeriods = 4.0
 
     /// Samples apart within which a counter from zero and a late sample make a restart.
@@ -247,10 +247,12 @@ struct CellModel: Codable, Sendable {
         var coupled = 0
         var coupledUp = 0
         var coupledDown = 0
-        // Features whose surprise saturated in this sample past everything they have
-        // shown, rising and falling.
-        var saturatedUp = 0
-        var saturatedDown = 0
+        // The metrics behind features whose surprise saturated in this sample past
+        // everything they have shown, after the load and relation gates, and whether any
+        // rose and any fell (appended only when one does: most samples have none).
+        var saturatedMetrics: [Int] = []
+        var saturatedUp = false
+        var saturatedDown = false
         // Spikes onto the coincidence neuron: features falling at this sample, at most
         // half its threshold from one feature.
         var falling = 0
@@ -501,9 +503,7 @@ struct CellModel: Codable, Sendable {
                     totalDrive += drive
                     features[index].pendingOn = on
                     features[index].pendingOff = off
-                    if surprise.rangeBreak > 1 {
-                        if on >= settings.maximumSpikes { saturatedUp += 1 } else if off >= settings.maximumSpikes { saturatedDown += 1 }
-                    }
+                    features[index].pendingRangeBreak = surprise.rangeBreak > 1
                     features[index].sampleSpiked = on + off > 0
                     // The cell's common mode: the features' slow deviations, clipped.
                     if surprise.slow != 0 {
@@ -572,6 +572,16 @@ struct CellModel: Codable, Sendable {
                         on = 0
                         if settings.relationGatesFalls { off = 0 }
                     }
+                    // Saturated past everything it has shown, after the gates. Its metric
+                    // is counted, not it (a ratio as its numerator's): two columns swapped
+                    // move their ratio with them, and make two metrics, not three features.
+                    if features[index].pendingRangeBreak && max(on, off) >= settings.maximumSpikes {
+                        if on >= settings.maximumSpikes { saturatedUp = true } else { saturatedDown = true }
+                        switch features[index].source {
+                        case .gauge(let metric), .rate(let metric): saturatedMetrics.append(metric)
+                        case .ratio(let numerator, _): saturatedMetrics.append(numerator)
+                        }
+                    }
                     if on > 0 {
                         featureNeurons.receive(features[index].onNeuron, weight: Double(on) * settings.surpriseWeight, at: micros, tau: featureTau)
                         features[index].alertSpikes.on += on
@@ -628,8 +638,8 @@ struct CellModel: Codable, Sendable {
         // Many features past everything they have shown, some up and some down, is a
         // restart inside one period; all one way may be a glitch of scale (every value
         // of one sample tenfold), which must last to raise.
-        let uncapped = settings.saturatedFeaturesRaise > 0 && saturatedUp > 0 && saturatedDown > 0
-            && Double(saturatedUp + saturatedDown) >= settings.saturatedFeaturesRaise
+        let uncapped = settings.saturatedFeaturesRaise > 0 && saturatedUp && saturatedDown
+            && Double(Set(saturatedMetrics).count) >= settings.saturatedFeaturesRaise
         if featureDrive > 0 {
             evidence.receive(0, weight: uncapped ? featureDrive : min(featureDrive, settings.evidencePerSample), at: evidenceTime, tau: evidenceTau)
         }
@@ -654,13 +664,12 @@ struct CellModel: Codable, Sendable {
         }
         synapticEvents += falling + firedFeatures.count + (eventWeight > 0 ? 1 : 0) + (jointFall ? 1 : 0)
         let evidencePotential = evidence.potential(0, at: evidenceTime, tau: evidenceTau)
-        let evidenceFired = !evidence.settle(at: evidenceTime).isEmpty
         activityHistory = activityHistory << 1 | (firedFeatures.isEmpty && eventWeight == 0 && !jointFall ? 0 : 1)
         if activityHistory & 1 == 1 {
             // A new run when none was going, or the last active sample lies further back
             // than the evidence must cover (or two periods).
             // (A restored time that is not finite, or lies ahead of this sample, ends the run.)
-            if let last = lastActive, let since = activeSince, since <= last, last <= t,
+            if let last = lastActive, let since = activeSince, since.isFinite, since <= last, last <= t,
                 t - last <= max(settings.raiseAfterSeconds, 2 * period) {
                 // The run goes on.
             } else {
@@ -668,6 +677,19 @@ struct CellModel: Codable, Sendable {
             }
             lastActive = t
         }
+        let evidenceFired = !evidence.settle(at: evidenceTime).isEmpty
+        // With no alert open, a spike of the evidence neuron whose run has not yet covered
+        // `raiseAfterSeconds` is spent without a raise (the neuron resets as it fires):
+        // the evidence must gather again and fire at a later sample. A reporting gap or
+        // counter reset of full weight, a sample past the cap and a joint fall raise at
+        // once. At one minute a feature alone raises at its run's third sample, several
+        // (which fire the neuron at the second) at the fourth. (Holding the spike instead,
+        // the neuron left charged, raised every blip a sample later: D 0.601 -> 0.588.)
+        var runStart = t
+        if let since = activeSince, since.isFinite, since <= t { runStart = since }
+        let spentEarly = alert == nil && evidenceFired && settings.raiseAfterSeconds > 0
+            && !(eventWeight >= settings.eventWeight || uncapped || jointFall)
+            && t - runStart + 1.5 * period < min(settings.raiseAfterSeconds, Self.raiseAfterMostPeriods * period)
         // The episode's onset: its first `classWindowSamples` samples name its kind; what
         // follows (the recovery, a fault's side effects) does not rename it.
         if let age = episodeAge {
@@ -712,9 +734,6 @@ struct CellModel: Codable, Sendable {
 
         // Alert state machine.
         var transitions: [Alert] = []
-        // The evidence's run began here (``DetectorSettings/raiseAfterSeconds``).
-        var runStart = t
-        if let since = activeSince, since <= t { runStart = since }
         // Quiet samples that clear: `clearAfter`, and no more than `clearAfterSeconds` of
         // telemetry hold (at least 3 samples): at 15-minute reporting, 10 quiet samples
         // would keep a finished fault's alert open two and a half hours.
@@ -857,8 +876,7 @@ struct CellModel: Codable, Sendable {
                 }
                 alert = active
             }
-        } else if evidenceFired && (settings.raiseAfterSeconds <= 0 || eventWeight >= settings.eventWeight || uncapped || jointFall
-                                    || !(t - runStart + 1.5 * period < min(settings.raiseAfterSeconds, Self.raiseAfterMostPeriods * period))) {
+        } else if evidenceFired && !spentEarly {
             if let raised = raiseAlert(at: t, score: score, settings: settings, classifier: classifier, names: names, events: events,
                                         metricsMissing: present.missingCount) {
                 transitions.append(raised)

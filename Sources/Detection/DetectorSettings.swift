@@ -143,9 +143,10 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// (each spike 1): below the threshold, so evidence must last two samples to raise;
     /// a value at or above `evidenceThreshold` lets one sample raise again.
     public var evidencePerSample = 1.5
-    /// Features whose surprise saturates (`maximumSpikes` in one direction) past
-    /// everything they have shown, some rising and some falling, in the same sample,
-    /// from which that sample's drive is not capped at `evidencePerSample`: a restart
+    /// Metrics whose features' surprise saturates (`maximumSpikes` in one direction) past
+    /// everything they have shown, some rising and some falling, in the same sample
+    /// (after the load and relation gates; a ratio counts as its numerator), from which
+    /// that sample's drive is not capped at `evidencePerSample`: a restart
     /// shorter than a 15-minute period leaves one sample in which its seconds of downtime
     /// leap from nothing while the samples and packets it counts and its energy fall.
     /// (All one way may be a glitch of scale, every value of one sample tenfold: it must
@@ -315,13 +316,15 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// Telemetry seconds the cell's evidence must have covered before the evidence
     /// neuron may raise: from the first sample of its run of feature spikes and cell
     /// events (none more than this, or two periods, apart), each sample covering its
-    /// period. A gap, a restart, a one-period restart or a joint fall raises at once (and
-    /// a turn under an open alert is not held). At one-minute reporting a transport blip
-    /// of two minutes no longer raises: the evidence must reach a third sample (D 0.594
-    /// -> 0.601, 166 -> 158 false alarms; the six new files 0.719 -> 0.723; 300 cost A/B
-    /// a fault); at
-    /// 5 minutes or slower two samples cover it, and nothing changes; on a stream of
-    /// seconds it asks at most 4 periods (on SKAB's 1 Hz, 240 seconds lost a fault). 0 = off.
+    /// period and half a period more for jitter. With no alert open, a spike of the
+    /// evidence neuron before then is spent without a raise (it resets as it fires). A
+    /// reporting gap or counter reset of full weight, a one-period restart or a joint
+    /// fall raises at once (and a turn under an open alert is not held). At one-minute
+    /// reporting a transport blip of two or three minutes no longer raises (D 0.594 ->
+    /// 0.601, 166 -> 158 false alarms; the six new files 0.719 -> 0.723; 300 cost A/B a
+    /// fault); at 5 minutes or slower one sample covers it, and nothing changes; on a
+    /// stream of seconds it asks at most 4 periods (on SKAB's 1 Hz, 240 seconds lost a
+    /// fault). 0 = off.
     public var raiseAfterSeconds = 180.0
     /// An active alert is re-published as `updated` at most this often, telemetry seconds.
     public var updateInterval = 300.0

@@ -58,10 +58,14 @@ struct NightAndTurnTests {
     }
 
     /// The change at 17:00 turns the cell: the latency alert raised first, the change
-    /// raised within 10 minutes naming `evidence`; with `turnOnRises` off and no turn on
-    /// one sustained newcomer (the control), one alert only.
+    /// raised within 10 minutes naming `evidence` (with no turn on one sustained
+    /// newcomer); with `turnOnRises` off too (the control), one alert only.
     static func expectTurn(_ change: String, evidence: [String], scenario: (DetectorSettings) -> [(minute: Double, evidence: [String])]) throws {
-        let raises = scenario(DetectorSettings())
+        // Without a turn on one sustained newcomer, which any of these changes would
+        // also make: each case tests its own rule.
+        var settings = DetectorSettings()
+        settings.turnOnOneSustained = 0
+        let raises = scenario(settings)
         try #require(raises.count == 2, "raises at minutes \(raises.map(\.minute))")
         #expect(raises[0].minute >= 0 && raises[0].minute < 30 && raises[0].evidence.contains("TN.LatencyMean"))
         #expect(raises[1].minute >= 180 && raises[1].minute <= 190, "the \(change) raised \(raises[1].minute - 180) minutes in")
@@ -109,7 +113,7 @@ struct NightAndTurnTests {
         }
     }
 
-    @Test("one feature that had not carried an open alert, firing in two samples running, turns the cell (transmit power down 8 dB); without the rule, lost in the old alert")
+    @Test("one feature that had not carried an open alert, firing in two samples within the evidence neuron's time constant, turns the cell (transmit power down 8 dB); without the rule, lost in the old alert")
     func powerStepUnderOpenAlert() throws {
         let raises = Self.powerStepUnderOpenAlert(settings: DetectorSettings())
         try #require(raises.count == 2, "raises at minutes \(raises.map(\.minute))")
@@ -121,13 +125,12 @@ struct NightAndTurnTests {
         #expect(old.count == 1, "the control: raises at minutes \(old.map(\.minute))")
     }
 
-    /// The transport round trip jumps twentyfold for a minute at 17:00, and uplink
-    /// throughput falls to a third from 17:02 on: two new features, samples apart (the
-    /// round trip alone fires in one sample, too few to turn the cell on its own).
+    /// The transport round trip jumps twentyfold for 3 minutes at 17:00, and uplink
+    /// throughput falls to a third from 17:03 on: two new features, a few samples apart.
     static func stepsApartUnderOpenAlert(settings: DetectorSettings) -> [(minute: Double, evidence: [String])] {
         changeUnderOpenAlert(settings: settings, seed: 43) { since, noise, metrics in
-            metrics["TN.RttMs"] = (since == 0 ? 20.0 : 1) * (4 + noise.next(0.2))
-            metrics["DRB.UEThpUl"] = (since >= 2 ? 2_000 : 6_000) * (1 + noise.next(0.05))
+            metrics["TN.RttMs"] = (since >= 0 && since < 3 ? 20.0 : 1) * (4 + noise.next(0.2))
+            metrics["DRB.UEThpUl"] = (since >= 3 ? 2_000 : 6_000) * (1 + noise.next(0.05))
         }
     }
 
