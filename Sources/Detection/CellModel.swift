@@ -395,6 +395,7 @@ struct CellModel: Codable, Sendable {
             features.withUnsafeMutableBufferPointer { features in
                 for index in features.indices {
                     features[index].pendingFall = 0
+                    features[index].pendingRangeBreak = false
                     features[index].sampleValue = .nan
                     features[index].sampleSpiked = false
                     // Freeze what carries the alert, so the fault is not learned as normal.
@@ -489,8 +490,7 @@ struct CellModel: Codable, Sendable {
                         features[index].recordCountHour(count, minimum: settings.silenceMinimumCount, hour: clock.hour)
                         if features[index].observeSilence(count: count, expected: expected, settings: settings, samplesPerHour: samplesPerHour) {
                             let alone = settings.silenceAloneCounts > 0 && features[index].silenceMissed >= settings.silenceAloneCounts
-                                && !(!routineAlert && ((settings.silenceKnowsTheHour && features[index].wasSilentADayBefore(hour: clock.hour))
-                                    || (settings.silenceKnowsTheDay && features[index].mostlyAtNothing)))
+                                && (routineAlert || !features[index].silenceIsUsual(at: clock.hour, settings: settings))
                             let input = alone ? settings.jointFallSpikes : mostFromOneFeature
                             if input > features[index].pendingFall {
                                 falling += input - features[index].pendingFall
@@ -635,11 +635,11 @@ struct CellModel: Codable, Sendable {
             }
         }
         let featureDrive = firedDrive + jointFallWeight
-        // Many features past everything they have shown, some up and some down, is a
+        // Many metrics past everything they have shown, some up and some down, is a
         // restart inside one period; all one way may be a glitch of scale (every value
         // of one sample tenfold), which must last to raise.
-        let uncapped = settings.saturatedFeaturesRaise > 0 && saturatedUp && saturatedDown
-            && Double(Set(saturatedMetrics).count) >= settings.saturatedFeaturesRaise
+        let uncapped = settings.saturatedMetricsRaise > 0 && saturatedUp && saturatedDown
+            && Double(Set(saturatedMetrics).count) >= settings.saturatedMetricsRaise
         if featureDrive > 0 {
             evidence.receive(0, weight: uncapped ? featureDrive : min(featureDrive, settings.evidencePerSample), at: evidenceTime, tau: evidenceTau)
         }

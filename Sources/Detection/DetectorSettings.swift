@@ -151,7 +151,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// leap from nothing while the samples and packets it counts and its energy fall.
     /// (All one way may be a glitch of scale, every value of one sample tenfold: it must
     /// last to raise.) 4: D 0.574 -> 0.583 (restarts 18 -> 20 of 29). 0 = always capped.
-    public var saturatedFeaturesRaise = 4.0
+    public var saturatedMetricsRaise = 4.0
     /// Weight of a reporting gap or counter reset onto the evidence neuron.
     public var eventWeight = 1.6
     /// Spikes the cell's coincidence neuron needs in one sample to fire. Every feature of
@@ -460,7 +460,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.silenceAloneCounts, &silenceAloneCounts)
         try read(.silenceKnowsTheHour, &silenceKnowsTheHour)
         try read(.silenceKnowsTheDay, &silenceKnowsTheDay)
-        try read(.saturatedFeaturesRaise, &saturatedFeaturesRaise)
+        try read(.saturatedMetricsRaise, &saturatedMetricsRaise)
         try read(.driftLeak, &driftLeak)
         try read(.driftDeadZone, &driftDeadZone)
         try read(.driftProfile, &driftProfile)

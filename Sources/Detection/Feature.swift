@@ -612,6 +612,12 @@ struct Feature: Codable, Sendable {
         return kept >= 12 && 2 * (keptHours & silentHours).nonzeroBitCount >= kept
     }
 
+    /// Whether this count's silence is its usual, never to speak alone
+    /// (``DetectorSettings/silenceKnowsTheHour``, ``DetectorSettings/silenceKnowsTheDay``).
+    func silenceIsUsual(at hour: Int64?, settings: DetectorSettings) -> Bool {
+        (settings.silenceKnowsTheHour && wasSilentADayBefore(hour: hour)) || (settings.silenceKnowsTheDay && mostlyAtNothing)
+    }
+
     /// Hourly slots the day's envelope needs before it may speak.
     static let envelopeReadyHours = 20
     /// Hourly slots kept before an hour may be ranked among the others (``quietRank(at:usual:)``,

@@ -451,7 +451,7 @@ struct NightAndTurnTests {
         }
         // Control: with every sample's drive capped, one period is not enough.
         var capped = DetectorSettings()
-        capped.saturatedFeaturesRaise = 0
+        capped.saturatedMetricsRaise = 0
         let cappedRaises = Self.restartInOnePeriod(restartAt: restart, leaping: 4, settings: capped)
         #expect(!cappedRaises.contains(restart), "raised at \(cappedRaises) with the cap kept")
     }
