@@ -981,7 +981,12 @@ struct Feature: Codable, Sendable {
         // (The base dead zone, not the one grown with the cell's features that its spikes
         // use: judged at the grown one, the slow baseline learned more of a shift and
         // scored no better, docs/evaluation.md "Session 19".)
-        let slowSurprising = (!slowFollows && abs(zSlow) > settings.slowDeadZone) || frozen
+        // It follows even a feature that carries an alert: frozen at its night's level, the
+        // slow baseline of a stream that began while its layer slept, under the alert its
+        // waking raised, spoke 50 to 190 sigmas at its warm-up's end and held that alert to
+        // its 12-hour limit, then raised again (generator D: 8 false alarms, each just
+        // after such a limit).
+        let slowSurprising = !slowFollows && (abs(zSlow) > settings.slowDeadZone || frozen)
         let slowAlpha = 2 / (slowSpan + 1) * (slowSurprising ? settings.frozenGain : 1)
         let slowDeviation = level - slowLevel
         slowLevel += slowAlpha * slowDeviation

@@ -58,6 +58,8 @@ struct EvaluateCommand: ParsableCommand {
     var inspectCell: String?
     @Option(help: "With --inspect-cell: print its per-sample surprise from this epoch time for 40 samples.")
     var inspectFrom: Double?
+    @Option(help: "With --inspect-from: print this feature (a metric, or a ratio such as A/B) at every sample, whether or not it surprised.")
+    var inspectFeature: String?
 
     /// One detector's result on one data set: its report, chosen sensitivity and replay.
     typealias Result = (report: EvaluationReport, threshold: Double, outcome: ReplayOutcome)
@@ -299,7 +301,11 @@ struct EvaluateCommand: ParsableCommand {
         for line in pipeline.detector.featureSummary(of: inspectCell) { print(line) }
         if let inspectFrom {
             for record in pipeline.detector.probeLog.filter({ $0.time >= inspectFrom }).prefix(40) {
-                let active = record.features.filter { abs($0.fast) > 2 || abs($0.slow) > 3 || abs($0.profile) > 3 || abs($0.envelope) > 1 || abs($0.drift) > 4 || $0.spikesOn + $0.spikesOff > 0 }
+                let active = record.features.filter { reading in
+                    if let inspectFeature { return reading.name == inspectFeature }
+                    return abs(reading.fast) > 2 || abs(reading.slow) > 3 || abs(reading.profile) > 3 || abs(reading.envelope) > 1
+                        || abs(reading.drift) > 4 || reading.spikesOn + reading.spikesOff > 0
+                }
                 print(String(format: "%.0f %@ E=%.2f%@ score=%.2f %@ ", record.time, record.label ?? "-", record.evidencePotential,
                              record.evidenceFired ? "!" : "", record.score, record.alertActive ? "ALERT" : "")
                       + active.map { String(format: "%@ x=%.4g z=%.1f/%.1f/p%.1f/e%.1f/d%.1f s=%d/%d V=%.2f/%.2f", $0.name, $0.value, $0.fast, $0.slow, $0.profile, $0.envelope, $0.drift, $0.spikesOn, $0.spikesOff, $0.potentialOn, $0.potentialOff) }.joined(separator: " | ")

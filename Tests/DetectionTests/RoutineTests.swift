@@ -368,3 +368,51 @@ struct RoutineTests {
         }
     }
 }
+
+extension RoutineTests {
+    /// A cell reporting every minute from midnight, its capacity layer asleep until 03:15:
+    /// users, volume and PRB near nothing, the seconds it slept each minute 60, a
+    /// constant count of samples 0, the energy meter at 0.5 Wh and the radio cool. Awake,
+    /// they stand at the day's levels (the seconds asleep 0, the samples 12, the energy
+    /// 1.4-1.5 Wh, the radio 8 degrees warmer) until 21:00. With `backhaulAt` (a minute
+    /// of the day), its transport delay and loss jump tenfold there for an hour.
+    static func wokeAtStart(seed: UInt64, settings: DetectorSettings, backhaulAt: Int? = nil) -> [Alert] {
+        var harness = Harness(settings: settings)
+        var noise = Noise(seed)
+        var temperature = 26.0
+        for minute in 0..<(21 * 60) {
+            let awake = minute >= 195
+            let faulty = backhaulAt.map { minute >= $0 && minute < $0 + 60 } ?? false
+            temperature += ((awake ? 34.0 : 26.0) - temperature) / 30
+            let metrics: [String: Double] = [
+                "RRC.ConnMean": max(0, awake ? 15 + noise.next(2) : 0),
+                "DRB.VolDl": max(0, awake ? 10_000 + noise.next(1_500) : 0),
+                "RRU.PrbDl": max(0, awake ? 20 + noise.next(3) : 0.1 + noise.next(0.03)),
+                "CellSleepSeconds": awake ? 0 : 60,
+                "ConnLevelSamples": awake ? 12 : 0,
+                "EnergyWh": awake ? (14 + noise.next(0.4)).rounded() / 10 : 0.5,
+                "TN.RttMs": faulty ? 50 + noise.next(3) : 5 + noise.next(0.3),
+                "TN.LossPct": faulty ? 5 + noise.next(0.5) : 0,
+                "RadioTempC": (10 * (temperature + noise.next(0.1))).rounded() / 10,
+            ]
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+        }
+        return harness.raised
+    }
+
+    @Test("a stream that begins while the capacity layer sleeps: whatever its wake raised, its slow baselines follow the day's levels through their warm-up even while they carry that alert, so nothing is raised again from the alert's 12-hour limit on (without the warm-up's full gain, the night's baselines raise it there); a backhaul fault then is still raised")
+    func slowBaselinesLearnTheWakeWhileAlerting() {
+        var frozenWarmUp = DetectorSettings()
+        frozenWarmUp.slowWarmupLearns = false
+        let late = (start + 13 * 3600)..<(start + 21 * 3600)
+        for seed: UInt64 in [1, 2] {
+            let raised = Self.wokeAtStart(seed: seed, settings: DetectorSettings())
+            #expect(!raised.contains { late.contains($0.timestamp) }, "seed \(seed): \(raised.map { ($0.timestamp - start) / 3600 })")
+            let control = Self.wokeAtStart(seed: seed, settings: frozenWarmUp)
+            #expect(control.contains { late.contains($0.timestamp) }, "seed \(seed), control: \(control.map { ($0.timestamp - start) / 3600 })")
+            let backhaul = Self.wokeAtStart(seed: seed, settings: DetectorSettings(), backhaulAt: 17 * 60)
+            #expect(backhaul.contains { $0.timestamp >= start + 17 * 3600 && $0.timestamp < start + 17 * 3600 + 600 },
+                    "seed \(seed), backhaul: \(backhaul.map { ($0.timestamp - start) / 3600 })")
+        }
+    }
+}
