@@ -257,6 +257,7 @@ struct CellModel: Codable, Sendable {
         // half its threshold from one feature.
         var falling = 0
         var jointFall = false
+        var jointFallFeatures = 0
         let mostFromOneFeature = settings.jointFallSpikes / 2 + settings.jointFallSpikes % 2
 
         // Reporting period and gaps.
@@ -524,6 +525,8 @@ struct CellModel: Codable, Sendable {
                 // forgets within a sample (no state), threshold `jointFallSpikes`. Many
                 // features falling together is what a cell losing its users does.
                 jointFall = settings.jointFallSpikes > 0 && falling >= settings.jointFallSpikes
+                // (How many fell in it: one of two features waits, ``DetectorSettings/jointFallAtOnceFeatures``.)
+                if jointFall { jointFallFeatures = features.reduce(0) { $0 + ($1.pendingFall > 0 ? 1 : 0) } }
                 // A load event: most load-coupled features rise together and none falls (a
                 // crowd). Their rise is explained by load and sends nothing; features not
                 // coupled to load (delay, error and success ratios, temperature) still speak.
@@ -681,14 +684,14 @@ struct CellModel: Codable, Sendable {
         // With no alert open, a spike of the evidence neuron whose run has not yet covered
         // `raiseAfterSeconds` is spent without a raise (the neuron resets as it fires):
         // the evidence must gather again and fire at a later sample. A reporting gap or
-        // counter reset of full weight, a sample past the cap and a joint fall raise at
-        // once. At one minute a feature alone raises at its run's third sample, several
+        // counter reset of full weight, a sample past the cap and a joint fall of
+        // `jointFallAtOnceFeatures` features or more raise at once. At one minute a feature alone raises at its run's third sample, several
         // (which fire the neuron at the second) at the fourth. (Holding the spike instead,
         // the neuron left charged, raised every blip a sample later: D 0.601 -> 0.588.)
         var runStart = t
         if let since = activeSince, since.isFinite, since <= t { runStart = since }
         let spentEarly = alert == nil && evidenceFired && settings.raiseAfterSeconds > 0
-            && !(eventWeight >= settings.eventWeight || uncapped || jointFall)
+            && !(eventWeight >= settings.eventWeight || uncapped || (jointFall && jointFallFeatures >= settings.jointFallAtOnceFeatures))
             && t - runStart + 1.5 * period < min(settings.raiseAfterSeconds, Self.raiseAfterMostPeriods * period)
         // The episode's onset: its first `classWindowSamples` samples name its kind; what
         // follows (the recovery, a fault's side effects) does not rename it.

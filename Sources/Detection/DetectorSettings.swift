@@ -327,6 +327,15 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// stream of seconds it asks at most 4 periods (on SKAB's 1 Hz, 240 seconds lost a
     /// fault). 0 = off.
     public var raiseAfterSeconds = 180.0
+    /// Features a joint fall must hold to raise at once, before its evidence covers
+    /// `raiseAfterSeconds`; one of fewer waits as any evidence does. Two per-user
+    /// throughputs falling under a transport blip of three or four minutes (TCP slows
+    /// with the delay) made a joint fall at one-minute reporting and raised at once:
+    /// D's blips, 0.607 -> 0.611, C 0.839 -> 0.840, the six new files 0.726 -> 0.731; A/B's
+    /// dev files and third six lost a night sleeping cell each whose fall was two
+    /// features for two minutes (0.8994 -> 0.8988, 0.8815 -> 0.8789). 0: every joint
+    /// fall raises at once.
+    public var jointFallAtOnceFeatures = 3
     /// An active alert is re-published as `updated` at most this often, telemetry seconds.
     public var updateInterval = 300.0
     /// Explain a joint rise of the load-coupled features (a crowd) by load: their rise
@@ -469,6 +478,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.turnOnRestarts, &turnOnRestarts)
         try read(.turnOnOneSustained, &turnOnOneSustained)
         try read(.raiseAfterSeconds, &raiseAfterSeconds)
+        try read(.jointFallAtOnceFeatures, &jointFallAtOnceFeatures)
         try read(.slowWarmupLearns, &slowWarmupLearns)
         try read(.fullGapPeriods, &fullGapPeriods)
         try read(.gapHabituationSamples, &gapHabituationSamples)

@@ -1035,7 +1035,7 @@ struct OrdinaryChangeTests {
     /// A cell at one-minute reporting over two days whose transport round trip and loss
     /// jump tenfold at 14:00 on the second day for `minutes`. Returns the minutes after
     /// 14:00 of its raises from then on.
-    static func transportJump(minutes: Int, settings: DetectorSettings = DetectorSettings()) -> [Double] {
+    static func transportJump(minutes: Int, settings: DetectorSettings = DetectorSettings(), throughputFalls: Bool = false) -> [Double] {
         var harness = Harness(settings: settings)
         var noise = Noise(53)
         let jump = 1440 + 14 * 60
@@ -1043,7 +1043,16 @@ struct OrdinaryChangeTests {
             var metrics = cellMetrics(users: 4 + 40 * load(minute), perUserThroughput: 30_000, noise: &noise)
             let jumped = minute >= jump && minute < jump + minutes
             metrics["TN.RttMs"] = (jumped ? 10 : 1) * (4 + noise.next(0.2))
-            metrics["TN.LossPct"] = (jumped ? 10 : 1) * (0.05 + abs(noise.next(0.01)))
+            // (A latency blip with the throughputs: no loss.)
+            metrics["TN.LossPct"] = (jumped && !throughputFalls ? 10 : 1) * (0.05 + abs(noise.next(0.01)))
+            if throughputFalls {
+                // TCP slows with the delay: both per-user throughputs fall to a fifth.
+                metrics["DRB.UEThpUl"] = 8_000 * (1 + noise.next(0.08))
+                if jumped {
+                    metrics["DRB.UEThpDl"] = metrics["DRB.UEThpDl"].map { 0.2 * $0 }
+                    metrics["DRB.UEThpUl"] = metrics["DRB.UEThpUl"].map { 0.2 * $0 }
+                }
+            }
             _ = harness.feed(time: start + Double(minute) * 60, metrics)
         }
         let from = start + Double(jump) * 60
@@ -1059,6 +1068,18 @@ struct OrdinaryChangeTests {
         var control = DetectorSettings()
         control.raiseAfterSeconds = 0
         let controlBlip = Self.transportJump(minutes: 2, settings: control)
+        #expect(!controlBlip.isEmpty, "the control raised nothing on the blip: the case cannot fail")
+    }
+
+    @Test("at one-minute reporting a latency blip of three minutes (the round trip tenfold, no loss) under which both per-user throughputs fall to a fifth (a joint fall of two features) raises nothing, the same lasting ten minutes is raised within five (jointFallAtOnceFeatures 0: the blip's joint fall raises at once)")
+    func blipWithThroughputAtOneMinute() {
+        let blip = Self.transportJump(minutes: 3, throughputFalls: true)
+        #expect(blip.isEmpty, "the blip raised at minutes \(blip)")
+        let fault = Self.transportJump(minutes: 10, throughputFalls: true)
+        #expect(fault.count == 1 && fault.allSatisfy { $0 <= 5 }, "the ten-minute jump raised at minutes \(fault)")
+        var control = DetectorSettings()
+        control.jointFallAtOnceFeatures = 0
+        let controlBlip = Self.transportJump(minutes: 3, settings: control, throughputFalls: true)
         #expect(!controlBlip.isEmpty, "the control raised nothing on the blip: the case cannot fail")
     }
 
