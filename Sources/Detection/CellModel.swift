@@ -257,7 +257,7 @@ struct CellModel: Codable, Sendable {
         // half its threshold from one feature.
         var falling = 0
         var jointFall = false
-        var jointFallFeatures = 0
+        var jointFallAtOnce = false
         let mostFromOneFeature = settings.jointFallSpikes / 2 + settings.jointFallSpikes % 2
 
         // Reporting period and gaps.
@@ -399,7 +399,8 @@ struct CellModel: Codable, Sendable {
                     features[index].pendingRangeBreak = false
                     features[index].sampleValue = .nan
                     features[index].sampleSpiked = false
-                    // Freeze what carries the alert, so the fault is not learned as normal.
+                    // Freeze what carries the alert, so the fault is not learned as normal
+                    // (a slow baseline still in its warm-up follows all the same).
                     let frozen = alerting && features[index].alertSpikes.on + features[index].alertSpikes.off > 0
                     // A sample the feature misses ends its decline (two in a row are two
                     // samples in a row).
@@ -525,8 +526,16 @@ struct CellModel: Codable, Sendable {
                 // forgets within a sample (no state), threshold `jointFallSpikes`. Many
                 // features falling together is what a cell losing its users does.
                 jointFall = settings.jointFallSpikes > 0 && falling >= settings.jointFallSpikes
-                // (How many fell in it: one of two features waits, ``DetectorSettings/jointFallAtOnceFeatures``.)
-                if jointFall { jointFallFeatures = features.reduce(0) { $0 + ($1.pendingFall > 0 ? 1 : 0) } }
+                // It raises at once with `jointFallAtOnceFeatures` features in it (a
+                // feature counts once: a ratio apart from its numerator); fewer wait as any
+                // evidence does: two per-user throughputs under a latency blip, or one
+                // count silent long enough to speak alone (a minute without traffic at
+                // night) raise only if they last.
+                if jointFall {
+                    var fell = 0
+                    for index in features.indices where features[index].pendingFall > 0 { fell += 1 }
+                    jointFallAtOnce = fell >= settings.jointFallAtOnceFeatures
+                }
                 // A load event: most load-coupled features rise together and none falls (a
                 // crowd). Their rise is explained by load and sends nothing; features not
                 // coupled to load (delay, error and success ratios, temperature) still speak.
@@ -691,7 +700,7 @@ struct CellModel: Codable, Sendable {
         var runStart = t
         if let since = activeSince, since.isFinite, since <= t { runStart = since }
         let spentEarly = alert == nil && evidenceFired && settings.raiseAfterSeconds > 0
-            && !(eventWeight >= settings.eventWeight || uncapped || (jointFall && jointFallFeatures >= settings.jointFallAtOnceFeatures))
+            && !(eventWeight >= settings.eventWeight || uncapped || (jointFall && jointFallAtOnce))
             && t - runStart + 1.5 * period < min(settings.raiseAfterSeconds, Self.raiseAfterMostPeriods * period)
         // The episode's onset: its first `classWindowSamples` samples name its kind; what
         // follows (the recovery, a fault's side effects) does not rename it.

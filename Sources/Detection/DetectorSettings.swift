@@ -227,8 +227,8 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// learns at full gain, not at the frozen gain once the level left it: a cell whose
     /// first hours were its night's (a capacity layer asleep) otherwise kept that night
     /// as its baseline and raised the whole first afternoon on ordinary load. So it does
-    /// while the feature carries an alert (the waking's own). A span of minutes (a stream
-    /// of seconds) keeps the frozen gain: there a shift is a change.
+    /// while the feature carries an alert (any: a layer's waking raises one). A span of
+    /// minutes (a stream of seconds) keeps the frozen gain: there a shift is a change.
     public var slowWarmupLearns = true
     /// Whether the drift neuron may send spikes (it leaks, and its dead zone is not negative).
     var driftSpeaks: Bool { driftLeak > 0 && driftDeadZone >= 0 }

@@ -800,7 +800,8 @@ struct Feature: Codable, Sendable {
     ///   - modelNoise: the noise expected of this one value from its nature (binomial for
     ///     a ratio, Poisson for a count rate), raw units; 0 if unknown.
     ///   - samplesPerHour: for the slow baseline's span.
-    ///   - frozen: the cell is alerting; learn only with the frozen gain.
+    ///   - frozen: the cell is alerting; learn only with the frozen gain (but a slow
+    ///     baseline still in its warm-up follows at full gain).
     ///   - time: the sample's telemetry time (the hour of the day, for the day profile).
     mutating func observe(
         _ x: Double, modelNoise: Double, settings: DetectorSettings, samplesPerHour: Double, frozen: Bool, time: Double
@@ -937,7 +938,8 @@ struct Feature: Codable, Sendable {
         if surprising && surprisingStreak == 0 { streakStartResidual = residual }
         surprisingStreak = surprising ? surprisingStreak + 1 : 0
         // Frozen while surprising, but not for ever: after `freezeHours` the new level is
-        // accepted here; the slow baseline and the envelope still hold the old normal.
+        // accepted here; the slow baseline and the envelope still hold the old normal
+        // (the slow baseline once its warm-up is over).
         let accepting = Double(surprisingStreak) > settings.freezeHours * samplesPerHour
         if accepting && acceptedShift == 0 {
             acceptedShift = abs(streakStartResidual) > abs(residual) ? streakStartResidual : residual

@@ -58,7 +58,7 @@ struct EvaluateCommand: ParsableCommand {
     var inspectCell: String?
     @Option(help: "With --inspect-cell: print its per-sample surprise from this epoch time for 40 samples.")
     var inspectFrom: Double?
-    @Option(help: "With --inspect-from: print this feature (a metric, or a ratio such as A/B) at every sample, whether or not it surprised.")
+    @Option(help: "With --inspect-from: print only this feature (a metric, or a ratio such as A/B) at each of those samples it was judged in (not warming up, present), whether or not it surprised.")
     var inspectFeature: String?
 
     /// One detector's result on one data set: its report, chosen sensitivity and replay.
@@ -73,6 +73,9 @@ struct EvaluateCommand: ParsableCommand {
         try OptionBounds.check("--grace", grace, from: 0, to: 86_400)
         try OptionBounds.check("--learning-hours", learningHours, from: 0, to: OptionBounds.hours)
         try OptionBounds.check("--inspect-from", inspectFrom, from: -1e12, to: 1e12)
+        if inspectFeature != nil && (inspectFrom == nil || inspectCell == nil) {
+            throw ValidationError("--inspect-feature needs --inspect-cell and --inspect-from")
+        }
         for name in wanted where !DetectorChoice.allValueStrings.contains(name) {
             throw ValidationError("--detectors: unknown detector \"\(name)\" (known: \(DetectorChoice.allValueStrings.joined(separator: ", ")))")
         }

@@ -400,19 +400,28 @@ extension RoutineTests {
         return harness.raised
     }
 
-    @Test("a stream that begins while the capacity layer sleeps: whatever its wake raised, its slow baselines follow the day's levels through their warm-up even while they carry that alert, so nothing is raised again from the alert's 12-hour limit on (without the warm-up's full gain, the night's baselines raise it there); a backhaul fault then is still raised")
+    @Test("a stream that begins while the capacity layer sleeps: its wake raises, yet its slow baselines follow the day's levels through their warm-up even while they carry that alert, so nothing is raised again from the alert's 12-hour limit on (without the warm-up's full gain, the night's baselines raise it there); a backhaul fault then is still raised, and one inside the warm-up is raised once, its end raising nothing")
     func slowBaselinesLearnTheWakeWhileAlerting() {
         var frozenWarmUp = DetectorSettings()
         frozenWarmUp.slowWarmupLearns = false
         let late = (start + 13 * 3600)..<(start + 21 * 3600)
         for seed: UInt64 in [1, 2] {
             let raised = Self.wokeAtStart(seed: seed, settings: DetectorSettings())
+            // The wake raised: its features carried an alert through the warm-up.
+            #expect(raised.contains { $0.timestamp >= start + 3.2 * 3600 && $0.timestamp < start + 3.5 * 3600 },
+                    "seed \(seed): the wake raised nothing: \(raised.map { ($0.timestamp - start) / 3600 })")
             #expect(!raised.contains { late.contains($0.timestamp) }, "seed \(seed): \(raised.map { ($0.timestamp - start) / 3600 })")
             let control = Self.wokeAtStart(seed: seed, settings: frozenWarmUp)
             #expect(control.contains { late.contains($0.timestamp) }, "seed \(seed), control: \(control.map { ($0.timestamp - start) / 3600 })")
             let backhaul = Self.wokeAtStart(seed: seed, settings: DetectorSettings(), backhaulAt: 17 * 60)
             #expect(backhaul.contains { $0.timestamp >= start + 17 * 3600 && $0.timestamp < start + 17 * 3600 + 600 },
                     "seed \(seed), backhaul: \(backhaul.map { ($0.timestamp - start) / 3600 })")
+            // A fault inside the warm-up is raised once: its slow baselines follow it, and
+            // its end raises nothing new.
+            let early = Self.wokeAtStart(seed: seed, settings: DetectorSettings(), backhaulAt: 6 * 60)
+            let afterWake = early.filter { $0.timestamp >= start + 5 * 3600 }
+            #expect(afterWake.count == 1 && afterWake.allSatisfy { $0.timestamp < start + 6 * 3600 + 600 },
+                    "seed \(seed), a backhaul fault at 06:00: \(early.map { ($0.timestamp - start) / 3600 })")
         }
     }
 }
