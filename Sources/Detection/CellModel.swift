@@ -694,13 +694,14 @@ struct CellModel: Codable, Sendable {
         // `raiseAfterSeconds` is spent without a raise (the neuron resets as it fires):
         // the evidence must gather again and fire at a later sample. A reporting gap or
         // counter reset of full weight, a sample past the cap and a joint fall of
-        // `jointFallAtOnceFeatures` features or more raise at once. At one minute a feature alone raises at its run's third sample, several
-        // (which fire the neuron at the second) at the fourth. (Holding the spike instead,
-        // the neuron left charged, raised every blip a sample later: D 0.601 -> 0.588.)
+        // `jointFallAtOnceFeatures` features or more raise at once. At one minute a
+        // feature alone raises at its run's third sample, several (which fire the neuron
+        // at the second) at the fourth. (Holding the spike instead, the neuron left
+        // charged, raised every blip a sample later: D 0.601 -> 0.588.)
         var runStart = t
         if let since = activeSince, since.isFinite, since <= t { runStart = since }
         let spentEarly = alert == nil && evidenceFired && settings.raiseAfterSeconds > 0
-            && !(eventWeight >= settings.eventWeight || uncapped || (jointFall && jointFallAtOnce))
+            && !(eventWeight >= settings.eventWeight || uncapped || jointFallAtOnce)
             && t - runStart + 1.5 * period < min(settings.raiseAfterSeconds, Self.raiseAfterMostPeriods * period)
         // The episode's onset: its first `classWindowSamples` samples name its kind; what
         // follows (the recovery, a fault's side effects) does not rename it.
