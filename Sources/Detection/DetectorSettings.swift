@@ -320,7 +320,8 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// period and half a period more for jitter. With no alert open, a spike of the
     /// evidence neuron before then is spent without a raise (it resets as it fires). A
     /// reporting gap or counter reset of full weight, a one-period restart or a joint
-    /// fall raises at once (and a turn under an open alert is not held). At one-minute
+    /// fall of `jointFallAtOnceFeatures` features raises at once (and a turn under an
+    /// open alert is not held). At one-minute
     /// reporting a transport blip of two or three minutes no longer raises (D 0.594 ->
     /// 0.601, 166 -> 158 false alarms; the six new files 0.719 -> 0.723; 300 cost A/B a
     /// fault); at 5 minutes or slower one sample covers it, and nothing changes; on a

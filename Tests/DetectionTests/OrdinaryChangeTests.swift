@@ -1036,12 +1036,22 @@ struct OrdinaryChangeTests {
 
     /// A cell at one-minute reporting over two days whose transport round trip and loss
     /// jump tenfold at 14:00 on the second day for `minutes`. Returns the minutes after
-    /// 14:00 of its raises from then on.
-    static func transportJump(minutes: Int, settings: DetectorSettings = DetectorSettings(), throughputFalls: Bool = false) -> [Double] {
+    /// 14:00 of its raises from then on. With `throughputFalls`, only the round trip
+    /// jumps, and both per-user throughputs fall to a fifth with it; with `restoredRun`,
+    /// the cell's run of evidence is set to those times an hour before.
+    static func transportJump(
+        minutes: Int, settings: DetectorSettings = DetectorSettings(), throughputFalls: Bool = false,
+        restoredRun: (since: Double, last: Double)? = nil
+    ) -> [Double] {
         var harness = Harness(settings: settings)
         var noise = Noise(53)
         let jump = 1440 + 14 * 60
         for minute in 0..<(jump + 120) {
+            if let restoredRun, minute == jump - 60 {
+                // A checkpoint's run of evidence, as restored an hour before the jump.
+                harness.pipeline.detector.cells["cell-1"]?.activeSince = restoredRun.since
+                harness.pipeline.detector.cells["cell-1"]?.lastActive = restoredRun.last
+            }
             var metrics = cellMetrics(users: 4 + 40 * load(minute), perUserThroughput: 30_000, noise: &noise)
             let jumped = minute >= jump && minute < jump + minutes
             metrics["TN.RttMs"] = (jumped ? 10 : 1) * (4 + noise.next(0.2))
@@ -1088,23 +1098,7 @@ struct OrdinaryChangeTests {
     @Test("a restored run of evidence whose times are not finite or lie ahead does not hold a raise back: a ten-minute transport jump is still raised within five")
     func restoredRunTimesCannotSilence() {
         for (since, last) in [(Double.infinity, Double.infinity), (.nan, .nan), (start + 1e9, start + 1e9), (-.infinity, start)] {
-            var harness = Harness()
-            var noise = Noise(53)
-            let jump = 1440 + 14 * 60
-            var raisedAt: [Double] = []
-            for minute in 0..<(jump + 30) {
-                if minute == jump - 60 {
-                    harness.pipeline.detector.cells["cell-1"]?.activeSince = since
-                    harness.pipeline.detector.cells["cell-1"]?.lastActive = last
-                }
-                var metrics = Self.cellMetrics(users: 4 + 40 * Self.load(minute), perUserThroughput: 30_000, noise: &noise)
-                let jumped = minute >= jump && minute < jump + 10
-                metrics["TN.RttMs"] = (jumped ? 10 : 1) * (4 + noise.next(0.2))
-                metrics["TN.LossPct"] = (jumped ? 10 : 1) * (0.05 + abs(noise.next(0.01)))
-                let before = harness.raised.count
-                _ = harness.feed(time: start + Double(minute) * 60, metrics)
-                if harness.raised.count > before { raisedAt.append(Double(minute - jump)) }
-            }
+            let raisedAt = Self.transportJump(minutes: 10, restoredRun: (since, last))
             #expect(raisedAt.count == 1 && raisedAt.allSatisfy { $0 >= 0 && $0 <= 5 }, "restored (\(since), \(last)): raised at minutes \(raisedAt)")
         }
     }
