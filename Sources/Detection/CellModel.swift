@@ -1261,6 +1261,85 @@ struct CellModel: Codable, Sendable {
         return candidates
     }
 
+    /// Whether a metric's name says it counts successes or responses (`Succ`, `Resp`,
+    /// `Compl`, in any case): the numerators ``measuredDenominator(of:)`` looks for.
+    static func namesSuccesses(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower.contains("succ") || lower.contains("resp") || lower.contains("compl")
+    }
+
+    /// How many leading bytes two names share up to a word boundary both have there (after
+    /// `.`, `_` or `-`, or before a capital): `RACH.` of `RACH.AccessSuccCell` and
+    /// `RACH.PreambleACell`, `L.RA.GrpA.` of `L.RA.GrpA.Resp` and `L.RA.GrpA.Att`.
+    static func sharedWordPrefix(_ a: String, _ b: String) -> Int {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var common = 0
+        while common < x.count && common < y.count && x[common] == y[common] { common += 1 }
+        func boundary(_ bytes: [UInt8], _ k: Int) -> Bool {
+            guard k > 0, k < bytes.count else { return k == bytes.count }
+            let before = bytes[k - 1], here = bytes[k]
+            return before == UInt8(ascii: ".") || before == UInt8(ascii: "_") || before == UInt8(ascii: "-")
+                || (here >= UInt8(ascii: "A") && here <= UInt8(ascii: "Z"))
+        }
+        var k = common
+        while k > 0 && !(boundary(x, k) && boundary(y, k)) { k -= 1 }
+        return k
+    }
+
+    /// The mean share `numerator` is of `denominator` over the first samples both were seen
+    /// in, if it is a share: both counts of the same kind (whole numbers; a counter's
+    /// increases, or each period's count), the numerator never above the denominator, the
+    /// denominator above zero at least 10 times, and on average at least half of it.
+    static func measuredShare(of numerator: MetricTrack, in denominator: MetricTrack) -> Double? {
+        guard numerator.allIntegral, denominator.allIntegral, numerator.behaviour == denominator.behaviour,
+              numerator.behaviour != .undecided,
+              let times = numerator.earlyTimes, let values = numerator.earlyValues,
+              let otherTimes = denominator.earlyTimes, let otherValues = denominator.earlyValues
+        else { return nil }
+        var valueAt: [Double: Double] = [:]
+        for (time, value) in zip(otherTimes, otherValues) { valueAt[time] = value }
+        let counter = numerator.behaviour == .counter
+        var shares = 0.0
+        var positive = 0
+        for i in values.indices {
+            guard let d0 = valueAt[times[i]] else { continue }
+            var n = values[i]
+            var d = d0
+            if counter {
+                guard i > 0, let previous = valueAt[times[i - 1]] else { continue }
+                n -= values[i - 1]
+                d -= previous
+                guard n >= 0, d >= 0 else { continue }  // a reset
+            }
+            guard n <= d else { return nil }
+            if d > 0 {
+                shares += n / d
+                positive += 1
+            }
+        }
+        guard positive >= 10, shares / Double(positive) >= 0.5 else { return nil }
+        return shares / Double(positive)
+    }
+
+    /// The attempts a success count is a share of when no name rule gives them
+    /// (``denominatorName(of:)``), found in the data: among the decided metrics its first
+    /// samples show it a share of (``measuredShare(of:in:)``), the one whose name shares
+    /// the longest prefix with it (at least two bytes), then the larger share.
+    /// `RACH.AccessSuccCell` of `RACH.PreambleACell`, `L.RA.GrpA.Resp` of `L.RA.GrpA.Att`.
+    func measuredDenominator(of numerator: Int) -> Int? {
+        let name = tracks[numerator].name
+        guard Self.namesSuccesses(name), tracks[numerator].earlyValues != nil else { return nil }
+        var best: (prefix: Int, share: Double, track: Int)?
+        for (other, track) in tracks.enumerated() where other != numerator && featureOfTrack[other] != -2 {
+            let prefix = Self.sharedWordPrefix(name, track.name)
+            guard prefix >= 2, prefix >= best?.prefix ?? 0,
+                  let share = Self.measuredShare(of: tracks[numerator], in: track)
+            else { continue }
+            if best == nil || prefix > best!.prefix || share > best!.share { best = (prefix, share, other) }
+        }
+        return best?.track
+    }
+
     mutating func createFeatures(for track: Int) {
         let name = tracks[track].name
         // Is this the numerator of a ratio whose denominator the cell reports?
@@ -1272,9 +1351,17 @@ struct CellModel: Codable, Sendable {
                 return
             }
         }
+        // Or a success count whose attempts only the data names?
+        if let denominator = measuredDenominator(of: track) {
+            addFeature(name: "\(name)/\(tracks[denominator].name)", source: .ratio(numerator: track, denominator: denominator))
+            featureOfTrack[track] = -2
+            if featureOfTrack[denominator] == -1 { createFeatures(for: denominator) }
+            return
+        }
         // Or the denominator of a numerator already decided?
         for (other, otherTrack) in tracks.enumerated() where other != track && featureOfTrack[other] >= -1 {
-            if Self.denominatorName(of: otherTrack.name).contains(name), otherTrack.behaviour != .undecided {
+            if otherTrack.behaviour != .undecided,
+               Self.denominatorName(of: otherTrack.name).contains(name) || measuredDenominator(of: other) == track {
                 if featureOfTrack[other] >= 0 {
                     // The numerator had its own feature: it becomes the ratio, relearned.
                     let index = featureOfTrack[other]

@@ -35,6 +35,13 @@ struct MetricTrack: Codable, Sendable {
     /// none). One is a sample older than the last, delivered late: it is skipped. From
     /// ``stepDownsOfAGauge`` the metric is a level after all.
     var stepDowns: Double?
+    /// The first values and their times (up to ``earlySamples``), kept until the metric
+    /// is decided and that many were seen: the data that tells which attempts a success
+    /// count is a share of when the names do not say (``CellModel/measuredDenominator(of:)``).
+    var earlyValues: [Double]?
+    var earlyTimes: [Double]?
+    /// Values kept in ``earlyValues``.
+    static let earlySamples = 30
 
     /// The widths at which counters wrap: 32 bits, 31 (a total kept non-negative in a
     /// signed 32-bit integer), the 53 bits a double holds exactly (docs/telemetry.md asks
@@ -179,6 +186,19 @@ struct MetricTrack: Codable, Sendable {
                 // first 100 samples (handovers at night, counted every few seconds).
                 if decreases == 0 && allIntegral && increases >= Self.risesOfACounter { behaviour = .counter }
             }
+        }
+        if observations < Self.earlySamples {
+            if earlyValues == nil {
+                earlyValues = []
+                earlyValues?.reserveCapacity(Self.earlySamples)
+                earlyTimes = []
+                earlyTimes?.reserveCapacity(Self.earlySamples)
+            }
+            earlyValues?.append(value)
+            earlyTimes?.append(time)
+        } else if earlyValues != nil && behaviour != .undecided {
+            earlyValues = nil
+            earlyTimes = nil
         }
         observations += 1
         lastValue = value

@@ -244,6 +244,94 @@ struct DetectionTests {
         #expect(alert.evidence.map(\.metric).contains("MM.HoExeIntraSucc/MM.HoExeIntraReq"), "evidence \(alert.evidence.map(\.metric))")
     }
 
+    @Test(
+        "names share a prefix up to a word boundary both have there",
+        arguments: [
+            ("RACH.AccessSuccCell", "RACH.PreambleACell", 5),
+            ("L.RA.GrpA.Resp", "L.RA.GrpA.Att", 10),
+            ("L.RA.GrpA.Resp", "L.E-RAB.AttEst", 2),
+            ("rach_success", "rach_attempts", 5),
+            ("pmRaSuccCbra", "pmRaAttCbra", 4),
+            ("RachSucc", "Rach", 4),
+            ("ab", "ac", 0),
+            ("", "x", 0),
+        ])
+    func sharedWordPrefixes(a: String, b: String, expected: Int) {
+        #expect(CellModel.sharedWordPrefix(a, b) == expected)
+        #expect(CellModel.sharedWordPrefix(b, a) == expected)
+    }
+
+    /// Fifteen hours at one minute of a cell's per-period counts, 3GPP-named with a success
+    /// count whose attempts the names do not give (`RACH.AccessSuccCell` of
+    /// `RACH.PreambleACell`); from the twelfth hour 30% of the random accesses fail
+    /// (a PRACH configuration clashing with a neighbour's), attempts unchanged.
+    static func prachClash(successName: String) -> Harness {
+        var harness = Harness()
+        var noise = Noise(47)
+        var time = start
+        for minute in 0..<(15 * 60) {
+            let preambles = max(1, (120 + noise.next(11)).rounded())
+            let share = minute >= 12 * 60 ? 0.70 : 0.985
+            let successes = min(preambles, (preambles * share + noise.next(1)).rounded())
+            let connections = max(0, (90 + noise.next(9)).rounded())
+            _ = harness.feed(time: time, [
+                "RACH.PreambleACell": preambles, successName: successes,
+                // Counts the success count is not a share of: more (fewer) than it.
+                "RACH.PreambleDedCell": (preambles * 1.5).rounded(), "RRC.ConnEstabAtt.sum": connections,
+                "RRC.ConnEstabSucc.sum": connections, "Load": 40 + noise.next(1),
+            ])
+            time += 60
+        }
+        return harness
+    }
+
+    @Test("a success count whose attempts the names do not give is paired with them by the data, and its share's fall is raised with the ratio as evidence")
+    func measuredSuccessRatio() throws {
+        let harness = Self.prachClash(successName: "RACH.AccessSuccCell")
+        let features = harness.pipeline.detector.features(of: "cell-1")
+        #expect(features.contains("RACH.AccessSuccCell/RACH.PreambleACell"), "features \(features)")
+        #expect(!features.contains("RACH.AccessSuccCell"))
+        // Of two counts with the same prefix the success count is a share of, the one it
+        // is the larger share of; a count under its partner but not named a success stays
+        // a feature of its own.
+        #expect(!features.contains { $0.hasPrefix("RACH.AccessSuccCell/RACH.PreambleDed") })
+        #expect(features.contains("RRC.ConnEstabSucc.sum/RRC.ConnEstabAtt.sum") && features.contains("RACH.PreambleACell"))
+        let alert = try #require(harness.raised.first)
+        #expect((alert.timestamp - start) / 60 >= 12 * 60 && (alert.timestamp - start) / 60 <= 12 * 60 + 10)
+        #expect(alert.evidence.map(\.metric).contains("RACH.AccessSuccCell/RACH.PreambleACell"), "evidence \(alert.evidence.map(\.metric))")
+
+        // Control: named as no success, the same count stays a level of its own, and its
+        // fall by 30% alone is not raised.
+        let control = Self.prachClash(successName: "RACH.AccessCell")
+        #expect(control.pipeline.detector.features(of: "cell-1").contains("RACH.AccessCell"))
+        #expect(control.raised.isEmpty)
+    }
+
+    @Test("a count named a success but sometimes above its candidate, or a fraction, is no share")
+    func measuredShareRefusals() {
+        func track(_ name: String, _ values: [Double], behaviour: MetricBehaviour = .gauge) -> MetricTrack {
+            var track = MetricTrack(name: name)
+            for (i, value) in values.enumerated() { _ = track.observe(value, at: start + Double(i) * 60) }
+            track.behaviour = behaviour
+            return track
+        }
+        let attempts = (0..<20).map { 100 + Double($0 % 5) }
+        let successes = attempts.map { $0 - 2 }
+        #expect(CellModel.measuredShare(of: track("S", successes), in: track("A", attempts)) != nil)
+        // Once above the attempts: no share.
+        var above = successes
+        above[7] = attempts[7] + 1
+        #expect(CellModel.measuredShare(of: track("S", above), in: track("A", attempts)) == nil)
+        // Under half of them on average: failures, or another count.
+        #expect(CellModel.measuredShare(of: track("S", attempts.map { ($0 / 3).rounded() }), in: track("A", attempts)) == nil)
+        // Fractions are no counts.
+        #expect(CellModel.measuredShare(of: track("S", successes.map { $0 + 0.5 }), in: track("A", attempts)) == nil)
+        // Attempts at zero throughout say nothing.
+        #expect(CellModel.measuredShare(of: track("S", attempts.map { _ in 0 }), in: track("A", attempts.map { _ in 0 })) == nil)
+        // Different kinds (a counter's totals against each period's count): no share.
+        #expect(CellModel.measuredShare(of: track("S", successes, behaviour: .counter), in: track("A", attempts)) == nil)
+    }
+
     @Test("a counter of amounts reported with fractions is a rate: its reset at a restart is an event, and the alert ends with the outage")
     func fractionalCounter() throws {
         var harness = Harness()
