@@ -199,6 +199,11 @@ struct CellModel: Codable, Sendable {
         if let bad = featureOfTrack.first(where: { $0 < -2 || $0 >= features.count }) {
             return "a metric links to feature \(bad) of \(features.count)"
         }
+        if let bad = tracks.first(where: {
+            ($0.earlyValues?.count ?? 0) != ($0.earlyTimes?.count ?? 0) || ($0.earlyValues?.count ?? 0) > MetricTrack.earlySamples
+        }) {
+            return "metric \"\(bad.name)\" keeps \(bad.earlyValues?.count ?? 0) first values with \(bad.earlyTimes?.count ?? 0) times"
+        }
         guard evidence.count == 1 else { return "\(evidence.count) evidence neurons, expected 1" }
         guard onset.count == 1 else { return "\(onset.count) onset neurons, expected 1" }
         for feature in features {
@@ -307,7 +312,10 @@ struct CellModel: Codable, Sendable {
         let featureTau = max(period, 1) * settings.featureTauPeriods * 1_000_000
         let evidenceTau = max(period, 1) * settings.evidenceTauPeriods * 1_000_000
 
-        // Raw metrics: behaviour, counter resets.
+        // Raw metrics: behaviour, counter resets. The features of metrics decided this
+        // sample are made once all of its metrics are seen, so a success count's attempts
+        // are chosen among every metric decided with it, whatever the order they came in.
+        var decided: [Int]?
         var anyReset = false
         var totalResets = 0
         for metric in sample.metrics {
@@ -323,13 +331,14 @@ struct CellModel: Codable, Sendable {
                 if step.previousTotal >= 10 { totalResets += 1 }
             }
             if step.after != .undecided && featureOfTrack[track] == -1 {
-                createFeatures(for: track)
+                decided = (decided ?? []) + [track]
             } else if (step.before == .counter && step.after == .gauge) || (step.before == .gauge && step.after == .counter) {
                 // It stepped down: a gauge that had crept up like a counter. Or it only ever
                 // rose: a counter taken for a level. Its features are relearned.
                 relearnFeatures(of: track)
             }
         }
+        for track in decided ?? [] where featureOfTrack[track] == -1 { createFeatures(for: track) }
         if anyReset {
             // Several counters from zero at once is a restart, gross evidence on its own
             // (an outage shorter than a reporting gap leaves nothing else at 15-minute
@@ -1262,28 +1271,44 @@ struct CellModel: Codable, Sendable {
     }
 
     /// Whether a metric's name says it counts successes or responses (`Succ`, `Resp`,
-    /// `Compl`, in any case): the numerators ``measuredDenominator(of:)`` looks for.
+    /// `Compl`, in any case), and nothing else: not their absence (`UnSucc`, `NoResp`,
+    /// `Incompl`, `Fail`) nor a time, delay, duration, latency, rate or percentage (a
+    /// response time in whole milliseconds is no count). The numerators
+    /// ``measuredDenominator(of:)`` looks for.
     static func namesSuccesses(_ name: String) -> Bool {
         let lower = name.lowercased()
-        return lower.contains("succ") || lower.contains("resp") || lower.contains("compl")
+        guard lower.contains("succ") || lower.contains("resp") || lower.contains("compl") else { return false }
+        let excluded = ["unsucc", "noresp", "incompl", "fail", "time", "delay", "dur", "latency", "rate", "ratio", "pct", "percent"]
+        return !excluded.contains { lower.contains($0) }
     }
 
     /// How many leading bytes two names share up to a word boundary both have there (after
     /// `.`, `_` or `-`, or before a capital): `RACH.` of `RACH.AccessSuccCell` and
-    /// `RACH.PreambleACell`, `L.RA.GrpA.` of `L.RA.GrpA.Resp` and `L.RA.GrpA.Att`.
+    /// `RACH.PreambleACell`, `L.RA.GrpA.` of `L.RA.GrpA.Resp` and `L.RA.GrpA.Att`; 0 when
+    /// that prefix holds fewer than three letters or digits (a vendor's `L.` or `pm` is
+    /// no shared word).
     static func sharedWordPrefix(_ a: String, _ b: String) -> Int {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var common = 0
-        while common < x.count && common < y.count && x[common] == y[common] { common += 1 }
-        func boundary(_ bytes: [UInt8], _ k: Int) -> Bool {
-            guard k > 0, k < bytes.count else { return k == bytes.count }
-            let before = bytes[k - 1], here = bytes[k]
-            return before == UInt8(ascii: ".") || before == UInt8(ascii: "_") || before == UInt8(ascii: "-")
-                || (here >= UInt8(ascii: "A") && here <= UInt8(ascii: "Z"))
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                var common = 0
+                while common < x.count && common < y.count && x[common] == y[common] { common += 1 }
+                func boundary(_ bytes: UnsafeBufferPointer<UInt8>, _ k: Int) -> Bool {
+                    guard k > 0, k < bytes.count else { return k == bytes.count }
+                    let before = bytes[k - 1], here = bytes[k]
+                    return before == UInt8(ascii: ".") || before == UInt8(ascii: "_") || before == UInt8(ascii: "-")
+                        || (here >= UInt8(ascii: "A") && here <= UInt8(ascii: "Z"))
+                }
+                var k = common
+                while k > 0 && !(boundary(x, k) && boundary(y, k)) { k -= 1 }
+                let alphanumerics = x[..<k].reduce(0) { count, byte in
+                    let letter = (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+                    let digit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+                    return count + (letter || digit ? 1 : 0)
+                }
+                return alphanumerics >= 3 ? k : 0
+            }
         }
-        var k = common
-        while k > 0 && !(boundary(x, k) && boundary(y, k)) { k -= 1 }
-        return k
     }
 
     /// The mean share `numerator` is of `denominator` over the first samples both were seen
@@ -1296,19 +1321,28 @@ struct CellModel: Codable, Sendable {
               let times = numerator.earlyTimes, let values = numerator.earlyValues,
               let otherTimes = denominator.earlyTimes, let otherValues = denominator.earlyValues
         else { return nil }
-        var valueAt: [Double: Double] = [:]
-        for (time, value) in zip(otherTimes, otherValues) { valueAt[time] = value }
         let counter = numerator.behaviour == .counter
         var shares = 0.0
         var positive = 0
-        for i in values.indices {
-            guard let d0 = valueAt[times[i]] else { continue }
+        // The samples both were seen in, walked together (times only rise: a track records
+        // its values in the order they come); for a counter, the increases between two
+        // such samples in a row.
+        var j = 0
+        var previous: (n: Double, d: Double)?
+        for i in 0..<min(times.count, values.count) {
+            if i > 0 && times[i] <= times[i - 1] { return nil }
+            while j < min(otherTimes.count, otherValues.count) && otherTimes[j] < times[i] { j += 1 }
+            guard j < min(otherTimes.count, otherValues.count), otherTimes[j] == times[i] else {
+                previous = nil
+                continue
+            }
             var n = values[i]
-            var d = d0
+            var d = otherValues[j]
             if counter {
-                guard i > 0, let previous = valueAt[times[i - 1]] else { continue }
-                n -= values[i - 1]
-                d -= previous
+                defer { previous = (values[i], otherValues[j]) }
+                guard let last = previous else { continue }
+                n -= last.n
+                d -= last.d
                 guard n >= 0, d >= 0 else { continue }  // a reset
             }
             guard n <= d else { return nil }
@@ -1329,15 +1363,27 @@ struct CellModel: Codable, Sendable {
     func measuredDenominator(of numerator: Int) -> Int? {
         let name = tracks[numerator].name
         guard Self.namesSuccesses(name), tracks[numerator].earlyValues != nil else { return nil }
+        // A denominator the names give, decided or not, is the one.
+        let named = Self.denominatorName(of: name)
+        guard !tracks.contains(where: { named.contains($0.name) }) else { return nil }
         var best: (prefix: Int, share: Double, track: Int)?
         for (other, track) in tracks.enumerated() where other != numerator && featureOfTrack[other] != -2 {
             let prefix = Self.sharedWordPrefix(name, track.name)
-            guard prefix >= 2, prefix >= best?.prefix ?? 0,
+            guard prefix > 0, prefix >= best?.prefix ?? 0,
                   let share = Self.measuredShare(of: tracks[numerator], in: track)
             else { continue }
             if best == nil || prefix > best!.prefix || share > best!.share { best = (prefix, share, other) }
         }
         return best?.track
+    }
+
+    /// Whether `denominator` is the attempts the data names for `numerator`
+    /// (``measuredDenominator(of:)``), the cheap tests first.
+    func measuredPair(numerator: Int, denominator: Int) -> Bool {
+        Self.namesSuccesses(tracks[numerator].name)
+            && Self.sharedWordPrefix(tracks[numerator].name, tracks[denominator].name) > 0
+            && Self.measuredShare(of: tracks[numerator], in: tracks[denominator]) != nil
+            && measuredDenominator(of: numerator) == denominator
     }
 
     mutating func createFeatures(for track: Int) {
@@ -1361,7 +1407,7 @@ struct CellModel: Codable, Sendable {
         // Or the denominator of a numerator already decided?
         for (other, otherTrack) in tracks.enumerated() where other != track && featureOfTrack[other] >= -1 {
             if otherTrack.behaviour != .undecided,
-               Self.denominatorName(of: otherTrack.name).contains(name) || measuredDenominator(of: other) == track {
+               Self.denominatorName(of: otherTrack.name).contains(name) || measuredPair(numerator: other, denominator: track) {
                 if featureOfTrack[other] >= 0 {
                     // The numerator had its own feature: it becomes the ratio, relearned.
                     let index = featureOfTrack[other]

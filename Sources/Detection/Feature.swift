@@ -36,8 +36,9 @@ struct MetricTrack: Codable, Sendable {
     /// ``stepDownsOfAGauge`` the metric is a level after all.
     var stepDowns: Double?
     /// The first values and their times (up to ``earlySamples``), kept until the metric
-    /// is decided and that many were seen: the data that tells which attempts a success
-    /// count is a share of when the names do not say (``CellModel/measuredDenominator(of:)``).
+    /// is decided and that many were seen, or until it shows a fraction (no count): the
+    /// data that tells which attempts a success count is a share of when the names do not
+    /// say (``CellModel/measuredDenominator(of:)``).
     var earlyValues: [Double]?
     var earlyTimes: [Double]?
     /// Values kept in ``earlyValues``.
@@ -187,7 +188,7 @@ struct MetricTrack: Codable, Sendable {
                 if decreases == 0 && allIntegral && increases >= Self.risesOfACounter { behaviour = .counter }
             }
         }
-        if observations < Self.earlySamples {
+        if observations < Self.earlySamples && allIntegral {
             if earlyValues == nil {
                 earlyValues = []
                 earlyValues?.reserveCapacity(Self.earlySamples)
@@ -196,7 +197,7 @@ struct MetricTrack: Codable, Sendable {
             }
             earlyValues?.append(value)
             earlyTimes?.append(time)
-        } else if earlyValues != nil && behaviour != .undecided {
+        } else if earlyValues != nil && (behaviour != .undecided || !allIntegral) {
             earlyValues = nil
             earlyTimes = nil
         }

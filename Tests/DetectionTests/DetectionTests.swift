@@ -249,11 +249,12 @@ struct DetectionTests {
         arguments: [
             ("RACH.AccessSuccCell", "RACH.PreambleACell", 5),
             ("L.RA.GrpA.Resp", "L.RA.GrpA.Att", 10),
-            ("L.RA.GrpA.Resp", "L.E-RAB.AttEst", 2),
+            ("L.RA.GrpA.Resp", "L.E-RAB.AttEst", 0),  // a vendor's letter is no shared word
             ("rach_success", "rach_attempts", 5),
             ("pmRaSuccCbra", "pmRaAttCbra", 4),
+            ("pmRaSuccCbra", "pmRrcConnEstabAtt", 0),
             ("RachSucc", "Rach", 4),
-            ("ab", "ac", 0),
+            ("abc", "abd", 0),
             ("", "x", 0),
         ])
     func sharedWordPrefixes(a: String, b: String, expected: Int) {
@@ -277,7 +278,7 @@ struct DetectionTests {
             _ = harness.feed(time: time, [
                 "RACH.PreambleACell": preambles, successName: successes,
                 // Counts the success count is not a share of: more (fewer) than it.
-                "RACH.PreambleDedCell": (preambles * 1.5).rounded(), "RRC.ConnEstabAtt.sum": connections,
+                "RACH.DedPreambleCell": (preambles * 1.5).rounded(), "RRC.ConnEstabAtt.sum": connections,
                 "RRC.ConnEstabSucc.sum": connections, "Load": 40 + noise.next(1),
             ])
             time += 60
@@ -292,9 +293,10 @@ struct DetectionTests {
         #expect(features.contains("RACH.AccessSuccCell/RACH.PreambleACell"), "features \(features)")
         #expect(!features.contains("RACH.AccessSuccCell"))
         // Of two counts with the same prefix the success count is a share of, the one it
-        // is the larger share of; a count under its partner but not named a success stays
-        // a feature of its own.
-        #expect(!features.contains { $0.hasPrefix("RACH.AccessSuccCell/RACH.PreambleDed") })
+        // is the larger share of, though the other (`RACH.DedPreambleCell`, two thirds)
+        // comes before it in the sample; a count under its partner but not named a
+        // success stays a feature of its own.
+        #expect(!features.contains { $0.hasPrefix("RACH.AccessSuccCell/RACH.DedPreamble") })
         #expect(features.contains("RRC.ConnEstabSucc.sum/RRC.ConnEstabAtt.sum") && features.contains("RACH.PreambleACell"))
         let alert = try #require(harness.raised.first)
         #expect((alert.timestamp - start) / 60 >= 12 * 60 && (alert.timestamp - start) / 60 <= 12 * 60 + 10)
@@ -305,6 +307,23 @@ struct DetectionTests {
         let control = Self.prachClash(successName: "RACH.AccessCell")
         #expect(control.pipeline.detector.features(of: "cell-1").contains("RACH.AccessCell"))
         #expect(control.raised.isEmpty)
+    }
+
+    @Test("a denominator the names give wins over one the data would choose, even one decided later")
+    func namedDenominatorFirst() {
+        var harness = Harness()
+        var noise = Noise(48)
+        for minute in 0..<60 {
+            let preambles = max(1, (120 + noise.next(11)).rounded())
+            var metrics = ["RACH.PreambleACell": preambles, "RACH.AccessSucc": (preambles * 0.98).rounded()]
+            // The named attempts come only from the fifth sample: undecided when the
+            // others are.
+            if minute >= 5 { metrics["RACH.AccessAtt"] = preambles }
+            _ = harness.feed(time: start + Double(minute) * 60, metrics)
+        }
+        let features = harness.pipeline.detector.features(of: "cell-1")
+        #expect(features.contains("RACH.AccessSucc/RACH.AccessAtt"), "features \(features)")
+        #expect(!features.contains { $0.hasPrefix("RACH.AccessSucc/RACH.PreambleA") })
     }
 
     @Test("a count named a success but sometimes above its candidate, or a fraction, is no share")
@@ -330,6 +349,33 @@ struct DetectionTests {
         #expect(CellModel.measuredShare(of: track("S", attempts.map { _ in 0 }), in: track("A", attempts.map { _ in 0 })) == nil)
         // Different kinds (a counter's totals against each period's count): no share.
         #expect(CellModel.measuredShare(of: track("S", successes, behaviour: .counter), in: track("A", attempts)) == nil)
+        // Running totals are judged on their increases, a reset skipped: 98 of each 100,
+        // then both restart from zero at the eleventh sample.
+        var totalAttempts: [Double] = []
+        var totalSuccesses: [Double] = []
+        for i in 0..<20 {
+            let since = i < 11 ? i : i - 11
+            totalAttempts.append(Double((i < 11 ? 50_000 : 0) + 100 * since))
+            totalSuccesses.append(Double((i < 11 ? 49_000 : 0) + 98 * since))
+        }
+        let share = CellModel.measuredShare(
+            of: track("S", totalSuccesses, behaviour: .counter), in: track("A", totalAttempts, behaviour: .counter))
+        #expect(share.map { abs($0 - 0.98) < 1e-9 } == true, "share \(String(describing: share))")
+        // One increase of the successes above the attempts' (101 of 100): no share.
+        let jumped = totalSuccesses.enumerated().map { $0.offset >= 5 && $0.offset < 11 ? $0.element + 3 : $0.element }
+        #expect(CellModel.measuredShare(
+            of: track("S", jumped, behaviour: .counter), in: track("A", totalAttempts, behaviour: .counter)) == nil)
+    }
+
+    @Test(
+        "a name counts successes only when it says so and nothing else",
+        arguments: [
+            ("RACH.AccessSuccCell", true), ("L.RA.GrpA.Resp", true), ("rrc_setup_complete", true),
+            ("RACH.AccessUnSuccCell", false), ("L.RA.NoResp", false), ("RRC.SetupIncomplete", false),
+            ("HO.SuccRate", false), ("RespTimeMs", false), ("X.SuccFail", false), ("RACH.PreambleACell", false),
+        ])
+    func successNames(name: String, expected: Bool) {
+        #expect(CellModel.namesSuccesses(name) == expected)
     }
 
     @Test("a counter of amounts reported with fractions is a rate: its reset at a restart is an event, and the alert ends with the outage")
