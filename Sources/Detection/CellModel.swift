@@ -1034,7 +1034,10 @@ struct CellModel: Codable, Sendable {
             let (low, high) = feature.normalRange(
                 deadZone: settings.deadZone, envelopeDeadZone: settings.envelopeDeadZone,
                 driftDeadZone: settings.driftSpeaks ? settings.driftDeadZone : .infinity)
-            return Alert.Evidence(metric: feature.name, value: rounded(feature.lastValue), low: rounded(low), high: rounded(high))
+            // (A range of NaN from a state overflowed by values near the largest double
+            // is no range: it reads as the value itself.)
+            let (a, b) = (rounded(low.isNaN ? feature.lastValue : low), rounded(high.isNaN ? feature.lastValue : high))
+            return Alert.Evidence(metric: feature.name, value: rounded(feature.lastValue), low: min(a, b), high: max(a, b))
         }
         for event in events { evidence.append(.init(metric: event.key, value: event.value, low: event.low, high: event.high)) }
         return evidence
@@ -1574,6 +1577,16 @@ struct CellModel: Codable, Sendable {
             var count = 0.0
             var deviation: Double?
             if counts {
+                // An interval of more attempts than any cell makes (a value past 10^15, or
+                // ten thousand times the ratio's usual attempts once it has any: a glitch,
+                // or a hostile value such as 1.7e308) is not judged and teaches nothing: in
+                // the leaky sums it would take days to fade. Events beyond the attempts
+                // count as the attempts (a share is at most the whole).
+                let usual = max(feature.attemptsPerInterval, 1)
+                if d > Self.mostCountsPerInterval || n > Self.mostCountsPerInterval
+                    || (feature.attemptsPerInterval > 0 && d > Self.mostAttemptsFactor * usual) {
+                    return nil
+                }
                 // Judge the ratio over the last few intervals' attempts (leaky sums), or
                 // over as many as hold about `ratioAttempts` attempts when they are rare
                 // (handovers on a quiet cell: one failure in two attempts says nothing).
@@ -1582,13 +1595,14 @@ struct CellModel: Codable, Sendable {
                 let needed = settings.ratioAttempts / max(feature.attemptsPerInterval, 1e-6)
                 let horizon = max(settings.ratioIntervals, min(needed, settings.maximumRatioIntervals))
                 let keep = 1 - 1 / horizon
-                feature.numeratorSum = feature.numeratorSum * keep + max(n, 0)
+                let events = min(max(n, 0), attempts)
+                feature.numeratorSum = feature.numeratorSum * keep + events
                 feature.denominatorSum = feature.denominatorSum * keep + max(d, 0)
                 // The recent rate against the long-run rate, then the long run learns
                 // this interval (hardly, while it surprises or carries an alert).
                 if settings.countDeadZone > 0 {
                     deviation = feature.ratioBaseline.observe(
-                        events: max(n, 0), attempts: attempts, recentEvents: feature.numeratorSum,
+                        events: events, attempts: attempts, recentEvents: feature.numeratorSum,
                         recentAttempts: feature.denominatorSum,
                         span: Feature.ratioBaselineSpans
                             * max(Feature.slowSpan(settings: settings, samplesPerHour: samplesPerHour), horizon),
@@ -1610,7 +1624,18 @@ struct CellModel: Codable, Sendable {
     }
 }
 
+extension CellModel {
+    /// Most counts a ratio's side may add in one interval (``value(of:tracks:present:settings:samplesPerHour:frozen:)``).
+    static let mostCountsPerInterval = 1e15
+    /// Most times its usual attempts a ratio's interval may hold.
+    static let mostAttemptsFactor = 1e4
+}
+
+/// A value for an alert's evidence, to a few significant places; an infinite one (a
+/// range past the largest double, from values near it) as the largest finite double of
+/// its sign, so a range never turns over; NaN as 0.
 private func rounded(_ value: Double) -> Double {
+    if value.isInfinite { return value > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude }
     guard value.isFinite else { return 0 }
     let magnitude = abs(value)
     let digits: Double = magnitude >= 1000 ? 1 : magnitude >= 1 ? 100 : 10_000

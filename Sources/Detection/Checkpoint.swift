@@ -60,7 +60,7 @@ public struct Checkpoint: Sendable {
         let ids = Set(tracker.cells.keys).union(detector.cells.keys).sorted()
         for (index, id) in ids.enumerated() {
             var line = Data(index == 0 ? "\n".utf8 : ",\n".utf8)
-            line.append(try encoder.encode(CellEntry(cell: id, sequence: tracker.cells[id], model: detector.cells[id])))
+            line.append(try encoder.encode(CellEntry(cell: id.id, sequence: tracker.cells[id], model: detector.cells[id])))
             try emit(line)
         }
         try emit(Data("\n]}\n".utf8))
@@ -110,7 +110,7 @@ public struct Checkpoint: Sendable {
         var checkpoint = try decodeVersion(header.version, data, decoder)
         checkpoint.alertSequence = max(0, header.alertSequence ?? header.detector?.nextSequence ?? 0)
         for (id, model) in checkpoint.detector.cells {
-            guard model.cell == id else { throw CheckpointError("corrupted checkpoint: cell \"\(id)\" holds the model of \"\(model.cell)\"") }
+            guard ExactKey(model.cell) == id else { throw CheckpointError("corrupted checkpoint: cell \"\(id)\" holds the model of \"\(model.cell)\"") }
             if let problem = model.inconsistency { throw CheckpointError("corrupted checkpoint: cell \"\(id)\": \(problem)") }
         }
         return checkpoint
@@ -126,10 +126,10 @@ public struct Checkpoint: Sendable {
                 let file = try decoder.decode(Streamed.self, from: data)
                 var tracker = file.tracker
                 var detector = file.detector
-                var records: [String: SequenceTracker.CellRecord] = [:]
+                var records: [ExactKey: SequenceTracker.CellRecord] = [:]
                 for entry in file.cells {
-                    if let record = entry.sequence { records[entry.cell] = record }
-                    if let model = entry.model { detector.cells[entry.cell] = model }
+                    if let record = entry.sequence { records[ExactKey(entry.cell)] = record }
+                    if let model = entry.model { detector.cells[ExactKey(entry.cell)] = model }
                 }
                 tracker.restore(records)
                 return Checkpoint(tracker: tracker, detector: detector)
@@ -170,7 +170,7 @@ extension Checkpoint {
     /// One checkpoint from the shards of a daemon's workers (each holds distinct cells).
     public static func merging(_ parts: [Checkpoint], alertSequence: Int64) -> Checkpoint {
         var tracker = parts.first?.tracker ?? SequenceTracker()
-        var records: [String: SequenceTracker.CellRecord] = [:]
+        var records: [ExactKey: SequenceTracker.CellRecord] = [:]
         var detector = parts.first?.detector ?? SpikingDetector()
         detector.cells = [:]
         for part in parts {
@@ -185,9 +185,9 @@ extension Checkpoint {
     public func partitioned(into count: Int, shard: (String) -> Int) -> [Checkpoint] {
         (0..<count).map { index in
             var tracker = self.tracker
-            tracker.restore(self.tracker.cells.filter { shard($0.key) == index })
+            tracker.restore(self.tracker.cells.filter { shard($0.key.id) == index })
             var detector = self.detector
-            detector.cells = self.detector.cells.filter { shard($0.key) == index }
+            detector.cells = self.detector.cells.filter { shard($0.key.id) == index }
             return Checkpoint(tracker: tracker, detector: detector, alertSequence: alertSequence)
         }
     }

@@ -141,12 +141,13 @@ struct MetricTrack: Codable, Sendable {
                         // goes on, no restart.
                         lastDelta = increase
                         lastInterval = time - previousTime
-                    } else if value < previous * 0.5 {
+                    } else if value < previous * 0.5 && value >= 0 {
                         reset = true  // restarted from (near) zero
                     } else if (stepDowns ?? 0) + 1 < Self.stepDownsOfAGauge {
                         // One step down: a sample older than the last, delivered late (a
-                        // collector's backlog). It is skipped; the next increase is taken
-                        // from the newest value.
+                        // collector's backlog), or a value below zero, which no running
+                        // total takes (a glitch: the total it left comes back). It is
+                        // skipped; the next increase is taken from the newest value.
                         stepDowns = (stepDowns ?? 0) + 1
                         observations += 1
                         return false

@@ -56,7 +56,8 @@ public struct SpikingDetector: AnomalyDetector, Codable {
     public var settings: DetectorSettings
     /// The trained fault-class readout; without one every alert's kind is `anomaly`.
     public var classifier: FaultClassifier?
-    var cells: [String: CellModel] = [:]
+    /// The cells' models, by id byte for byte (``ExactKey``).
+    var cells: [ExactKey: CellModel] = [:]
     /// Record every sample of this cell in ``probeLog`` (traces, diagnostics).
     public var probeCell: String?
     public var probeLog: [ProbeRecord] = []
@@ -64,6 +65,22 @@ public struct SpikingDetector: AnomalyDetector, Codable {
     public init(settings: DetectorSettings = DetectorSettings(), classifier: FaultClassifier? = nil) {
         self.settings = settings
         self.classifier = classifier
+    }
+
+    /// Cells are written as an object keyed by id, as before ``ExactKey``.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        settings = try container.decode(DetectorSettings.self, forKey: .settings)
+        classifier = try container.decodeIfPresent(FaultClassifier.self, forKey: .classifier)
+        let models = try container.decodeIfPresent([String: CellModel].self, forKey: .cells) ?? [:]
+        cells = Dictionary(models.map { (ExactKey($0.key), $0.value) }) { a, _ in a }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(settings, forKey: .settings)
+        try container.encodeIfPresent(classifier, forKey: .classifier)
+        try container.encode(Dictionary(cells.map { ($0.key.id, $0.value) }) { a, _ in a }, forKey: .cells)
     }
 
     /// Cells with learned state.
@@ -84,11 +101,11 @@ public struct SpikingDetector: AnomalyDetector, Codable {
         let step: CellStep
         if sample.cell == probeCell {
             step = withUnsafeMutablePointer(to: &probeLog) { probe in
-                cells[sample.cell, default: CellModel(cell: sample.cell, settings: settings)].process(
+                cells[ExactKey(sample.cell), default: CellModel(cell: sample.cell, settings: settings)].process(
                     sample, names: names, settings: settings, classifier: classifier, probe: probe)
             }
         } else {
-            step = cells[sample.cell, default: CellModel(cell: sample.cell, settings: settings)].process(
+            step = cells[ExactKey(sample.cell), default: CellModel(cell: sample.cell, settings: settings)].process(
                 sample, names: names, settings: settings, classifier: classifier)
         }
         return DetectorOutput(
@@ -97,15 +114,15 @@ public struct SpikingDetector: AnomalyDetector, Codable {
     }
 
     /// A cell's model, for tests and diagnostics.
-    func cellModel(_ cell: String) -> CellModel? { cells[cell] }
+    func cellModel(_ cell: String) -> CellModel? { cells[ExactKey(cell)] }
 
     public mutating func forget(cell: String) {
-        cells[cell] = nil
+        cells[ExactKey(cell)] = nil
     }
 
     public mutating func restart(cell: String, at time: Double?) -> [Alert] {
-        defer { cells[cell] = nil }
-        guard let model = cells[cell], let alert = model.alert, alert.routine != true else { return [] }
+        defer { cells[ExactKey(cell)] = nil }
+        guard let model = cells[ExactKey(cell)], let alert = model.alert, alert.routine != true else { return [] }
         return [Alert(
             cell: cell, state: .cleared, severity: alert.severity, kind: alert.kind, score: 0,
             timestamp: time ?? model.lastTime ?? alert.startedAt, startedAt: alert.startedAt, sequence: 0, evidence: [])]
@@ -114,17 +131,17 @@ public struct SpikingDetector: AnomalyDetector, Codable {
     /// The current episode's spike counts of a cell as the class readout sees them
     /// (frozen once the episode is `classWindowSamples` old).
     public func spikeCounts(of cell: String) -> [String: Int] {
-        cells[cell]?.classificationCounts() ?? [:]
+        cells[ExactKey(cell)]?.classificationCounts() ?? [:]
     }
 
     /// The features a cell has learned, with their current expectation (for docs and traces).
     public func features(of cell: String) -> [String] {
-        cells[cell]?.features.map(\.name) ?? []
+        cells[ExactKey(cell)]?.features.map(\.name) ?? []
     }
 
     /// A one-line view of each feature of a cell: name, source, level, scale (diagnostics).
     public func featureSummary(of cell: String) -> [String] {
-        guard let model = cells[cell] else { return [] }
+        guard let model = cells[ExactKey(cell)] else { return [] }
         return model.features.map { feature in
             "\(feature.name) \(feature.source) samples=\(feature.samples) level=\(feature.inverse(feature.level)) mae=\(feature.meanAbsoluteError) scale=\(feature.scale) last=\(feature.lastValue) range=\(feature.normalRange(deadZone: settings.deadZone)) profile-days=\(feature.profile.days.map(String.init).joined(separator: ",")) profile-deviation-samples=\(feature.profile.deviationSamples)"
         } + model.tracks.map { "track \($0.name) \($0.behaviour)" }

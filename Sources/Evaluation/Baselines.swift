@@ -100,7 +100,7 @@ public struct BaselineDetector: AnomalyDetector {
         var severity = Alert.Severity.warning
     }
 
-    var cells: [String: CellState] = [:]
+    var cells: [ExactKey: CellState] = [:]
 
     public init(method: Method, threshold: Double, raiseAfter: Int = 2, clearAfter: Int = 8) {
         var settings = BaselineSettings()
@@ -123,12 +123,12 @@ public struct BaselineDetector: AnomalyDetector {
     }
 
     public mutating func forget(cell: String) {
-        cells[cell] = nil
+        cells[ExactKey(cell)] = nil
     }
 
     public mutating func process(_ sample: TelemetrySample, names: MetricNames) -> DetectorOutput {
-        var cell = cells.removeValue(forKey: sample.cell) ?? CellState()
-        defer { cells[sample.cell] = cell }
+        var cell = cells.removeValue(forKey: ExactKey(sample.cell)) ?? CellState()
+        defer { cells[ExactKey(sample.cell)] = cell }
         let t = sample.timestamp
         if cell.firstTime == nil { cell.firstTime = t }
         var worst = 0.0

@@ -142,8 +142,9 @@ struct AlertmanagerBook {
 
     /// Open alerts at most, and resolutions at most (the cell cap: one open alert per cell).
     let capacity: Int
-    private(set) var open: [String: Entry] = [:]
-    private(set) var resolved: [String: Entry] = [:]
+    /// By alert id, and resolutions by their labels, each byte for byte (``ExactKey``).
+    private(set) var open: [ExactKey: Entry] = [:]
+    private(set) var resolved: [ExactKey: Entry] = [:]
     private(set) var generation: Int64 = 0
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
@@ -181,14 +182,14 @@ struct AlertmanagerBook {
         switch alert.state {
         case .raised, .updated:
             var entry: Entry
-            if let existing = open[alert.id] {
+            if let existing = open[ExactKey(alert.id)] {
                 entry = existing
                 if entry.labelKey != Self.key(labels) {
                     // New labels are a new alert to Alertmanager: resolve the old one.
                     var old = entry
                     old.endsAt = max(wallTime, old.startsAt)
                     old.version = generation
-                    resolved[old.resolvedKey] = old
+                    resolved[ExactKey(old.resolvedKey)] = old
                 }
             } else {
                 // The raise is now; an alert first seen on a later transition (open across
@@ -199,24 +200,24 @@ struct AlertmanagerBook {
             entry.labels = labels
             entry.annotations = Self.annotations(alert)
             entry.version = generation
-            open[alert.id] = entry
+            open[ExactKey(alert.id)] = entry
             // A resolution of these very labels would contradict it in the same post.
-            resolved[entry.resolvedKey] = nil
+            resolved[ExactKey(entry.resolvedKey)] = nil
             if open.count > capacity, let oldest = open.values.min(by: { $0.version < $1.version }) {
-                open[oldest.id] = nil
+                open[ExactKey(oldest.id)] = nil
                 dropped += 1
             }
         case .cleared:
-            var entry = open.removeValue(forKey: alert.id)
+            var entry = open.removeValue(forKey: ExactKey(alert.id))
                 ?? Entry(id: alert.id, labels: labels, annotations: [],
                          startsAt: max(0, wallTime - max(0, alert.timestamp - alert.startedAt)), endsAt: nil, version: 0)
             entry.annotations = Self.annotations(alert)
             entry.endsAt = max(wallTime, entry.startsAt)
             entry.version = generation
-            resolved[entry.resolvedKey] = entry
+            resolved[ExactKey(entry.resolvedKey)] = entry
         }
         while resolved.count > capacity, let oldest = resolved.values.min(by: { $0.version < $1.version }) {
-            resolved[oldest.resolvedKey] = nil
+            resolved[ExactKey(oldest.resolvedKey)] = nil
             dropped += 1
         }
         return dropped

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Telemetry
 
 /// One cell's figures for the per-cell gauges (README.md, "Metrics").
 ///
@@ -43,23 +44,23 @@ final class CellFigures: Sendable {
 /// The boxes of one shard's cells, for scrapes (the shard thread keeps its own
 /// dictionary of the same boxes for the hot path).
 final class ShardCellFigures: Sendable {
-    private let table = Mutex<[String: CellFigures]>([:])
+    private let table = Mutex<[ExactKey: CellFigures]>([:])
 
     func insert(_ cell: String, _ figures: CellFigures) {
-        table.withLock { $0[cell] = figures }
+        table.withLock { $0[ExactKey(cell)] = figures }
     }
 
     func remove(_ cell: String) {
-        table.withLock { _ = $0.removeValue(forKey: cell) }
+        table.withLock { _ = $0.removeValue(forKey: ExactKey(cell)) }
     }
 
     /// Keeps only the boxes of `cells`.
-    func keep(only cells: [String: CellFigures]) {
+    func keep(only cells: [ExactKey: CellFigures]) {
         table.withLock { $0 = cells }
     }
 
     var snapshot: [(cell: String, figures: CellFigures)] {
-        table.withLock { $0.map { ($0.key, $0.value) } }
+        table.withLock { $0.map { ($0.key.id, $0.value) } }
     }
 }
 

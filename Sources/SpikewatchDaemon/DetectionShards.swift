@@ -117,7 +117,7 @@ struct Shard {
     var lastCapSweep = ContinuousClock.now
     /// The per-cell figures of this shard's cells (the same boxes as in
     /// `shards.cellFigures[index]`, found here without its lock).
-    var figures: [String: CellFigures] = [:]
+    var figures: [ExactKey: CellFigures] = [:]
     /// At the cell cap, idle cells are swept at most this often (a sweep walks every cell).
     static let capSweepPeriod: Duration = .seconds(1)
 
@@ -128,7 +128,7 @@ struct Shard {
         topicPrefix = shards.shared.configuration.withLock { $0.topicPrefix }
         shards.setCellCount(pipeline.detector.cellCount, of: index)
         // Restored cells count as seen when the daemon starts (as for idle eviction).
-        let open = Set(pipeline.detector.activeAlerts.map(\.cell))
+        let open = Set(pipeline.detector.activeAlerts.map { ExactKey($0.cell) })
         for (cell, record) in pipeline.tracker.cells {
             figures[cell] = CellFigures(lastSample: record.lastSeen, alertOpen: open.contains(cell))
         }
@@ -158,7 +158,7 @@ struct Shard {
             switch pipeline.process(sample, names: names) {
             case .failure(let rejection):
                 metrics.reject(rejection.reason)
-                figures[sample.cell]?.rejections.add(1, ordering: .relaxed)
+                figures[ExactKey(sample.cell)]?.rejections.add(1, ordering: .relaxed)
                 limiter.log(rejection, cell: sample.cell, topic: topicPrefix + sample.cell, logger: logger)
                 if rejection.reason == .tooManyCells && ContinuousClock.now - lastCapSweep >= Self.capSweepPeriod {
                     // At the cap: make room now if idle cells can go.
@@ -169,7 +169,7 @@ struct Shard {
                 processed += 1
                 acceptedCellFigures(sample.cell, now: now).accepted(score: output.score, at: now)
                 for transition in output.transitions {
-                    figures[sample.cell]?.alertOpen.store(transition.state != .cleared, ordering: .relaxed)
+                    figures[ExactKey(sample.cell)]?.alertOpen.store(transition.state != .cleared, ordering: .relaxed)
                 }
                 shards.setCellCount(pipeline.detector.cellCount, of: index)
                 metrics.processed.increment()
@@ -204,7 +204,7 @@ struct Shard {
         case .clearAlerts(let reason):
             let active = pipeline.detector.activeAlerts
             for alert in active {
-                let time = pipeline.tracker.cells[alert.cell]?.lastTimestamp ?? alert.startedAt
+                let time = pipeline.tracker.cells[ExactKey(alert.cell)]?.lastTimestamp ?? alert.startedAt
                 clear(cell: alert.cell, startedAt: alert.startedAt, severity: alert.severity, kind: alert.kind, at: time)
             }
             if !active.isEmpty {
@@ -217,9 +217,9 @@ struct Shard {
     /// The box of a cell that just had a sample accepted: made (and published for
     /// scrapes) the first time, found without a lock after that.
     mutating func acceptedCellFigures(_ cell: String, now: Double) -> CellFigures {
-        if let box = figures[cell] { return box }
+        if let box = figures[ExactKey(cell)] { return box }
         let box = CellFigures(lastSample: now, alertOpen: false)
-        figures[cell] = box
+        figures[ExactKey(cell)] = box
         shards.cellFigures[index].insert(cell, box)
         if figures.count > pipeline.tracker.cells.count {
             // A cell left the tracker some other way: its box goes too.
@@ -234,16 +234,16 @@ struct Shard {
         pipeline.tracker.now = Date().timeIntervalSince1970
         let evictions = pipeline.tracker.sweep()
         guard !evictions.isEmpty else { return }
-        var active: [String: (cell: String, startedAt: Double, severity: Alert.Severity, kind: String)] = [:]
-        for alert in pipeline.detector.activeAlerts { active[alert.cell] = alert }
+        var active: [ExactKey: (cell: String, startedAt: Double, severity: Alert.Severity, kind: String)] = [:]
+        for alert in pipeline.detector.activeAlerts { active[ExactKey(alert.cell)] = alert }
         for eviction in evictions {
             var cleared = false
-            if let alert = active[eviction.cell] {
+            if let alert = active[ExactKey(eviction.cell)] {
                 clear(cell: eviction.cell, startedAt: alert.startedAt, severity: alert.severity, kind: alert.kind, at: eviction.lastTimestamp)
                 cleared = true
             }
             pipeline.detector.forget(cell: eviction.cell)
-            figures[eviction.cell] = nil
+            figures[ExactKey(eviction.cell)] = nil
             shards.cellFigures[index].remove(eviction.cell)
             shards.shared.metrics.evicted(eviction.reason)
             logger.notice("cell evicted with what it learned: \(eviction.detail)", metadata: [
@@ -257,7 +257,7 @@ struct Shard {
     /// evicted, or the daemon stops without keeping what it learned); the publisher sends
     /// it on the topic of the alert's last severity.
     func clear(cell: String, startedAt: Double, severity: Alert.Severity, kind: String, at time: Double) {
-        figures[cell]?.alertOpen.store(false, ordering: .relaxed)
+        figures[ExactKey(cell)]?.alertOpen.store(false, ordering: .relaxed)
         shards.publisher.publish([Alert(
             cell: cell, state: .cleared, severity: severity, kind: kind, score: 0, timestamp: time, startedAt: startedAt,
             sequence: 0, evidence: [])])

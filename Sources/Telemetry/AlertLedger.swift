@@ -15,11 +15,12 @@ public struct AlertLedger: Sendable {
     /// The `seq` the next transition gets (per daemon, continued across restarts by the
     /// checkpoint).
     public private(set) var nextSequence: Int64
-    /// Open alerts by id: the last transition published for each.
-    public private(set) var open: [String: Alert] = [:]
+    /// Open alerts by id (byte for byte, ``ExactKey``): the last transition published for
+    /// each.
+    public private(set) var open: [ExactKey: Alert] = [:]
     /// Per cell, the id of the alert last cleared, until the cell raises another: what
     /// tells a repeated `cleared` from one of an alert opened before a restart.
-    private var lastCleared: [String: String] = [:]
+    private var lastCleared: [ExactKey: ExactKey] = [:]
 
     public init(nextSequence: Int64 = 0) {
         self.nextSequence = max(0, nextSequence)
@@ -32,12 +33,12 @@ public struct AlertLedger: Sendable {
         alert.resent = false
         switch alert.state {
         case .raised, .updated:
-            lastCleared[alert.cell] = nil
+            lastCleared[ExactKey(alert.cell)] = nil
         case .cleared:
-            if let last = open[alert.id] {
+            if let last = open[ExactKey(alert.id)] {
                 // The topic its subscribers last saw it on.
                 alert.severity = last.severity
-            } else if lastCleared[alert.cell] == alert.id {
+            } else if lastCleared[ExactKey(alert.cell)] == ExactKey(alert.id) {
                 return nil
             }
         }
@@ -45,10 +46,10 @@ public struct AlertLedger: Sendable {
         nextSequence = nextSequence == .max ? .max : nextSequence + 1
         switch alert.state {
         case .raised, .updated:
-            open[alert.id] = alert
+            open[ExactKey(alert.id)] = alert
         case .cleared:
-            open[alert.id] = nil
-            lastCleared[alert.cell] = alert.id
+            open[ExactKey(alert.id)] = nil
+            lastCleared[ExactKey(alert.cell)] = ExactKey(alert.id)
         }
         return alert
     }

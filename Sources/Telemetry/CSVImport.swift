@@ -93,7 +93,8 @@ public struct CSVImporter: Sendable {
             for (index, field) in row.fields.enumerated() where index != timeColumn && index != labelColumn {
                 let text = field.trimmingWhitespace()
                 if missing.contains(text.lowercased()) { continue }
-                guard let value = Double(text) else {
+                // Decimal only: Swift would read `0x10` and `0x1p10` as hexadecimal.
+                guard !text.contains(where: { $0 == "x" || $0 == "X" }), let value = Double(text) else {
                     problem = "column \"\(names[index])\": \"\(text)\" is not a number"
                     break
                 }
@@ -199,7 +200,8 @@ extension String {
 /// Parses epoch seconds or ISO-8601 (`2026-11-29T03:06:04Z`, `2026-11-29 03:06:04.5`,
 /// `2026-11-29T03:06+01:00`, `2026-11-29`); no zone means UTC.
 public func parseTimestamp(_ text: String) -> Double? {
-    if let seconds = Double(text), seconds.isFinite, !text.contains("-") || text.hasPrefix("-") {
+    if !text.contains(where: { $0 == "x" || $0 == "X" }), let seconds = Double(text), seconds.isFinite,
+       !text.contains("-") || text.hasPrefix("-") {
         return seconds
     }
     let bytes = Array(text.utf8)

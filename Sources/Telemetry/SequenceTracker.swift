@@ -148,7 +148,8 @@ public struct SequenceTracker: Sendable, Codable {
     /// daemon sweeps on its own schedule with ``sweep()`` instead, so it can close what
     /// the evicted cells left open.
     public var sweepsOnAdmission = true
-    public private(set) var cells: [String: CellRecord] = [:]
+    /// The cells' records, by id byte for byte (``ExactKey``).
+    public private(set) var cells: [ExactKey: CellRecord] = [:]
     /// The latest accepted telemetry time of any cell (informational: it decides nothing).
     public private(set) var latestTimestamp: Double = 0
     /// The stream's time as a whole: the median of the last accepted timestamps.
@@ -179,7 +180,8 @@ public struct SequenceTracker: Sendable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         maximumCells = try container.decode(Int.self, forKey: .maximumCells)
         idleEviction = try container.decode(Double.self, forKey: .idleEviction)
-        cells = try container.decodeIfPresent([String: CellRecord].self, forKey: .cells) ?? [:]
+        let records = try container.decodeIfPresent([String: CellRecord].self, forKey: .cells) ?? [:]
+        cells = Dictionary(records.map { (ExactKey($0.key), $0.value) }) { a, _ in a }
         latestTimestamp = try container.decodeIfPresent(Double.self, forKey: .latestTimestamp) ?? 0
         restoreClock()
     }
@@ -188,7 +190,7 @@ public struct SequenceTracker: Sendable, Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(maximumCells, forKey: .maximumCells)
         try container.encode(idleEviction, forKey: .idleEviction)
-        try container.encode(cells, forKey: .cells)
+        try container.encode(Dictionary(cells.map { ($0.key.id, $0.value) }) { a, _ in a }, forKey: .cells)
         try container.encode(latestTimestamp, forKey: .latestTimestamp)
         try container.encode(0.0, forKey: .lastSweep)  // read by earlier versions
     }
@@ -213,7 +215,8 @@ public struct SequenceTracker: Sendable, Codable {
     public mutating func admit(cell: String, sequence: Int64, timestamp: Double) throws(Rejection)
         -> (admission: Admission, evicted: [String])
     {
-        guard let index = cells.index(forKey: cell) else {
+        let key = ExactKey(cell)
+        guard let index = cells.index(forKey: key) else {
             if cells.count >= maximumCells {
                 // Make room if idle cells can go (at most once per second of the clock:
                 // a flood of new cells at the cap costs no sweep per message).
@@ -231,7 +234,7 @@ public struct SequenceTracker: Sendable, Codable {
             } else if timestamp > latestTimestamp {
                 latestTimestamp = timestamp
             }
-            cells[cell] = CellRecord(lastSequence: sequence, lastTimestamp: timestamp, lastSeen: clock)
+            cells[key] = CellRecord(lastSequence: sequence, lastTimestamp: timestamp, lastSeen: clock)
             return (Admission(isNewCell: true, gap: 0, publisherRestarted: false), takeEvicted())
         }
         // A known cell: one hash lookup, the record updated in place.
@@ -333,11 +336,11 @@ public struct SequenceTracker: Sendable, Codable {
         var evicted: [Eviction] = []
         for (cell, record) in cells where record.lastSeen < horizon {
             evicted.append(Eviction(
-                cell: cell, reason: .idle, lastTimestamp: record.lastTimestamp,
+                cell: cell.id, reason: .idle, lastTimestamp: record.lastTimestamp,
                 detail: "silent for \(formatSeconds((clock - record.lastSeen).rounded())) s (cells.idle_eviction_s \(formatSeconds(idleEviction)))"))
         }
-        for eviction in evicted { cells[eviction.cell] = nil }
-        return evicted.sorted { $0.cell < $1.cell }
+        for eviction in evicted { cells[ExactKey(eviction.cell)] = nil }
+        return evicted.sorted { ExactKey($0.cell) < ExactKey($1.cell) }
     }
 
     /// Forgets idle cells; returns their ids (kept for callers of earlier versions).
@@ -351,12 +354,12 @@ public struct SequenceTracker: Sendable, Codable {
         var evicted: [Eviction] = []
         for (cell, record) in cells {
             if let problem = absoluteProblem(record.lastTimestamp) {
-                evicted.append(Eviction(cell: cell, reason: .implausibleTime, lastTimestamp: record.lastTimestamp, detail: problem))
+                evicted.append(Eviction(cell: cell.id, reason: .implausibleTime, lastTimestamp: record.lastTimestamp, detail: problem))
             }
         }
-        for eviction in evicted { cells[eviction.cell] = nil }
+        for eviction in evicted { cells[ExactKey(eviction.cell)] = nil }
         if !evicted.isEmpty { latestTimestamp = cells.values.map(\.lastTimestamp).max() ?? 0 }
-        return evicted.sorted { $0.cell < $1.cell }
+        return evicted.sorted { ExactKey($0.cell) < ExactKey($1.cell) }
     }
 
     /// Counts every cell as seen at `time` on the tracker's clock (after a restore: the
@@ -367,7 +370,7 @@ public struct SequenceTracker: Sendable, Codable {
     }
 
     /// Restores records from a checkpoint.
-    public mutating func restore(_ records: [String: CellRecord]) {
+    public mutating func restore(_ records: [ExactKey: CellRecord]) {
         cells = records
         latestTimestamp = records.values.map(\.lastTimestamp).max() ?? 0
         restoreClock()

@@ -438,7 +438,10 @@ private struct Scanner {
             kind = try lexer.valueKind()
             switch kind {
             case .string: _ = try lexer.scanString(); return
-            case .number: _ = try lexer.scanNumber(); return
+            case .number:
+                // A number anywhere must be a double, in a field read or ignored.
+                if !(try lexer.scanNumber()).double.isFinite { note(.notFinite, "a number overflows a double") }
+                return
             case .true, .false, .null: try lexer.scanLiteral(kind); return
             case .object, .array: try lexer.checkDepth(depth)
             }

@@ -309,6 +309,74 @@ struct DetectionTests {
         #expect(control.raised.isEmpty)
     }
 
+    @Test("two cell ids that look alike but differ in bytes (é composed, e with a combining accent) are two cells, their alerts two alerts")
+    func cellIdsByBytes() throws {
+        let composed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        #expect(composed == decomposed)  // as Swift compares strings: why cells are keyed by bytes
+        var harness = Harness()
+        var noise = Noise(49)
+        for minute in 0..<240 {
+            let time = start + Double(minute) * 60
+            // Only the decomposed cell's load steps up, from the third hour.
+            let step = minute >= 180 ? 60.0 : 0
+            let first = harness.feed(cell: composed, time: time, ["RRU.PrbTotDl": 30 + noise.next(1), "RRC.ConnMean": 12 + noise.next(0.5)])
+            let second = harness.feed(
+                cell: decomposed, time: time, ["RRU.PrbTotDl": 30 + step + noise.next(1), "RRC.ConnMean": 12 + step / 2 + noise.next(0.5)])
+            // Each cell's samples are its own: none is refused as the other's duplicate.
+            #expect(first != nil && second != nil)
+        }
+        #expect(harness.pipeline.tracker.cells.count == 2)
+        #expect(harness.pipeline.detector.cellCount == 2)
+        let raised = harness.raised
+        #expect(!raised.isEmpty && raised.allSatisfy { $0.cell.utf8.elementsEqual(decomposed.utf8) })
+        var ledger = AlertLedger()
+        let opened = [composed, decomposed].compactMap { cell in
+            ledger.admit(Alert(cell: cell, state: .raised, severity: .minor, kind: "anomaly", score: 0.5, timestamp: start,
+                               startedAt: start, sequence: 0, evidence: []))
+        }
+        #expect(opened.count == 2 && ledger.open.count == 2)
+    }
+
+    @Test("one absurd counter value (1.7e308, 2^64 - 1, -1) costs a ratio at most a short alert, not days of a range learned at 100%")
+    func absurdCounterValue() throws {
+        for glitch in [1.7e308, 18_446_744_073_709_551_615, -1] {
+            var harness = Harness()
+            var noise = Noise(50)
+            var blocks = 5_000_000.0
+            var errors = 300_000.0
+            for minute in 0..<(14 * 60) {
+                let new = max(0, (8_000 + noise.next(300)).rounded())
+                blocks += new
+                errors += (new * 0.06 + noise.next(5)).rounded()
+                let reported = minute == 8 * 60 ? glitch : errors
+                _ = harness.feed(time: start + Double(minute) * 60, [
+                    "TB.TotNbrDl": blocks, "TB.ErrTotNbrDl": reported, "RRU.PrbTotDl": 40 + noise.next(1),
+                ])
+            }
+            let late = harness.transitions.filter { $0.timestamp > start + 8.5 * 3600 && $0.state != .cleared }
+            #expect(late.isEmpty, "glitch \(glitch): \(late.map { ($0.state, ($0.timestamp - start) / 3600) })")
+            #expect(harness.pipeline.detector.activeAlerts.isEmpty, "glitch \(glitch)")
+        }
+    }
+
+    @Test("values near the largest double leave every alert's evidence finite, its range in order")
+    func hugeGaugeValues() {
+        var harness = Harness()
+        var noise = Noise(51)
+        for minute in 0..<(10 * 60) {
+            var value = 100 + noise.next(3)
+            if minute >= 6 * 60 && minute < 6 * 60 + 100 { value = minute % 2 == 0 ? 1.7e308 : -1.7e308 }
+            _ = harness.feed(time: start + Double(minute) * 60, ["DRB.UEThpDl": value, "RRU.PrbTotDl": 40 + noise.next(1)])
+        }
+        #expect(!harness.raised.isEmpty)
+        for alert in harness.transitions {
+            for item in alert.evidence {
+                #expect(item.value.isFinite && item.low.isFinite && item.high.isFinite && item.low <= item.high, "\(item)")
+            }
+        }
+    }
+
     @Test("a denominator the names give wins over one the data would choose, even one decided later")
     func namedDenominatorFirst() {
         var harness = Harness()

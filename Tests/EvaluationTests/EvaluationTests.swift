@@ -212,6 +212,14 @@ struct CSVTests {
         #expect(failures[0].detail.contains("s.csv:4"))
         #expect(failures[1].detail.contains("\"abc\" is not a number"))
         #expect(records[2].timestampText == "bad-time")
+
+        // Numbers are decimal: Swift's own reading takes `0x10` and `0x1p10` as hexadecimal.
+        var hex = CSVImporter(cell: "kpi-1")
+        var hexRecords: [RecordedSample] = []
+        try hex.read("time,kpi\n1795921560,0x10\n1795921620,0x1p10\n0x6B0B2E98,3\n1795921680,16\n", name: "h.csv") {
+            hexRecords.append($0)
+        }
+        #expect(hexRecords.map { (try? $0.result.get()) != nil } == [false, false, false, true])
     }
 
     @Test("a label column labels rows; a header that cannot be imported whole, or a quote never closed, is refused by name")

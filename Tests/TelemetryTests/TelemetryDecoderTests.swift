@@ -109,6 +109,9 @@ struct TelemetryDecoderTests {
         ("{\"v\":1,\"cell\":\"c\",\"ts\":1e400,\"seq\":0,\"metrics\":{\"m\":1}}", .notFinite),
         ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1e400}}", .notFinite),
         ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":-1e400}}", .notFinite),
+        // An ignored field is validated like the rest, numbers included.
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1},\"n\":1e400}", .notFinite),
+        ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{\"m\":1},\"n\":{\"a\":[1,-1e400]}}", .notFinite),
         ("{\"v\":1,\"cell\":\"c\",\"ts\":1,\"seq\":0,\"metrics\":{}}", .noMetrics),
         // Precedence: the earliest applicable reason wins.
         ("{\"v\":2,\"cell\":5,\"ts\":1e400,\"seq\":0,\"metrics\":{}}", .unsupportedVersion),
