@@ -38,6 +38,33 @@ public struct ReplayOutcome: Sendable {
     }
 }
 
+extension ReplayOutcome {
+    /// Runs one record through `pipeline` and counts what the detector said (not its
+    /// score, which it returns: nil for a rejected record).
+    public mutating func feed<Detector: AnomalyDetector>(
+        _ record: RecordedSample, names: MetricNames, pipeline: inout Pipeline<Detector>
+    ) -> Double? {
+        switch record.result {
+        case .failure(let rejection):
+            reject(rejection, source: record.source)
+            return nil
+        case .success(let sample):
+            switch pipeline.process(sample, names: names) {
+            case .failure(let rejection):
+                reject(rejection, source: record.source)
+                return nil
+            case .success(let output):
+                samples += 1
+                synapticEvents += output.synapticEvents
+                denseOperations += output.denseOperations
+                surpriseSpikes += output.surpriseSpikes
+                transitions += output.transitions
+                return output.score
+            }
+        }
+    }
+}
+
 /// Runs records through a pipeline and collects what the detector said.
 public func replay<Detector: AnomalyDetector>(
     _ records: [RecordedSample], names: MetricNames, pipeline: inout Pipeline<Detector>,
@@ -47,24 +74,8 @@ public func replay<Detector: AnomalyDetector>(
     if keepScores { outcome.scores.reserveCapacity(records.count) }
     for (index, record) in records.enumerated() {
         if let progress, index % 4096 == 0 { progress(index) }
-        switch record.result {
-        case .failure(let rejection):
-            outcome.reject(rejection, source: record.source)
-            if keepScores { outcome.scores.append(nil) }
-        case .success(let sample):
-            switch pipeline.process(sample, names: names) {
-            case .failure(let rejection):
-                outcome.reject(rejection, source: record.source)
-                if keepScores { outcome.scores.append(nil) }
-            case .success(let output):
-                outcome.samples += 1
-                outcome.synapticEvents += output.synapticEvents
-                outcome.denseOperations += output.denseOperations
-                outcome.surpriseSpikes += output.surpriseSpikes
-                if keepScores { outcome.scores.append(output.score) }
-                outcome.transitions += output.transitions
-            }
-        }
+        let score = outcome.feed(record, names: names, pipeline: &pipeline)
+        if keepScores { outcome.scores.append(score) }
     }
     return outcome
 }

@@ -31,6 +31,12 @@ public struct CSVImporter: Sendable {
 
     /// Parses `contents`, calling `body` with one ``RecordedSample`` per data row.
     public mutating func read(_ contents: String, name: String, _ body: (RecordedSample) throws -> Void) throws {
+        try read(contents, name: name) { record, _ in try body(record) }
+    }
+
+    /// Parses `contents`, calling `body` with one ``RecordedSample`` per data row and the
+    /// metric names (every column's, once the header is read).
+    public mutating func read(_ contents: String, name: String, _ body: (RecordedSample, MetricNames) throws -> Void) throws {
         var rows = CSVRows(contents)
         guard let header = rows.next() else { throw FormatError(description: "\(name): empty CSV file (a header row is required)") }
         if let line = rows.unterminatedQuote {
@@ -69,7 +75,7 @@ public struct CSVImporter: Sendable {
             let timeText = timeColumn < row.fields.count ? row.fields[timeColumn].trimmingWhitespace() : ""
             func reject(_ reason: RejectionReason, _ detail: String) throws {
                 try body(RecordedSample(source: source, timestampText: timeText, cellText: cell,
-                                        result: .failure(Rejection(reason, "\(source): \(detail)"))))
+                                        result: .failure(Rejection(reason, "\(source): \(detail)"))), metricNames)
             }
             guard row.fields.count == names.count else {
                 try reject(.badFrames, "expected \(names.count) columns, got \(row.fields.count)")
@@ -114,7 +120,8 @@ public struct CSVImporter: Sendable {
             }
             try body(RecordedSample(
                 source: source, timestampText: timeText, cellText: cell,
-                result: .success(TelemetrySample(cell: cell, timestamp: timestamp, sequence: sequence, metrics: metrics, label: label))))
+                result: .success(TelemetrySample(cell: cell, timestamp: timestamp, sequence: sequence, metrics: metrics, label: label))),
+                metricNames)
             sequence += 1
         }
     }

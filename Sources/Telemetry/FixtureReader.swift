@@ -29,6 +29,13 @@ public struct FixtureReader: Sendable {
 
     /// Decodes every line of `contents`, calling `body` with each in order.
     public mutating func read(_ contents: [UInt8], name: String, _ body: (RecordedSample) throws -> Void) rethrows {
+        try read(contents, name: name) { record, _ in try body(record) }
+    }
+
+    /// Decodes every line of `contents`, calling `body` with each in order and the metric
+    /// names known so far (every name its sample carries among them): a stream is
+    /// processed as it is read, none of it kept.
+    public mutating func read(_ contents: [UInt8], name: String, _ body: (RecordedSample, MetricNames) throws -> Void) rethrows {
         try contents.withUnsafeBytes { buffer in
             var lineStart = 0
             var lineNumber = 0
@@ -56,7 +63,8 @@ public struct FixtureReader: Sendable {
                 try body(
                     RecordedSample(
                         source: "\(name):\(lineNumber)", timestampText: timestamp ?? "", cellText: cell ?? "",
-                        result: result))
+                        result: result),
+                    decoder.metricNames)
             }
         }
     }

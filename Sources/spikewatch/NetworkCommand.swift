@@ -97,10 +97,30 @@ func loadNetwork(_ path: String) throws -> NetworkDescription.Compiled {
 /// Reads a file, or stdin for "-", with an error naming the path.
 func readInput(_ path: String) throws -> [UInt8] {
     if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CommandFailure("cannot read \(path): \(DaemonConfiguration.unreadable(path))")
+    // Straight into the array (through `Data` the file would be in memory twice).
+    let descriptor = open(path, O_RDONLY)
+    var status = stat()
+    guard descriptor >= 0, fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+        if descriptor >= 0 { close(descriptor) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure("cannot read \(path): \(DaemonConfiguration.unreadable(path))")
+        }
+        return Array(data)
     }
-    return Array(data)
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(Int(status.st_size) + 1)
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw CommandFailure("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        if count == 0 { break }
+        bytes.append(contentsOf: chunk[..<count])
+    }
+    return bytes
 }
 
 /// Writes a file atomically, with an error naming the path and the reason in words.

@@ -61,3 +61,68 @@ func writeFailureReason(_ path: String, _ error: any Error) -> String {
     }
     return error.localizedDescription
 }
+
+/// A file written piece by piece and put in place at the end (a replay's scores, one row
+/// per sample, however long the stream). A regular file, or a new one, is written to a
+/// hidden temporary file beside it and renamed over it by ``commit()``: a reader never
+/// sees half of it, and a run that fails leaves the old file and no temporary one. A path
+/// that is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place.
+final class StreamedFile {
+    let path: String
+    private let handle: FileHandle
+    private let temporary: String?
+    private var buffer: [UInt8] = []
+
+    init(path: String) throws {
+        self.path = path
+        var status = stat()
+        if stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG && (status.st_mode & S_IFMT) != S_IFDIR {
+            guard let handle = FileHandle(forWritingAtPath: path) else {
+                throw CommandFailure("cannot write \(path): it cannot be opened for writing")
+            }
+            self.handle = handle
+            temporary = nil
+            return
+        }
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).partial").path
+        guard FileManager.default.createFile(atPath: temporary, contents: nil),
+              let handle = FileHandle(forWritingAtPath: temporary)
+        else {
+            throw CommandFailure("cannot write \(path): \(writeFailureReason(path, CocoaError(.fileWriteUnknown)))")
+        }
+        self.handle = handle
+        self.temporary = temporary
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    deinit {
+        // Not committed: the temporary file goes.
+        try? handle.close()
+        if let temporary { unlink(temporary) }
+    }
+
+    func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        do {
+            try handle.write(contentsOf: buffer)
+        } catch {
+            throw CommandFailure("cannot write \(path): \(writeFailureReason(path, error))")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes what is left and puts the file in place.
+    func commit() throws {
+        try flush()
+        try? handle.close()
+        if let temporary, rename(temporary, path) != 0 {
+            throw CommandFailure("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}

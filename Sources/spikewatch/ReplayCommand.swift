@@ -76,33 +76,37 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (records, names) = try loadRecords(files, cell: cell)
         if let to {
+            let (records, names) = try loadRecords(files, cell: cell)
             try publish(records, names: names, to: to)
             return
         }
         let classifier = try model.map { try FaultClassifier(json: Data(try readInput($0))) }
         switch try detector.make(assignments: assignments, classifier: classifier) {
-        case .spiking(let spiking): try detect(records, names: names, detector: spiking)
-        case .baseline(let baseline): try detect(records, names: names, detector: baseline)
+        case .spiking(let spiking): try detect(detector: spiking)
+        case .baseline(let baseline): try detect(detector: baseline)
         }
     }
 
-    func detect<Detector: AnomalyDetector>(_ records: [RecordedSample], names: MetricNames, detector: Detector) throws {
+    /// Detects as the stream is read, file by file: each sample goes through the pipeline
+    /// and its score row is written as it is decoded, none kept (a long recording needs
+    /// the memory of one file's bytes, not of all its samples).
+    func detect<Detector: AnomalyDetector>(detector: Detector) throws {
         var pipeline = Pipeline(detector: detector)
-        let progress = ProgressBar(total: records.count, label: "replay")
-        let outcome = replay(records, names: names, pipeline: &pipeline, progress: { progress.update($0) })
-        progress.finish()
-        if let scores {
-            var csv = "timestamp,cell,anomaly_score\n"
-            csv.reserveCapacity(records.count * 40)
-            for (record, score) in zip(records, outcome.scores) {
-                csv += csvField(record.timestampText) + "," + csvField(record.cellText) + ","
-                if let score { csv += formatScore(score) }
-                csv += "\n"
+        let scoresFile = try scores.map { try StreamedFile(path: $0) }
+        try scoresFile?.write("timestamp,cell,anomaly_score\n")
+        var outcome = ReplayOutcome()
+        var count = 0
+        try forEachRecord(files, cell: cell) { record, names in
+            count += 1
+            let score = outcome.feed(record, names: names, pipeline: &pipeline)
+            if let scoresFile {
+                var row = csvField(record.timestampText) + "," + csvField(record.cellText) + ","
+                if let score { row += formatScore(score) }
+                try scoresFile.write(row + "\n")
             }
-            try writeFile(scores, csv)
         }
+        try scoresFile?.commit()
         // Numbered and filtered as the daemon's publisher does, so the file holds what a
         // subscriber of every alert topic would receive.
         let transitions = AlertLedger.published(outcome.transitions)
@@ -121,7 +125,7 @@ struct ReplayCommand: ParsableCommand {
         if rejectedCount > outcome.firstRejections.count {
             summary += "... and \(rejectedCount - outcome.firstRejections.count) more rejected lines\n"
         }
-        summary += "\(records.count) samples: \(outcome.samples) processed"
+        summary += "\(count) samples: \(outcome.samples) processed"
         for (reason, count) in outcome.rejected.sorted(by: { $0.key < $1.key }) { summary += ", \(count) \(reason.rawValue)" }
         summary += "; \(raised) alerts raised, \(transitions.count) transitions"
         if detector.name == "spiking" {
@@ -189,6 +193,40 @@ func isCSVInput(_ file: String, _ bytes: [UInt8]) -> Bool {
     let skipped: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF]
     guard let first = bytes.first(where: { !skipped.contains($0) }) else { return false }
     return first != UInt8(ascii: "{")
+}
+
+/// Reads fixture files (JSON Lines, or CSV by extension or content) as one stream,
+/// calling `body` with each record in order and the metric names known so far; a
+/// progress bar per file on a terminal.
+func forEachRecord(_ files: [String], cell: String?, _ body: (RecordedSample, MetricNames) throws -> Void) throws {
+    var reader = FixtureReader()
+    for (index, file) in files.enumerated() {
+        let bytes = try readInput(file)
+        let lines = bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        let label = files.count > 1 ? "replay \(index + 1)/\(files.count)" : "replay"
+        let progress = ProgressBar(total: lines, label: label)
+        var done = 0
+        func step(_ record: RecordedSample, _ names: MetricNames) throws {
+            try body(record, names)
+            done += 1
+            if done % 4096 == 0 { progress.update(done) }
+        }
+        if isCSVInput(file, bytes) {
+            let name = cell ?? (file == "-" ? "stdin" : URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)
+            var importer = CSVImporter(cell: name, metricNames: reader.decoder.metricNames)
+            do {
+                try importer.read(String(decoding: bytes, as: UTF8.self), name: file) { try step($0, $1) }
+            } catch let failure as CommandFailure {
+                throw failure
+            } catch let format as CSVImporter.FormatError {
+                throw CommandFailure("\(format)")
+            }
+            reader.decoder = TelemetryDecoder(metricNames: importer.metricNames)
+        } else {
+            try reader.read(bytes, name: file) { try step($0, $1) }
+        }
+        progress.finish()
+    }
 }
 
 /// Reads fixture files (JSON Lines, or CSV by extension or content) into one stream.

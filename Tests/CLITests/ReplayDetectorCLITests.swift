@@ -44,6 +44,26 @@ struct ReplayDetectorCLITests {
         #expect(try scores(scaled)[400] < scores(directory.appendingPathComponent("ewma.csv").path)[400])
     }
 
+    @Test("scores are written as the stream is read, put in place at the end: a run that fails on its second file leaves the old scores and no partial file")
+    func streamedScores() throws {
+        let file = try series()
+        let directory = temporaryDirectory()
+        let out = directory.appendingPathComponent("scores.csv").path
+        try "old\n".write(toFile: out, atomically: true, encoding: .utf8)
+        let missing = directory.appendingPathComponent("missing.jsonl").path
+        let failed = try SpikewatchProcess.run(["replay", file, missing, "--cell", "kpi", "--scores", out])
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("missing.jsonl"), "\(failed.stderr)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "old\n")
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(!left.contains { $0.hasSuffix(".partial") }, "\(left)")
+        // Two files are one stream: the second's rows follow the first's.
+        let twice = try SpikewatchProcess.run(["replay", file, file, "--cell", "kpi", "--scores", out])
+        #expect(twice.status == 0, "\(twice.stderr)")
+        #expect(try scores(out).count == 1_000)
+        #expect(twice.stderr.contains("1000 samples: 500 processed,"), "\(twice.stderr)")
+    }
+
     @Test("CSV on standard input (-) is read as CSV, as the same file is, named by --cell; JSON Lines on standard input stay JSON")
     func csvOnStandardInput() throws {
         let file = try series()
