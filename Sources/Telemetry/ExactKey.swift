@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A string as a dictionary key compared and hashed byte for byte (its UTF-8), as the
 /// wire carries it: cell ids, and the alert ids and label sets that name a cell. Swift
 /// compares strings by canonical equivalence, so `"caf\u{E9}"` and `"cafe\u{301}"` (two
@@ -11,7 +15,11 @@ public struct ExactKey: Hashable, Comparable, Sendable, ExpressibleByStringLiter
     public init(_ id: String) { self.id = id }
     public init(stringLiteral id: String) { self.id = id }
 
-    public static func == (a: ExactKey, b: ExactKey) -> Bool { a.id.utf8.elementsEqual(b.id.utf8) }
+    public static func == (a: ExactKey, b: ExactKey) -> Bool {
+        var x = a.id, y = b.id
+        guard x.utf8.count == y.utf8.count else { return false }
+        return x.withUTF8 { p in y.withUTF8 { q in p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0 } }
+    }
 
     public func hash(into hasher: inout Hasher) {
         var id = id
