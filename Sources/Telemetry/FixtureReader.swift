@@ -22,6 +22,10 @@ public struct RecordedSample: Sendable {
 /// ``RecordedSample``, so a malformed line is reported and the next one is read.
 public struct FixtureReader: Sendable {
     public var decoder: TelemetryDecoder
+    /// Lines (payloads) above this many bytes are `oversized`, not decoded, as the
+    /// daemon's default `telemetry.max_payload_bytes` has them: a replay and the live
+    /// daemon refuse the same lines.
+    public var maximumPayloadBytes = 1 << 20
 
     public init(decoder: TelemetryDecoder = TelemetryDecoder()) {
         self.decoder = decoder
@@ -49,6 +53,12 @@ public struct FixtureReader: Sendable {
                 lineStart = lineEnd + 1
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 let result: Result<TelemetrySample, Rejection>
+                if line.count > maximumPayloadBytes {
+                    result = .failure(Rejection(.oversized, "\(line.count) bytes > \(maximumPayloadBytes)"))
+                    try body(RecordedSample(source: "\(name):\(lineNumber)", timestampText: "", cellText: "", result: result),
+                             decoder.metricNames)
+                    continue
+                }
                 do throws(Rejection) {
                     result = .success(try decoder.decode(line))
                 } catch {

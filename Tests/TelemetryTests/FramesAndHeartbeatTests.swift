@@ -20,6 +20,20 @@ struct FramesAndHeartbeatTests {
         #expect(check(2, "telemetry.a", 11) == .oversized)
     }
 
+    @Test("a fixture line over the payload limit is oversized, as the daemon has it, and the next line is read")
+    func oversizedFixtureLine() {
+        var reader = FixtureReader()
+        reader.maximumPayloadBytes = 200
+        let good = #"{"v":1,"cell":"a","ts":1793923200,"seq":0,"metrics":{"m":1}}"#
+        let padded = #"{"v":1,"cell":"a","ts":1793923260,"seq":1,"metrics":{"m":1},"pad":""# + String(repeating: "x", count: 300) + #""}"#
+        let next = #"{"v":1,"cell":"a","ts":1793923320,"seq":2,"metrics":{"m":1}}"#
+        var results: [RejectionReason?] = []
+        reader.read(Array((good + "\n" + padded + "\n" + next + "\n").utf8), name: "f") { record in
+            if case .failure(let rejection) = record.result { results.append(rejection.reason) } else { results.append(nil) }
+        }
+        #expect(results == [nil, .oversized, nil])
+    }
+
     @Test("the topic must name the payload's cell byte for byte")
     func cell() {
         let topic = Array("telemetry.gnb-1/cell-2".utf8)
