@@ -221,11 +221,13 @@ struct TraceReplay: ParsableCommand {
         var pipeline = Pipeline(detector: detector)
         let result = replay(records, names: names, pipeline: &pipeline, keepScores: false)
         let log = pipeline.detector.probeLog
-        guard !log.isEmpty else { throw CommandFailure("no samples of cell \"\(target)\" (cells: \(Set(samples.map(\.cell)).sorted().prefix(10).joined(separator: ", ")))") }
+        guard !log.isEmpty else {
+            throw CommandFailure("no samples of cell \"\(AlertPrinter.visible(target))\" (cells: \(Set(samples.map(\.cell)).sorted().prefix(10).map(AlertPrinter.visible).joined(separator: ", ")))")
+        }
         let start = try from.map { try parseTime($0, "--from") } ?? log.first!.time
         let end = try to.map { try parseTime($0, "--to") } ?? log.last!.time
         let window = log.filter { $0.time >= start && $0.time <= end }
-        guard window.count >= 2 else { throw CommandFailure("fewer than two samples of \(target) between --from and --to") }
+        guard window.count >= 2 else { throw CommandFailure("fewer than two samples of \(AlertPrinter.visible(target)) between --from and --to") }
         let hours = { (t: Double) in (t - start) / 3600 }
         let settings = pipeline.detector.settings
         let period = zip(window, window.dropFirst()).map { $1.time - $0.time }.sorted()[window.count / 2]
@@ -295,7 +297,7 @@ struct TraceReplay: ParsableCommand {
         figure.labelledWindows = faults
         figure.alerts = alerts
         try writeFile(out, figure.svg())
-        print("wrote \(out): \(window.count) samples of \(target), \(window.filter(\.evidenceFired).count) evidence spikes, \(faults.count) labelled faults, \(alerts.count) alerts")
+        print("wrote \(out): \(window.count) samples of \(AlertPrinter.visible(target)), \(window.filter(\.evidenceFired).count) evidence spikes, \(faults.count) labelled faults, \(alerts.count) alerts")
     }
 
     func parseTime(_ text: String, _ flag: String) throws -> Double {
