@@ -100,11 +100,12 @@ struct RejectionLogLimiter {
 }
 
 /// Text a publisher chose, made safe for one log line: at most 160 characters, control
-/// characters escaped.
+/// characters, line separators and bidirectional overrides escaped.
 func loggable(_ text: String) -> String {
     var result = ""
     for scalar in text.unicodeScalars.prefix(160) {
-        if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 {
+        if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+            || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) {
             result += "\\u{\(String(scalar.value, radix: 16))}"
         } else {
             result.unicodeScalars.append(scalar)

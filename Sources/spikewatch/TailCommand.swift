@@ -129,8 +129,12 @@ struct AlertPrinter {
         return result
     }
 
+    /// Control characters, the line and paragraph separators, and the bidirectional
+    /// overrides and isolates (U+202A-202E, U+2066-2069), which reorder what follows them
+    /// on the line.
     private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+            || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
     }
 
     func number(_ value: Double) -> String {
