@@ -75,7 +75,7 @@ public struct CSVImporter: Sendable {
             let timeText = timeColumn < row.fields.count ? row.fields[timeColumn].trimmingWhitespace() : ""
             func reject(_ reason: RejectionReason, _ detail: String) throws {
                 try body(RecordedSample(source: source, timestampText: timeText, cellText: cell,
-                                        result: .failure(Rejection(reason, "\(source): \(detail)"))), metricNames)
+                                        result: .failure(Rejection(reason, detail))), metricNames)
             }
             guard row.fields.count == names.count else {
                 try reject(.badFrames, "expected \(names.count) columns, got \(row.fields.count)")

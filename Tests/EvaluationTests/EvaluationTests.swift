@@ -209,7 +209,10 @@ struct CSVTests {
         #expect(importer.metricNames.names.contains("other, quoted"))
         let failures = records.compactMap { record -> Rejection? in if case .failure(let r) = record.result { r } else { nil } }
         #expect(failures.map(\.reason) == [.badType, .badType, .noMetrics])
-        #expect(failures[0].detail.contains("s.csv:4"))
+        // The record names where it came from; the detail says what is wrong, once.
+        let rejectedSources = records.compactMap { record -> String? in if case .failure = record.result { record.source } else { nil } }
+        #expect(rejectedSources.first == "s.csv:4")
+        #expect(!failures[0].detail.contains("s.csv"))
         #expect(failures[1].detail.contains("\"abc\" is not a number"))
         #expect(records[2].timestampText == "bad-time")
 
