@@ -1361,7 +1361,7 @@ struct CellModel: Codable, Sendable {
     /// The attempts a success count is a share of when no name rule gives them
     /// (``denominatorName(of:)``), found in the data: among the decided metrics its first
     /// samples show it a share of (``measuredShare(of:in:)``), the one whose name shares
-    /// the longest prefix with it (at least two bytes), then the larger share.
+    /// the longest prefix with it (``sharedWordPrefix(_:_:)``), then the larger share.
     /// `RACH.AccessSuccCell` of `RACH.PreambleACell`, `L.RA.GrpA.Resp` of `L.RA.GrpA.Att`.
     func measuredDenominator(of numerator: Int) -> Int? {
         let name = tracks[numerator].name
