@@ -910,7 +910,7 @@ struct CellModel: Codable, Sendable {
         if let probe {
             let firedSet = Set(firedFeatures)
             for index in readings.indices {
-                if let feature = features.first(where: { $0.name == readings[index].name }) {
+                if let feature = features.first(where: { $0.name.utf8.elementsEqual(readings[index].name.utf8) }) {
                     readings[index].firedOn = firedSet.contains(feature.onNeuron)
                     readings[index].firedOff = firedSet.contains(feature.offNeuron)
                 }
@@ -1133,7 +1133,7 @@ struct CellModel: Codable, Sendable {
         let clock = HourClock(time: t)
         var fallen = 0
         for item in evidence {
-            guard let feature = features.first(where: { $0.name == item.metric }) else { continue }
+            guard let feature = features.first(where: { $0.name.utf8.elementsEqual(item.metric.utf8) }) else { continue }
             // Fallen: below its normal range, or carrying the episode downward (a count
             // that fell to nearly nothing, with a normal range that reaches zero).
             guard item.value < item.low || feature.alertSpikes.off > feature.alertSpikes.on else { continue }
@@ -1161,7 +1161,7 @@ struct CellModel: Codable, Sendable {
         var rose = 0
         for item in evidence {
             // An event (a joint fall, a gap, a reset) is no feature: no layer waking.
-            guard features.contains(where: { $0.name == item.metric }) else { return false }
+            guard features.contains(where: { $0.name.utf8.elementsEqual(item.metric.utf8) }) else { return false }
             guard item.value > item.high, item.high >= 0 else { return false }
             // A range whose top is zero or less (or rounds to it) makes no multiple.
             if item.high > 0 && item.high.isFinite && item.value >= settings.wakeRiseFactor * item.high { rose += 1 }
@@ -1189,7 +1189,7 @@ struct CellModel: Codable, Sendable {
         var ranked = 0
         var busy = 0
         for name in active.evidenceNames {
-            guard let rank = features.first(where: { $0.name == name })?.quietRank(at: clock, usual: true) else { continue }
+            guard let rank = features.first(where: { $0.name.utf8.elementsEqual(name.utf8) })?.quietRank(at: clock, usual: true) else { continue }
             ranked += 1
             if rank >= settings.quietSwitchOffShare { busy += 1 }
         }
@@ -1228,7 +1228,7 @@ struct CellModel: Codable, Sendable {
         let slot = Int(id)
         if slot < trackOfMetric.count && trackOfMetric[slot] >= 0 { return Int(trackOfMetric[slot]) }
         let name = names.names[slot]
-        if let existing = tracks.firstIndex(where: { $0.name == name }) {
+        if let existing = tracks.firstIndex(where: { $0.name.utf8.elementsEqual(name.utf8) }) {
             if slot >= trackOfMetric.count {
                 trackOfMetric.append(contentsOf: repeatElement(-1, count: slot + 1 - trackOfMetric.count))
             }
@@ -1368,7 +1368,7 @@ struct CellModel: Codable, Sendable {
         guard Self.namesSuccesses(name), tracks[numerator].earlyValues != nil else { return nil }
         // A denominator the names give, decided or not, is the one.
         let named = Self.denominatorName(of: name)
-        guard !tracks.contains(where: { named.contains($0.name) }) else { return nil }
+        guard !tracks.contains(where: { track in named.contains { $0.utf8.elementsEqual(track.name.utf8) } }) else { return nil }
         var best: (prefix: Int, share: Double, track: Int)?
         for (other, track) in tracks.enumerated() where other != numerator && featureOfTrack[other] != -2 {
             let prefix = Self.sharedWordPrefix(name, track.name)
@@ -1393,7 +1393,8 @@ struct CellModel: Codable, Sendable {
         let name = tracks[track].name
         // Is this the numerator of a ratio whose denominator the cell reports?
         for candidate in Self.denominatorName(of: name) {
-            if let denominator = tracks.firstIndex(where: { $0.name == candidate }), tracks[denominator].behaviour != .undecided {
+            if let denominator = tracks.firstIndex(where: { $0.name.utf8.elementsEqual(candidate.utf8) }),
+               tracks[denominator].behaviour != .undecided {
                 addFeature(name: "\(name)/\(candidate)", source: .ratio(numerator: track, denominator: denominator))
                 featureOfTrack[track] = -2
                 if featureOfTrack[denominator] == -1 { createFeatures(for: denominator) }
@@ -1577,16 +1578,10 @@ struct CellModel: Codable, Sendable {
             var count = 0.0
             var deviation: Double?
             if counts {
-                // An interval of more attempts than any cell makes (a value past 10^15, or
-                // ten thousand times the ratio's usual attempts once it has any: a glitch,
-                // or a hostile value such as 1.7e308) is not judged and teaches nothing: in
-                // the leaky sums it would take days to fade. Events beyond the attempts
-                // count as the attempts (a share is at most the whole).
-                let usual = max(feature.attemptsPerInterval, 1)
-                if d > Self.mostCountsPerInterval || n > Self.mostCountsPerInterval
-                    || (feature.attemptsPerInterval > 0 && d > Self.mostAttemptsFactor * usual) {
-                    return nil
-                }
+                // An interval of more counts than any cell makes (past 10^15: a glitch, or
+                // a hostile value such as 1.7e308) is not judged and teaches nothing: in
+                // the leaky sums it would take days to fade.
+                if d > Self.mostCountsPerInterval || n > Self.mostCountsPerInterval { return nil }
                 // Judge the ratio over the last few intervals' attempts (leaky sums), or
                 // over as many as hold about `ratioAttempts` attempts when they are rare
                 // (handovers on a quiet cell: one failure in two attempts says nothing).
@@ -1595,9 +1590,12 @@ struct CellModel: Codable, Sendable {
                 let needed = settings.ratioAttempts / max(feature.attemptsPerInterval, 1e-6)
                 let horizon = max(settings.ratioIntervals, min(needed, settings.maximumRatioIntervals))
                 let keep = 1 - 1 / horizon
+                // Events beyond the attempts count as the attempts: in the sums (a share
+                // is at most the whole; a success counted an interval after its attempt
+                // still counts), and in each interval the long run tests.
                 let events = min(max(n, 0), attempts)
-                feature.numeratorSum = feature.numeratorSum * keep + events
                 feature.denominatorSum = feature.denominatorSum * keep + max(d, 0)
+                feature.numeratorSum = min(feature.numeratorSum * keep + max(n, 0), feature.denominatorSum)
                 // The recent rate against the long-run rate, then the long run learns
                 // this interval (hardly, while it surprises or carries an alert).
                 if settings.countDeadZone > 0 {
@@ -1627,8 +1625,6 @@ struct CellModel: Codable, Sendable {
 extension CellModel {
     /// Most counts a ratio's side may add in one interval (``value(of:tracks:present:settings:samplesPerHour:frozen:)``).
     static let mostCountsPerInterval = 1e15
-    /// Most times its usual attempts a ratio's interval may hold.
-    static let mostAttemptsFactor = 1e4
 }
 
 /// A value for an alert's evidence, to a few significant places; an infinite one (a

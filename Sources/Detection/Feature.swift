@@ -135,19 +135,25 @@ struct MetricTrack: Codable, Sendable {
             if value < previous && undecidedWrap == nil { decreases += 1 } else if value != previous { increases += 1 }
             switch behaviour {
             case .counter:
+                if value < 0 {
+                    // A value below zero, which no running total takes (a glitch, or -1
+                    // for "unavailable"): skipped, the total is taken up again when it
+                    // comes back, and the metric stays a counter however long it lasts.
+                    observations += 1
+                    return false
+                }
                 if value < previous {
                     if time > previousTime, let increase = wrappedIncrease(from: previous, to: value, over: time - previousTime) {
                         // It wrapped (a 32-bit total passing 4,294,967,295): the increase
                         // goes on, no restart.
                         lastDelta = increase
                         lastInterval = time - previousTime
-                    } else if value < previous * 0.5 && value >= 0 {
+                    } else if value < previous * 0.5 {
                         reset = true  // restarted from (near) zero
                     } else if (stepDowns ?? 0) + 1 < Self.stepDownsOfAGauge {
                         // One step down: a sample older than the last, delivered late (a
-                        // collector's backlog), or a value below zero, which no running
-                        // total takes (a glitch: the total it left comes back). It is
-                        // skipped; the next increase is taken from the newest value.
+                        // collector's backlog). It is skipped; the next increase is taken
+                        // from the newest value.
                         stepDowns = (stepDowns ?? 0) + 1
                         observations += 1
                         return false

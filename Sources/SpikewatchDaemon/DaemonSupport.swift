@@ -95,15 +95,16 @@ struct RejectionLogLimiter {
         ]
         if let cell { metadata["cell"] = "\(loggable(cell))" }
         if let topic { metadata["topic"] = "\(loggable(topic))" }
-        logger.warning("rejected telemetry: \(rejection.detail)", metadata: metadata)
+        // The detail quotes the cell id or topic as sent: escaped like the metadata.
+        logger.warning("rejected telemetry: \(loggable(rejection.detail, limit: 400))", metadata: metadata)
     }
 }
 
-/// Text a publisher chose, made safe for one log line: at most 160 characters, control
-/// characters, line separators and bidirectional overrides escaped.
-func loggable(_ text: String) -> String {
+/// Text a publisher chose, made safe for one log line: at most `limit` characters,
+/// control characters, line separators and bidirectional overrides escaped.
+func loggable(_ text: String, limit: Int = 160) -> String {
     var result = ""
-    for scalar in text.unicodeScalars.prefix(160) {
+    for scalar in text.unicodeScalars.prefix(limit) {
         if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
             || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) {
             result += "\\u{\(String(scalar.value, radix: 16))}"
@@ -111,7 +112,7 @@ func loggable(_ text: String) -> String {
             result.unicodeScalars.append(scalar)
         }
     }
-    return text.unicodeScalars.count > 160 ? result + "..." : result
+    return text.unicodeScalars.count > limit ? result + "..." : result
 }
 
 

@@ -146,7 +146,7 @@ final class Ingest: Sendable {
                         Result { () throws(Rejection) in try decoder.decode(bytes) }
                     }
                     if case .success(let sample) = decoded,
-                        let mismatch = frames[0].withUnsafeBytes({ rules.checkCell(sample.cell, topic: $0, printable: loggable) })
+                        let mismatch = frames[0].withUnsafeBytes({ rules.checkCell(sample.cell, topic: $0, printable: { loggable($0) }) })
                     {
                         return .failure(mismatch)
                     }

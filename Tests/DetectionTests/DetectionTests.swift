@@ -336,11 +336,25 @@ struct DetectionTests {
                                startedAt: start, sequence: 0, evidence: []))
         }
         #expect(opened.count == 2 && ledger.open.count == 2)
+
+        // So are two metric names of one cell: two tracks, two features.
+        // (Not through `feed`: a dictionary literal would take the two names for one key.)
+        var metrics = Harness()
+        let ids = [metrics.names.id(for: composed)!, metrics.names.id(for: decomposed)!]
+        #expect(ids[0] != ids[1])
+        for minute in 0..<30 {
+            let sample = TelemetrySample(
+                cell: "m", timestamp: start + Double(minute) * 60, sequence: Int64(minute),
+                metrics: [.init(id: ids[0], value: 10 + Double(minute % 3)), .init(id: ids[1], value: 50 + Double(minute % 4))])
+            _ = metrics.pipeline.process(sample, names: metrics.names)
+        }
+        let model = try #require(metrics.pipeline.detector.cellModel("m"))
+        #expect(model.tracks.count == 2 && model.features.count == 2, "\(model.tracks.map(\.name))")
     }
 
     @Test("one absurd counter value (1.7e308, 2^64 - 1, -1) costs a ratio at most a short alert, not days of a range learned at 100%")
     func absurdCounterValue() throws {
-        for glitch in [1.7e308, 18_446_744_073_709_551_615, -1] {
+        for (glitch, samples) in [(1.7e308, 1), (18_446_744_073_709_551_615, 1), (-1, 1), (-1, 5)] {
             var harness = Harness()
             var noise = Noise(50)
             var blocks = 5_000_000.0
@@ -349,7 +363,7 @@ struct DetectionTests {
                 let new = max(0, (8_000 + noise.next(300)).rounded())
                 blocks += new
                 errors += (new * 0.06 + noise.next(5)).rounded()
-                let reported = minute == 8 * 60 ? glitch : errors
+                let reported = minute >= 8 * 60 && minute < 8 * 60 + samples ? glitch : errors
                 _ = harness.feed(time: start + Double(minute) * 60, [
                     "TB.TotNbrDl": blocks, "TB.ErrTotNbrDl": reported, "RRU.PrbTotDl": 40 + noise.next(1),
                 ])
@@ -357,6 +371,9 @@ struct DetectionTests {
             let late = harness.transitions.filter { $0.timestamp > start + 8.5 * 3600 && $0.state != .cleared }
             #expect(late.isEmpty, "glitch \(glitch): \(late.map { ($0.state, ($0.timestamp - start) / 3600) })")
             #expect(harness.pipeline.detector.activeAlerts.isEmpty, "glitch \(glitch)")
+            // "Unavailable" (-1) for five samples leaves a running total a counter.
+            let model = try #require(harness.pipeline.detector.cellModel("cell-1"))
+            #expect(model.tracks.first { $0.name == "TB.ErrTotNbrDl" }?.behaviour == .counter, "glitch \(glitch) x \(samples)")
         }
     }
 
