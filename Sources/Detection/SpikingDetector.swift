@@ -99,7 +99,7 @@ public struct SpikingDetector: AnomalyDetector, Codable {
         let settings = self.settings
         let classifier = self.classifier
         let step: CellStep
-        if sample.cell == probeCell {
+        if let probeCell, sample.cell.utf8.elementsEqual(probeCell.utf8) {
             step = withUnsafeMutablePointer(to: &probeLog) { probe in
                 cells[ExactKey(sample.cell), default: CellModel(cell: sample.cell, settings: settings)].process(
                     sample, names: names, settings: settings, classifier: classifier, probe: probe)

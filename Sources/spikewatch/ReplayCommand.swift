@@ -2,6 +2,7 @@ import ArgumentParser
 import Detection
 import Evaluation
 import Foundation
+import SpikewatchDaemon
 import Telemetry
 import ZeroMQ
 
@@ -76,6 +77,11 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Every file readable before any is read: a missing second file is named at once,
+        // not after the first has been replayed.
+        for file in files where file != "-" && access(file, R_OK) != 0 {
+            throw CommandFailure("cannot read \(file): \(DaemonConfiguration.unreadable(file))")
+        }
         if let to {
             let (records, names) = try loadRecords(files, cell: cell)
             try publish(records, names: names, to: to)
