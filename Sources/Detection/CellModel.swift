@@ -315,7 +315,7 @@ struct CellModel: Codable, Sendable {
         // Raw metrics: behaviour, counter resets. The features of metrics decided this
         // sample are made once all of its metrics are seen, so a success count's attempts
         // are chosen among every metric decided with it, whatever the order they came in.
-        var decided: [Int]?
+        var decided: [Int] = []  // allocates only when a metric is decided
         var anyReset = false
         var totalResets = 0
         for metric in sample.metrics {
@@ -331,14 +331,14 @@ struct CellModel: Codable, Sendable {
                 if step.previousTotal >= 10 { totalResets += 1 }
             }
             if step.after != .undecided && featureOfTrack[track] == -1 {
-                decided = (decided ?? []) + [track]
+                decided.append(track)
             } else if (step.before == .counter && step.after == .gauge) || (step.before == .gauge && step.after == .counter) {
                 // It stepped down: a gauge that had crept up like a counter. Or it only ever
                 // rose: a counter taken for a level. Its features are relearned.
                 relearnFeatures(of: track)
             }
         }
-        for track in decided ?? [] where featureOfTrack[track] == -1 { createFeatures(for: track) }
+        for track in decided where featureOfTrack[track] == -1 { createFeatures(for: track) }
         if anyReset {
             // Several counters from zero at once is a restart, gross evidence on its own
             // (an outage shorter than a reporting gap leaves nothing else at 15-minute

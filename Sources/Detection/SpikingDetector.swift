@@ -73,14 +73,14 @@ public struct SpikingDetector: AnomalyDetector, Codable {
         settings = try container.decode(DetectorSettings.self, forKey: .settings)
         classifier = try container.decodeIfPresent(FaultClassifier.self, forKey: .classifier)
         let models = try container.decodeIfPresent([String: CellModel].self, forKey: .cells) ?? [:]
-        cells = Dictionary(models.map { (ExactKey($0.key), $0.value) }) { a, _ in a }
+        cells = Dictionary(stringKeyed: models)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(settings, forKey: .settings)
         try container.encodeIfPresent(classifier, forKey: .classifier)
-        try container.encode(Dictionary(cells.map { ($0.key.id, $0.value) }) { a, _ in a }, forKey: .cells)
+        try container.encode(cells.stringKeyed, forKey: .cells)
     }
 
     /// Cells with learned state.

@@ -105,8 +105,7 @@ struct RejectionLogLimiter {
 func loggable(_ text: String, limit: Int = 160) -> String {
     var result = ""
     for scalar in text.unicodeScalars.prefix(limit) {
-        if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
-            || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) {
+        if isUnsafeToShow(scalar) {
             result += "\\u{\(String(scalar.value, radix: 16))}"
         } else {
             result.unicodeScalars.append(scalar)

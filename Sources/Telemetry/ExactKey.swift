@@ -31,3 +31,16 @@ public struct ExactKey: Hashable, Comparable, Sendable, ExpressibleByStringLiter
 
     public var description: String { id }
 }
+
+extension Dictionary where Key == ExactKey {
+    /// From a dictionary keyed by strings (a JSON object as decoded).
+    public init(stringKeyed dictionary: [String: Value]) {
+        self.init(dictionary.map { (ExactKey($0.key), $0.value) }) { first, _ in first }
+    }
+
+    /// Keyed by strings, to encode as a JSON object (of two look-alike ids, one is kept:
+    /// checkpoints write a line per cell instead).
+    public var stringKeyed: [String: Value] {
+        Dictionary<String, Value>(map { ($0.key.id, $0.value) }) { first, _ in first }
+    }
+}

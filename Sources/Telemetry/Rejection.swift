@@ -37,3 +37,13 @@ public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(reason.rawValue): \(detail)" }
 }
+
+/// Whether a character from the wire must be escaped before it is shown on a terminal
+/// or written into a log line: control characters (escape sequences, carriage returns,
+/// newlines, NUL), the line and paragraph separators, and the bidirectional overrides and
+/// isolates (U+202A-202E, U+2066-2069), which reorder what follows them on the line.
+public func isUnsafeToShow(_ scalar: Unicode.Scalar) -> Bool {
+    let value = scalar.value
+    return value < 0x20 || (0x7F...0x9F).contains(value) || value == 0x2028 || value == 0x2029
+        || (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
+}

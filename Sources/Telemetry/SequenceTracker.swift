@@ -181,7 +181,7 @@ public struct SequenceTracker: Sendable, Codable {
         maximumCells = try container.decode(Int.self, forKey: .maximumCells)
         idleEviction = try container.decode(Double.self, forKey: .idleEviction)
         let records = try container.decodeIfPresent([String: CellRecord].self, forKey: .cells) ?? [:]
-        cells = Dictionary(records.map { (ExactKey($0.key), $0.value) }) { a, _ in a }
+        cells = Dictionary(stringKeyed: records)
         latestTimestamp = try container.decodeIfPresent(Double.self, forKey: .latestTimestamp) ?? 0
         restoreClock()
     }
@@ -190,7 +190,7 @@ public struct SequenceTracker: Sendable, Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(maximumCells, forKey: .maximumCells)
         try container.encode(idleEviction, forKey: .idleEviction)
-        try container.encode(Dictionary(cells.map { ($0.key.id, $0.value) }) { a, _ in a }, forKey: .cells)
+        try container.encode(cells.stringKeyed, forKey: .cells)
         try container.encode(latestTimestamp, forKey: .latestTimestamp)
         try container.encode(0.0, forKey: .lastSweep)  // read by earlier versions
     }

@@ -103,7 +103,7 @@ struct ReplayCommand: ParsableCommand {
         try scoresFile?.write("timestamp,cell,anomaly_score\n")
         var outcome = ReplayOutcome()
         var count = 0
-        try forEachRecord(files, cell: cell) { record, names in
+        try forEachRecord(files, cell: cell, progress: "replay") { record, names in
             count += 1
             let score = outcome.feed(record, names: names, pipeline: &pipeline)
             if let scoresFile {
@@ -202,20 +202,24 @@ func isCSVInput(_ file: String, _ bytes: [UInt8]) -> Bool {
 }
 
 /// Reads fixture files (JSON Lines, or CSV by extension or content) as one stream,
-/// calling `body` with each record in order and the metric names known so far; a
-/// progress bar per file on a terminal.
-func forEachRecord(_ files: [String], cell: String?, _ body: (RecordedSample, MetricNames) throws -> Void) throws {
+/// calling `body` with each record in order and the metric names known so far; with a
+/// `progress` label, a bar per file on a terminal. Returns every name read.
+@discardableResult
+func forEachRecord(
+    _ files: [String], cell: String?, progress label: String? = nil, _ body: (RecordedSample, MetricNames) throws -> Void
+) throws -> MetricNames {
     var reader = FixtureReader()
     for (index, file) in files.enumerated() {
         let bytes = try readInput(file)
-        let lines = bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-        let label = files.count > 1 ? "replay \(index + 1)/\(files.count)" : "replay"
-        let progress = ProgressBar(total: lines, label: label)
+        let progress = label.map { label in
+            ProgressBar(total: bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) },
+                        label: files.count > 1 ? "\(label) \(index + 1)/\(files.count)" : label)
+        }
         var done = 0
         func step(_ record: RecordedSample, _ names: MetricNames) throws {
             try body(record, names)
             done += 1
-            if done % 4096 == 0 { progress.update(done) }
+            if done % 4096 == 0 { progress?.update(done) }
         }
         if isCSVInput(file, bytes) {
             let name = cell ?? (file == "-" ? "stdin" : URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)
@@ -231,30 +235,16 @@ func forEachRecord(_ files: [String], cell: String?, _ body: (RecordedSample, Me
         } else {
             try reader.read(bytes, name: file) { try step($0, $1) }
         }
-        progress.finish()
+        progress?.finish()
     }
+    return reader.decoder.metricNames
 }
 
 /// Reads fixture files (JSON Lines, or CSV by extension or content) into one stream.
 func loadRecords(_ files: [String], cell: String?) throws -> ([RecordedSample], MetricNames) {
-    var reader = FixtureReader()
     var records: [RecordedSample] = []
-    for file in files {
-        let bytes = try readInput(file)
-        if isCSVInput(file, bytes) {
-            let name = cell ?? (file == "-" ? "stdin" : URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)
-            var importer = CSVImporter(cell: name, metricNames: reader.decoder.metricNames)
-            do {
-                try importer.read(String(decoding: bytes, as: UTF8.self), name: file) { records.append($0) }
-            } catch {
-                throw CommandFailure("\(error)")
-            }
-            reader.decoder = TelemetryDecoder(metricNames: importer.metricNames)
-        } else {
-            reader.read(bytes, name: file) { records.append($0) }
-        }
-    }
-    return (records, reader.decoder.metricNames)
+    let names = try forEachRecord(files, cell: cell) { record, _ in records.append(record) }
+    return (records, names)
 }
 
 /// A score with at most 6 decimals and no trailing zeros.

@@ -117,24 +117,16 @@ struct AlertPrinter {
     /// sequences, carriage returns, newlines, NUL) shown as `\u{..}`, so a cell id or a
     /// metric name cannot clear the screen, recolour it or forge a line.
     static func visible(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        guard text.unicodeScalars.contains(where: isUnsafeToShow) else { return text }
         var result = ""
         for scalar in text.unicodeScalars {
-            if isControl(scalar) {
+            if isUnsafeToShow(scalar) {
                 result += "\\u{" + String(scalar.value, radix: 16) + "}"
             } else {
                 result.unicodeScalars.append(scalar)
             }
         }
         return result
-    }
-
-    /// Control characters, the line and paragraph separators, and the bidirectional
-    /// overrides and isolates (U+202A-202E, U+2066-2069), which reorder what follows them
-    /// on the line.
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
-            || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
     }
 
     func number(_ value: Double) -> String {
