@@ -85,7 +85,7 @@ public struct LabelledData: Sendable {
     public var records: [RecordedSample]
     public var names: MetricNames
     public var windows: [FaultWindow]
-    public var spans: [String: (first: Double, last: Double)]
+    public var spans: [ExactKey: (first: Double, last: Double)]
     public var period: Double
 
     public init(records: [RecordedSample], names: MetricNames) {

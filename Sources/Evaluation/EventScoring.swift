@@ -1,4 +1,4 @@
-import Telemetry
+public import Telemetry
 
 /// One labelled fault: a run of samples of one cell carrying the same label.
 public struct FaultWindow: Sendable, Equatable {
@@ -37,10 +37,11 @@ public struct RaisedAlert: Sendable, Equatable {
 /// restart's) does not split it.
 public struct FaultWindowBuilder: Sendable {
     public private(set) var windows: [FaultWindow] = []
-    private var open: [String: Int] = [:]
+    private var open: [ExactKey: Int] = [:]
     public let maximumGap: Double
-    /// Per cell: first and last sample time, for cell-days.
-    public private(set) var spans: [String: (first: Double, last: Double)] = [:]
+    /// Per cell (byte for byte, as the detector keys cells): first and last sample time,
+    /// for cell-days.
+    public private(set) var spans: [ExactKey: (first: Double, last: Double)] = [:]
     /// The median reporting period seen.
     private var periods: [Double] = []
 
@@ -48,7 +49,8 @@ public struct FaultWindowBuilder: Sendable {
         self.maximumGap = maximumGap
     }
 
-    public mutating func add(cell: String, time: Double, label: String?) {
+    public mutating func add(cell id: String, time: Double, label: String?) {
+        let cell = ExactKey(id)
         if let span = spans[cell] {
             if periods.count < 2000 && time > span.last { periods.append(time - span.last) }
             spans[cell] = (span.first, max(span.last, time))
@@ -62,7 +64,7 @@ public struct FaultWindowBuilder: Sendable {
         if let index = open[cell], windows[index].kind == label, time - windows[index].end <= maximumGap {
             windows[index].end = time
         } else {
-            windows.append(FaultWindow(cell: cell, kind: label, start: time, end: time))
+            windows.append(FaultWindow(cell: id, kind: label, start: time, end: time))
             open[cell] = windows.count - 1
         }
     }
@@ -157,19 +159,20 @@ public struct EvaluationReport: Sendable, Codable {
 ///   not counted either way (no faults are injected there).
 /// - False alarms per cell-day divide by the cell-days observed after the learning period.
 public func scoreEvents(
-    detector: String, windows: [FaultWindow], alerts: [RaisedAlert], spans: [String: (first: Double, last: Double)],
+    detector: String, windows: [FaultWindow], alerts: [RaisedAlert], spans: [ExactKey: (first: Double, last: Double)],
     period: Double, grace: Double, learning: Double
 ) -> EvaluationReport {
     var report = EvaluationReport(detector: detector)
-    var alertsByCell: [String: [RaisedAlert]] = [:]
-    for alert in alerts { alertsByCell[alert.cell, default: []].append(alert) }
-    var windowsByCell: [String: [FaultWindow]] = [:]
-    for window in windows { windowsByCell[window.cell, default: []].append(window) }
+    // Cells byte for byte, as the detector keys them: two look-alike ids are two cells.
+    var alertsByCell: [ExactKey: [RaisedAlert]] = [:]
+    for alert in alerts { alertsByCell[ExactKey(alert.cell), default: []].append(alert) }
+    var windowsByCell: [ExactKey: [FaultWindow]] = [:]
+    for window in windows { windowsByCell[ExactKey(window.cell), default: []].append(window) }
     var delays: [String: [Double]] = [:]
     for window in windows {
         report.faults += 1
         report.perKind[window.kind, default: .init()].faults += 1
-        let hit = alertsByCell[window.cell]?.first { $0.time >= window.start && $0.time <= window.end + grace }
+        let hit = alertsByCell[ExactKey(window.cell)]?.first { $0.time >= window.start && $0.time <= window.end + grace }
         if let hit {
             report.detected += 1
             report.perKind[window.kind]!.detected += 1

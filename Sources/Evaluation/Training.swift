@@ -12,27 +12,29 @@ public func collectClassExamples(_ data: LabelledData, settings: DetectorSetting
         detector: SpikingDetector(settings: settings),
         tracker: SequenceTracker(maximumCells: 1_000_000, idleEviction: .infinity))
     var examples: [(counts: [String: Int], kind: String)] = []
-    var samplesIntoAlert: [String: Int] = [:]
-    var lastCounts: [String: [String: Int]] = [:]
+    // Cells byte for byte, as the detector keys them.
+    var samplesIntoAlert: [ExactKey: Int] = [:]
+    var lastCounts: [ExactKey: [String: Int]] = [:]
     for record in data.records {
         guard case .success(let sample) = record.result, case .success = pipeline.process(sample, names: data.names) else {
             continue
         }
-        let alerting = pipeline.detector.activeAlerts.contains { $0.cell == sample.cell }
+        let cell = ExactKey(sample.cell)
+        let alerting = pipeline.detector.activeAlerts.contains { ExactKey($0.cell) == cell }
         guard alerting, let label = sample.label else {
-            samplesIntoAlert[sample.cell] = nil
-            lastCounts[sample.cell] = nil
+            samplesIntoAlert[cell] = nil
+            lastCounts[cell] = nil
             continue
         }
-        let count = samplesIntoAlert[sample.cell, default: 0]
-        samplesIntoAlert[sample.cell] = count + 1
+        let count = samplesIntoAlert[cell, default: 0]
+        samplesIntoAlert[cell] = count + 1
         if count % every == 0 {
             // Once the episode's counts are frozen (its onset window is over) they repeat:
             // keep each distinct snapshot of an alert once.
             let counts = pipeline.detector.spikeCounts(of: sample.cell)
-            if !counts.isEmpty && lastCounts[sample.cell] != counts {
+            if !counts.isEmpty && lastCounts[cell] != counts {
                 examples.append((counts, label))
-                lastCounts[sample.cell] = counts
+                lastCounts[cell] = counts
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -62,44 +63,105 @@ func writeFailureReason(_ path: String, _ error: any Error) -> String {
     return error.localizedDescription
 }
 
+/// The file a write to `path` lands in: a symbolic link's target (followed through
+/// every link, even to a file not there yet), or `path` itself. A file put in place by
+/// renaming would otherwise replace the link with a regular file and leave its target
+/// as it was.
+func writeTarget(_ path: String) -> String {
+    var current = path
+    for _ in 0..<40 {  // the kernel's own limit on links followed (a loop stops here)
+        var status = stat()
+        guard lstat(current, &status) == 0, (status.st_mode & S_IFMT) == S_IFLNK else { return current }
+        var bytes = [UInt8](repeating: 0, count: Int(PATH_MAX))
+        let count = bytes.withUnsafeMutableBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { readlink(current, $0.baseAddress!, $0.count) }
+        }
+        guard count > 0 else { return current }
+        let target = String(decoding: bytes[..<count], as: UTF8.self)
+        current = target.hasPrefix("/")
+            ? target : URL(fileURLWithPath: current).deletingLastPathComponent().appendingPathComponent(target).path
+    }
+    return current
+}
+
+/// The temporary file a signal must remove (a replay streams one scores file at a
+/// time): the address of its path as a C string (0: none), which the handler passes to
+/// unlink(2), an async-signal-safe call.
+private let pendingTemporary = Atomic<Int>(0)
+
+/// Removes the pending temporary file, then lets the signal do what it does by default.
+private func removeTemporaryAndDie(_ signal: Int32) {
+    if let path = UnsafeMutablePointer<CChar>(bitPattern: pendingTemporary.exchange(0, ordering: .acquiringAndReleasing)) {
+        unlink(path)
+    }
+    Glibc.signal(signal, SIG_DFL)
+    raise(signal)
+}
+
 /// A file written piece by piece and put in place at the end (a replay's scores, one row
 /// per sample, however long the stream). A regular file, or a new one, is written to a
 /// hidden temporary file beside it and renamed over it by ``commit()``: a reader never
-/// sees half of it, and a run that fails leaves the old file and no temporary one. A path
-/// that is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place.
+/// sees half of it, and a run that fails, or is interrupted (SIGINT, SIGTERM, SIGHUP),
+/// leaves the old file and no temporary one. The new file keeps the old one's
+/// permissions, and a symbolic link is followed: its target is replaced, the link stays.
+/// A path that is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in
+/// place.
 final class StreamedFile {
     let path: String
     private let handle: FileHandle
     private let temporary: String?
+    private let target: String
+    /// The temporary path as the signal handler holds it (0: none).
+    private var pending = 0
     private var buffer: [UInt8] = []
 
     init(path: String) throws {
         self.path = path
+        let target = writeTarget(path)
+        self.target = target
         var status = stat()
-        if stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG && (status.st_mode & S_IFMT) != S_IFDIR {
-            guard let handle = FileHandle(forWritingAtPath: path) else {
+        let exists = stat(target, &status) == 0
+        if exists && (status.st_mode & S_IFMT) != S_IFREG && (status.st_mode & S_IFMT) != S_IFDIR {
+            guard let handle = FileHandle(forWritingAtPath: target) else {
                 throw CommandFailure("cannot write \(path): it cannot be opened for writing")
             }
             self.handle = handle
             temporary = nil
             return
         }
-        let url = URL(fileURLWithPath: path)
+        let url = URL(fileURLWithPath: target)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).partial").path
         guard FileManager.default.createFile(atPath: temporary, contents: nil),
               let handle = FileHandle(forWritingAtPath: temporary)
         else {
-            throw CommandFailure("cannot write \(path): \(writeFailureReason(path, CocoaError(.fileWriteUnknown)))")
+            throw CommandFailure("cannot write \(path): \(writeFailureReason(target, CocoaError(.fileWriteUnknown)))")
         }
+        if exists { fchmod(handle.fileDescriptor, status.st_mode & 0o7777) }
         self.handle = handle
         self.temporary = temporary
         buffer.reserveCapacity(1 << 16)
+        pending = Int(bitPattern: strdup(temporary))
+        free(UnsafeMutablePointer<CChar>(bitPattern: pendingTemporary.exchange(pending, ordering: .acquiringAndReleasing)))
+        for signal in [SIGINT, SIGTERM, SIGHUP] { Glibc.signal(signal, removeTemporaryAndDie) }
     }
 
     deinit {
         // Not committed: the temporary file goes.
         try? handle.close()
-        if let temporary { unlink(temporary) }
+        if let temporary {
+            unlink(temporary)
+            release()
+        }
+    }
+
+    /// The temporary file is no longer the signal handler's to remove.
+    private func release() {
+        // (If a signal's handler took it, the process is ending: the path is not freed
+        // under it.)
+        if pendingTemporary.compareExchange(expected: pending, desired: 0, ordering: .acquiringAndReleasing).exchanged {
+            free(UnsafeMutablePointer<CChar>(bitPattern: pending))
+        }
+        pending = 0
     }
 
     func write(_ text: String) throws {
@@ -121,8 +183,12 @@ final class StreamedFile {
     func commit() throws {
         try flush()
         try? handle.close()
-        if let temporary, rename(temporary, path) != 0 {
-            throw CommandFailure("cannot write \(path): \(String(cString: strerror(errno)))")
+        guard let temporary else { return }
+        release()
+        if rename(temporary, target) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CommandFailure("cannot write \(path): \(reason)")
         }
     }
 }

@@ -216,6 +216,7 @@ struct TraceReplay: ParsableCommand {
         let samples = records.compactMap { if case .success(let sample) = $0.result { sample } else { nil } }
         guard let first = samples.first else { throw CommandFailure("no samples in \(files.joined(separator: " "))") }
         let target = cell ?? first.cell
+        let exactTarget = ExactKey(target)  // the cell byte for byte, as the detector keys it
         var detector = SpikingDetector(classifier: classifier)
         detector.probeCell = target
         var pipeline = Pipeline(detector: detector)
@@ -245,20 +246,20 @@ struct TraceReplay: ParsableCommand {
                 .map { (hours(origin + Double($0.time) / 1_000_000), $0.v) }
         }
 
-        let faults = LabelledData(records: records, names: names).windows.filter { $0.cell == target }
+        let faults = LabelledData(records: records, names: names).windows.filter { ExactKey($0.cell) == exactTarget }
             .map { TraceFigure.Window(start: hours($0.start), end: hours($0.end), label: $0.kind) }
         // Each alert of the cell from its raise to its clear, named by its last kind.
         var alerts: [TraceFigure.AlertSpan] = []
-        var open: [String: Int] = [:]
-        for transition in result.transitions where transition.cell == target {
+        var open: [ExactKey: Int] = [:]
+        for transition in result.transitions where ExactKey(transition.cell) == exactTarget {
             switch transition.state {
             case .raised:
-                open[transition.id] = alerts.count
+                open[ExactKey(transition.id)] = alerts.count
                 alerts.append(.init(raised: hours(transition.timestamp), cleared: nil, label: transition.kind))
             case .updated:
-                if let index = open[transition.id] { alerts[index].label = transition.kind }
+                if let index = open[ExactKey(transition.id)] { alerts[index].label = transition.kind }
             case .cleared:
-                if let index = open.removeValue(forKey: transition.id) { alerts[index].cleared = hours(transition.timestamp) }
+                if let index = open.removeValue(forKey: ExactKey(transition.id)) { alerts[index].cleared = hours(transition.timestamp) }
             }
         }
         let evidence = TraceFigure.Panel(
@@ -273,7 +274,7 @@ struct TraceReplay: ParsableCommand {
         var panels = [evidence]
         if let chosen {
             let readings = window.compactMap { record in record.features.first { $0.name == chosen }.map { (record.time, $0) } }
-            guard !readings.isEmpty else { throw CommandFailure("cell \(target) has no feature \"\(chosen)\"") }
+            guard !readings.isEmpty else { throw CommandFailure("cell \(AlertPrinter.visible(target)) has no feature \"\(chosen)\"") }
             for (direction, isOn) in [("ON (above expectation)", true), ("OFF (below expectation)", false)] {
                 panels.append(TraceFigure.Panel(
                     title: "feature neuron \(chosen) \(direction)",

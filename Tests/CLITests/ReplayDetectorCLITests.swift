@@ -64,6 +64,57 @@ struct ReplayDetectorCLITests {
         #expect(twice.stderr.contains("1000 samples: 500 processed,"), "\(twice.stderr)")
     }
 
+    @Test("outputs through a symbolic link write its target and keep the link and the file's permissions")
+    func outputsThroughLinks() throws {
+        let file = try series()
+        let directory = temporaryDirectory()
+        let scoresTarget = directory.appendingPathComponent("scores-target.csv").path
+        let alertsTarget = directory.appendingPathComponent("alerts-target.jsonl").path
+        try "old\n".write(toFile: scoresTarget, atomically: true, encoding: .utf8)
+        #expect(chmod(scoresTarget, 0o640) == 0)
+        let scoresLink = directory.appendingPathComponent("scores.csv").path
+        let alertsLink = directory.appendingPathComponent("alerts.jsonl").path
+        try FileManager.default.createSymbolicLink(atPath: scoresLink, withDestinationPath: "scores-target.csv")  // relative
+        try FileManager.default.createSymbolicLink(atPath: alertsLink, withDestinationPath: alertsTarget)  // target not there yet
+        let result = try SpikewatchProcess.run(["replay", file, "--cell", "kpi", "--scores", scoresLink, "--alerts", alertsLink])
+        #expect(result.status == 0, "\(result.stderr)")
+        for (link, target) in [(scoresLink, scoresTarget), (alertsLink, alertsTarget)] {
+            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) != nil, "\(link) is no longer a link")
+            #expect(FileManager.default.fileExists(atPath: target))
+        }
+        #expect(try scores(scoresTarget).count == 500)
+        #expect(try String(contentsOfFile: alertsTarget, encoding: .utf8).contains("\"raised\""))
+        var status = stat()
+        #expect(stat(scoresTarget, &status) == 0 && status.st_mode & 0o777 == 0o640)
+    }
+
+    @Test("an interrupted replay (SIGINT while it reads standard input) leaves the old scores and no partial file")
+    func interruptedReplay() throws {
+        let directory = temporaryDirectory()
+        let out = directory.appendingPathComponent("scores.csv").path
+        try "old\n".write(toFile: out, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = SpikewatchProcess.executable
+        process.arguments = ["replay", "-", "--scores", out]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(Data(#"{"v":1,"cell":"c","ts":1793923200,"seq":0,"metrics":{"kpi":1}}"#.utf8 + [10]))
+        // The scores are being written to a temporary file while standard input stays open.
+        let partial = { (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.filter { $0.hasSuffix(".partial") } ?? [] }
+        let deadline = Date().addingTimeInterval(20)
+        while partial().isEmpty && process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(partial().count == 1)
+        process.interrupt()
+        process.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGINT)
+        #expect(partial().isEmpty)
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "old\n")
+    }
+
     @Test("CSV on standard input (-) is read as CSV, as the same file is, named by --cell; JSON Lines on standard input stay JSON")
     func csvOnStandardInput() throws {
         let file = try series()

@@ -12,7 +12,7 @@ struct EventScoringTests {
         FaultWindow(cell: "a", kind: "sleeping_cell", start: 5000, end: 5600),
         FaultWindow(cell: "b", kind: "congestion", start: 2000, end: 2300),
     ]
-    let spans: [String: (first: Double, last: Double)] = ["a": (0, 86_400 * 2), "b": (0, 86_400 * 2)]
+    let spans: [ExactKey: (first: Double, last: Double)] = ["a": (0, 86_400 * 2), "b": (0, 86_400 * 2)]
 
     @Test("detections, delays, false alarms and F1 come out as computed by hand")
     func arithmetic() {
@@ -42,6 +42,31 @@ struct EventScoringTests {
         #expect(abs(report.cellDays - 2 * (2 * 86_400.0 - 600) / 86_400) < 1e-9)
         #expect(abs(report.falseAlarmsPerCellDay - 1 / report.cellDays) < 1e-12)
         #expect(report.missed == ["a sleeping_cell 5000.0"])
+    }
+
+    @Test("look-alike cell ids (the same text, other bytes) are two cells when scored, as the detector keys them")
+    func lookAlikeCells() {
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        #expect(composed == decomposed)  // Swift's own == would make them one cell
+        var builder = FaultWindowBuilder(maximumGap: 600)
+        for time in stride(from: 0.0, through: 86_400, by: 600) {
+            builder.add(cell: composed, time: time, label: nil)
+            builder.add(cell: decomposed, time: time, label: time >= 3000 && time <= 3600 ? "congestion" : nil)
+        }
+        #expect(builder.windows == [FaultWindow(cell: decomposed, kind: "congestion", start: 3000, end: 3600)])
+        #expect(builder.windows.first?.cell.utf8.elementsEqual(decomposed.utf8) == true)
+        #expect(builder.spans.count == 2)
+        // The alert is on the other cell: a false alarm, and the fault is missed.
+        let report = scoreEvents(
+            detector: "x", windows: builder.windows, alerts: [RaisedAlert(cell: composed, time: 3100, kind: "congestion", id: "1")],
+            spans: builder.spans, period: 600, grace: 300, learning: 0)
+        #expect(report.detected == 0)
+        #expect(report.falseAlarms == 1)
+        let hit = scoreEvents(
+            detector: "x", windows: builder.windows, alerts: [RaisedAlert(cell: decomposed, time: 3100, kind: "congestion", id: "1")],
+            spans: builder.spans, period: 600, grace: 300, learning: 0)
+        #expect(hit.detected == 1)
+        #expect(hit.falseAlarms == 0)
     }
 
     @Test("fault windows: contiguous labels per cell, an outage shorter than the limit does not split one")
