@@ -128,29 +128,13 @@ func writeFile(_ path: String, _ text: String) throws {
     try writeFile(path, Data(text.utf8))
 }
 
-/// Writes a file atomically, with an error naming the path and the reason in words. A
-/// path that is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written to
-/// in place: an atomic write renames a new file over it, and `replay --alerts
-/// /dev/null` replaced the device with a regular file. A symbolic link is followed: its
-/// target is written, the link stays.
+/// Writes a file atomically (``StreamedFile``: a temporary file renamed over it, its
+/// permissions kept, a symbolic link followed, a path that is not a regular file such as
+/// `/dev/null` written in place), with an error naming the path and the reason in words.
 func writeFile(_ path: String, _ data: Data) throws {
-    do {
-        let target = writeTarget(path)
-        var status = stat()
-        if stat(target, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG && (status.st_mode & S_IFMT) != S_IFDIR {
-            guard let handle = FileHandle(forWritingAtPath: target) else {
-                throw CommandFailure("cannot write \(path): it cannot be opened for writing")
-            }
-            defer { try? handle.close() }
-            try handle.write(contentsOf: data)
-            return
-        }
-        try data.write(to: URL(fileURLWithPath: target), options: .atomic)
-    } catch let failure as CommandFailure {
-        throw failure
-    } catch {
-        throw CommandFailure("cannot write \(path): \(writeFailureReason(path, error))")
-    }
+    let file = try StreamedFile(path: path)
+    try file.write(data)
+    try file.commit()
 }
 
 /// Quotes a CSV field when it needs it (RFC 4180).

@@ -142,7 +142,11 @@ final class StreamedFile {
         buffer.reserveCapacity(1 << 16)
         pending = Int(bitPattern: strdup(temporary))
         free(UnsafeMutablePointer<CChar>(bitPattern: pendingTemporary.exchange(pending, ordering: .acquiringAndReleasing)))
-        for signal in [SIGINT, SIGTERM, SIGHUP] { Glibc.signal(signal, removeTemporaryAndDie) }
+        // Only where the signal would end the process anyway: a command that handles it
+        // (a publisher stopping gracefully) keeps its own handling.
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
+            if let previous = Glibc.signal(signal, removeTemporaryAndDie) { Glibc.signal(signal, previous) }
+        }
     }
 
     deinit {
@@ -166,6 +170,11 @@ final class StreamedFile {
 
     func write(_ text: String) throws {
         buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    func write(_ data: Data) throws {
+        buffer.append(contentsOf: data)
         if buffer.count >= 1 << 16 { try flush() }
     }
 

@@ -86,6 +86,9 @@ struct ReplayDetectorCLITests {
         #expect(try String(contentsOfFile: alertsTarget, encoding: .utf8).contains("\"raised\""))
         var status = stat()
         #expect(stat(scoresTarget, &status) == 0 && status.st_mode & 0o777 == 0o640)
+        #expect(chmod(alertsTarget, 0o600) == 0)
+        #expect(try SpikewatchProcess.run(["replay", file, "--cell", "kpi", "--alerts", alertsLink]).status == 0)
+        #expect(stat(alertsTarget, &status) == 0 && status.st_mode & 0o777 == 0o600)
     }
 
     @Test("an interrupted replay (SIGINT while it reads standard input) leaves the old scores and no partial file")
