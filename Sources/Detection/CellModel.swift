@@ -945,7 +945,10 @@ struct CellModel: Codable, Sendable {
         return min(settings.maximumSpikes, 1 + Int(min(Double(settings.maximumSpikes), (z - deadZone) / settings.spikeUnit)))
     }
 
-    static func severity(score: Double, active: ActiveAlert?) -> Alert.Severity {
+    /// The severity of a score, judged on the score as published (four decimals), so a
+    /// consumer can recompute it from the alert: 0.89996 is published as 0.9, `major`.
+    static func severity(score unrounded: Double, active: ActiveAlert?) -> Alert.Severity {
+        let score = Alert.publishedScore(unrounded)
         if score >= 0.97 { return .critical }
         if score >= 0.9 { return .major }
         if score >= 0.75 { return .minor }

@@ -158,7 +158,7 @@ struct AlertmanagerBook {
         return [
             ("summary", "\(alert.cell): \(alert.kind) (\(alert.severity.rawValue), score \(String(format: "%.2f", alert.score)))"),
             ("score", score), ("evidence", evidenceLine(alert.evidence)),
-            ("first_ts", rfc3339Time(alert.startedAt, milliseconds: false)), ("last_ts", rfc3339Time(alert.timestamp, milliseconds: false)),
+            ("first_ts", rfc3339ExactTime(alert.startedAt)), ("last_ts", rfc3339ExactTime(alert.timestamp)),
             ("id", alert.id), ("seq", String(alert.sequence)),
         ]
     }
@@ -282,13 +282,33 @@ struct AlertmanagerBook {
 /// RFC 3339 UTC for epoch seconds: `2026-11-06T09:41:00Z`, or with milliseconds.
 func rfc3339Time(_ seconds: Double, milliseconds: Bool) -> String {
     let whole = seconds.rounded(.down)
+    let base = rfc3339Seconds(whole)
+    guard milliseconds else { return base + "Z" }
+    return base + String(format: ".%03dZ", min(999, Int(((seconds - whole) * 1000).rounded(.down))))
+}
+
+/// RFC 3339 UTC for epoch seconds as exactly as the alert carries them (to the
+/// microsecond, trailing zeros dropped): `2026-11-06T09:41:00Z`,
+/// `2026-11-06T09:41:00.25Z`. The annotations map the alert's `started_at` and `ts`
+/// without loss.
+func rfc3339ExactTime(_ seconds: Double) -> String {
+    guard seconds.isFinite, abs(seconds) < 1e12 else { return rfc3339Time(seconds.isFinite ? seconds : 0, milliseconds: false) }
+    let micros = Int64((seconds * 1_000_000).rounded())  // checked: |seconds| < 1e12
+    let whole = micros >= 0 ? micros / 1_000_000 : -((-micros + 999_999) / 1_000_000)
+    let fraction = micros - whole * 1_000_000
+    guard fraction != 0 else { return rfc3339Seconds(Double(whole)) + "Z" }
+    var digits = String(format: "%06lld", fraction)
+    while digits.hasSuffix("0") { digits.removeLast() }
+    return rfc3339Seconds(Double(whole)) + "." + digits + "Z"
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` (UTC) of whole epoch seconds.
+private func rfc3339Seconds(_ whole: Double) -> String {
     var time = time_t(whole)
     var parts = tm()
     gmtime_r(&time, &parts)
-    let base = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
-    guard milliseconds else { return base + "Z" }
-    return base + String(format: ".%03dZ", min(999, Int(((seconds - whole) * 1000).rounded(.down))))
+    return String(format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                  parts.tm_hour, parts.tm_min, parts.tm_sec)
 }
 
 /// The Alertmanager forwarder: posts the alert transitions to every configured

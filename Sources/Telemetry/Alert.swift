@@ -2,6 +2,10 @@ import StrictJSON
 
 /// An alert transition (the alert format of README.md, "Alerts out").
 public struct Alert: Sendable, Equatable {
+    /// A score as the payload carries it: four decimals. Severity is judged on it, so a
+    /// consumer recomputing severity from `score` agrees with the alert.
+    public static func publishedScore(_ score: Double) -> Double { (score * 10_000).rounded() / 10_000 }
+
     public enum State: String, Sendable, Codable, CaseIterable {
         case raised, updated, cleared
     }
@@ -100,7 +104,7 @@ public struct Alert: Sendable, Equatable {
         writer.key("kind")
         writer.string(kind)
         writer.key("score")
-        writer.number((score * 10_000).rounded() / 10_000)
+        writer.number(Self.publishedScore(score))
         writer.key("ts")
         writer.number(timestamp)
         writer.key("started_at")

@@ -15,8 +15,9 @@ struct TailCommand: ParsableCommand {
             Connects to the daemon's alert endpoint (a bare endpoint connects) and prints \
             every alert transition and re-send as it arrives, one line each, the same on a \
             terminal (with colour) and into a pipe or file: re-sends of active alerts are \
-            marked "(re-sent)"; a clear, which the daemon sends on every severity topic the \
-            alert was published on, is printed once. --json prints every payload as \
+            marked "(re-sent)"; a clear comes once, on the topic of the severity the \
+            alert was last published with (tail subscribes to every severity, so it sees \
+            every transition exactly once). --json prints every payload as \
             received, one per line. Stops on Ctrl-C, or after --count messages.
             """)
 

@@ -1223,6 +1223,19 @@ struct DetectionTests {
     }
 }
 
+@Suite("Severity as a consumer recomputes it")
+struct SeverityFromPublishedScoreTests {
+    @Test("severity is judged on the score as published (four decimals): a consumer applying the bands to `score` agrees")
+    func severityFromPublishedScore() {
+        for (score, severity) in [(0.89996, Alert.Severity.major), (0.89994, .minor), (0.96996, .critical), (0.74996, .minor), (0.7499, .warning)] {
+            #expect(CellModel.severity(score: score, active: nil) == severity, "\(score)")
+            let published = Alert.publishedScore(score)
+            let recomputed: Alert.Severity = published >= 0.97 ? .critical : published >= 0.9 ? .major : published >= 0.75 ? .minor : .warning
+            #expect(recomputed == severity, "\(score) published as \(published)")
+        }
+    }
+}
+
 @Suite("A feature's cached hourly slots")
 struct HourlySlotCacheTests {
     @Test("hold what the slot arrays hold, whatever the clock does: hours ending, jumps forward and back, times no clock reaches")

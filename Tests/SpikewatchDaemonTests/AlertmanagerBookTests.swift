@@ -63,6 +63,11 @@ struct AlertmanagerBookTests {
         #expect(book.apply(alert("d", .raised, .minor), wallTime: 2_000_000_002) == 1, "the oldest open state is dropped")
         #expect(Set(book.open.values.map { $0.labels[1].1 }) == ["b", "d"])
         #expect(rfc3339Time(1_793_923_200.25, milliseconds: true) == "2026-11-06T00:00:00.250Z")
+        // The annotations keep the alert's times exactly (to the microsecond).
+        #expect(rfc3339ExactTime(1_793_923_200.25) == "2026-11-06T00:00:00.25Z")
+        #expect(rfc3339ExactTime(1_793_923_200.000125) == "2026-11-06T00:00:00.000125Z")
+        #expect(rfc3339ExactTime(1_793_923_200) == "2026-11-06T00:00:00Z")
+        #expect(rfc3339ExactTime(1_793_923_199.9999999) == "2026-11-06T00:00:00Z")
     }
 
     @Test("the hand-over from the publisher never blocks: when full, the oldest transition is dropped and counted")
