@@ -89,6 +89,53 @@ public struct EvaluationReport: Sendable, Codable {
         public var correctlyClassified = 0
         /// Detected faults by the kind their alert named (the confusion matrix's row).
         public var namedAs: [String: Int] = [:]
+        /// Counted alerts that named this kind, and those of them raised inside a fault of
+        /// this kind (plus the grace): what this kind's precision is made of.
+        public var alertsNamed = 0
+        public var alertsNamedInFault = 0
+        /// Of the alerts that named this kind, the share raised inside a fault of this
+        /// kind; nil when no alert named it (a detector that names no kinds: baselines,
+        /// or the spiking detector without a fault-class model).
+        public var precision: Double? { alertsNamed == 0 ? nil : Double(alertsNamedInFault) / Double(alertsNamed) }
+        /// F1 of this kind's precision and recall; nil with the precision.
+        public var f1: Double? {
+            guard let precision else { return nil }
+            return precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case faults, detected, medianDelaySeconds, medianDelaySamples, correctlyClassified, namedAs, alertsNamed
+            case alertsNamedInFault, precision, recall, f1
+        }
+
+        public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            faults = try c.decode(Int.self, forKey: .faults)
+            detected = try c.decode(Int.self, forKey: .detected)
+            medianDelaySeconds = try c.decodeIfPresent(Double.self, forKey: .medianDelaySeconds)
+            medianDelaySamples = try c.decodeIfPresent(Double.self, forKey: .medianDelaySamples)
+            correctlyClassified = try c.decodeIfPresent(Int.self, forKey: .correctlyClassified) ?? 0
+            namedAs = try c.decodeIfPresent([String: Int].self, forKey: .namedAs) ?? [:]
+            alertsNamed = try c.decodeIfPresent(Int.self, forKey: .alertsNamed) ?? 0
+            alertsNamedInFault = try c.decodeIfPresent(Int.self, forKey: .alertsNamedInFault) ?? 0
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(faults, forKey: .faults)
+            try c.encode(detected, forKey: .detected)
+            try c.encodeIfPresent(medianDelaySeconds, forKey: .medianDelaySeconds)
+            try c.encodeIfPresent(medianDelaySamples, forKey: .medianDelaySamples)
+            try c.encode(correctlyClassified, forKey: .correctlyClassified)
+            try c.encode(namedAs, forKey: .namedAs)
+            try c.encode(alertsNamed, forKey: .alertsNamed)
+            try c.encode(alertsNamedInFault, forKey: .alertsNamedInFault)
+            try c.encode(recall, forKey: .recall)
+            try c.encodeIfPresent(precision, forKey: .precision)
+            try c.encodeIfPresent(f1, forKey: .f1)
+        }
     }
 
     public var detector: String
@@ -152,6 +199,8 @@ public struct EvaluationReport: Sendable, Codable {
 }
 
 /// The scoring rules (docs/evaluation.md):
+/// - Per fault kind: recall over its faults; precision over the counted alerts that
+///   named the kind (inside a fault of that kind, plus grace, or not); F1 of the two.
 /// - A fault is detected when an alert for its cell is raised between its first labelled
 ///   sample and `grace` seconds after its last; the delay is from its first sample.
 /// - A raised alert is a true positive when it falls in any fault window (plus grace) of
@@ -196,6 +245,14 @@ public func scoreEvents(
             report.alerts += 1
             let inFault = windowsByCell[cell]?.contains { alert.time >= $0.start && alert.time <= $0.end + grace } ?? false
             if inFault { report.truePositiveAlerts += 1 } else { report.falseAlarms += 1 }
+            // A kind's precision: the alerts that named it (a kind the data holds faults of).
+            if report.perKind[alert.kind] != nil {
+                report.perKind[alert.kind]!.alertsNamed += 1
+                let inKind = windowsByCell[cell]?.contains {
+                    $0.kind == alert.kind && alert.time >= $0.start && alert.time <= $0.end + grace
+                } ?? false
+                if inKind { report.perKind[alert.kind]!.alertsNamedInFault += 1 }
+            }
         }
     }
     report.cellDays = spans.values.map { max(0, $0.last - $0.first - learning) / 86_400 }.reduce(0, +)

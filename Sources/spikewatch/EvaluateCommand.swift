@@ -207,14 +207,16 @@ struct EvaluateCommand: ParsableCommand {
         realism == .on ? "realism on" : "realism off"
     }
 
-    /// Per fault kind: recall and median delay of each report (reports of one data set),
-    /// or pooled over several (faults and detections summed; no delay).
+    /// Per fault kind: recall, precision and F1 (of the alerts that named the kind; `-`
+    /// when none did: a detector that names no kinds) and median delay of each report
+    /// (reports of one data set), or pooled over several (counts summed; no delay).
     func printPerKind(_ reports: [EvaluationReport], pooled: Bool = false) {
-        print("\nper fault kind (recall\(pooled ? " over all seeds" : ", median delay in samples")):")
+        print("\nper fault kind (recall, precision and F1 of the alerts that named the kind\(pooled ? ", over all seeds" : ", median delay in samples")):")
         let kinds = Array(Set(reports.flatMap { $0.perKind.keys })).sorted()
         var detectors: [String] = []
         for report in reports where !detectors.contains(report.detector) { detectors.append(report.detector) }
-        print("kind                  faults  " + detectors.map { ($0 as NSString).padding(toLength: 18, withPad: " ", startingAt: 0) }.joined(separator: " "))
+        let width = 25
+        print("kind                  faults  " + detectors.map { ($0 as NSString).padding(toLength: width, withPad: " ", startingAt: 0) }.joined(separator: " "))
         for kind in kinds {
             let faults = reports.filter { $0.detector == detectors[0] }.map { $0.perKind[kind]?.faults ?? 0 }.reduce(0, +)
             var line = (AlertPrinter.visible(kind) as NSString).padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%6d  ", faults)
@@ -222,8 +224,17 @@ struct EvaluateCommand: ParsableCommand {
                 let mine = reports.filter { $0.detector == detector }.compactMap { $0.perKind[kind] }
                 let detected = mine.map(\.detected).reduce(0, +), total = mine.map(\.faults).reduce(0, +)
                 let recall = total == 0 ? 0 : Double(detected) / Double(total)
-                let delay = pooled ? "" : " / " + (mine.first?.medianDelaySamples.map { String(format: "%.0f", $0) } ?? "-")
-                line += (String(format: "%.2f", recall) + delay as NSString).padding(toLength: 18, withPad: " ", startingAt: 0) + " "
+                let named = mine.map(\.alertsNamed).reduce(0, +), namedInFault = mine.map(\.alertsNamedInFault).reduce(0, +)
+                var cell = "R " + String(format: "%.2f", recall)
+                if named > 0 {
+                    let precision = Double(namedInFault) / Double(named)
+                    let f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
+                    cell += String(format: " P %.2f F %.2f", precision, f1)
+                } else {
+                    cell += " P -    F -   "
+                }
+                if !pooled { cell += " / " + (mine.first?.medianDelaySamples.map { String(format: "%.0f", $0) } ?? "-") }
+                line += (cell as NSString).padding(toLength: width, withPad: " ", startingAt: 0) + " "
             }
             print(line)
         }

@@ -44,6 +44,33 @@ struct EventScoringTests {
         #expect(report.missed == ["a sleeping_cell 5000.0"])
     }
 
+    @Test("per fault kind: precision over the alerts that named the kind, F1 with its recall; none named: no precision")
+    func perKindPrecision() {
+        let alerts = [
+            RaisedAlert(cell: "a", time: 1120, kind: "congestion", id: "1"),  // in a congestion window
+            RaisedAlert(cell: "a", time: 5100, kind: "congestion", id: "2"),  // in the sleeping-cell window: named wrong
+            RaisedAlert(cell: "b", time: 9000, kind: "congestion", id: "3"),  // a false alarm named congestion
+            RaisedAlert(cell: "b", time: 2100, kind: "anomaly", id: "4"),  // detects b's congestion, names no kind
+        ]
+        let report = scoreEvents(
+            detector: "x", windows: windows, alerts: alerts, spans: spans, period: 60, grace: 300, learning: 600)
+        let congestion = report.perKind["congestion"]!
+        #expect(congestion.alertsNamed == 3 && congestion.alertsNamedInFault == 1)
+        #expect(congestion.precision == 1.0 / 3)
+        #expect(congestion.recall == 1)
+        #expect(abs(congestion.f1! - 2 * (1.0 / 3) / (1.0 / 3 + 1)) < 1e-12)
+        let sleeping = report.perKind["sleeping_cell"]!
+        #expect(sleeping.recall == 1 && sleeping.alertsNamed == 0 && sleeping.precision == nil && sleeping.f1 == nil)
+        // The JSON carries them, and reads back.
+        let data = try! JSONEncoder().encode(report)
+        let object = try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+        let kinds = object["per_kind"] as! [String: [String: Any]]
+        #expect(kinds["congestion"]?["precision"] as? Double == 1.0 / 3)
+        #expect(kinds["congestion"]?["f1"] != nil && kinds["sleeping_cell"]?["precision"] == nil)
+        let decoded = try! JSONDecoder().decode(EvaluationReport.self, from: data)
+        #expect(decoded.perKind["congestion"]?.alertsNamedInFault == 1)
+    }
+
     @Test("look-alike cell ids (the same text, other bytes) are two cells when scored, as the detector keys them")
     func lookAlikeCells() {
         let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
