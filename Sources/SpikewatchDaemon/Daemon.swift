@@ -134,7 +134,9 @@ public final class Daemon: Sendable {
                             "cell": "\(loggable(eviction.cell))", "reason": "\(eviction.reason.rawValue)",
                         ])
                     }
-                    // Nobody was listening while the daemon was down: idleness counts from now.
+                    // Nobody was listening while the daemon was down: idleness counts from
+                    // now (the telemetry time that resumes, as live telemetry keeps up with
+                    // the wall clock).
                     parts[index].tracker.markAllSeen(at: now)
                 }
                 initialSequence = checkpoint.alertSequence

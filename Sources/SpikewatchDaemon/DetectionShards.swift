@@ -152,7 +152,8 @@ struct Shard {
             let gapsBefore = pipeline.gaps
             let restartsBefore = pipeline.restarts
             let resetsBefore = pipeline.clockResets
-            // The daemon's clock: plausibility of `ts` and idleness are judged on it.
+            // The wall clock: a `ts` far ahead of it is implausible, and the idleness clock
+            // (telemetry time) never runs ahead of it.
             let now = Date().timeIntervalSince1970
             pipeline.tracker.now = now
             switch pipeline.process(sample, names: names) {
@@ -229,7 +230,8 @@ struct Shard {
         return box
     }
 
-    /// Evicts the cells silent longer than the idle limit on the daemon's clock.
+    /// Evicts the cells silent longer than the idle limit of telemetry time (the stream's
+    /// time as a whole, never ahead of the wall clock).
     mutating func sweep() {
         pipeline.tracker.now = Date().timeIntervalSince1970
         let evictions = pipeline.tracker.sweep()

@@ -44,8 +44,9 @@ struct Supervisor: Service {
         let shared = daemon.shared
         let (checkpointInterval, idleEviction) = shared.configuration.withLock { ($0.checkpointInterval, $0.idleEviction) }
         let watchdog = shared.notifier.watchdogInterval
-        // Idle cells are evicted on the daemon's clock, a few times per idle limit (at
-        // most every minute, at least every half second).
+        // Idle cells (silent for the idle limit of telemetry time) are looked for a few
+        // times per idle limit of wall-clock time (at most every minute, at least every
+        // half second).
         let sweepPeriod = Duration.seconds(min(60, max(0.5, idleEviction / 4)))
         let pingPeriod = watchdog.map { $0 / 2 }
         // One decision for both the watchdog and `/healthz` (``LoopWatch``).

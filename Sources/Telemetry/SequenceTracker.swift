@@ -6,9 +6,9 @@
 /// apart so that no single message can harm another cell:
 /// - a sample's `ts` is only ever compared with its own cell's history (and, while live,
 ///   with the wall clock the caller passes in ``now``);
-/// - idleness is judged on the tracker's own clock: ``now`` while live, otherwise the
-///   stream's time as a whole (``streamTime``: the median of the last 17 accepted
-///   timestamps, never going back), which one outlying `ts` cannot move.
+/// - idleness is judged on telemetry time, the stream's as a whole (``streamTime``: the
+///   median of the last 17 accepted timestamps, never going back), which one outlying
+///   `ts` cannot move; live, it is never ahead of the wall clock in ``now``.
 public struct SequenceTracker: Sendable, Codable {
     /// What the tracker knows of one cell.
     public struct CellRecord: Sendable, Equatable, Codable {
@@ -106,7 +106,7 @@ public struct SequenceTracker: Sendable, Codable {
 
     /// Why a cell was forgotten (the `reason` label of `spikewatch_cells_evicted_total`).
     public enum EvictionReason: String, Sendable, CaseIterable {
-        /// Silent for longer than ``idleEviction`` on the tracker's clock.
+        /// Silent for longer than ``idleEviction`` of telemetry time (the tracker's ``clock``).
         case idle
         /// Restored from a checkpoint holding a time that cannot be right.
         case implausibleTime = "implausible_time"
@@ -128,7 +128,7 @@ public struct SequenceTracker: Sendable, Codable {
 
     /// New cells beyond this many are rejected as `too_many_cells`.
     public var maximumCells: Int
-    /// Cells silent this many seconds of the tracker's clock are forgotten.
+    /// Cells silent this many seconds of telemetry time (``clock``) are forgotten.
     public var idleEviction: Double
     /// A `ts` more than this many seconds ahead of its cell's last one is refused as
     /// `implausible_time` unless the cell's next sample confirms it (lies at or after it
@@ -142,7 +142,8 @@ public struct SequenceTracker: Sendable, Codable {
     /// While live: a `ts` more than this many seconds ahead of ``now`` is `implausible_time`.
     public var maximumFutureLead: Double = 86_400
     /// The wall clock (epoch seconds), set by the caller before each admission while
-    /// live; nil in replay, where the stream's own time is the clock.
+    /// live: a `ts` far ahead of it is implausible, and the idleness clock never runs
+    /// ahead of it. Nil in replay, where the stream's own time is all there is.
     public var now: Double?
     /// Whether ``admit(cell:sequence:timestamp:)`` evicts idle cells itself (replay). A
     /// daemon sweeps on its own schedule with ``sweep()`` instead, so it can close what
@@ -164,8 +165,11 @@ public struct SequenceTracker: Sendable, Codable {
 
     static let recentCount = 17
 
-    /// The clock idleness is judged on.
-    public var clock: Double { now ?? streamTime }
+    /// The clock idleness is judged on: telemetry time, the stream's as a whole
+    /// (``streamTime``), live and in replay alike, so both evict the same cells; live, it
+    /// is never ahead of the wall clock (a publisher whose times run ahead cannot make
+    /// the other cells idle).
+    public var clock: Double { now.map { min(streamTime, $0) } ?? streamTime }
 
     public init(maximumCells: Int = 10_000, idleEviction: Double = 86_400) {
         self.maximumCells = maximumCells
@@ -307,10 +311,9 @@ public struct SequenceTracker: Sendable, Codable {
         return unreported
     }
 
-    /// Moves the stream clock with an accepted `ts` (replay only: live, the clock is ``now``).
+    /// Moves the stream clock with an accepted `ts`.
     private mutating func advanceClock(_ timestamp: Double) {
         if timestamp > latestTimestamp { latestTimestamp = timestamp }
-        guard now == nil else { return }
         if recent.count < Self.recentCount {
             recent.append(timestamp)
         } else {

@@ -259,10 +259,16 @@ struct MetricsEndpointTests {
             #expect(metricValue(text, "spikewatch_cell_alert_open{cell=\"\(cell)\"}") == 0)
         }
         #expect(!text.contains(#"cell="c""#))
-        // Silent for longer than cells.idle_eviction_s: evicted, and gone from the exposition.
+        // Silent for longer than cells.idle_eviction_s of telemetry time (another cell's
+        // samples move the stream's time on): evicted, and gone from the exposition.
         let deadline = Date().addingTimeInterval(15)
         var after = text
+        var seq = 10
         while Date() < deadline, after.contains("spikewatch_cell_") && after.contains(#"{cell="a"}"#) {
+            if seq < 60 {
+                try run.peers.publish(telemetrySample("z", seq), cell: "z")
+                seq += 1
+            }
             usleep(200_000)
             after = httpGet(port: run.port, path: "/metrics") ?? after
         }

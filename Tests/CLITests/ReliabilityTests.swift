@@ -145,11 +145,12 @@ struct ReliabilityTests {
         #expect(version.contains("cell=a") && version.contains("topic=telemetry.a"), "\(version)")
     }
 
-    @Test("idle eviction runs on the daemon's clock: a silent cell is evicted, logged and counted; an old ts alone evicts nothing")
+    @Test("idle eviction runs on telemetry time: a cell silent while the stream's time moves on is evicted, logged and counted; with no telemetry nothing is")
     func idleEviction() throws {
         let run = try RunningDaemon(config: "cells:\n  idle_eviction_s: 1.5\n")
         #expect(run.ready(), "stderr: \(run.daemon.stderr)")
-        // Both cells send times a month before the wall clock: not a reason to evict.
+        // Both cells send times a month before the wall clock: the stream's own time is
+        // what counts.
         let t0 = Int(Date().timeIntervalSince1970) - 30 * 86_400
         func payload(_ cell: String, _ seq: Int) -> [UInt8] {
             Array(#"{"v":1,"cell":"\#(cell)","ts":\#(t0 + seq * 60),"seq":\#(seq),"metrics":{"m":\#(seq % 4)}}"#.utf8)
@@ -162,6 +163,11 @@ struct ReliabilityTests {
         #expect(waitForMetric(port: run.port, "spikewatch_cells_evicted_total{reason=\"idle\"}", atLeast: 1, timeout: 10) == 1)
         usleep(300_000)
         #expect(run.metric("spikewatch_cells") == 1)
+        // No telemetry for twice the idle limit of wall-clock time: telemetry time stands
+        // still, and the busy cell stays.
+        usleep(3_000_000)
+        #expect(run.metric("spikewatch_cells") == 1)
+        #expect(run.metric("spikewatch_cells_evicted_total{reason=\"idle\"}") == 1)
         #expect(run.stop() == 0)
         let eviction = try #require(run.daemon.stderr.split(separator: "\n").first { $0.contains("cell evicted") })
         #expect(eviction.contains("cell=quiet") && eviction.contains("reason=idle") && eviction.contains("silent for"), "\(eviction)")

@@ -410,26 +410,36 @@ struct SequenceTrackerTests {
         }
     }
 
-    @Test("idleness is the daemon's clock, not any sample's ts; a checkpoint keeps only plausible times")
-    func daemonClock() throws {
+    @Test("idleness is telemetry time (the stream's, never ahead of the wall clock), not the wall clock; a checkpoint keeps only plausible times")
+    func telemetryClock() throws {
         var tracker = SequenceTracker(maximumCells: 10, idleEviction: 100)
         tracker.sweepsOnAdmission = false
         tracker.now = 5000
-        _ = try tracker.admit(cell: "old", sequence: 0, timestamp: 1_000)  // a replayed past: not idle
-        tracker.now = 5050
-        _ = try tracker.admit(cell: "b", sequence: 0, timestamp: 1_010)
+        _ = try tracker.admit(cell: "old", sequence: 0, timestamp: 1_000)  // a replayed past: telemetry time is 1,000
+        tracker.now = 50_000  // the wall clock runs on; no telemetry: nobody is idle
         #expect(tracker.sweep().isEmpty)
-        tracker.now = 5120
+        for seq in 0..<30 { _ = try tracker.admit(cell: "b", sequence: Int64(seq), timestamp: 1_010 + Double(seq) * 10) }
+        // Telemetry time passed 1,100: "old" has been silent for the idle limit, "b" has not.
         let evicted = tracker.sweep()
         #expect(evicted.map(\.cell) == ["old"])
         #expect(evicted.first?.reason == .idle)
         #expect(tracker.cells.keys.sorted() == ["b"])
+        // Live, the clock never runs ahead of the wall clock: a publisher whose times run
+        // a day ahead cannot make "b" idle.
+        var live = SequenceTracker(maximumCells: 10, idleEviction: 100)
+        live.sweepsOnAdmission = false
+        live.now = 1_000_000
+        _ = try live.admit(cell: "b", sequence: 0, timestamp: 999_990)
+        for seq in 0..<40 { _ = try live.admit(cell: "ahead", sequence: Int64(seq), timestamp: 1_000_000 + 3000 + Double(seq) * 2000) }
+        #expect(live.clock == 1_000_000)
+        #expect(live.sweep().isEmpty)
+        #expect(Set(live.cells.keys) == ["b", "ahead"])
 
         // A record restored from an earlier build's checkpoint with a time in milliseconds
         // is evicted; the rest stay, and a checkpoint holds neither clock nor suspects.
         let encoded = try JSONEncoder().encode(tracker)
         var restored = try JSONDecoder().decode(SequenceTracker.self, from: encoded)
-        #expect(restored.cells["b"]?.lastTimestamp == 1_010)
+        #expect(restored.cells["b"]?.lastTimestamp == 1_300)
         #expect(!String(decoding: encoded, as: UTF8.self).contains("lastSeen"))
         restored.restore(["b": .init(lastSequence: 0, lastTimestamp: 1_010), "ms": .init(lastSequence: 0, lastTimestamp: 1_764_400_000_000)])
         let implausible = restored.evictImplausible()
