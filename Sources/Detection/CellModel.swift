@@ -389,7 +389,7 @@ struct CellModel: Codable, Sendable {
             trackSeenAt[track] = sampleStamp
         }
         let present = PresentTracks(seenAt: trackSeenAt, runs: trackRun, stamp: sampleStamp, returned: returned)
-        let clock = HourClock(time: t)
+        let clock = HourClock(time: settings.localTime.local(t))
         // The more features, the more often one lies far from its slow baseline of hours
         // by chance. (A span of minutes, on a stream of seconds, keeps the dead zone: a
         // shift there is a change, a valve closing.)
@@ -1133,7 +1133,7 @@ struct CellModel: Codable, Sendable {
     /// has not spoken is not), and one at least is.
     func fellInQuietHours(_ evidence: [Alert.Evidence], at t: Double, settings: DetectorSettings) -> Bool {
         guard settings.quietSwitchOffShare > 0 else { return false }
-        let clock = HourClock(time: t)
+        let clock = HourClock(time: settings.localTime.local(t))
         var fallen = 0
         for item in evidence {
             guard let feature = features.first(where: { $0.name.utf8.elementsEqual(item.metric.utf8) }) else { continue }
@@ -1188,7 +1188,7 @@ struct CellModel: Codable, Sendable {
         if active.woke == true { return false }
         if age >= Self.switchOffMostHours * 3600 { return true }
         guard settings.quietSwitchOffShare > 0 else { return false }
-        let clock = HourClock(time: t)
+        let clock = HourClock(time: settings.localTime.local(t))
         var ranked = 0
         var busy = 0
         for name in active.evidenceNames {

@@ -413,6 +413,11 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// days.
     public var acceptedScaleLearns = true
 
+    /// The time zone the hour of the day is read in (the `timezone` setting; UTC by
+    /// default). Not a knob: the configuration sets it (a restored checkpoint's is
+    /// replaced by the configuration's, as every setting is).
+    public var localTime = LocalTime.utc
+
     public init() {}
 
     /// Decodes settings, a missing key keeping its default: a checkpoint written before a
@@ -422,6 +427,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         func read<Value: Decodable>(_ key: CodingKeys, _ value: inout Value) throws {
             if let decoded = try container.decodeIfPresent(Value.self, forKey: key) { value = decoded }
         }
+        try read(.localTime, &localTime)
         try read(.levelSpan, &levelSpan)
         try read(.scaleSpan, &scaleSpan)
         try read(.slowBaselineHours, &slowBaselineHours)

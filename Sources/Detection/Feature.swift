@@ -834,7 +834,7 @@ struct Feature: Codable, Sendable {
     mutating func observe(
         _ x: Double, modelNoise: Double, settings: DetectorSettings, samplesPerHour: Double, frozen: Bool, time: Double
     ) -> Surprise? {
-        observe(x, modelNoise: modelNoise, settings: settings, samplesPerHour: samplesPerHour, frozen: frozen, clock: HourClock(time: time))
+        observe(x, modelNoise: modelNoise, settings: settings, samplesPerHour: samplesPerHour, frozen: frozen, clock: HourClock(time: settings.localTime.local(time)))
     }
 
     /// ``observe(_:modelNoise:settings:samplesPerHour:frozen:time:)`` with the sample's

@@ -20,6 +20,7 @@ import Yams
 /// - `model` (none): a fault-class model from `spikewatch train`
 /// - `workers` 1: detection threads (cells are sharded across them)
 /// - `log_level` `info`
+/// - `timezone` `UTC`: the IANA time zone the hour of the day is read in
 /// - `alertmanager.urls` (none: off), `alertmanager.timeout_s` 10, `alertmanager.resend_interval_s` 60,
 ///   `alertmanager.basic_auth.username`, `alertmanager.basic_auth.password_file`,
 ///   `alertmanager.bearer_token_file`, `alertmanager.tls_ca_file`
@@ -73,7 +74,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         "alerts.endpoint", "alerts.update_interval_s", "alerts.resend_interval_s", "alerts.heartbeat_interval_s",
         "alerts.send_high_water_mark",
         "cells.max_cells", "cells.idle_eviction_s", "cells.max_time_jump_s", "cells.max_future_s", "state.directory", "state.checkpoint_interval_s",
-        "metrics.listen", "model", "workers", "log_level",
+        "metrics.listen", "model", "workers", "log_level", "timezone",
         "detector.dead_zone", "detector.slow_dead_zone", "detector.envelope_dead_zone",
         "detector.evidence_threshold", "detector.clear_after", "detector.warmup_samples", "detector.warmup_most_s",
         "detector.episode_habituation_h",
@@ -224,6 +225,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 }
                 metricsListen = text
             }
+        case "timezone":
+            guard let text = value.string, let zone = LocalTime.zone(named: text) else {
+                throw fail("must be an IANA time zone name, such as UTC, Europe/Paris or America/New_York")
+            }
+            detector.localTime = zone
         case "model":
             guard let text = value.string else { throw fail("must be a file path") }
             modelPath = text.isEmpty ? nil : text

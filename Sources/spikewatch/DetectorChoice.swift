@@ -16,11 +16,13 @@ enum DetectorChoice: String, CaseIterable, ExpressibleByArgument {
     }
 
     /// The detector with its default settings changed by `--set KEY=VALUE` assignments.
-    func make(assignments: [String], classifier: FaultClassifier? = nil) throws -> Built {
+    /// (The spiking detector reads the hour of the day in `localTime`.)
+    func make(assignments: [String], classifier: FaultClassifier? = nil, localTime: LocalTime = .utc) throws -> Built {
         do {
             switch self {
             case .spiking:
-                let settings = try SettingsOverride.apply(assignments, to: DetectorSettings())
+                var settings = try SettingsOverride.apply(assignments, to: DetectorSettings())
+                settings.localTime = localTime
                 return .spiking(SpikingDetector(settings: settings, classifier: classifier))
             case .rollingZScore, .ewma, .staticThreshold:
                 let method = BaselineDetector.Method(rawValue: rawValue)!

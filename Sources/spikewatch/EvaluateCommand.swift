@@ -46,6 +46,8 @@ struct EvaluateCommand: ParsableCommand {
     var model: String?
     @Option(help: "Only these detectors (comma-separated: spiking, static_threshold, rolling_zscore, ewma).")
     var detectors: String?
+    @Option(help: timezoneHelp)
+    var timezone = "UTC"
     @Option(name: .customLong("set"), help: ArgumentHelp(
         "Set a knob of the spiking detector (repeatable, as for replay). The search still chooses deadZone unless it is set here.",
         valueName: "KEY=VALUE"))
@@ -108,12 +110,13 @@ struct EvaluateCommand: ParsableCommand {
         let tuning = try tune.isEmpty ? generated(seed: 1000, cells: 8, days: 3) : loadLabelled(tune)
         let learning = learningHours * 3600
         let classifier = try model.map { try FaultClassifier(json: Data(try readInput($0))) }
-        let base: DetectorSettings
+        var base: DetectorSettings
         do {
             base = try SettingsOverride.apply(assignments, to: DetectorSettings())
         } catch let failure as SettingsOverride.Failure {
             throw ValidationError("spiking detector: \(failure.description)")
         }
+        base.localTime = try localTime(timezone)
         let deadZoneSet = assignments.contains {
             $0.split(separator: "=").first.map { $0.lowercased().replacingOccurrences(of: "_", with: "") == "deadzone" } ?? false
         }

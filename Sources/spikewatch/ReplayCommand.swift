@@ -55,6 +55,8 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "The detector: spiking, rolling_zscore, ewma or static_threshold.")
     var detector: DetectorChoice = .spiking
 
+    @Option(help: timezoneHelp)
+    var timezone = "UTC"
     @Option(name: .customLong("set"), help: ArgumentHelp(
         "Set a knob of the chosen detector's settings (repeatable), e.g. deadZone=4 or threshold=3.5.",
         valueName: "KEY=VALUE"))
@@ -88,7 +90,7 @@ struct ReplayCommand: ParsableCommand {
             return
         }
         let classifier = try model.map { try FaultClassifier(json: Data(try readInput($0))) }
-        switch try detector.make(assignments: assignments, classifier: classifier) {
+        switch try detector.make(assignments: assignments, classifier: classifier, localTime: localTime(timezone)) {
         case .spiking(let spiking): try detect(detector: spiking)
         case .baseline(let baseline): try detect(detector: baseline)
         }

@@ -197,6 +197,8 @@ struct TraceReplay: ParsableCommand {
     @Option(help: "End of the window (default: the last sample).")
     var to: String?
 
+    @Option(help: timezoneHelp)
+    var timezone = "UTC"
     @Option(help: "Fault-class model naming the alerts' kinds (default: the one built into the binary).")
     var model: String?
 
@@ -217,7 +219,9 @@ struct TraceReplay: ParsableCommand {
         guard let first = samples.first else { throw CommandFailure("no samples in \(files.joined(separator: " "))") }
         let target = cell ?? first.cell
         let exactTarget = ExactKey(target)  // the cell byte for byte, as the detector keys it
-        var detector = SpikingDetector(classifier: classifier)
+        var zoned = DetectorSettings()
+        zoned.localTime = try localTime(timezone)
+        var detector = SpikingDetector(settings: zoned, classifier: classifier)
         detector.probeCell = target
         var pipeline = Pipeline(detector: detector)
         let result = replay(records, names: names, pipeline: &pipeline, keepScores: false)

@@ -1223,6 +1223,44 @@ struct DetectionTests {
     }
 }
 
+@Suite("The hour of the day in the configured time zone")
+struct LocalTimeTests {
+    @Test("offsets from each transition on; the first holds before it; a malformed rule is UTC")
+    func offsets() {
+        #expect(LocalTime.utc.local(1_000) == 1_000)
+        let rule = LocalTime(name: "x", starts: [0, 1_000, 5_000], offsets: [3600, 7200, 3600])
+        #expect(rule.local(-5) == 3595)
+        #expect(rule.local(999) == 4599)
+        #expect(rule.local(1_000) == 8_200)
+        #expect(rule.local(6_000) == 9_600)
+        #expect(rule.local(.infinity) == .infinity)
+        #expect(LocalTime(name: "bad", starts: [1_000, 0], offsets: [0, 3600]) .offsets == [0])
+        #expect(LocalTime(name: "bad", starts: [0], offsets: [90_000]).offsets == [0])
+    }
+
+    @Test("the day profile learns local hours: a cell busy 09:00-17:00 in India is busy in slots 9-16, not in UTC's 3-11")
+    func profileInLocalHours() {
+        func profile(_ localTime: LocalTime) -> [Double] {
+            var settings = DetectorSettings()
+            settings.localTime = localTime
+            var harness = Harness(settings: settings)
+            var noise = Noise(5)
+            for step in 0..<(4 * 96) {
+                let t = start + Double(step) * 900
+                let localHour = ((t + 19_800).truncatingRemainder(dividingBy: 86_400)) / 3600  // India: UTC+5:30
+                let busy = localHour >= 9 && localHour < 17
+                _ = harness.feed(time: t, ["users": (busy ? 100 : 10) + noise.next(1)])
+            }
+            return harness.pipeline.detector.cells["cell-1"]!.features.first { $0.name == "users" }!.profile.levels
+        }
+        let india = profile(LocalTime(name: "Asia/Kolkata", starts: [0], offsets: [19_800]))
+        #expect(india[12] > 3 * india[20], "local noon busy, local 20:00 quiet: \(india)")
+        #expect(india[6] < india[12] / 3, "local 06:00 quiet: \(india)")
+        let utc = profile(.utc)
+        #expect(utc[6] > 3 * utc[14], "in UTC the busy hours are 03:30-11:30: \(utc)")
+    }
+}
+
 @Suite("Severity as a consumer recomputes it")
 struct SeverityFromPublishedScoreTests {
     @Test("severity is judged on the score as published (four decimals): a consumer applying the bands to `score` agrees")

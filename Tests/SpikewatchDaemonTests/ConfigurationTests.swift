@@ -56,7 +56,7 @@ struct ConfigurationTests {
     @Test("errors name the file, line, key and value", arguments: [
         ("cells:\n  max_cells: -3\n", "test.yaml:2: cells.max_cells: must be a whole number >= 1, got \"-3\""),
         ("alerts:\n  endpoint: \"nonsense\"\n", "alerts.endpoint: invalid ZeroMQ endpoint \"nonsense\""),
-        ("timezone: UTC\n", "test.yaml:1: unknown key \"timezone\""),
+        ("timezone: Mars/Olympus\n", "test.yaml:1: timezone: must be an IANA time zone name"),
         ("metrics:\n  listen: \"no-port\"\n", "metrics.listen: must be HOST:PORT"),
         ("log_level: loud\n", "log_level: must be one of"),
         ("colour: blue\n", "unknown key \"colour\""),
@@ -184,6 +184,35 @@ struct FailSafeConfigurationTests {
         }
         try configuration.apply(environment: ["PATH": "/bin", "SPIKEWATCH_TEST_STALL_AFTER": "5", "SPIKEWATCH_CELLS_MAX_TIME_JUMP_S": "60"])
         #expect(configuration.maximumTimeJump == 60)
+    }
+
+    @Test("timezone: an IANA name, its offsets and daylight-saving changes read from the zone database; UTC by default; anything else refused")
+    func timezone() throws {
+        func load(_ yaml: String) throws -> DaemonConfiguration {
+            var configuration = DaemonConfiguration()
+            try configuration.apply(yaml: yaml, source: "test.yaml")
+            return configuration
+        }
+        #expect(DaemonConfiguration().detector.localTime == .utc)
+        let paris = try load("timezone: Europe/Paris\n").detector.localTime
+        #expect(paris.name == "Europe/Paris")
+        // 2024-03-31 01:00 UTC: clocks go from +1 h to +2 h; 2024-10-27 01:00 UTC: back.
+        #expect(paris.local(1_711_846_799) == 1_711_846_799 + 3600)
+        #expect(paris.local(1_711_846_800) == 1_711_846_800 + 7200)
+        #expect(paris.local(1_729_990_800) == 1_729_990_800 + 3600)
+        let kolkata = try load("timezone: Asia/Kolkata\n").detector.localTime
+        #expect(kolkata.offsets == [19_800] && kolkata.local(1_000) == 20_800)
+        var environment = DaemonConfiguration()
+        try environment.apply(environment: ["SPIKEWATCH_TIMEZONE": "America/New_York"])
+        #expect(environment.detector.localTime.local(1_700_000_000) == 1_700_000_000 - 18_000)
+        for name in ["Mars/Olympus", "", "+02:00"] {
+            do {
+                _ = try load("timezone: \"\(name)\"\n")
+                Issue.record("accepted timezone \(name)")
+            } catch {
+                #expect("\(error)".contains("timezone") && "\(error)".contains("IANA time zone name"), "\(error)")
+            }
+        }
     }
 
     @Test("an unknown key or section in the file names the nearest known one")
