@@ -55,7 +55,7 @@ final class DaemonMetrics: Sendable {
         synapticEvents = registry.makeCounter(descriptor: d("synaptic_events", "total", "Spike deliveries in the network."))
         gaps = registry.makeCounter(descriptor: d("telemetry_gaps", "total", "Telemetry messages missing by seq gaps."))
         publisherRestarts = registry.makeCounter(descriptor: d("publisher_restarts", "total", "Publisher restarts seen (seq dropped)."))
-        processing = registry.makeDurationHistogram(descriptor: d("processing", "seconds", "Time from receipt to a processed sample, per message."), buckets: [.microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100),
+        processing = registry.makeDurationHistogram(descriptor: d("processing", "seconds", "Time from receipt until a message is processed or rejected, per message."), buckets: [.microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100),
                       .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25)])
         rejectedByReason = Dictionary(uniqueKeysWithValues: RejectionReason.allCases.map { ($0, AtomicCount()) })
         cellsEvicted = Dictionary(uniqueKeysWithValues: SequenceTracker.EvictionReason.allCases.map {

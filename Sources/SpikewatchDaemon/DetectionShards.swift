@@ -166,6 +166,7 @@ struct Shard {
                     lastCapSweep = ContinuousClock.now
                     sweep()
                 }
+                metrics.processing.record(ContinuousClock.now - receivedAt)
             case .success(let output):
                 processed += 1
                 acceptedCellFigures(sample.cell, now: now).accepted(score: output.score, at: now)

@@ -158,6 +158,7 @@ final class Ingest: Sendable {
                     limiter.log(
                         rejection, cell: rejection.reason > .oversized ? payloadCell(frames[1], decoder.lastCellRange) : nil,
                         topic: frames.isEmpty ? nil : frames[0].string, logger: shared.logger)
+                    metrics.processing.record(ContinuousClock.now - receivedAt)
                 case .success(let sample):
                     let index = shards.shard(of: sample.cell)
                     var names: MetricNames?

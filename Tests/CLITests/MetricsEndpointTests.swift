@@ -247,6 +247,9 @@ struct MetricsEndpointTests {
         #expect(waitForMetric(port: run.port, "spikewatch_samples_processed_total", atLeast: 8, timeout: 10) == 8)
         #expect(waitForMetric(port: run.port, #"spikewatch_messages_rejected_total{reason="duplicate"}"#, atLeast: 2, timeout: 10) == 2)
         let text = try #require(httpGet(port: run.port, path: "/metrics"))
+        // The processing histogram counts every message, processed or rejected.
+        #expect(metricValue(text, "spikewatch_processing_seconds_count") == 10)
+        #expect(metricValue(text, "spikewatch_messages_received_total") == 10)
         #expect(metricValue(text, #"spikewatch_cell_samples_total{cell="a"}"#) == 5)
         #expect(metricValue(text, #"spikewatch_cell_samples_total{cell="b\"q"}"#) == 3)
         #expect(metricValue(text, #"spikewatch_cell_rejections_total{cell="a"}"#) == 2)
