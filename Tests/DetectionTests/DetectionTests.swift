@@ -723,7 +723,9 @@ struct DetectionTests {
         // each changed on its own (a number by one, a flag flipped) changes the settings.
         let defaults = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(DetectorSettings())) as? [String: Any])
         for (key, value) in defaults {
-            let candidates: [Any] = [((value as? NSNumber)?.doubleValue ?? 0) + 1, true, false]
+            // (The time zone, an object: another offset.)
+            let candidates: [Any] = [((value as? NSNumber)?.doubleValue ?? 0) + 1, true, false,
+                                     ["name": "x", "starts": [0.0], "offsets": [3600.0]]]
             let read = candidates.contains { candidate in
                 var changed = defaults
                 changed[key] = candidate
