@@ -109,6 +109,14 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
     /// How far (in envelope units) the level may leave the range it kept over the last
     /// day before it sends spikes: catches drifts the forecasters follow.
     public var envelopeDeadZone = 3.0
+    /// The day's range also holds what the level reached at this hour (and the hours
+    /// either side) on the days before the last: an earlier day's extreme beyond the
+    /// newer day's keeps this share of its excess each day (0 = off: the range is the
+    /// last day's alone). A workday after a weekend or holiday is judged against the
+    /// workdays before it, not only the quiet day just past (generators C and D: C 0.840
+    /// / 0.842 -> 0.845 / 0.855, D 0.620 -> 0.626; A/B 0.002 lower: an overheating or two
+    /// stayed inside an earlier day's range). Any share from 0.25 to 0.5 scored the same.
+    public var envelopeEarlierKeep = 0.5
     /// How far (in typical day-to-day deviations) the level may leave what it is at this
     /// hour of the day before it sends spikes; 0 = no day profile. 12: on generated seeds
     /// 31-33 it changes nothing there (at 8 it added false alarms, F1 0.896 -> 0.886)
@@ -456,6 +464,7 @@ public struct DetectorSettings: Sendable, Equatable, Codable {
         try read(.slowSpreadClipMinimum, &slowSpreadClipMinimum)
         try read(.slowSpreadClipHours, &slowSpreadClipHours)
         try read(.envelopeDeadZone, &envelopeDeadZone)
+        try read(.envelopeEarlierKeep, &envelopeEarlierKeep)
         try read(.profileDeadZone, &profileDeadZone)
         try read(.hourNoiseWeight, &hourNoiseWeight)
         try read(.returnBand, &returnBand)

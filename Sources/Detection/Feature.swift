@@ -296,6 +296,13 @@ struct Feature: Codable, Sendable {
     /// Max and min over the slots other than the current one (recomputed once an hour).
     var otherHoursHigh = -Double.infinity
     var otherHoursLow = Double.infinity
+    /// The highest and lowest the level held at each hour slot on the days before the
+    /// last (24 each, NaN where none yet; empty until a day of hours has rolled over, or
+    /// with ``DetectorSettings/envelopeEarlierKeep`` 0). An hour's extreme of the day
+    /// before joins when its slot is overwritten; an older, wider one fades towards it by
+    /// `1 - envelopeEarlierKeep` a day.
+    var earlierHourHigh: [Double] = []
+    var earlierHourLow: [Double] = []
     /// The lowest the level held in this hour a day before (transformed units; nil until
     /// a day of hours was kept): how low the hour usually gets, however low the feature
     /// is now. The lowest, not the middle: the hour a layer switched off in held its day
@@ -382,7 +389,7 @@ struct Feature: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name, source, onNeuron, offNeuron, warmupValues, scale, samples, level, trend, meanAbsoluteError
         case slowLevel, slowMeanAbsoluteDeviation, resolution, lastValue, lastForecast, lastSigma, alertOn, alertOff
-        case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, acceptedShiftAge, streakStartResidual, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow, lastDayThisHour
+        case numeratorSum, denominatorSum, surprisingStreak, acceptedShift, acceptedShiftAge, streakStartResidual, minimumSeen, envelopeLow, envelopeHigh, envelopeUnit, hourHigh, hourLow, hourSlot, hourSamples, otherHoursHigh, otherHoursLow, lastDayThisHour, earlierHourHigh, earlierHourLow
         case contexts, habituation, coMoment, ownMoment, profile, hourNoise, attemptsPerInterval, ratioBaseline
         case driftUp, driftDown, silenceExpected, silenceMissed, silenceLength, relation, warmedUp
         case episodeHabituationOn, episodeHabituationOff, episodeHabituationTime
@@ -442,6 +449,13 @@ struct Feature: Codable, Sendable {
         otherHoursHigh = try c.decode(Double.self, forKey: .otherHoursHigh)
         otherHoursLow = try c.decode(Double.self, forKey: .otherHoursLow)
         lastDayThisHour = try c.decodeIfPresent(Double.self, forKey: .lastDayThisHour)
+        earlierHourHigh = try c.decodeIfPresent([Double].self, forKey: .earlierHourHigh) ?? []
+        earlierHourLow = try c.decodeIfPresent([Double].self, forKey: .earlierHourLow) ?? []
+        guard earlierHourHigh.count == earlierHourLow.count, earlierHourHigh.isEmpty || earlierHourHigh.count == 24,
+              !(earlierHourHigh + earlierHourLow).contains(where: \.isInfinite)
+        else {
+            throw DecodingError.dataCorruptedError(forKey: .earlierHourHigh, in: c, debugDescription: "the earlier days' hourly extremes are not 24 slots of numbers")
+        }
         contexts = try c.decode(ContextNovelty.self, forKey: .contexts)
         habituation = try c.decode(Double.self, forKey: .habituation)
         coMoment = try c.decode(Double.self, forKey: .coMoment)
@@ -544,6 +558,10 @@ struct Feature: Codable, Sendable {
         try c.encode(otherHoursHigh, forKey: .otherHoursHigh)
         try c.encode(otherHoursLow, forKey: .otherHoursLow)
         try c.encodeIfPresent(lastDayThisHour, forKey: .lastDayThisHour)
+        if !earlierHourHigh.isEmpty {
+            try c.encode(earlierHourHigh, forKey: .earlierHourHigh)
+            try c.encode(earlierHourLow, forKey: .earlierHourLow)
+        }
         try c.encode(contexts, forKey: .contexts)
         try c.encode(habituation, forKey: .habituation)
         try c.encode(coMoment, forKey: .coMoment)
@@ -644,6 +662,27 @@ struct Feature: Codable, Sendable {
     /// (``DetectorSettings/silenceKnowsTheHour``, ``DetectorSettings/silenceKnowsTheDay``).
     func silenceIsUsual(at hour: Int64?, settings: DetectorSettings) -> Bool {
         (settings.silenceKnowsTheHour && wasSilentADayBefore(hour: hour)) || (settings.silenceKnowsTheDay && mostlyAtNothing)
+    }
+
+    /// Hours either side of the current one whose earlier days' extremes widen the
+    /// day's range (a workday's ramp comes at about the same hour each day).
+    static let earlierHoursAround = 1
+
+    /// An hour slot's extremes of the day before (`day`) join its earlier days': a wider
+    /// one is taken at once, a narrower one draws the earlier towards it by `1 - keep`.
+    static func remember(day: (high: Double, low: Double), in highs: inout [Double], _ lows: inout [Double], slot: Int, keep: Double) {
+        if highs.count != 24 || lows.count != 24 {
+            highs = Array(repeating: .nan, count: 24)
+            lows = Array(repeating: .nan, count: 24)
+        }
+        if day.high.isFinite {
+            let earlier = highs[slot]
+            highs[slot] = earlier.isNaN || day.high >= earlier ? day.high : earlier + (1 - keep) * (day.high - earlier)
+        }
+        if day.low.isFinite {
+            let earlier = lows[slot]
+            lows[slot] = earlier.isNaN || day.low <= earlier ? day.low : earlier + (1 - keep) * (day.low - earlier)
+        }
     }
 
     /// Hourly slots the day's envelope needs before it may speak.
@@ -1056,6 +1095,10 @@ struct Feature: Codable, Sendable {
             } else {
                 let lowest = hourLow[hourSlot % 24]
                 lastDayThisHour = lowest.isFinite ? lowest : nil
+                if settings.envelopeEarlierKeep > 0 {
+                    Self.remember(day: (hourHigh[hourSlot % 24], lowest), in: &earlierHourHigh, &earlierHourLow, slot: hourSlot % 24,
+                                  keep: min(settings.envelopeEarlierKeep, 1))
+                }
                 hourHigh[hourSlot % 24] = start
                 hourLow[hourSlot % 24] = start
             }
@@ -1067,6 +1110,16 @@ struct Feature: Codable, Sendable {
             for slot in hourHigh.indices where slot != current {
                 otherHoursHigh = max(otherHoursHigh, hourHigh[slot])
                 otherHoursLow = min(otherHoursLow, hourLow[slot])
+            }
+            // The days before the last at this hour and the hours either side: a workday
+            // after a weekend or holiday is judged against the workdays before them, not
+            // only against the quiet day just past.
+            if settings.envelopeEarlierKeep > 0 && earlierHourHigh.count == 24 {
+                for offset in -Self.earlierHoursAround...Self.earlierHoursAround {
+                    let slot = ((current + offset) % 24 + 24) % 24
+                    if !earlierHourHigh[slot].isNaN { otherHoursHigh = max(otherHoursHigh, earlierHourHigh[slot]) }
+                    if !earlierHourLow[slot].isNaN { otherHoursLow = min(otherHoursLow, earlierHourLow[slot]) }
+                }
             }
         }
 

@@ -35,6 +35,52 @@ struct OrdinaryChangeTests {
         #expect(harness.raised.isEmpty, "raised: \(harness.raised.map { ($0.timestamp - start) / 3600 })")
     }
 
+    /// Four days at 5-minute reporting of a business cell: users, PRB and an enclosure
+    /// temperature that follows the load with an hour's lag (a smooth metric): workday,
+    /// workday, a public holiday (a third of the load), workday. Returns the hours of the
+    /// raises on the last day.
+    static func workdayAfterHoliday(settings: DetectorSettings) -> (raises: [Double], detector: SpikingDetector) {
+        var harness = Harness(settings: settings)
+        var noise = Noise(23)
+        func shape(_ hour: Double) -> Double {
+            let ramp = min(max((hour - 7) / 2, 0), 1), fall = min(max((20 - hour) / 3, 0), 1)
+            return 0.05 + 0.95 * min(ramp, fall)
+        }
+        var temperature = 26.0
+        for step in 0..<(4 * 288) {
+            let day = step / 288
+            let hour = Double(step % 288) / 12
+            let load = shape(hour) * (day == 2 ? 0.35 : 1) * (1 + noise.next(0.03))
+            temperature += (25 + 12 * load - temperature) / 12
+            _ = harness.feed(time: start + Double(step) * 300, [
+                "RRC.ConnMean": (200 * load).rounded(),
+                "RRU.PrbTotDl": ((80 * load + noise.next(0.5)) * 100).rounded() / 100,
+                "PEE.AvgTemperature": ((temperature + noise.next(0.05)) * 10).rounded() / 10,
+            ])
+        }
+        return (harness.raised.filter { $0.timestamp >= start + 3 * 86_400 }.map { ($0.timestamp - start - 3 * 86_400) / 3600 },
+                harness.pipeline.detector)
+    }
+
+    @Test("the first workday after a public holiday raises nothing: its enclosure warms past the holiday's range but not past the workdays' before it (envelopeEarlierKeep 0: the drift neuron raises it)")
+    func workdayAfterHoliday() {
+        let (raises, detector) = Self.workdayAfterHoliday(settings: DetectorSettings())
+        #expect(raises.isEmpty, "raised at \(raises) h")
+        var lastDayOnly = DetectorSettings()
+        lastDayOnly.envelopeEarlierKeep = 0
+        #expect(!Self.workdayAfterHoliday(settings: lastDayOnly).raises.isEmpty)
+        // The earlier days' hours are learned state: a checkpoint keeps them.
+        let feature = detector.cells["cell-1"]!.features.first { $0.name == "PEE.AvgTemperature" }!
+        #expect(feature.earlierHourHigh.count == 24 && feature.earlierHourHigh.contains { !$0.isNaN })
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let restored = try! decoder.decode(Feature.self, from: encoder.encode(feature))
+        let same = { (a: [Double], b: [Double]) in a.count == b.count && zip(a, b).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } }
+        #expect(same(restored.earlierHourHigh, feature.earlierHourHigh) && same(restored.earlierHourLow, feature.earlierHourLow))
+    }
+
     /// An antenna's VSWR at 5-minute reporting (1.27, noise `noiseSD`, read to 0.001) and
     /// `others` steady metrics of their own noise; from 06:00 on day 2, for 3 hours, the
     /// VSWR stands `shift` higher (rain on the antenna: 0.02 is 5 of its sigmas, inside
