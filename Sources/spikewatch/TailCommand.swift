@@ -156,8 +156,10 @@ struct RepeatedClears {
     }
 }
 
-/// `2026-11-06T09:41:00Z` for epoch seconds.
+/// `2026-11-06T09:41:00Z` for epoch seconds; a time no calendar shows (beyond the year
+/// 5138, before 1970 by as much, or not a number: a broken publisher's) as the number.
 func isoTime(_ seconds: Double) -> String {
+    guard seconds.isFinite, abs(seconds) < 1e11 else { return "ts \(seconds)" }
     var time = time_t(seconds.rounded(.down))
     var parts = tm()
     gmtime_r(&time, &parts)

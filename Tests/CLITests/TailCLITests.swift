@@ -85,6 +85,16 @@ struct TailCLITests {
         #expect(result.stdout.contains("cell-\\u{1b}[2J\\u{1b}[31mEVIL\\u{d}\\u{a}FAKE raised \\u{0}\\u{85}"), "\(result.stdout)")
     }
 
+    @Test("an alert whose times no calendar shows (ts 1e300) is printed, not a crash")
+    func impossibleTimes() throws {
+        let alert = Alert(
+            cell: "c", state: .raised, severity: .warning, kind: "anomaly", score: 0.7,
+            timestamp: 1e300, startedAt: -1e300, sequence: 0, evidence: [Alert.Evidence(metric: "m", value: 1, low: 0, high: 2)])
+        let result = try tail([alert])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("1e+300"), "\(result.stdout)")
+    }
+
     @Test("--json prints every payload as received, one per line")
     func jsonKeepsEveryMessage() throws {
         let alerts = Self.lifecycle()
