@@ -19,6 +19,8 @@ public struct Checkpoint: Sendable {
     public var detector: SpikingDetector
     /// The next alert `seq`: the publisher's counter, so that it continues after a restart.
     public var alertSequence: Int64
+    /// The alert seq a checkpoint may hold: below 2^62.
+    public static let mostAlertSequence: Int64 = 1 << 62
 
     public init(tracker: SequenceTracker, detector: SpikingDetector, alertSequence: Int64 = 0) {
         self.tracker = tracker
@@ -108,7 +110,13 @@ public struct Checkpoint: Sendable {
         }
         guard header.format == "spikewatch-checkpoint" else { throw otherFormat(header.format) }
         var checkpoint = try decodeVersion(header.version, data, decoder)
-        checkpoint.alertSequence = max(0, header.alertSequence ?? header.detector?.nextSequence ?? 0)
+        let sequence = header.alertSequence ?? header.detector?.nextSequence ?? 0
+        // A seq that cannot go on increasing (at a million transitions a second, 2^62 is
+        // 146,000 years away) or below zero was not written by a daemon: corrupted.
+        guard sequence >= 0 && sequence < Self.mostAlertSequence else {
+            throw CheckpointError("corrupted checkpoint: alertSequence \(sequence) is not a whole number from 0 to 2^62 - 1")
+        }
+        checkpoint.alertSequence = sequence
         for (id, model) in checkpoint.detector.cells {
             guard ExactKey(model.cell) == id else { throw CheckpointError("corrupted checkpoint: cell \"\(id)\" holds the model of \"\(model.cell)\"") }
             if let problem = model.inconsistency { throw CheckpointError("corrupted checkpoint: cell \"\(id)\": \(problem)") }

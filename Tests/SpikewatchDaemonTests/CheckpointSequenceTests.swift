@@ -12,6 +12,16 @@ struct CheckpointSequenceTests {
         #expect(text.contains("\"alertSequence\":42"))
         #expect(text.contains("\"version\":3"))
         #expect(try Checkpoint.decode(Data(text.utf8)).alertSequence == 42)
+        // A seq that could not go on increasing, or below zero, was not written by a daemon.
+        for corrupted in ["9223372036854775807", "4611686018427387904", "-1"] {
+            do {
+                _ = try Checkpoint.decode(Data(text.replacingOccurrences(of: "\"alertSequence\":42", with: "\"alertSequence\":\(corrupted)").utf8))
+                Issue.record("accepted alertSequence \(corrupted)")
+            } catch {
+                #expect(error.description.contains("corrupted checkpoint") && error.description.contains("alertSequence"), "\(error)")
+            }
+        }
+        #expect(try Checkpoint.decode(Data(text.replacingOccurrences(of: "\"alertSequence\":42", with: "\"alertSequence\":4611686018427387903").utf8)).alertSequence == (1 << 62) - 1)
         // What a build before the publisher owned `seq` wrote.
         let versionTwo = text.replacingOccurrences(of: "\"alertSequence\":42,", with: "")
             .replacingOccurrences(of: "\"version\":3", with: "\"version\":2")
