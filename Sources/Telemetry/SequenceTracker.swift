@@ -291,9 +291,14 @@ public struct SequenceTracker: Sendable, Codable {
             }
             clockReset = true
         }
-        let restarted = sequence < record.lastSequence
         // Both are in [0, 2^63), so the difference cannot overflow.
-        let gap = restarted || clockReset ? 0 : sequence - record.lastSequence - 1
+        let jump = sequence - record.lastSequence - 1
+        // A jump far beyond the messages the time since the cell's last could have held
+        // is the publisher renumbering its stream, not loss (one message with `seq` 2^63-1
+        // would otherwise pin the loss count for every cell): counted as a restart.
+        let renumbered = jump > Self.mostPlausibleGap(interval: interval, spacing: record.spacing)
+        let restarted = sequence < record.lastSequence || renumbered
+        let gap = restarted || clockReset ? 0 : jump
         advanceClock(timestamp)
         var updated = CellRecord(lastSequence: sequence, lastTimestamp: timestamp, lastSeen: clock)
         if !clockReset { updated.learnSpacing(from: record, interval: interval, longest: maximumTimeJump, repeatShare: repeatShare) }
@@ -328,6 +333,14 @@ public struct SequenceTracker: Sendable, Codable {
             let median = recent.sorted()[(recent.count - 1) / 2]
             if median > streamTime { streamTime = median }
         }
+    }
+
+    /// The most messages a `seq` jump may count as lost: twice what the time since the
+    /// cell's last sample could have held at its reporting period, and 10,000 more (a
+    /// million while the period is not yet known).
+    static func mostPlausibleGap(interval: Double, spacing: Double) -> Int64 {
+        guard spacing > 0, interval.isFinite, interval >= 0 else { return 1_000_000 }
+        return Int64(min(2 * interval / spacing, 1e15)) + 10_000  // checked: at most 1e15
     }
 
     /// Forgets every cell silent for longer than ``idleEviction`` on ``clock``.

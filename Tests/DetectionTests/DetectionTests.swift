@@ -1335,14 +1335,22 @@ struct ExtremeInputTests {
             let output = detector.process(sample, names: harness.names)
             #expect(output.score.isFinite)
         }
-        // Through the pipeline, seq 2^63-1 and a huge gap count saturate rather than trap.
+        // Through the pipeline, seq 2^63-1 is a renumbering (counted with the restarts), not
+        // 2^63 lost messages: the loss count still counts other cells' real losses.
+        let (gapsBefore, restartsBefore) = (harness.pipeline.gaps, harness.pipeline.restarts)
         _ = harness.pipeline.process(
             TelemetrySample(cell: "victim", timestamp: time, sequence: .max, metrics: direct.metrics), names: harness.names)
         _ = harness.pipeline.process(
             TelemetrySample(cell: "other", timestamp: time, sequence: 0, metrics: direct.metrics), names: harness.names)
         _ = harness.pipeline.process(
             TelemetrySample(cell: "other", timestamp: time + 60, sequence: .max, metrics: direct.metrics), names: harness.names)
-        #expect(harness.pipeline.gaps == .max)
+        #expect(harness.pipeline.gaps == gapsBefore)
+        #expect(harness.pipeline.restarts == restartsBefore + 2)
+        _ = harness.pipeline.process(
+            TelemetrySample(cell: "third", timestamp: time, sequence: 10, metrics: direct.metrics), names: harness.names)
+        _ = harness.pipeline.process(
+            TelemetrySample(cell: "third", timestamp: time + 300, sequence: 15, metrics: direct.metrics), names: harness.names)
+        #expect(harness.pipeline.gaps == gapsBefore + 4)
     }
 }
 

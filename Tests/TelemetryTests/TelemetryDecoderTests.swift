@@ -267,12 +267,18 @@ struct SequenceTrackerTests {
         #expect(relearning.cells["b"]?.spacing == 60)
     }
 
-    @Test("seq at the top of its range: gaps and restarts without overflow")
+    @Test("seq at the top of its range: a jump no loss explains is a renumbering (a restart), not 2^63 lost messages; real gaps count")
     func extremeSequence() throws {
         var tracker = SequenceTracker()
         _ = try tracker.admit(cell: "a", sequence: 0, timestamp: 10)
-        #expect(try tracker.admit(cell: "a", sequence: .max, timestamp: 11).admission.gap == .max - 1)
+        let top = try tracker.admit(cell: "a", sequence: .max, timestamp: 11).admission
+        #expect(top.gap == 0 && top.publisherRestarted)
         #expect(try tracker.admit(cell: "a", sequence: 1, timestamp: 12).admission.publisherRestarted)
+        // Once the period is known (60 s), a gap the time could hold counts, one far beyond it does not.
+        for step in 2...5 { _ = try tracker.admit(cell: "a", sequence: Int64(step), timestamp: 12 + Double(step - 1) * 60) }
+        #expect(try tracker.admit(cell: "a", sequence: 15, timestamp: 252 + 600).admission.gap == 9)
+        let far = try tracker.admit(cell: "a", sequence: 15 + 50_000, timestamp: 852 + 60).admission
+        #expect(far.gap == 0 && far.publisherRestarted)
     }
 
     @Test("a ts in milliseconds or microseconds is implausible_time; the cell goes on, no other cell notices")
