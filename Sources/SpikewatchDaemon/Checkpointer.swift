@@ -72,13 +72,29 @@ final class Checkpointer: Sendable {
     /// Asks for a checkpoint (the periodic timer).
     func request() { requests.append(.periodic) }
 
-    /// The stop's checkpoint, after every queued sample; returns once it is written.
-    func final() async {
+    /// The stop's checkpoint, after every queued sample; returns once it is written (or
+    /// found unneeded), true, or after `limit` seconds, false (logged). A large state
+    /// takes a while (about 2 s per 1,000 cells of 20 metrics): meanwhile systemd's stop
+    /// timeout is extended every few seconds (`EXTEND_TIMEOUT_USEC`), so the write is not
+    /// killed half-way.
+    func final(limit: Double = Checkpointer.finalLimit) async -> Bool {
         let done = Signal()
-        guard requests.append(.final(done: done)) else { return }
-        _ = await done.wait(timeout: 2 * Self.answerTimeout + 5)
-        requests.close()
+        guard requests.append(.final(done: done)) else { return true }
+        defer { requests.close() }
+        let started = ContinuousClock.now
+        while ContinuousClock.now - started < .seconds(limit) {
+            if await done.wait(timeout: Self.extensionStep) { return true }
+            shared.notifier.notify(.extendTimeout(.seconds(3 * Self.extensionStep)))
+        }
+        shared.logger.error("the checkpoint at the stop did not finish within \(Int(limit)) s: what was learned since the last one is lost")
+        lastWriteFailed.store(true, ordering: .relaxed)
+        return false
     }
+
+    /// The longest the stop waits for its checkpoint (seconds).
+    static let finalLimit = 600.0
+    /// How often the stop's timeout is extended while its checkpoint is written (seconds).
+    static let extensionStep = 5.0
 
     private func checkpoint() {
         let logger = shared.logger
@@ -95,12 +111,14 @@ final class Checkpointer: Sendable {
         guard shards.broadcast(.snapshot(collector)) else { return }
         guard let parts = collector.take(timeout: Self.answerTimeout) else {
             logger.error("checkpoint skipped: a detection thread did not answer within \(Int(Self.answerTimeout)) s")
+            lastWriteFailed.store(true, ordering: .relaxed)
             return
         }
         // Every transition a shard produced before its snapshot is queued at the publisher
         // by now; its answer comes after them, so the `seq` saved is past every one.
         guard let sequence = publisher.nextSequence(timeout: Self.answerTimeout) else {
             logger.error("checkpoint skipped: the publisher did not answer within \(Int(Self.answerTimeout)) s")
+            lastWriteFailed.store(true, ordering: .relaxed)
             return
         }
         write(consume parts, alertSequence: sequence, to: directory, processed: processed)

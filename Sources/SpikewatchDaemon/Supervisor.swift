@@ -119,7 +119,7 @@ struct Supervisor: Service {
             // each shard clears its open alerts behind the samples it has queued.
             daemon.shards.broadcast(.clearAlerts(reason: "the daemon stops and learning is not kept without a state directory"))
         }
-        await daemon.checkpointer.final()
+        _ = await daemon.checkpointer.final()
         daemon.shards.close()
         let deadline = Date().addingTimeInterval(Self.drainTimeout)
         for health in daemon.shards.health {
@@ -133,5 +133,8 @@ struct Supervisor: Service {
         if let endpoint = daemon.metricsEndpoint.withLock({ $0 }) { await endpoint.stop() }
         daemon.curve.authenticator?.stop()
         shared.logger.notice("stopped; \(shared.metrics.statusLine())")
+        // STOPPING=1 and the extensions went out on the notifier's own thread: not lost
+        // with the process (unless systemd stopped reading its socket).
+        shared.notifier.flush(timeout: .seconds(1))
     }
 }

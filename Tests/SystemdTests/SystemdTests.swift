@@ -30,6 +30,31 @@ struct SystemdNotifierTests {
         #expect(listener.receive() == "MAINPID=1234")
         #expect(notifier.notify(.status("two\nlines")))
         #expect(listener.receive() == "STATUS=two lines")
+        #expect(notifier.notify(.extendTimeout(.milliseconds(15_500))))
+        #expect(listener.receive() == "EXTEND_TIMEOUT_USEC=15500000")
+    }
+
+    @Test("a socket nobody reads blocks no caller: status lines beyond the queue are dropped, READY and STOPPING still queue and arrive once it is read")
+    func unreadSocket() throws {
+        let listener = try NotifySocketListener()
+        setenv("NOTIFY_SOCKET", listener.path, 1)
+        defer { unsetenv("NOTIFY_SOCKET") }
+        let notifier = SystemdNotifier()
+        let began = ContinuousClock.now
+        var dropped = 0
+        for index in 0..<200 where !notifier.notify(.status("status \(index)")) { dropped += 1 }
+        #expect(notifier.notify(.stopping))
+        #expect(ContinuousClock.now - began < .seconds(2), "a caller blocked on the full socket")
+        #expect(dropped > 100)
+        #expect(!notifier.flush(timeout: .milliseconds(200)))
+        var received: [String] = []
+        while let line = listener.receive(timeoutMilliseconds: 2000) {
+            received.append(line)
+            if line == "STOPPING=1" { break }
+        }
+        #expect(received.last == "STOPPING=1")
+        #expect(received.first == "STATUS=status 0")
+        #expect(notifier.flush(timeout: .seconds(2)))
     }
 
     @Test("with NOTIFY_SOCKET unset nothing is sent")
