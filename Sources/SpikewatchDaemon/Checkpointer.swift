@@ -41,10 +41,14 @@ final class Checkpointer: Sendable {
     /// if the directory was deleted or replaced meanwhile).
     let lock = Mutex<StateLock?>(nil)
 
-    init(shared: DaemonShared, shards: DetectionShards, publisher: AlertPublisher) {
+    /// Test hook: seconds every checkpoint waits before it is saved (``DaemonHooks``).
+    let delay: Double?
+
+    init(shared: DaemonShared, shards: DetectionShards, publisher: AlertPublisher, delay: Double? = nil) {
         self.shared = shared
         self.shards = shards
         self.publisher = publisher
+        self.delay = delay
     }
 
     func start() {
@@ -153,6 +157,7 @@ final class Checkpointer: Sendable {
                 shared.logger.notice("the refused checkpoint is kept as \(store.refusedPath); a new one replaces it")
             }
         }
+        if let delay, delay > 0 { Thread.sleep(forTimeInterval: min(delay, 3600)) }
         do {
             try store.save(merged)
             checkpointedAt.store(processed, ordering: .relaxed)

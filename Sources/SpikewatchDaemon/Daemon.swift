@@ -13,9 +13,13 @@ public struct DaemonHooks: Sendable {
     /// Detection shard 0 stops making progress after this many samples (as a stuck loop
     /// would), so the watchdog stops pinging.
     public var stallDetectionAfter: Int?
+    /// Every checkpoint takes this many seconds more before it is saved (as a very large
+    /// state would), so the stop's extension of systemd's timeout can be seen.
+    public var checkpointDelay: Double?
 
-    public init(stallDetectionAfter: Int? = nil) {
+    public init(stallDetectionAfter: Int? = nil, checkpointDelay: Double? = nil) {
         self.stallDetectionAfter = stallDetectionAfter
+        self.checkpointDelay = checkpointDelay
     }
 }
 
@@ -64,7 +68,7 @@ public final class Daemon: Sendable {
         shards = try DetectionShards(
             count: configuration.workers, shared: shared, publisher: publisher, stallAfter: hooks.stallDetectionAfter)
         ingest = Ingest(shared: shared, shards: shards)
-        checkpointer = Checkpointer(shared: shared, shards: shards, publisher: publisher)
+        checkpointer = Checkpointer(shared: shared, shards: shards, publisher: publisher, delay: hooks.checkpointDelay)
         loopWatch = LoopWatch([ingest.health, publisher.health] + shards.health)
     }
 

@@ -346,7 +346,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// The longest duration any `*_s` key accepts: a year.
     static let longestSeconds: Double = 31_536_000
 
-    public static let otherEnvironmentNames: Set<String> = ["SPIKEWATCH_TEST_STALL_AFTER", "SPIKEWATCH_FUZZ"]
+    public static let otherEnvironmentNames: Set<String> = ["SPIKEWATCH_TEST_STALL_AFTER", "SPIKEWATCH_TEST_CHECKPOINT_DELAY", "SPIKEWATCH_FUZZ"]
 
     /// Applies every `SPIKEWATCH_*` variable that names a key.
     /// - Throws: for an invalid value, and for a `SPIKEWATCH_*` variable that names no

@@ -90,9 +90,10 @@ struct RunCommand: AsyncParsableCommand {
             // The end-to-end tests' stall hook comes from the environment here, at the edge;
             // the daemon itself only takes it injected.
             let stall = ProcessInfo.processInfo.environment["SPIKEWATCH_TEST_STALL_AFTER"].flatMap(Int.init)
+            let checkpointDelay = ProcessInfo.processInfo.environment["SPIKEWATCH_TEST_CHECKPOINT_DELAY"].flatMap(Double.init)
             daemon = try Daemon(
                 configuration: settings, configurationPath: config, logger: logger,
-                hooks: DaemonHooks(stallDetectionAfter: stall))
+                hooks: DaemonHooks(stallDetectionAfter: stall, checkpointDelay: checkpointDelay))
         } catch {
             throw CommandFailure("cannot start: \(error)")
         }

@@ -204,6 +204,28 @@ struct DaemonEndToEndTests {
         #expect(run.stop() == 0)
     }
 
+    @Test("a stop checkpoint that takes long (12 s, as a very large state) extends systemd's stop timeout every 5 s, is written, and the exit is 0")
+    func slowStopCheckpointExtendsTimeout() throws {
+        let directory = temporaryDirectory()
+        let state = directory.appendingPathComponent("state").path
+        // Periodic checkpoints off (an hour): only the stop's is delayed in this test.
+        let run = try RunningDaemon(
+            ["--state-dir", state], config: "state:\n  checkpoint_interval_s: 3600\n",
+            environment: ["SPIKEWATCH_TEST_CHECKPOINT_DELAY": "12"], directory: directory)
+        #expect(run.ready())
+        for seq in 0..<5 {
+            try run.peers.publish(Array(#"{"v":1,"cell":"c","ts":\#(1_793_923_200 + seq * 60),"seq":\#(seq),"metrics":{"m":1}}"#.utf8), cell: "c")
+        }
+        #expect(waitForMetric(port: run.port, "spikewatch_samples_processed_total", atLeast: 5) == 5)
+        run.daemon.signal(SIGTERM)
+        #expect(run.daemon.waitForExit(timeout: 40) == 0, "\(run.daemon.stderr)")
+        let extensions = run.daemon.notifications.filter { $0.hasPrefix("EXTEND_TIMEOUT_USEC=") }
+        #expect(extensions.count >= 2, "\(run.daemon.notifications)")
+        #expect(extensions.allSatisfy { $0 == "EXTEND_TIMEOUT_USEC=15000000" }, "\(extensions)")
+        #expect(run.daemon.notifications.contains("STOPPING=1"))
+        #expect(FileManager.default.fileExists(atPath: state + "/state.json"))
+    }
+
     @Test("a stalled processing loop stops the watchdog pings and turns /healthz to 503")
     func stalledLoopStopsWatchdog() throws {
         let run = try RunningDaemon(environment: ["WATCHDOG_USEC": "600000", "SPIKEWATCH_TEST_STALL_AFTER": "5"])
