@@ -97,15 +97,19 @@ public struct EvaluationReport: Sendable, Codable {
         /// kind; nil when no alert named it (a detector that names no kinds: baselines,
         /// or the spiking detector without a fault-class model).
         public var precision: Double? { alertsNamed == 0 ? nil : Double(alertsNamedInFault) / Double(alertsNamed) }
-        /// F1 of this kind's precision and recall; nil with the precision.
+        /// Share of this kind's faults detected by an alert that named this kind (the
+        /// recall that goes with ``precision``).
+        public var namedRecall: Double { faults == 0 ? 0 : Double(correctlyClassified) / Double(faults) }
+        /// F1 of this kind's precision and its named recall (both about alerts that named
+        /// the kind); nil with the precision.
         public var f1: Double? {
             guard let precision else { return nil }
-            return precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
+            return precision + namedRecall == 0 ? 0 : 2 * precision * namedRecall / (precision + namedRecall)
         }
 
         enum CodingKeys: String, CodingKey {
             case faults, detected, medianDelaySeconds, medianDelaySamples, correctlyClassified, namedAs, alertsNamed
-            case alertsNamedInFault, precision, recall, f1
+            case alertsNamedInFault, precision, recall, namedRecall, f1
         }
 
         public init() {}
@@ -133,6 +137,7 @@ public struct EvaluationReport: Sendable, Codable {
             try c.encode(alertsNamed, forKey: .alertsNamed)
             try c.encode(alertsNamedInFault, forKey: .alertsNamedInFault)
             try c.encode(recall, forKey: .recall)
+            try c.encode(namedRecall, forKey: .namedRecall)
             try c.encodeIfPresent(precision, forKey: .precision)
             try c.encodeIfPresent(f1, forKey: .f1)
         }
@@ -199,8 +204,9 @@ public struct EvaluationReport: Sendable, Codable {
 }
 
 /// The scoring rules (docs/evaluation.md):
-/// - Per fault kind: recall over its faults; precision over the counted alerts that
-///   named the kind (inside a fault of that kind, plus grace, or not); F1 of the two.
+/// - Per fault kind: recall over its faults (by any alert); precision over the counted
+///   alerts that named the kind (inside a fault of that kind, plus grace, or not); F1 of
+///   that precision and the recall by alerts that named the kind.
 /// - A fault is detected when an alert for its cell is raised between its first labelled
 ///   sample and `grace` seconds after its last; the delay is from its first sample.
 /// - A raised alert is a true positive when it falls in any fault window (plus grace) of

@@ -292,8 +292,8 @@ func rfc3339Time(_ seconds: Double, milliseconds: Bool) -> String {
 /// `2026-11-06T09:41:00.25Z`. The annotations map the alert's `started_at` and `ts`
 /// without loss.
 func rfc3339ExactTime(_ seconds: Double) -> String {
-    guard seconds.isFinite, abs(seconds) < 1e12 else { return rfc3339Time(seconds.isFinite ? seconds : 0, milliseconds: false) }
-    let micros = Int64((seconds * 1_000_000).rounded())  // checked: |seconds| < 1e12
+    guard seconds.isFinite, abs(seconds) < 1e11 else { return "\(seconds)" }  // no calendar shows it (a broken checkpoint's)
+    let micros = Int64((seconds * 1_000_000).rounded())  // checked: |seconds| < 1e11
     let whole = micros >= 0 ? micros / 1_000_000 : -((-micros + 999_999) / 1_000_000)
     let fraction = micros - whole * 1_000_000
     guard fraction != 0 else { return rfc3339Seconds(Double(whole)) + "Z" }

@@ -15,8 +15,8 @@ import Telemetry
 /// before the snapshot, and writes the merged state atomically (``StateStore``), off the
 /// detection threads and off the cooperative pool.
 final class Checkpointer: Sendable {
-    /// How long a shard or the publisher may take to answer: bounded so that a stop
-    /// (drain, checkpoint, flush) fits the unit's 20 s stop timeout.
+    /// How long a shard or the publisher may take to answer a snapshot request (a stuck
+    /// one must not hold a checkpoint, or a stop, for ever).
     static let answerTimeout = 8.0
 
     enum Request: Sendable {
@@ -87,13 +87,19 @@ final class Checkpointer: Sendable {
         defer { requests.close() }
         let started = ContinuousClock.now
         while ContinuousClock.now - started < .seconds(limit) {
-            if await done.wait(timeout: Self.extensionStep) { return true }
+            if await done.wait(timeout: Self.extensionStep) { return !lastWriteFailed.load(ordering: .relaxed) }
             shared.notifier.notify(.extendTimeout(.seconds(3 * Self.extensionStep)))
         }
+        // Given up: a save still under way must not put a file in place as the process
+        // exits, nor make the stop look successful.
+        abandoned.store(true, ordering: .relaxed)
         shared.logger.error("the checkpoint at the stop did not finish within \(Int(limit)) s: what was learned since the last one is lost")
         lastWriteFailed.store(true, ordering: .relaxed)
         return false
     }
+
+    /// The stop gave up on its checkpoint: none is saved any more.
+    let abandoned = Atomic<Bool>(false)
 
     /// The longest the stop waits for its checkpoint (seconds).
     static let finalLimit = 600.0
@@ -158,6 +164,7 @@ final class Checkpointer: Sendable {
             }
         }
         if let delay, delay > 0 { Thread.sleep(forTimeInterval: min(delay, 3600)) }
+        guard !abandoned.load(ordering: .relaxed) else { return }
         do {
             try store.save(merged)
             checkpointedAt.store(processed, ordering: .relaxed)

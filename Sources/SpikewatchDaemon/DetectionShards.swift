@@ -158,6 +158,8 @@ struct Shard {
             pipeline.tracker.now = now
             switch pipeline.process(sample, names: names) {
             case .failure(let rejection):
+                // (Timed before it is counted: a reader who sees the count sees the time.)
+                metrics.processing.record(ContinuousClock.now - receivedAt)
                 metrics.reject(rejection.reason)
                 figures[ExactKey(sample.cell)]?.rejections.add(1, ordering: .relaxed)
                 limiter.log(rejection, cell: sample.cell, topic: topicPrefix + sample.cell, logger: logger)
@@ -166,7 +168,6 @@ struct Shard {
                     lastCapSweep = ContinuousClock.now
                     sweep()
                 }
-                metrics.processing.record(ContinuousClock.now - receivedAt)
             case .success(let output):
                 processed += 1
                 acceptedCellFigures(sample.cell, now: now).accepted(score: output.score, at: now)
@@ -174,11 +175,11 @@ struct Shard {
                     figures[ExactKey(sample.cell)]?.alertOpen.store(transition.state != .cleared, ordering: .relaxed)
                 }
                 shards.setCellCount(pipeline.detector.cellCount, of: index)
+                metrics.processing.record(ContinuousClock.now - receivedAt)
                 metrics.processed.increment()
                 metrics.processedTotal.add(1, ordering: .relaxed)
                 if output.synapticEvents > 0 { metrics.synapticEvents.increment(by: Int64(output.synapticEvents)) }
                 shards.publisher.publish(output.transitions)
-                metrics.processing.record(ContinuousClock.now - receivedAt)
             }
             if pipeline.gaps != gapsBefore {
                 // Both are in [0, Int64.max] (the pipeline saturates), so this cannot overflow.

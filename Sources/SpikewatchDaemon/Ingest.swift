@@ -154,11 +154,12 @@ final class Ingest: Sendable {
                 }()
                 switch outcome {
                 case .failure(let rejection):
+                    // (Timed before it is counted: a reader who sees the count sees the time.)
+                    metrics.processing.record(ContinuousClock.now - receivedAt)
                     metrics.reject(rejection.reason)
                     limiter.log(
                         rejection, cell: rejection.reason > .oversized ? payloadCell(frames[1], decoder.lastCellRange) : nil,
                         topic: frames.isEmpty ? nil : frames[0].string, logger: shared.logger)
-                    metrics.processing.record(ContinuousClock.now - receivedAt)
                 case .success(let sample):
                     let index = shards.shard(of: sample.cell)
                     var names: MetricNames?

@@ -17,8 +17,8 @@ struct Supervisor: Service {
     /// Memory freed after a burst or a dropped connection goes back to the system this
     /// often, so RSS tracks what is in use (glibc keeps it otherwise).
     static let trimPeriod: Duration = .seconds(60)
-    /// How long the components may take to finish their queues at a stop (the unit's stop
-    /// timeout is 20 s; the checkpoint takes at most 2 x 8 s of it).
+    /// How long the components may take to finish their queues at a stop, after its
+    /// checkpoint (which extends systemd's stop timeout as long as it takes).
     static let drainTimeout = 10.0
     /// How long the Alertmanager forwarder may take to deliver the last states at a stop.
     static let alertmanagerDrain = 5.0
@@ -32,9 +32,9 @@ struct Supervisor: Service {
             "metrics.listen": "\(daemon.metricsAddress)", "model": "\(shared.current.modelPath ?? "none")",
         ])
         await supervise()
-        await shutDown()
+        let checkpointed = await shutDown()
         // What was learned since the last good checkpoint is lost: say so in the exit status.
-        if daemon.checkpointer.lastWriteFailed.load(ordering: .relaxed) {
+        if !checkpointed {
             throw StateStoreError("the checkpoint at the stop could not be written (logged above); what was learned since the last one is lost")
         }
     }
@@ -102,7 +102,8 @@ struct Supervisor: Service {
     /// Input stops first; the shards process what is queued (and, without a state
     /// directory, clear their open alerts), then answer the final snapshot queued behind
     /// it; then they stop, and the publisher sends the last transitions and stops.
-    private func shutDown() async {
+    /// - Returns: whether the stop's checkpoint was written (or was not needed).
+    private func shutDown() async -> Bool {
         let shared = daemon.shared
         let keepsState = shared.configuration.withLock { $0.stateDirectory != nil }
         shared.notifier.notify(.stopping)
@@ -119,7 +120,9 @@ struct Supervisor: Service {
             // each shard clears its open alerts behind the samples it has queued.
             daemon.shards.broadcast(.clearAlerts(reason: "the daemon stops and learning is not kept without a state directory"))
         }
-        _ = await daemon.checkpointer.final()
+        let checkpointed = await daemon.checkpointer.final()
+        // Time for the drain that follows, however long the checkpoint took.
+        shared.notifier.notify(.extendTimeout(.seconds(Self.drainTimeout + Self.alertmanagerDrain + 10)))
         daemon.shards.close()
         let deadline = Date().addingTimeInterval(Self.drainTimeout)
         for health in daemon.shards.health {
@@ -136,5 +139,6 @@ struct Supervisor: Service {
         // STOPPING=1 and the extensions went out on the notifier's own thread: not lost
         // with the process (unless systemd stopped reading its socket).
         shared.notifier.flush(timeout: .seconds(1))
+        return checkpointed
     }
 }

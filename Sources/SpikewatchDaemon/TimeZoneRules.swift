@@ -6,7 +6,11 @@ extension LocalTime {
     /// `UTC`), read from the time zone database Foundation carries: every offset change
     /// from 1970 to 2100. Nil for a name the database does not know.
     public static func zone(named name: String) -> LocalTime? {
-        guard !name.isEmpty, let zone = TimeZone(identifier: name) else { return nil }
+        // The database's names only: Foundation also takes abbreviations (`EST`) and
+        // offsets (`GMT+5`, whose sign is the opposite of IANA's `Etc/GMT+5`).
+        guard !name.isEmpty, name == "UTC" || name.contains("/") || TimeZone.knownTimeZoneIdentifiers.contains(name),
+              let zone = TimeZone(identifier: name)
+        else { return nil }
         var date = Date(timeIntervalSince1970: 0)
         var starts = [0.0]
         var offsets = [Double(zone.secondsFromGMT(for: date))]

@@ -214,7 +214,7 @@ struct EvaluateCommand: ParsableCommand {
     /// when none did: a detector that names no kinds) and median delay of each report
     /// (reports of one data set), or pooled over several (counts summed; no delay).
     func printPerKind(_ reports: [EvaluationReport], pooled: Bool = false) {
-        print("\nper fault kind (recall, precision and F1 of the alerts that named the kind\(pooled ? ", over all seeds" : ", median delay in samples")):")
+        print("\nper fault kind (R recall; P precision of the alerts that named the kind, F its F1 with the recall by such alerts\(pooled ? "; over all seeds" : "; median delay in samples")):")
         let kinds = Array(Set(reports.flatMap { $0.perKind.keys })).sorted()
         var detectors: [String] = []
         for report in reports where !detectors.contains(report.detector) { detectors.append(report.detector) }
@@ -231,13 +231,15 @@ struct EvaluateCommand: ParsableCommand {
                 var cell = "R " + String(format: "%.2f", recall)
                 if named > 0 {
                     let precision = Double(namedInFault) / Double(named)
-                    let f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
+                    let namedRight = mine.map(\.correctlyClassified).reduce(0, +)
+                    let namedRecall = total == 0 ? 0 : Double(namedRight) / Double(total)
+                    let f1 = precision + namedRecall == 0 ? 0 : 2 * precision * namedRecall / (precision + namedRecall)
                     cell += String(format: " P %.2f F %.2f", precision, f1)
                 } else {
                     cell += " P -    F -   "
                 }
                 if !pooled { cell += " / " + (mine.first?.medianDelaySamples.map { String(format: "%.0f", $0) } ?? "-") }
-                line += (cell as NSString).padding(toLength: width, withPad: " ", startingAt: 0) + " "
+                line += cell + String(repeating: " ", count: max(0, width - cell.count)) + " "
             }
             print(line)
         }

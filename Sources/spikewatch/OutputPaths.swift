@@ -84,8 +84,8 @@ func writeTarget(_ path: String) -> String {
     return current
 }
 
-/// The temporary file a signal must remove (a replay streams one scores file at a
-/// time): the address of its path as a C string (0: none), which the handler passes to
+/// The temporary file a signal must remove (one at a time: a command writes its files
+/// one after another; a second file's replaces the first's here): the address of its path as a C string (0: none), which the handler passes to
 /// unlink(2), an async-signal-safe call.
 private let pendingTemporary = Atomic<Int>(0)
 
@@ -136,27 +136,33 @@ final class StreamedFile {
         else {
             throw CommandFailure("cannot write \(path): \(writeFailureReason(target, CocoaError(.fileWriteUnknown)))")
         }
-        if exists { fchmod(handle.fileDescriptor, status.st_mode & 0o7777) }
+        if exists { fchmod(handle.fileDescriptor, status.st_mode & 0o777) }  // never set-id bits on a file of ours
         self.handle = handle
         self.temporary = temporary
         buffer.reserveCapacity(1 << 16)
         pending = Int(bitPattern: strdup(temporary))
         free(UnsafeMutablePointer<CChar>(bitPattern: pendingTemporary.exchange(pending, ordering: .acquiringAndReleasing)))
-        // Only where the signal would end the process anyway: a command that handles it
-        // (a publisher stopping gracefully) keeps its own handling.
+        // Only where the signal would end the process anyway (its disposition the
+        // default): a command that handles it (a publisher stopping gracefully) keeps
+        // its own handling, and is never even briefly without it.
         for signal in [SIGINT, SIGTERM, SIGHUP] {
-            if let previous = Glibc.signal(signal, removeTemporaryAndDie) { Glibc.signal(signal, previous) }
+            var current = sigaction()
+            guard sigaction(signal, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil else { continue }
+            Glibc.signal(signal, removeTemporaryAndDie)
         }
     }
 
     deinit {
-        // Not committed: the temporary file goes.
         try? handle.close()
-        if let temporary {
+        // Not committed: the temporary file goes.
+        if let temporary, !committed {
             unlink(temporary)
             release()
         }
     }
+
+    /// Put in place (its temporary name may be another's now).
+    private var committed = false
 
     /// The temporary file is no longer the signal handler's to remove.
     private func release() {
@@ -188,16 +194,25 @@ final class StreamedFile {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Writes what is left and puts the file in place.
+    /// Writes what is left, makes it durable, and puts the file in place (a write that
+    /// failed, even one that shows only at close, leaves the old file).
     func commit() throws {
         try flush()
-        try? handle.close()
-        guard let temporary else { return }
-        release()
+        guard let temporary else {
+            try? handle.close()
+            return
+        }
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            throw CommandFailure("cannot write \(path): \(writeFailureReason(path, error))")
+        }
         if rename(temporary, target) != 0 {
             let reason = String(cString: strerror(errno))
-            unlink(temporary)
             throw CommandFailure("cannot write \(path): \(reason)")
         }
+        committed = true
+        release()
     }
 }

@@ -31,6 +31,8 @@ struct TrainCommand: ParsableCommand {
     var epochs = 60
     @Option(help: "Where to write the model (JSON).")
     var out: String
+    @Option(help: timezoneHelp)
+    var timezone = "UTC"
     @Option(name: .customLong("set"), help: ArgumentHelp("Set a knob of the detector the examples are collected with (repeatable, as for replay); train with the settings the model will run with.", valueName: "KEY=VALUE"))
     var assignments: [String] = []
 
@@ -61,12 +63,13 @@ struct TrainCommand: ParsableCommand {
             // different scenarios may carry the same cells and times.
             for file in files { datasets.append(try loadLabelled([file])) }
         }
-        let settings: DetectorSettings
+        var settings: DetectorSettings
         do {
             settings = try SettingsOverride.apply(assignments, to: DetectorSettings())
         } catch let failure as SettingsOverride.Failure {
             throw ValidationError(failure.description)
         }
+        settings.localTime = try localTime(timezone)
         // A label becomes a kind alerts carry: it must be a name (no spaces, no control
         // characters), or the model it goes into could not be read back.
         for data in datasets {

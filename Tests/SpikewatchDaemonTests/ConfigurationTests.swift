@@ -205,7 +205,10 @@ struct FailSafeConfigurationTests {
         var environment = DaemonConfiguration()
         try environment.apply(environment: ["SPIKEWATCH_TIMEZONE": "America/New_York"])
         #expect(environment.detector.localTime.local(1_700_000_000) == 1_700_000_000 - 18_000)
-        for name in ["Mars/Olympus", "", "+02:00"] {
+        // IANA's sign: Etc/GMT+5 is five hours behind UTC.
+        #expect(try load("timezone: Etc/GMT+5\n").detector.localTime.local(100_000) == 100_000 - 18_000)
+        // Not database names: an abbreviation, an offset that reads the other way round.
+        for name in ["Mars/Olympus", "", "+02:00", "EST", "GMT+5"] {
             do {
                 _ = try load("timezone: \"\(name)\"\n")
                 Issue.record("accepted timezone \(name)")
