@@ -13,8 +13,8 @@ public struct DaemonHooks: Sendable {
     /// Detection shard 0 stops making progress after this many samples (as a stuck loop
     /// would), so the watchdog stops pinging.
     public var stallDetectionAfter: Int?
-    /// Every checkpoint takes this many seconds more before it is saved (as a very large
-    /// state would), so the stop's extension of systemd's timeout can be seen.
+    /// Every checkpoint takes this many seconds more to save, and a restored one to load
+    /// (as a very large state would), so the extensions of systemd's timeouts can be seen.
     public var checkpointDelay: Double?
 
     public init(stallDetectionAfter: Int? = nil, checkpointDelay: Double? = nil) {
@@ -115,7 +115,20 @@ public final class Daemon: Sendable {
             let lock: StateLock
             do { lock = try StateStore(directory: directory).claim() } catch { throw ConfigurationError(error.description) }
             checkpointer.lock.withLock { $0 = lock }
-            switch StateStore(directory: directory).load() {
+            // Restoring a large state takes a while (about 3 s per 1,000 cells of 20
+            // metrics): meanwhile systemd's start timeout is extended every few seconds.
+            let restored = Signal()
+            let extender = Thread { [shared] in
+                while !restored.block(timeout: Checkpointer.extensionStep) {
+                    shared.notifier.notify(.extendTimeout(.seconds(3 * Checkpointer.extensionStep)))
+                }
+            }
+            extender.name = "spikewatch-restore-extend"
+            extender.start()
+            let stored = StateStore(directory: directory).load()
+            if let delay = checkpointer.delay, delay > 0, case .loaded = stored { Thread.sleep(forTimeInterval: min(delay, 3600)) }
+            restored.fire()
+            switch stored {
             case .none:
                 logger.info("no checkpoint yet; learning from scratch", metadata: ["state.directory": "\(directory)"])
             case .refused(let message):

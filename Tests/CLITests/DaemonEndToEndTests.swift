@@ -227,6 +227,29 @@ struct DaemonEndToEndTests {
         #expect(FileManager.default.fileExists(atPath: state + "/state.json"))
     }
 
+    @Test("restoring a state that takes long (7 s, as a very large one) extends systemd's start timeout before READY=1")
+    func slowRestoreExtendsTimeout() throws {
+        let directory = temporaryDirectory()
+        let state = directory.appendingPathComponent("state").path
+        do {
+            let first = try RunningDaemon(["--state-dir", state], directory: directory)
+            #expect(first.ready())
+            try first.peers.publish(Array(#"{"v":1,"cell":"c","ts":1793923200,"seq":0,"metrics":{"m":1}}"#.utf8), cell: "c")
+            #expect(waitForMetric(port: first.port, "spikewatch_samples_processed_total", atLeast: 1) == 1)
+            #expect(first.stop() == 0)
+        }
+        #expect(FileManager.default.fileExists(atPath: state + "/state.json"))
+        let run = try RunningDaemon(
+            ["--state-dir", state], config: "state:\n  checkpoint_interval_s: 3600\n",
+            environment: ["SPIKEWATCH_TEST_CHECKPOINT_DELAY": "7"], directory: directory)
+        #expect(run.daemon.waitForNotification(timeout: 30) { $0.contains("READY=1") } != nil, "\(run.daemon.stderr)")
+        let notifications = run.daemon.notifications
+        let ready = try #require(notifications.firstIndex { $0.contains("READY=1") })
+        #expect(notifications[..<ready].contains("EXTEND_TIMEOUT_USEC=15000000"), "\(notifications)")
+        run.daemon.signal(SIGKILL)
+        _ = run.daemon.waitForExit(timeout: 5)
+    }
+
     @Test("a stalled processing loop stops the watchdog pings and turns /healthz to 503")
     func stalledLoopStopsWatchdog() throws {
         let run = try RunningDaemon(environment: ["WATCHDOG_USEC": "600000", "SPIKEWATCH_TEST_STALL_AFTER": "5"])
