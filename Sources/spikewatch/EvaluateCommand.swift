@@ -225,15 +225,17 @@ struct EvaluateCommand: ParsableCommand {
             var line = (AlertPrinter.visible(kind) as NSString).padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%6d  ", faults)
             for detector in detectors {
                 let mine = reports.filter { $0.detector == detector }.compactMap { $0.perKind[kind] }
-                let detected = mine.map(\.detected).reduce(0, +), total = mine.map(\.faults).reduce(0, +)
-                let recall = total == 0 ? 0 : Double(detected) / Double(total)
-                let named = mine.map(\.alertsNamed).reduce(0, +), namedInFault = mine.map(\.alertsNamedInFault).reduce(0, +)
-                var cell = "R " + String(format: "%.2f", recall)
-                if named > 0 {
-                    let precision = Double(namedInFault) / Double(named)
-                    let namedRight = mine.map(\.correctlyClassified).reduce(0, +)
-                    let namedRecall = total == 0 ? 0 : Double(namedRight) / Double(total)
-                    let f1 = precision + namedRecall == 0 ? 0 : 2 * precision * namedRecall / (precision + namedRecall)
+                // The reports' counts summed: the figures are the pooled stats' own.
+                var pooledStats = EvaluationReport.KindStats()
+                for stats in mine {
+                    pooledStats.faults += stats.faults
+                    pooledStats.detected += stats.detected
+                    pooledStats.correctlyClassified += stats.correctlyClassified
+                    pooledStats.alertsNamed += stats.alertsNamed
+                    pooledStats.alertsNamedInFault += stats.alertsNamedInFault
+                }
+                var cell = "R " + String(format: "%.2f", pooledStats.recall)
+                if let precision = pooledStats.precision, let f1 = pooledStats.f1 {
                     cell += String(format: " P %.2f F %.2f", precision, f1)
                 } else {
                     cell += " P -    F -   "
